@@ -1,0 +1,13 @@
+-- child_rehab_totals: children's rehab assistance (残疾儿童康复救助) in the scope, this year up to the
+-- snapshot date and last year up to the same day, one row per year.
+SELECT year(period) AS year,
+       sum(applicants) AS applicants,
+       sum(aided) AS aided,
+       sum(early_intervention) AS early_intervention,
+       sum(funds_yuan) AS funds_yuan
+FROM child_rehab
+WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
+  AND (period BETWEEN make_date($year, 1, 1) AND $until
+       OR period BETWEEN make_date($year - 1, 1, 1) AND $until_last_year)
+GROUP BY year
+ORDER BY year

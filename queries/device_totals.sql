@@ -1,0 +1,9 @@
+-- device_totals: assistive-device need and persons fitted (辅具适配) in the scope, this year up to the
+-- snapshot date and last year up to the same day, one row per year.
+SELECT year(period) AS year, sum(need_count) AS need, sum(fitted_count) AS fitted
+FROM assistive_devices
+WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
+  AND (period BETWEEN make_date($year, 1, 1) AND $until
+       OR period BETWEEN make_date($year - 1, 1, 1) AND $until_last_year)
+GROUP BY year
+ORDER BY year

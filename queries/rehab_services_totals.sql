@@ -1,0 +1,9 @@
+-- rehab_services_totals: need and served (精准康复) in the scope, this year up to the snapshot date
+-- and last year up to the same day, one row per year.
+SELECT year(period) AS year, sum(need_count) AS need, sum(served_count) AS served
+FROM rehab_services
+WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
+  AND (period BETWEEN make_date($year, 1, 1) AND $until
+       OR period BETWEEN make_date($year - 1, 1, 1) AND $until_last_year)
+GROUP BY year
+ORDER BY year

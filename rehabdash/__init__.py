@@ -1,0 +1,1 @@
+"""康复服务看板 library: everything that is not page code."""

@@ -1,0 +1,79 @@
+"""The query layer: DuckDB over one snapshot's Parquet files, named queries from queries/*.sql.
+
+One base connection per snapshot and process (cached); every query runs on its own cursor because a
+DuckDB 2.0 connection refuses concurrent calls from Streamlit's script threads. Parameters are always
+bound, never formatted into SQL. The scope (`$scope`, a list of region codes) selects those regions
+and everything below them through the `scoped_regions` table macro defined at connection time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from .config import QUERIES_DIR
+from .contract import TABLES
+from .snapshots import Snapshot
+
+SETUP_FILE = "_setup.sql"  # not a named result: builds region_closure and scoped_regions
+
+
+class UnknownQuery(KeyError):
+    pass
+
+
+@functools.lru_cache(maxsize=None)
+def query_text(name: str) -> str:
+    path = QUERIES_DIR / f"{name}.sql"
+    if name.startswith("_") or not path.exists():
+        raise UnknownQuery(name)
+    return path.read_text(encoding="utf-8")
+
+
+def query_names() -> list[str]:
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if not p.stem.startswith("_"))
+
+
+@functools.lru_cache(maxsize=8)
+def connection(snapshot_path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory database whose views read the snapshot's Parquet files."""
+    con = duckdb.connect()
+    for table in TABLES:
+        con.read_parquet(str(snapshot_path / f"{table}.parquet")).create_view(table)
+    con.execute((QUERIES_DIR / SETUP_FILE).read_text(encoding="utf-8"))
+    return con
+
+
+def _bindable(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def run(name: str, snapshot: Snapshot, **params) -> pd.DataFrame:
+    """Run the named query on the snapshot with bound parameters; results cached per arguments.
+
+    Lists in `params` must be passed as tuples so they can be part of the cache key.
+    """
+    return _cached_run(name, snapshot.path, tuple(sorted(params.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _cached_run(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
+    cursor = connection(snapshot_path).cursor()
+    try:
+        return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params}).df()
+    finally:
+        cursor.close()
+
+
+def year_window(as_of: dt.date, year: int) -> dict:
+    """Bound parameters for 'this year up to the snapshot date, and last year to the same date'."""
+    until = min(as_of, dt.date(year, 12, 31))
+    try:
+        until_last_year = until.replace(year=year - 1)
+    except ValueError:  # 29 February
+        until_last_year = dt.date(year - 1, 2, 28)
+    return {"year": year, "until": until, "until_last_year": until_last_year}

@@ -1,0 +1,54 @@
+"""How figures read on screen and in exports: 万元 for money, 2024年12月 for months, rates as officials write them."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+WAN = 10_000
+
+
+def _trim(number: float, decimals: int, grouped: bool = False) -> str:
+    # Chinese reports write 6260人 and 1764万元 without thousands separators; English groups digits.
+    text = f"{number:,.{decimals}f}" if grouped else f"{number:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def wan_yuan(yuan: float | None, lang: str = "zh") -> str:
+    """17_640_000 → '1764万元' (zh) / '1,764 × 10k yuan' (en), with up to two decimals."""
+    if is_missing(yuan):
+        return "—"
+    number = _trim(yuan / WAN, 2, grouped=lang != "zh")
+    return f"{number}万元" if lang == "zh" else f"{number} × 10k yuan"
+
+
+def count(value: float | None, lang: str = "zh") -> str:
+    if is_missing(value):
+        return "—"
+    return f"{int(round(value))}" if lang == "zh" else f"{int(round(value)):,}"
+
+
+def rate(share: float | None) -> str:
+    """Service, fitting and coverage rates with two decimals as the seeds print them: 99.57%, 99.8%, 100%."""
+    return "—" if is_missing(share) else f"{_trim(share * 100, 2)}%"
+
+
+def completion(share: float | None) -> str:
+    """Task completion and time progress with one decimal: 110.6%, 182%."""
+    return "—" if is_missing(share) else f"{_trim(share * 100, 1)}%"
+
+
+def change(share: float | None) -> str:
+    """Year-on-year change with a sign: +51.8%, -3.2%."""
+    return "—" if is_missing(share) else f"{share * 100:+.1f}%"
+
+
+def month(day: dt.date, lang: str = "zh") -> str:
+    return f"{day.year}年{day.month}月" if lang == "zh" else day.strftime("%b %Y")
+
+
+def date(day: dt.date, lang: str = "zh") -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()

@@ -1,0 +1,86 @@
+"""Headline figures of the overview page, from named queries, with the indicator arithmetic applied."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from .contract import FACILITY_STATUSES, TIERS
+from .db import year_window
+from .indicators import ratio, time_progress, year_on_year
+
+RunQuery = Callable[..., pd.DataFrame]  # Filters.run: a named query bound to one snapshot and scope
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A count this year to date, with what it is measured against."""
+
+    value: float | None
+    last_year: float | None = None  # same period of the previous year
+    base: float | None = None  # denominator of its rate: need, applicants, allocated funds
+    target: float | None = None  # annual task (年度任务)
+
+    @property
+    def rate(self) -> float | None:
+        return ratio(self.value, self.base)
+
+    @property
+    def completion(self) -> float | None:
+        return ratio(self.value, self.target)
+
+    @property
+    def change(self) -> float | None:
+        return year_on_year(self.value, self.last_year)
+
+
+@dataclass(frozen=True)
+class Headline:
+    served: Measure
+    fitted: Measure
+    children: Measure  # base = applicants: the 应救尽救 coverage
+    funds: Measure  # value = spent, base = allocated: the execution rate
+    facilities: pd.DataFrame  # tier x status counts, every combination present
+    time_progress: float
+
+
+def _year_row(frame: pd.DataFrame, year: int) -> dict:
+    rows = frame[frame["year"] == year]
+    return rows.iloc[0].to_dict() if len(rows) else {}
+
+
+def _measure(frame: pd.DataFrame, year: int, value: str, base: str, target=None) -> Measure:
+    now, before = _year_row(frame, year), _year_row(frame, year - 1)
+    return Measure(now.get(value), before.get(value), now.get(base), target)
+
+
+def facility_matrix(counts: pd.DataFrame) -> pd.DataFrame:
+    """Tier x status table of facility counts with zeros where the scope has none."""
+    matrix = counts.pivot_table(index="tier", columns="status", values="facilities", aggfunc="sum")
+    return matrix.reindex(index=list(TIERS), columns=list(FACILITY_STATUSES)).fillna(0).astype(int)
+
+
+def headline(run: RunQuery, as_of: dt.date, year: int) -> Headline:
+    window = year_window(as_of, year)
+    targets = run("target_totals", year=year).set_index("indicator")["target_value"].to_dict()
+    funds = run("funding_totals", year=year).iloc[0]
+    return Headline(
+        served=_measure(run("rehab_services_totals", **window), year, "served", "need",
+                        targets.get("precise_rehab_served")),
+        fitted=_measure(run("device_totals", **window), year, "fitted", "need",
+                        targets.get("devices_fitted")),
+        children=_measure(run("child_rehab_totals", **window), year, "aided", "applicants",
+                          targets.get("children_aided")),
+        funds=Measure(funds["spent_yuan"], base=funds["allocated_yuan"]),
+        facilities=facility_matrix(run("facility_counts")),
+        time_progress=time_progress(as_of, year),
+    )
+
+
+def subunit_services(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
+    """Need, served and service rate of each unit one level below the scope, this year to date."""
+    window = year_window(as_of, year)
+    frame = run("rehab_services_by_subunit", year=year, until=window["until"])
+    return frame.assign(rate=[ratio(s, n) for s, n in zip(frame["served"], frame["need"])])

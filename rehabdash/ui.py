@@ -1,0 +1,181 @@
+"""Streamlit helpers shared by app.py and the pages: the sidebar scope, text lookup, common widgets.
+
+Every sidebar filter is a widget bound to a URL query parameter (Streamlit's bind="query-params"), so
+a copied link reproduces the view and the filters survive page switches and server restarts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import db, formatting, i18n
+from .config import data_dir
+from .scope import RegionTree, Scope
+from .snapshots import Snapshot, list_snapshots, newest_valid
+
+FILTERS_KEY = "_filters"
+
+
+def lang() -> str:
+    return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
+
+
+def t(key: str, **values) -> str:
+    """UI text in the session's language."""
+    return i18n.text(lang(), key, **values)
+
+
+def label(code_list: str, code: str) -> str:
+    return i18n.code_label(lang(), code_list, code)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar chose; pages read this and nothing else."""
+
+    snapshot: Snapshot
+    year: int
+    scope: Scope
+    scope_label: str
+    lang: str
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.snapshot.as_of
+
+    @property
+    def window(self) -> dict:
+        """Bound parameters for 'this year to the snapshot date, and last year to the same day'."""
+        return db.year_window(self.as_of, self.year)
+
+    def run(self, query: str, **params) -> pd.DataFrame:
+        """Run a named query on this snapshot, constrained to this scope."""
+        return db.run(query, self.snapshot, scope=self.scope.codes, **params)
+
+
+def _files_signature(root: Path) -> tuple:
+    """Cheap fingerprint of the snapshot folders, so checksums are recomputed only when files change."""
+    if not root.exists():
+        return ()
+    return tuple(
+        (str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(root.glob("*/*"))
+    )
+
+
+@st.cache_data(show_spinner=False)
+def _snapshots(directory: str, _signature: tuple) -> list[Snapshot]:
+    return list_snapshots(Path(directory))
+
+
+def available_snapshots() -> list[Snapshot]:
+    directory = data_dir()
+    signature = _files_signature(directory / "snapshots")
+    return _snapshots(str(directory), signature) if signature else []
+
+
+@st.cache_resource(show_spinner=False)
+def region_tree(snapshot_path: Path) -> RegionTree:
+    return RegionTree(db.run("regions", Snapshot(dt.date.min, snapshot_path)))
+
+
+def _keep_if_valid(key: str, options: list) -> None:
+    """Drop a remembered choice that the current options no longer contain (e.g. after the city changed)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def _bound_selectbox(label_text: str, options: list, key: str, format_func=str, **kwargs):
+    _keep_if_valid(key, options)
+    return st.selectbox(
+        label_text, options, key=key, format_func=format_func, bind="query-params", **kwargs
+    )
+
+
+def sidebar_filters() -> Filters | None:
+    """Draw the sidebar (language, snapshot, year, scope) and return the choice; None without data."""
+    with st.sidebar:
+        _bound_selectbox(
+            i18n.text(i18n.DEFAULT_LANGUAGE, "sidebar.language"),
+            list(i18n.LANGUAGES),
+            "lang",
+            format_func=i18n.LANGUAGE_NAMES.get,
+        )
+        snapshots = available_snapshots()
+        for refused in (s for s in snapshots if not s.valid):
+            st.warning(t("app.refused_snapshot", date=refused.as_of.isoformat(), problem=refused.problem))
+        valid = [s for s in snapshots if s.valid]
+        if newest_valid(snapshots) is None:
+            st.error(t("app.no_snapshot", path=data_dir()))
+            return None
+        by_date = {s.as_of.isoformat(): s for s in valid}
+        snapshot = by_date[_bound_selectbox(t("sidebar.snapshot"), list(by_date), "snapshot")]
+        if snapshot.source == "sample":
+            st.info(t("app.sample_badge"), icon=":material/science:")
+
+        years = db.run("data_years", snapshot)["year"].astype(int).tolist()
+        year = _bound_selectbox(t("sidebar.year"), years, "year")
+
+        tree = region_tree(snapshot.path)
+        all_label = t("sidebar.all")
+        city = _bound_selectbox(t("sidebar.city"), tree.cities(), "city", format_func=tree.name)
+        district = _bound_selectbox(
+            t("sidebar.district"), ["", *tree.children(city)], "district",
+            format_func=lambda c: tree.name(c) if c else all_label,
+        )
+        township = _bound_selectbox(
+            t("sidebar.township"), ["", *(tree.children(district) if district else [])], "township",
+            format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
+        )
+        scope = tree.resolve(city, district, township)
+    filters = Filters(snapshot, int(year), scope, tree.label(scope), lang())
+    st.session_state[FILTERS_KEY] = filters
+    return filters
+
+
+def filters() -> Filters:
+    """The filters app.py drew on this run."""
+    return st.session_state[FILTERS_KEY]
+
+
+def page_header(title_key: str, f: Filters) -> None:
+    """Page title plus one line naming scope, period and snapshot, so every screenshot says what it shows."""
+    st.title(t(title_key))
+    until = min(f.as_of, dt.date(f.year, 12, 31))
+    as_of = formatting.date(f.as_of, f.lang)
+    if until.month == 12 and until.day == 31:
+        st.caption(t("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
+    else:
+        st.caption(t("overview.caption_ytd", scope=f.scope_label, year=f.year,
+                     until=formatting.month(until, f.lang), as_of=as_of))
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
+
+
+def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str) -> None:
+    """A chart, and right under it the same data as a table with an Excel download (text alternative)."""
+    st.plotly_chart(figure, key=f"{key}_chart", config={"displaylogo": False})
+    with st.expander(t("overview.show_data")):
+        st.dataframe(table, hide_index=True, key=f"{key}_table")
+        st.download_button(
+            t("overview.download_xlsx"), xlsx_bytes(table, file_stem), file_name=f"{file_stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+        )
+
+
+def figure_card(label_text: str, value: str, delta: str | None = None, notes: tuple[str, ...] = ()) -> None:
+    """One headline figure in a bordered box: value, year-on-year change, then plain-text notes."""
+    with st.container(border=True):
+        st.metric(label_text, value, delta)
+        for note in notes:
+            st.caption(note)

@@ -1,0 +1,78 @@
+"""AppTest of the entry script and the overview page: runs clean, filters change figures, URL restores."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from .seed import BAOTOU, NEWEST
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def start(**query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_app_runs_in_chinese_with_sample_badge():
+    at = start()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "总览"
+    assert any("示例数据" in i.value for i in at.sidebar.info)
+    assert at.selectbox(key="snapshot").value == NEWEST.isoformat()
+    assert at.selectbox(key="city").value == BAOTOU
+
+
+def test_baotou_2024_headline_figures():
+    at = start(year="2024")
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["精准康复服务人数"] == "6260"
+    assert shown["辅具适配人数"] == "2017"
+    assert shown["残疾儿童康复救助人数"] == "814"
+    assert shown["康复资金支出"] == "1764万元"
+    captions = " ".join(c.value for c in at.caption)
+    assert "完成年度任务 110.6%" in captions and "精准康复服务率 99.57%" in captions
+    assert "完成年度任务 110.8%" in captions and "辅具适配率 99.8%" in captions
+
+
+def test_choosing_a_district_changes_every_figure():
+    at = start(year="2024")
+    city_figures = metrics(at)
+    at.selectbox(key="district").select("150204000000").run()
+    assert not at.exception
+    district_figures = metrics(at)
+    assert set(district_figures) == set(city_figures)
+    for label, value in city_figures.items():
+        assert district_figures[label] != value, label
+    assert "青山区" in at.caption[0].value
+
+
+def test_query_parameters_restore_the_view():
+    at = start(year="2024", district="青山区")
+    assert not at.exception
+    assert at.selectbox(key="district").value == "150204000000"
+    assert at.selectbox(key="year").value == 2024
+    assert "包头市 / 青山区" in at.caption[0].value
+
+
+def test_township_options_follow_the_district():
+    at = start(district="青山区")
+    townships = at.selectbox(key="township").options
+    assert len(townships) > 1
+    at.selectbox(key="city").select("411100000000").run()
+    assert not at.exception
+    assert at.selectbox(key="district").value == ""  # 青山区 is not in 漯河市: back to 全部
+
+
+def test_english_switch():
+    at = start(lang="English")
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    assert "Persons given precise rehab services" in metrics(at)

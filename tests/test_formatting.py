@@ -1,0 +1,39 @@
+import datetime as dt
+
+from rehabdash import formatting as fmt
+
+
+def test_money_in_wan_yuan():
+    assert fmt.wan_yuan(17_640_000) == "1764万元"
+    assert fmt.wan_yuan(17_640_000, "en") == "1,764 × 10k yuan"
+    assert fmt.wan_yuan(1_384_900) == "138.49万元"
+    assert fmt.wan_yuan(600_000) == "60万元"
+    assert fmt.wan_yuan(600_000, "en") == "60 × 10k yuan"
+    assert fmt.wan_yuan(None) == "—"
+
+
+def test_rates_as_the_seeds_print_them():
+    assert fmt.rate(6260 / 6287) == "99.57%"
+    assert fmt.rate(2017 / 2021) == "99.8%"
+    assert fmt.rate(1.0) == "100%"
+    assert fmt.completion(6260 / 5660) == "110.6%"
+    assert fmt.completion(2017 / 1820) == "110.8%"
+    assert fmt.completion(182 / 100) == "182%"
+    assert fmt.rate(None) == "—"
+
+
+def test_dates_in_chinese():
+    assert fmt.month(dt.date(2024, 12, 1)) == "2024年12月"
+    assert fmt.month(dt.date(2024, 12, 1), "en") == "Dec 2024"
+    assert fmt.date(dt.date(2025, 8, 31)) == "2025年8月31日"
+
+
+def test_change_has_a_sign():
+    assert fmt.change(0.5179) == "+51.8%"
+    assert fmt.change(-0.032) == "-3.2%"
+
+
+def test_counts_group_digits_in_english_only():
+    assert fmt.count(6260) == "6260"
+    assert fmt.count(6260, "en") == "6,260"
+    assert fmt.count(None) == "—"

@@ -1,0 +1,138 @@
+"""Every figure of DIGEST.md's table, through the named queries and domain code the pages use."""
+import datetime as dt
+
+import pytest
+
+from rehabdash import formatting as fmt
+from rehabdash.overview import headline
+
+from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner
+
+# The Baotou 2024 figures hold from the year-end snapshot on, and stay in every later one.
+BAOTOU_SNAPSHOTS = pytest.mark.parametrize("as_of", [END_2024, NEWEST])
+
+
+def activity(run, year, kind):
+    window = {"year": year, "until": dt.date(year, 12, 31), "until_last_year": dt.date(year - 1, 12, 31)}
+    frame = run("activity_totals", **window)
+    rows = frame[(frame["year"] == year) & (frame["kind"] == kind)]
+    return int(rows["count"].sum())
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_rehab_funds_2024(as_of):
+    h = headline(runner(as_of, BAOTOU), as_of, 2024)
+    assert h.funds.value == 17_640_000
+    assert fmt.wan_yuan(h.funds.value) == "1764万元"
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_precise_rehab_2024(as_of):
+    h = headline(runner(as_of, BAOTOU), as_of, 2024)
+    assert (h.served.value, h.served.base, h.served.target) == (6260, 6287, 5660)
+    assert fmt.rate(h.served.rate) == "99.57%"
+    assert fmt.completion(h.served.completion) == "110.6%"
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_assistive_devices_2024(as_of):
+    h = headline(runner(as_of, BAOTOU), as_of, 2024)
+    assert (h.fitted.value, h.fitted.base, h.fitted.target) == (2017, 2021, 1820)
+    assert fmt.rate(h.fitted.rate) == "99.8%"
+    assert fmt.completion(h.fitted.completion) == "110.8%"
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_cataract_operations_2024(as_of):
+    run = runner(as_of, BAOTOU)
+    targets = run("target_totals", year=2024).set_index("indicator")["target_value"]
+    assert activity(run, 2024, "cataract_surgery") == 182
+    assert targets["cataract_surgery"] == 100
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_children_2024(as_of):
+    run = runner(as_of, BAOTOU)
+    h = headline(run, as_of, 2024)
+    assert h.children.value == 814
+    assert fmt.rate(h.children.rate) == "100%"  # 应救尽救: every applicant aided
+    window = {"year": 2024, "until": END_2024, "until_last_year": dt.date(2023, 12, 31)}
+    totals = run("child_rehab_totals", **window).set_index("year").loc[2024]
+    assert totals["funds_yuan"] == 14_600_000
+    assert totals["early_intervention"] == 67
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_amblyopia_2024(as_of):
+    run = runner(as_of, BAOTOU)
+    assert activity(run, 2024, "amblyopia_aid") == 170
+    assert activity(run, 2023, "amblyopia_aid") == 112  # the nearest integer to the published +51.7 %
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_device_service_points_2024(as_of):
+    stations = runner(as_of, BAOTOU)("device_station_counts", until=END_2024)
+    assert stations["stations"].sum() == 106
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_wheelchairs_placed_at_community_stations_2024(as_of):
+    stock = runner(as_of, BAOTOU)("device_stock_totals", year=2024)
+    placed = stock[(stock["device_type"] == "wheelchair") & (stock["source"] == "higher_level")
+                   & (stock["station_kind"] == "community_station")]
+    assert placed["quantity"].sum() == 212
+
+
+@BAOTOU_SNAPSHOTS
+def test_qingshan_rental_pilot_2024(as_of):
+    loans = runner(as_of, QINGSHAN)("device_loan_totals", year=2024, as_of=as_of).iloc[0]
+    assert loans["loans"] >= 400
+    other = runner(as_of, BAOTOU)("device_loan_totals", year=2024, as_of=as_of).iloc[0]
+    assert other["loans"] == loans["loans"]  # the city's first pilot: no loans elsewhere in 2024
+
+
+def facilities(host_counts, tier, status="built"):
+    rows = host_counts[(host_counts["tier"] == tier) & (host_counts["status"] == status)]
+    return dict(zip(rows["host_type"], rows["facilities"]))
+
+
+def test_yuanhui_three_tier_network_2025():
+    counts = runner(NEWEST, YUANHUI)("facility_counts")
+    assert facilities(counts, "district_center") == {"public_hospital": 1}
+    assert facilities(counts, "township_station") == {"township_health_center": 6, "private_institution": 3}
+    assert facilities(counts, "village_room") == {
+        "village_clinic": 18, "private_institution": 1, "government_built": 10}
+    assert sum(facilities(counts, "village_room", "planned_near").values()) == 10
+
+
+def test_yuanhui_pairing_2025():
+    run = runner(NEWEST, YUANHUI)
+    pairing = run("pairing_counts").iloc[0]
+    assert (pairing["institutions"], pairing["paired_institutions"], pairing["paired_townships"]) == (10, 10, 9)
+    kinds = run("institution_counts").groupby("kind")["institutions"].sum()
+    assert (kinds["assessment"], kinds["custodial_care"]) == (2, 1)
+
+
+def test_yuanhui_funds_by_source_2025():
+    funds = runner(NEWEST, YUANHUI)("funding_by_source", year=2025)
+    allocated = funds.groupby("source")["allocated_yuan"].sum()
+    assert allocated["budget"] == 600_000
+    assert allocated["higher_level"] == 1_384_900
+    supplementary = funds[funds["source"] == "supplementary"]
+    assert supplementary["allocated_yuan"].sum() == 200_000
+    assert set(supplementary["program"]) == {"child_rehab"}
+    assert fmt.wan_yuan(allocated["higher_level"]) == "138.49万元"
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("home_visit", 1200), ("needs_resolved", 268), ("lecture_or_clinic", 22),
+    ("brochures", 2000), ("people_reached", 2500),
+])
+def test_yuanhui_outreach_2025(kind, expected):
+    assert activity(runner(NEWEST, YUANHUI), 2025, kind) == expected
+
+
+def test_yuanhui_service_rate_2025():
+    h = headline(runner(NEWEST, YUANHUI), NEWEST, 2025)
+    assert h.served.value > 0
+    assert fmt.rate(h.served.rate) == "100%"
