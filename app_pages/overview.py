@@ -4,6 +4,8 @@ import streamlit as st
 
 from rehabdash import formatting as fmt
 from rehabdash import ui
+from rehabdash.config import amber_margin
+from rehabdash.indicators import traffic_light
 from rehabdash.overview import headline, subunit_services
 
 f = ui.filters()
@@ -15,7 +17,9 @@ progress = fmt.completion(h.time_progress)
 def task_note(measure) -> tuple[str, ...]:
     if measure.target is None:
         return ()
-    return (ui.t("overview.of_target", completion=fmt.completion(measure.completion), progress=progress),)
+    status = traffic_light(measure.completion, h.time_progress, amber_margin())
+    return (ui.t("overview.of_target", completion=fmt.completion(measure.completion), progress=progress)
+            + " " + ui.status_text(status),)
 
 
 def yoy(measure) -> str | None:
@@ -60,10 +64,14 @@ else:
         "subunit_code": "code", "subunit_name": ui.t("overview.subunit"), "need": ui.t("overview.need"),
         "served": ui.t("overview.served_col"), "rate": ui.t("overview.rate_col"),
     }).drop(columns="code")
-    figure = px.bar(
-        subunits, x="subunit_name", y="rate", text=subunits["rate"].map(fmt.rate),
+    # Rates sit close to 100 %: dots on a non-zero axis show the differences honestly, bars would not.
+    ranked = subunits.sort_values("rate")
+    figure = px.scatter(
+        ranked, x="rate", y="subunit_name", text=ranked["rate"].map(fmt.rate),
         title=ui.t("overview.subunits_chart", scope=f.scope_label),
         labels={"subunit_name": ui.t("overview.subunit"), "rate": ui.t("overview.rate_col")},
     )
-    figure.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    figure.update_traces(textposition="middle right", marker_size=12)
+    figure.update_xaxes(tickformat=".1%")
+    figure.update_layout(height=120 + 32 * len(ranked))
     ui.chart_with_data(figure, table, key="subunits", file_stem=ui.t("overview.subunits"))

@@ -17,6 +17,7 @@ from . import db, formatting, i18n
 from .config import data_dir
 from .scope import RegionTree, Scope
 from .snapshots import Snapshot, list_snapshots, newest_valid
+from .theme import STATUS_SYMBOLS
 
 FILTERS_KEY = "_filters"
 
@@ -179,3 +180,8 @@ def figure_card(label_text: str, value: str, delta: str | None = None, notes: tu
         st.metric(label_text, value, delta)
         for note in notes:
             st.caption(note)
+
+
+def status_text(status) -> str:
+    """'✔ 达标' / '▲ 预警' / '✖ 滞后': a traffic light readable without colour; '—' without a target."""
+    return "—" if status is None else f"{STATUS_SYMBOLS[status]} {t('status.' + status.value)}"

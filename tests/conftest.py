@@ -112,15 +112,20 @@ def page(browser):
     context.close()
 
 
-def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'running' indicator, main block drawn)."""
+def wait_for_app(page, ready_selector: str = '[data-testid="stMetricValue"]', timeout: float = 30_000):
+    """Wait until Streamlit has finished the script run and `ready_selector` is on the page."""
     page.wait_for_selector('[data-testid="stMain"]', timeout=timeout)
+    page.wait_for_selector(ready_selector, timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelectorAll('[data-testid=\"stMetricValue\"]').length > 0",
-        timeout=timeout,
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
     page.wait_for_timeout(500)
+
+
+def assert_clean(recorded: "RecordedPage") -> None:
+    """No error box on the page and no request to any host but the app's own."""
+    assert recorded.page.locator('[data-testid="stException"]').count() == 0
+    assert recorded.foreign_requests() == []
 
 
 @pytest.fixture(scope="session")
