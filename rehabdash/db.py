@@ -60,13 +60,16 @@ def run(name: str, snapshot: Snapshot, **params) -> pd.DataFrame:
     return _cached_run(name, snapshot.path, tuple(sorted(params.items())))
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
-def _cached_run(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
+def execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
+    """Uncached run on a fresh cursor of the snapshot's shared connection."""
     cursor = connection(snapshot_path).cursor()
     try:
         return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params}).df()
     finally:
         cursor.close()
+
+
+_cached_run = st.cache_data(execute, show_spinner=False, max_entries=2000)
 
 
 def year_window(as_of: dt.date, year: int) -> dict:

@@ -115,7 +115,10 @@ def sidebar_filters() -> Filters | None:
             st.error(t("app.no_snapshot", path=data_dir()))
             return None
         by_date = {s.as_of.isoformat(): s for s in valid}
+        requested = st.query_params.get("snapshot")
         snapshot = by_date[_bound_selectbox(t("sidebar.snapshot"), list(by_date), "snapshot")]
+        if requested and requested not in by_date:  # a shared link to a snapshot that is gone or refused
+            st.warning(t("app.snapshot_fallback", date=snapshot.as_of.isoformat()))
         if snapshot.source == "sample":
             st.info(t("app.sample_badge"), icon=":material/science:")
 

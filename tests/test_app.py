@@ -76,3 +76,27 @@ def test_english_switch():
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert "Persons given precise rehab services" in metrics(at)
+
+
+def test_a_damaged_snapshot_is_refused_with_a_warning(tmp_path, monkeypatch):
+    import shutil
+
+    from .seed import snapshot
+
+    shutil.copytree(snapshot(NEWEST).path.parent, tmp_path / "snapshots")
+    damaged = tmp_path / "snapshots" / NEWEST.isoformat() / "rehab_services.parquet"
+    damaged.write_bytes(b"not parquet")
+    monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
+    at = start(snapshot=NEWEST.isoformat())
+    assert not at.exception
+    assert any("2025-08-31" in w.value and "校验和不符" in w.value for w in at.sidebar.warning)
+    assert at.selectbox(key="snapshot").value == "2025-06-30"
+    assert NEWEST.isoformat() not in at.selectbox(key="snapshot").options
+    assert any("已改用最新的有效快照 2025-06-30" in w.value for w in at.sidebar.warning)
+
+
+def test_no_data_directory_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
+    at = start()
+    assert not at.exception
+    assert "python -m rehabdash.sample" in at.sidebar.error[0].value

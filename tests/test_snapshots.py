@@ -1,0 +1,68 @@
+"""The snapshot store: atomic publish, immutability, refusal of snapshots whose checksums fail."""
+import datetime as dt
+import shutil
+
+import pandas as pd
+import pytest
+
+from rehabdash.contract import TABLES
+from rehabdash.snapshots import check_snapshot, list_snapshots, newest_valid, write_snapshot
+
+from .seed import NEWEST, snapshot
+
+
+def empty_tables() -> dict[str, pd.DataFrame]:
+    return {name: pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+            for name, cols in TABLES.items()}
+
+
+def test_publish_writes_manifest_and_refuses_to_overwrite(tmp_path):
+    path = write_snapshot(tmp_path, dt.date(2025, 1, 31), empty_tables(), source="import")
+    assert check_snapshot(path) is None
+    [published] = list_snapshots(tmp_path)
+    assert published.valid and published.source == "import"
+    assert set(published.manifest["files"]) == set(TABLES)
+    with pytest.raises(FileExistsError):
+        write_snapshot(tmp_path, dt.date(2025, 1, 31), empty_tables(), source="import")
+
+
+def test_failed_publish_leaves_nothing_behind(tmp_path):
+    tables = empty_tables()
+    tables["regions"] = pd.DataFrame({"region_code": [object()]})  # cannot be written as a string
+    with pytest.raises(Exception):
+        write_snapshot(tmp_path, dt.date(2025, 1, 31), tables, source="import")
+    assert list((tmp_path / "snapshots").iterdir()) == []
+
+
+def test_missing_tables_are_refused_before_writing(tmp_path):
+    tables = empty_tables()
+    del tables["funding"]
+    with pytest.raises(ValueError, match="funding"):
+        write_snapshot(tmp_path, dt.date(2025, 1, 31), tables, source="import")
+
+
+def copy_sample(tmp_path):
+    shutil.copytree(snapshot(NEWEST).path.parent, tmp_path / "snapshots")
+    return tmp_path
+
+
+def test_a_changed_file_is_refused_and_the_next_valid_snapshot_is_newest(tmp_path):
+    data = copy_sample(tmp_path)
+    damaged = data / "snapshots" / NEWEST.isoformat() / "funding.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    snapshots = list_snapshots(data)
+    assert snapshots[0].as_of == NEWEST and not snapshots[0].valid
+    assert "funding" in snapshots[0].problem
+    assert newest_valid(snapshots).as_of == dt.date(2025, 6, 30)
+
+
+def test_missing_manifest_is_refused(tmp_path):
+    data = copy_sample(tmp_path)
+    (data / "snapshots" / NEWEST.isoformat() / "manifest.json").unlink()
+    assert list_snapshots(data)[0].problem == "缺少 manifest.json"
+
+
+def test_half_written_staging_folders_are_ignored(tmp_path):
+    data = copy_sample(tmp_path)
+    (data / "snapshots" / ".2025-09-30-abc").mkdir()
+    assert [s.as_of for s in list_snapshots(data)][0] == NEWEST
