@@ -1,0 +1,103 @@
+"""AppTest of the child rehab page: the seed figures on screen, '<5' on a township view and in its downloads."""
+import io
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rehabdash import ui
+
+from .conftest import open_app_page
+
+PAGE = "app_pages/child_rehab.py"
+ZHAOTAN = {"year": "2024", "district": "昆都仑区", "township": "沼潭街道"}
+
+
+def open_page(before_page=lambda: None, **query) -> AppTest:
+    return open_app_page(PAGE, before_page, **query)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def cells(at: AppTest) -> list[str]:
+    return [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
+
+
+def test_baotou_2024_children_funds_and_early_intervention():
+    at = open_page(year="2024")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "残疾儿童康复救助"
+    shown = metrics(at)
+    assert shown["康复救助儿童人数"] == "814"
+    assert shown["救助资金"] == "1460万元"
+    assert shown["低龄儿童早期干预人数"] == "67"
+    assert shown["应救尽救率"] == "100%"
+    assert shown["人均救助资金"] == "1.79万元"
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["康复救助儿童人数"] == "+6.8%" and deltas["应救尽救率"] == "+1.04个百分点"
+    assert "<5" not in cells(at)  # the care is for township level only
+    assert not any("小数字保护" in i.value for i in at.info)
+
+
+def test_a_township_view_shows_small_cells_as_less_than_five():
+    at = open_page(**ZHAOTAN)
+    assert not at.exception, at.exception
+    assert "沼潭街道" in at.caption[0].value
+    shown = cells(at)
+    assert "<5" in shown and "*" in shown
+    assert any("小数字保护" in i.value for i in at.info)
+    assert metrics(at)["康复救助儿童人数"] == "26"
+    assert metrics(at)["低龄儿童早期干预人数"] == "<5"
+    # 15–17: 4 children, so '<5', and the next smallest age band (0–3: 6) is hidden with it.
+    ages = next(frame.value for frame in at.dataframe if "年龄段" in frame.value.columns).set_index("年龄段")
+    assert ages.loc["15–17岁", "救助人数"] == "<5" and ages.loc["0–3岁", "救助人数"] == "*"
+    assert ages.loc["合计", "救助人数"] == "26"
+
+
+def test_the_township_downloads_hold_the_same_hidden_cells(monkeypatch):
+    downloads: dict[str, bytes] = {}
+    original = ui.xlsx_bytes
+
+    def recording(frame, sheet):
+        downloads[sheet] = original(frame, sheet)
+        return downloads[sheet]
+
+    monkeypatch.setattr(ui, "xlsx_bytes", recording)
+    at = open_page(before_page=downloads.clear, **ZHAOTAN)  # only the child page's downloads
+    assert not at.exception, at.exception
+    assert set(downloads) == {"按残疾类别", "按年龄段", "定点康复机构承担情况"}
+    for sheet, content in downloads.items():
+        rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+        values = [v for row in rows[1:] for v in row]
+        assert "<5" in values, sheet
+        assert not any(isinstance(v, (int, float)) and 0 < v < 5 and rows[0][i % len(rows[0])] in (
+            "申请人数", "救助人数", "早期干预人数") for i, v in enumerate(values)), sheet
+    ages = openpyxl.load_workbook(io.BytesIO(downloads["按年龄段"])).active
+    assert [c.value for c in ages[1]][:3] == ["年龄段", "申请人数", "救助人数"]
+    assert [c.value for c in ages["C"]][1:] == ["*", 9, 7, "<5", 26]  # numbers stay numbers
+
+
+def test_the_care_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("REHAB_SUPPRESS_BELOW", "0")
+    at = open_page(**ZHAOTAN)
+    assert not at.exception, at.exception
+    assert "<5" not in cells(at)
+    assert metrics(at)["低龄儿童早期干预人数"] == "1"
+    assert any("逐月累计" in s.value for s in at.subheader)
+
+
+@pytest.mark.parametrize("query", [{"year": "2025", "district": "青山区"}, {"city": "411100000000"},
+                                   {"lang": "English", "year": "2024"}])
+def test_other_views_run_clean(query):
+    at = open_page(**query)
+    assert not at.exception, at.exception
+    assert len(at.metric) == 6
+
+
+def test_english_labels():
+    at = open_page(lang="English", year="2024")
+    assert at.title[0].value == "Child rehabilitation assistance"
+    assert metrics(at)["Children aided"] == "814"
+    assert metrics(at)["Assistance funds"] == "1,460 × 10k yuan"

@@ -1,0 +1,76 @@
+"""The child rehab page in real Chromium against `streamlit run`: seed figures, charts, township care, download."""
+import io
+from urllib.parse import quote
+
+import openpyxl
+import pytest
+
+from .conftest import assert_clean, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+ZHAOTAN = f"year=2024&district={quote('昆都仑区')}&township={quote('沼潭街道')}"
+
+
+def open_children(page, server, query: str):
+    page.page.goto(f"{server.url}/children?{query}")
+    wait_for_app(page.page, '[data-testid="stMetricValue"]')
+    # Charts drawn: bars with their labels (a bar of 0, or of a hidden count, has no width to be "visible").
+    page.page.wait_for_selector(".js-plotly-plot .bars text", state="attached", timeout=30_000)
+    return page.page.locator('[data-testid="stMain"]')
+
+
+def svg_texts(main, selector: str) -> list[str]:
+    """Text of SVG elements (innerText is not defined for them)."""
+    return main.locator(selector).evaluate_all("elements => elements.map(e => e.textContent)")
+
+
+def full_screenshot(page, path, height: int):
+    """The whole page: Streamlit scrolls inside its main block, so make the window as tall as the page."""
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.wait_for_timeout(1500)  # plotly charts resize to the new window
+    page.screenshot(path=str(path))
+
+
+def test_baotou_2024_is_drawn_with_its_figures(app_server, page, screenshots_dir):
+    main = open_children(page, app_server, "year=2024")
+    values = main.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert values == ["814", "814", "100%", "1460万元", "1.79万元", "67"]
+    text = main.inner_text()
+    assert "残疾儿童康复救助" in text and "包头市 · 2024年" in text
+    for heading in ("逐月累计救助人数", "按残疾类别", "按年龄段", "定点康复机构承担情况"):
+        assert heading in text
+    assert "小数字保护" not in text
+    # Four charts: month by month (two lines), disability type, age band, institutions (public/private).
+    assert main.locator(".js-plotly-plot").count() == 4
+    assert main.locator(".js-plotly-plot .scatterlayer .trace").count() == 2
+    legend = svg_texts(main, ".js-plotly-plot .legendtext")
+    assert {"2024年", "2023年", "公办", "民办"} <= set(legend)
+    assert "儿童康复救助" in page.page.locator('[data-testid="stSidebarNav"]').inner_text()
+    full_screenshot(page.page, screenshots_dir / "children-baotou-2024.png", 3000)
+    assert_clean(page)
+
+
+def test_township_view_shows_small_numbers_as_less_than_five(app_server, page, screenshots_dir, tmp_path):
+    main = open_children(page, app_server, ZHAOTAN)
+    text = main.inner_text()
+    assert "包头市 / 昆都仑区 / 沼潭街道" in text and "小数字保护" in text
+    assert "乡镇（街道）一级不逐月展示" in text
+    assert main.locator('[data-testid="stMetricValue"]').all_inner_texts()[5] == "<5"
+    bar_labels = svg_texts(main, ".js-plotly-plot .bars text")
+    assert "<5" in bar_labels and "*" in bar_labels
+
+    # The age band table's download holds the same hidden cells as the screen.
+    expander = main.locator('[data-testid="stExpander"]').nth(1)
+    expander.locator("summary").click()
+    with page.page.expect_download() as download:
+        expander.get_by_role("button", name="下载表格（Excel）").click()
+    path = tmp_path / "ages.xlsx"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "按年龄段.xlsx"
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet["A"]] == ["年龄段", "0–3岁", "4–6岁", "7–14岁", "15–17岁", "合计"]
+    assert [c.value for c in sheet["C"]] == ["救助人数", "*", 9, 7, "<5", 26]
+
+    full_screenshot(page.page, screenshots_dir / "children-zhaotan-2024.png", 2600)
+    assert_clean(page)
