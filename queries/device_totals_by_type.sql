@@ -1,0 +1,8 @@
+-- device_totals_by_type: assistive-device need and persons fitted (辅具适配) in the scope by device type,
+-- this year up to the snapshot date.
+SELECT device_type, sum(need_count) AS need, sum(fitted_count) AS fitted
+FROM assistive_devices
+WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
+  AND period BETWEEN make_date($year, 1, 1) AND $until
+GROUP BY device_type
+ORDER BY device_type

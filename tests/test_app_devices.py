@@ -1,0 +1,103 @@
+"""AppTest of the assistive-devices page: the seed figures on the page, and every figure follows the filters."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGE = "app_pages/devices.py"
+LOAN_FIGURES = ("借出人次", "已归还", "在借", "逾期未还", "归还率")
+
+
+def start(**query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_baotou_2024_seed_figures():
+    at = start(year="2024")
+    assert at.title[0].value == "辅具适配"
+    shown = metrics(at)
+    assert shown["辅具适配人数"] == "2017"
+    assert shown["辅具需求人数"] == "2021"
+    assert shown["辅具适配率"] == "99.8%"
+    assert shown["完成年度任务"] == "110.8%"
+    assert shown["辅具服务站点"] == "106"
+    text = captions(at)
+    assert "年度任务 1820 人" in text and "序时进度 100% · ✔ 达标" in text
+    assert "辅具适配中心 10 家" in text and "社区辅具服务站 84 家" in text and "辅具租赁点 12 家" in text
+    assert "上级政策资金 212 件" in text  # the wheelchairs won from the autonomous region
+    year_on_year = {m.label: m.delta for m in at.metric}
+    assert year_on_year["辅具适配人数"] == "+9.7%"
+
+
+def test_qingshan_rental_pilot_shows_400_plus_loans():
+    at = start(year="2024", district="青山区")
+    shown = metrics(at)
+    assert int(shown["借出人次"]) >= 400
+    assert int(shown["已归还"]) + int(shown["在借"]) == int(shown["借出人次"])
+    station_table = next(d.value for d in at.dataframe if "站点" in d.value.columns and "借出人次" in d.value.columns)
+    assert len(station_table) == 12 and station_table["借出人次"].sum() == int(shown["借出人次"])
+
+
+def test_changing_scope_changes_every_figure():
+    city = metrics(start(year="2024"))
+    district = metrics(start(year="2024", district="东河区"))
+    assert set(district) == set(city) and len(city) == 12
+    for label, value in city.items():
+        assert district[label] != value, label
+
+
+def test_qingshan_differs_from_the_city_except_the_pilot_loans():
+    """The 青山区 pilot was the city's only rental scheme in 2024: its loans are the city's loans."""
+    city = metrics(start(year="2024"))
+    qingshan = metrics(start(year="2024", district="青山区"))
+    for label, value in city.items():
+        if label in LOAN_FIGURES:
+            assert qingshan[label] == value, label
+        else:
+            assert qingshan[label] != value, label
+
+
+def test_changing_year_changes_every_figure():
+    this_year = metrics(start(year="2024"))
+    for year in ("2025", "2023"):
+        other = metrics(start(year=year))
+        assert set(other) == set(this_year)
+        for label, value in this_year.items():
+            assert other[label] != value, (year, label)
+
+
+def test_tables_have_chinese_headers_and_excel_downloads():
+    at = start(year="2024")
+    headers = {column for d in at.dataframe for column in d.value.columns}
+    for header in ("辅具类别", "需求人数", "适配人数", "适配率", "单位", "年度任务", "状态", "站点", "站点类型",
+                   "区县", "开设日期", "借出人次", "归还率", "轮椅", "合计", "其中本年投放"):
+        assert header in headers, header
+    downloads = at.get("download_button")
+    assert len(downloads) == len(at.dataframe) == 8
+    statuses = next(d.value for d in at.dataframe if "状态" in d.value.columns)["状态"]
+    assert set(statuses) == {"✔ 达标"}
+
+
+def test_township_scope_without_task_and_english():
+    at = start(year="2024", district="青山区", township="青福镇")
+    shown = metrics(at)
+    assert shown["完成年度任务"] == "—" and shown["辅具适配人数"] == "34"
+    assert "当前范围未单独下达年度任务" in captions(at)
+    at = start(year="2024", lang="English")
+    assert at.title[0].value == "Assistive devices"
+    assert metrics(at)["Persons fitted with assistive devices"] == "2,017"

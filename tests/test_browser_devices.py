@@ -1,0 +1,65 @@
+"""The assistive-devices page in real Chromium: figures, the offline station map, nothing leaves the machine."""
+import pytest
+
+from .conftest import assert_clean, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def open_devices(recorded, url: str):
+    page = recorded.page
+    page.set_viewport_size({"width": 1400, "height": 4600})  # the whole page in one screenshot
+    page.goto(url)
+    wait_for_app(page)
+    page.wait_for_selector(MAP_FRAME, timeout=30_000)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".device-point").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # let Leaflet finish fitting the bounds
+    return page, frame
+
+
+def metric_values(page) -> dict[str, str]:
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    return dict(zip((label.strip() for label in labels), values))
+
+
+def test_baotou_2024_page_and_map(app_server, page, screenshots_dir):
+    browser_page, frame = open_devices(page, f"{app_server.url}/devices?year=2024")
+    shown = metric_values(browser_page)
+    assert shown["辅具适配人数"] == "2017" and shown["辅具适配率"] == "99.8%"
+    assert shown["完成年度任务"] == "110.8%" and shown["辅具服务站点"] == "106"
+    text = browser_page.locator('[data-testid="stMain"]').inner_text()
+    assert "辅具服务站点分布" in text and "社区辅具租赁与共享" in text and "✔ 达标" in text
+    # Every point drawn, by shape: 10 squares, 84 circles, 12 triangles; 9 district outlines.
+    assert frame.locator(".device-point").count() == 106
+    assert frame.locator(".device-point svg rect").count() == 10
+    assert frame.locator(".device-point svg circle").count() == 84
+    assert frame.locator(".device-point svg polygon").count() == 12
+    assert frame.locator("path.leaflet-interactive").count() == 9
+    assert "辅具租赁点 (12)" in frame.locator(".leaflet-control-layers").inner_text()
+    # The points sit inside the visible map, not off in a corner.
+    box = browser_page.locator(MAP_FRAME).bounding_box()
+    inside = frame.locator(".device-point").evaluate_all(
+        "(els, b) => els.filter(e => { const r = e.getBoundingClientRect();"
+        " return r.left >= 0 && r.top >= 0 && r.right <= b.width && r.bottom <= b.height; }).length",
+        box)
+    assert inside == 106
+    assert any(u.endswith("/app/static/vendor/leaflet/leaflet.js") for u in page.requests)
+    browser_page.screenshot(path=str(screenshots_dir / "devices-baotou-2024.png"), full_page=True)
+    assert_clean(page)
+
+
+def test_qingshan_pilot_in_the_browser(app_server, page, screenshots_dir):
+    browser_page, frame = open_devices(page, f"{app_server.url}/devices?year=2024&district=青山区")
+    shown = metric_values(browser_page)
+    assert int(shown["借出人次"]) >= 400
+    assert "包头市 / 青山区" in browser_page.locator('[data-testid="stMain"]').inner_text()
+    assert frame.locator(".device-point").count() == 19
+    assert frame.locator(".device-point svg polygon").count() == 12  # the pilot's rental points
+    # The district outline and its ten (approximate) township cells.
+    assert frame.locator("path.leaflet-interactive").count() == 11
+    browser_page.screenshot(path=str(screenshots_dir / "devices-qingshan-2024.png"), full_page=True)
+    assert_clean(page)

@@ -1,0 +1,231 @@
+"""The assistive-devices library: fitting against need and task, service points, loans, stock, the map."""
+import datetime as dt
+import re
+
+import folium
+import pandas as pd
+import pytest
+
+from rehabdash import devices, formatting as fmt
+from rehabdash.mapkit import _walk
+from rehabdash.contract import DEVICE_TYPES, STATION_KINDS
+from rehabdash.indicators import Status, traffic_light
+from rehabdash.scope import Scope
+
+from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner
+
+BAOTOU_SNAPSHOTS = pytest.mark.parametrize("as_of", [END_2024, NEWEST])
+XITU = "150271000000"  # 稀土高新区: a development zone with no boundary polygon
+URL = re.compile(r"""(?:https?:)?//[^\s"'`<>)]+""", re.IGNORECASE)
+LABELS = {"fitting_center": "适配中心", "community_station": "服务站", "rental_point": "租赁点",
+          "districts": "区县边界", "townships": "乡镇边界"}
+
+
+# ---------------------------------------------------------------- fitting
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_2024_fitting_headline(as_of):
+    fit = devices.fitting(runner(as_of, BAOTOU), as_of, 2024)
+    assert (fit.fitted.value, fit.need.value, fit.fitted.target) == (2017, 2021, 1820)
+    assert fmt.rate(fit.fitted.rate) == "99.8%"
+    assert fmt.completion(fit.fitted.completion) == "110.8%"
+    assert fit.time_progress == 1.0 and fit.status is Status.GREEN
+    assert (fit.fitted.last_year, fit.need.last_year) == (1838, 1849)  # 2023, the whole year
+    assert fit.last_year_rate == pytest.approx(1838 / 1849)
+    assert fmt.change(fit.fitted.change) == "+9.7%"
+
+
+def test_fitting_mid_year_compares_the_same_period_and_lights_against_time_progress():
+    as_of = dt.date(2024, 6, 30)
+    fit = devices.fitting(runner(as_of, BAOTOU), as_of, 2024)
+    assert fit.time_progress == pytest.approx(182 / 366)
+    assert fit.fitted.value < 2017 and fit.fitted.last_year < 1838  # January to June only
+    assert fit.status is traffic_light(fit.fitted.completion, fit.time_progress, 0.05)
+    assert devices.fitting(runner(as_of, BAOTOU), as_of, 2024, margin=1.0).status in (Status.GREEN, Status.AMBER)
+
+
+def test_a_township_has_no_task_and_no_light():
+    township = "150204100000"  # 青福镇
+    fit = devices.fitting(runner(NEWEST, township), NEWEST, 2024)
+    assert fit.fitted.value == 34 and fit.fitted.target is None
+    assert fit.fitted.completion is None and fit.status is None
+
+
+def test_device_types_add_up_to_the_headline():
+    run = runner(NEWEST, BAOTOU)
+    types = devices.by_device_type(run, NEWEST, 2024)
+    assert list(types["device_type"]) == list(DEVICE_TYPES)
+    assert (types["fitted"].sum(), types["need"].sum()) == (2017, 2021)
+    wheelchairs = types.set_index("device_type").loc["wheelchair"]
+    assert wheelchairs["rate"] == pytest.approx(wheelchairs["fitted"] / wheelchairs["need"])
+
+
+def test_device_types_missing_in_the_scope_are_zero():
+    types = devices.by_device_type(lambda name, **_: pd.DataFrame(
+        {"device_type": ["wheelchair"], "need": [4], "fitted": [3]}), NEWEST, 2025)
+    assert list(types["need"]) == [4, 0, 0, 0, 0, 0, 0]
+    assert types["rate"].iloc[0] == 0.75 and fmt.is_missing(types["rate"].iloc[1])
+
+
+def test_districts_of_baotou_with_their_tasks():
+    subunits = devices.by_subunit(runner(NEWEST, BAOTOU), NEWEST, 2024)
+    assert len(subunits) == 10
+    assert (subunits["fitted"].sum(), subunits["need"].sum(), subunits["target"].sum()) == (2017, 2021, 1820)
+    qingshan = subunits.set_index("subunit_code").loc[QINGSHAN]
+    assert qingshan["completion"] == pytest.approx(qingshan["fitted"] / qingshan["target"])
+    assert all(s is Status.GREEN for s in subunits["status"])  # every district beat its 2024 task
+
+
+def test_townships_have_rates_but_no_task():
+    subunits = devices.by_subunit(runner(NEWEST, QINGSHAN), NEWEST, 2024)
+    assert len(subunits) == 10 and subunits["fitted"].sum() == 233
+    assert all(t is None for t in subunits["target"]) and all(s is None for s in subunits["status"])
+
+
+def test_subunit_traffic_lights_against_time_progress():
+    frame = pd.DataFrame({
+        "subunit_code": list("abcde"), "subunit_name": list("abcde"),
+        "need": [100, 100, 100, 100, 0], "fitted": [60, 47, 30, 50, 0],
+        "target": [100, 100, 100, None, 10],
+    })
+    as_of = dt.date(2025, 7, 2)  # day 183 of 365: progress ~0.50
+    subunits = devices.by_subunit(lambda name, **_: frame, as_of, 2025, margin=0.05)
+    assert list(subunits["subunit_code"]) == list("abcd")  # no need and nothing fitted: left out
+    assert list(subunits["status"]) == [Status.GREEN, Status.AMBER, Status.RED, None]
+    assert fmt.is_missing(subunits["completion"].iloc[3])
+
+
+# ---------------------------------------------------------------- service points
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_106_service_points_2024(as_of):
+    points = devices.service_points(runner(as_of, BAOTOU), as_of, 2024)
+    assert points.total.value == 106 and len(points.stations) == 106
+    assert points.by_kind.to_dict() == {"fitting_center": 10, "community_station": 84, "rental_point": 12}
+    assert points.total.last_year == 30  # open at the end of 2023
+    assert points.stations["district_name"].notna().all() and points.stations["township_name"].notna().all()
+    assert (pd.to_datetime(points.stations["opened_on"]) <= pd.Timestamp(END_2024)).all()
+
+
+def test_openings_by_year_add_up_to_the_points_open():
+    points = devices.service_points(runner(NEWEST, BAOTOU), NEWEST, 2025)
+    openings = devices.openings_by_year(points.stations, 2025)
+    assert openings["opened"].sum() == points.total.value == 113
+    last = openings[openings["year"] == 2025].set_index("kind")["open_at_end"]
+    assert last.to_dict() == points.by_kind.to_dict()
+    assert openings.groupby("year")["kind"].apply(list).map(lambda k: k == list(STATION_KINDS)).all()
+    assert devices.openings_by_year(points.stations.iloc[0:0], 2025).empty
+
+
+# ---------------------------------------------------------------- loans and stock
+
+@BAOTOU_SNAPSHOTS
+def test_qingshan_rental_pilot_loans_2024(as_of):
+    run = runner(as_of, QINGSHAN)
+    loans = devices.loan_totals(run, as_of, 2024)
+    assert loans.lent >= 400
+    assert loans.on_loan == loans.lent - loans.returned >= loans.overdue >= 0
+    assert loans.return_rate == pytest.approx(loans.returned / loans.lent)
+    points = devices.service_points(run, as_of, 2024)
+    by = devices.loans_by(run, as_of, 2024, points.stations)
+    for frame in by.values():  # the breakdowns add up to the totals
+        assert (frame["loans"].sum(), frame["returned"].sum(), frame["overdue"].sum()) == (
+            loans.lent, loans.returned, loans.overdue)
+    assert len(by["station"]) == 12 and set(by["station"]["kind"]) == {"rental_point"}
+    assert list(by["station"]["loans"]) == sorted(by["station"]["loans"], reverse=True)
+    assert list(by["device_type"]["device_type"]) == [d for d in DEVICE_TYPES if d in set(by["device_type"]["device_type"])]
+
+
+def test_overdue_is_counted_at_the_snapshot_date():
+    """A loan not back by the year-end snapshot may be back, or overdue, in a later one."""
+    at_year_end = devices.loan_totals(runner(END_2024, QINGSHAN), END_2024, 2024)
+    later = devices.loan_totals(runner(NEWEST, QINGSHAN), NEWEST, 2024)
+    assert later.lent == at_year_end.lent
+    assert later.returned >= at_year_end.returned and later.on_loan <= at_year_end.on_loan
+    assert later.overdue == later.on_loan  # by August 2025 every 2024 loan is past its due date
+
+
+def test_loan_outcomes_split_every_loan_once():
+    frame = pd.DataFrame({"name": ["x", "y"], "loans": [10, 5], "returned": [7, 5], "on_loan": [3, 0],
+                          "overdue": [1, 0], "return_rate": [0.7, 1.0]})
+    parts = devices.loan_outcomes(frame, "name")
+    assert parts.groupby("name")["count"].sum().to_dict() == {"x": 10, "y": 5}
+    assert parts.set_index(["name", "outcome"])["count"][("x", "in_term")] == 2
+
+
+def test_no_loans_anywhere_else_in_2024():
+    run = runner(NEWEST, "150202000000")  # 东河区
+    assert devices.loan_totals(run, NEWEST, 2024) == devices.Loans(0, 0, 0)
+    assert devices.loan_totals(run, NEWEST, 2024).return_rate is None
+    by = devices.loans_by(run, NEWEST, 2024, devices.service_points(run, NEWEST, 2024).stations)
+    assert by["station"].empty and by["device_type"].empty
+
+
+@BAOTOU_SNAPSHOTS
+def test_212_wheelchairs_placed_at_community_stations_2024(as_of):
+    run = runner(as_of, BAOTOU)
+    stock = devices.stock(run, as_of, 2024, devices.service_points(run, as_of, 2024).stations)
+    placed = stock.placed_in_year
+    wheelchairs = placed[(placed["device_type"] == "wheelchair") & (placed["source"] == "higher_level")]
+    assert wheelchairs["quantity"].sum() == 212 and set(wheelchairs["station_kind"]) == {"community_station"}
+    assert stock.placed_by_source["higher_level"] == 212
+    # The per-station table and the year's placements come from two queries: they must agree.
+    assert stock.per_station["placed_in_year"].sum() == stock.placed == stock.placed_by_source.sum()
+    device_columns = [d for d in DEVICE_TYPES if d in stock.per_station.columns]
+    assert (stock.per_station[device_columns].sum(axis=1) == stock.per_station["total"]).all()
+    assert stock.total > stock.placed  # earlier stock is still there
+    assert stock.per_station["name"].notna().all()
+
+
+# ---------------------------------------------------------------- the map
+
+def _points(scope_code):
+    return devices.service_points(runner(NEWEST, scope_code), NEWEST, 2024).stations
+
+
+def test_scope_outlines():
+    districts, townships = devices.scope_outlines(Scope(BAOTOU))
+    assert len(districts["features"]) == 9 and townships["features"] == []  # 稀土高新区 has no polygon
+    districts, townships = devices.scope_outlines(Scope(BAOTOU, QINGSHAN))
+    assert [f["properties"]["name"] for f in districts["features"]] == ["青山区"]
+    assert len(townships["features"]) == 10
+    assert {f["properties"]["parent_code"] for f in townships["features"]} == {QINGSHAN}
+    districts, townships = devices.scope_outlines(Scope(BAOTOU, QINGSHAN, "150204100000"))
+    assert [f["properties"]["name"] for f in townships["features"]] == ["青福镇"]
+    districts, _ = devices.scope_outlines(Scope("411100000000"))
+    assert [f["properties"]["region_code"] for f in districts["features"]] == [YUANHUI]
+
+
+def test_station_map_is_offline_and_shows_every_point_by_shape():
+    stations = _points(BAOTOU)
+    m = devices.station_map(stations, Scope(BAOTOU), LABELS, lambda row: f"{row.name}\n<{row.kind}>",
+                            basemap="none")
+    html = m.get_root().render()
+    assert {u for u in URL.findall(html) if not u.startswith("//#")} == set()
+    assert html.count('"className": "device-point"') == 106
+    for kind, shape_tag in (("fitting_center", "<rect"), ("community_station", "<circle"),
+                            ("rental_point", "<polygon")):
+        assert shape_tag in devices.marker_svg(kind)
+        assert devices.KIND_COLORS[kind] in devices.marker_svg(kind)
+    assert html.count("\\u003crect") == 10 and html.count("\\u003cpolygon") == 12  # JSON-escaped <
+    layers = [c.layer_name for c in m._children.values() if isinstance(c, (folium.FeatureGroup, folium.GeoJson))]
+    assert layers == ["区县边界", "■ 适配中心 (10)", "● 服务站 (84)", "▲ 租赁点 (12)"]
+    tooltips = [t.text for t in _walk(m) if isinstance(t, folium.Tooltip)]
+    assert len(tooltips) == 106 and all("<br>&lt;" in t for t in tooltips)  # one a point, lines, escaped
+    assert "L.tileLayer" not in html
+
+
+def test_station_map_without_an_outline_fits_the_points():
+    stations = _points(XITU)
+    m = devices.station_map(stations, Scope(BAOTOU, XITU), LABELS, lambda row: row.name, basemap="none")
+    html = m.get_root().render()
+    assert html.count('"className": "device-point"') == len(stations) == 2
+    (south, west), (north, east) = next(c for c in m._children.values()
+                                        if isinstance(c, folium.FitBounds)).bounds
+    for row in stations.itertuples():
+        assert west < row.lon < east and south < row.lat < north
+
+
+def test_no_map_without_points_or_outline():
+    empty = _points(XITU).iloc[0:0]
+    assert devices.station_map(empty, Scope(BAOTOU, XITU), LABELS, str, basemap="none") is None
