@@ -1,0 +1,142 @@
+"""数据上传: download the template, upload a filled-in workbook, see every problem at once, publish it
+as a new snapshot when there are none. Reading, checking and publishing show their progress."""
+import calendar
+import datetime as dt
+import pandas as pd
+import streamlit as st
+
+from rehabdash import ingest, ui
+from rehabdash.ingest import layout
+from rehabdash.contract import TABLES
+from rehabdash.snapshots import Snapshot, newest_valid
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PUBLISHED = "_upload_published"  # the success message, shown after the rerun that refreshes the sidebar
+ROUND = "_upload_round"  # how many workbooks this session has published
+
+lang = ui.lang()
+current = newest_valid(ui.available_snapshots())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def template(snapshot: Snapshot | None, lang: str) -> bytes:
+    return ingest.template_bytes(snapshot, lang)  # snapshots are immutable: cached by snapshot
+
+
+def submitter() -> str:
+    """Who publishes, for the import log. The access issue will restrict this page to clerks and take
+    the name from the signed-in account instead of this field."""
+    return st.text_input(ui.t("upload.who"), key="upload_who", help=ui.t("upload.who_help")).strip()
+
+
+def default_as_of(reading: ingest.Reading) -> dt.date:
+    """The last day of the newest month filled in (or of last month), never after today."""
+    today = dt.date.today()
+    month = reading.latest_month() or (today.replace(day=1) - dt.timedelta(days=1))
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    return min(month_end, today)
+
+
+def with_progress(label: str, work, describe=str):
+    """Run `work(progress)` in a status box with a progress bar whose text is `describe(stage)`;
+    returns the result and the box."""
+    box = st.status(label, expanded=True)
+    with box:
+        bar = st.progress(0.0)
+        result = work(lambda share, stage: bar.progress(min(max(share, 0.0), 1.0), text=describe(stage)))
+        bar.empty()
+    return result, box
+
+
+def remembered(slot: str, key: tuple, label: str, work):
+    """`work`'s result for `key`, computed once with a progress bar, then kept in the session so that
+    a rerun (choosing a date, pressing publish) does not read or check the workbook again."""
+    held = st.session_state.get(slot)
+    if held and held[0] == key:
+        return held[1], None
+    result, box = with_progress(label, work)
+    st.session_state[slot] = (key, result)
+    return result, box
+
+
+st.title(ui.t("upload.title"))
+st.caption(ui.t("upload.intro"))
+if PUBLISHED in st.session_state:
+    st.success(st.session_state.pop(PUBLISHED))
+    st.page_link("app_pages/snapshots.py", label=ui.t("upload.view_snapshots"), icon=":material/history:")
+
+st.subheader(ui.t("upload.template_heading"))
+if current:
+    st.caption(ui.t("upload.template_caption", date=current.as_of.isoformat()))
+st.download_button(ui.t("upload.template_button"), template(current, lang),
+                   file_name=f"{ui.t('upload.template_file')}.xlsx", mime=XLSX, key="template_download",
+                   icon=":material/download:")
+
+st.subheader(ui.t("upload.upload_heading"))
+# A new uploader after each publish, so the published file is not checked again.
+uploaded = st.file_uploader(ui.t("upload.uploader"), type=["xlsx"],
+                            key=f"workbook_{st.session_state.get(ROUND, 0)}")
+if uploaded is None:
+    st.stop()
+
+content = uploaded.getvalue()
+reading, box = remembered("_upload_reading", (uploaded.file_id, lang), ui.t("upload.stage_read"),
+                          lambda progress: ingest.read(content, lang, progress))
+if box:
+    box.update(state="complete", expanded=False)
+left, right = st.columns(2)
+with left:
+    as_of = st.date_input(ui.t("upload.as_of"), value=default_as_of(reading), max_value=dt.date.today(),
+                          key=f"as_of_{reading.file_sha256[:12]}", help=ui.t("upload.as_of_help"))
+with right:
+    who = submitter()
+
+checked, box = remembered(
+    "_upload_checked", (reading.file_sha256, as_of, lang, current.path if current else None),
+    ui.t("upload.stage_check"), lambda progress: ingest.check(reading, as_of, progress=progress))
+outcome = (ui.t("upload.checked_ok", rows=sum(checked.row_counts.values())) if checked.valid
+           else ui.t("upload.checked_bad", count=len(checked.problems)))
+state = "complete" if checked.valid else "error"
+if box:
+    box.update(label=outcome, state=state, expanded=False)
+else:
+    st.status(outcome, state=state, expanded=False)
+
+if checked.notes:
+    st.info(ui.t("upload.notes_heading") + "\n\n" + "\n".join(f"- {note}" for note in checked.notes),
+            icon=":material/autorenew:")
+
+if not checked.valid:
+    st.subheader(ui.t("upload.problems_heading"))
+    st.caption(ui.t("upload.problems_caption"))
+    ui.table_with_download(ingest.problem_table(checked.problems, lang), key="problems",
+                           file_stem=ui.t("upload.problems_file"))
+    st.stop()
+
+st.subheader(ui.t("upload.summary_heading"))
+changes = ingest.preview(checked)
+st.dataframe(pd.DataFrame(
+    [(layout.sheet_name(t, lang), n, changes[t].added, changes[t].replaced)
+     for t, n in checked.row_counts.items()],
+    columns=[ui.t("upload.sheet"), ui.t("upload.rows"), ui.t("upload.added"), ui.t("upload.replaced")],
+), hide_index=True, key="import_summary")
+st.caption(ui.t("upload.base", date=checked.base.as_of.isoformat()) if checked.base
+           else ui.t("upload.no_base"))
+
+if st.button(ui.t("upload.publish_button"), type="primary", key="publish", disabled=not who,
+             help=None if who else ui.t("upload.who_needed")):
+    try:
+        published, _ = with_progress(
+            ui.t("upload.stage_publish"),
+            lambda progress: ingest.publish(checked, who, uploaded.name, progress=progress),
+            describe=lambda table: layout.sheet_name(table, lang) if table in TABLES else "")
+    except FileExistsError:  # another clerk published this date meanwhile: check again to say so
+        del st.session_state["_upload_checked"]
+        st.rerun()
+    del st.session_state["_upload_checked"]
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    st.session_state[PUBLISHED] = ui.t(
+        "upload.published", date=as_of.isoformat(),
+        added=sum(c.added for c in published.changes.values()),
+        replaced=sum(c.replaced for c in published.changes.values()))
+    st.rerun()  # the sidebar lists the new snapshot on the next run

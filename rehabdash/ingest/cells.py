@@ -1,0 +1,174 @@
+"""One spreadsheet cell read as a contract value, with the habits of clerks handled on the way:
+full-width digits and punctuation, thousands separators, amounts in 万元, dates typed as text.
+
+A parser returns the value (None for an empty cell) or raises CellProblem naming what is wrong; the
+caller turns that into a row of the problem table.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from .layout import WAN, normal
+
+
+class CellProblem(ValueError):
+    """A cell that cannot be read as its column's type; `key` names the message in [validation]."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def shown(value) -> str:
+    """The cell as the clerk sees it, for the 'value' column of the problem table."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _plain_number_text(value) -> str:
+    """Text of a number cell without what clerks add around digits: '１，２３４ ' → '1234'."""
+    return normal(str(value)).replace(",", "").replace(" ", "")
+
+
+def _number(value) -> float:
+    if isinstance(value, bool):
+        raise CellProblem("not_number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        try:
+            number = float(_plain_number_text(value))
+        except ValueError:
+            raise CellProblem("not_number") from None
+    if not math.isfinite(number):
+        raise CellProblem("not_number")
+    return number
+
+
+def to_int(value) -> int | None:
+    """A count or a year: 12, '12', '１２', '1,234', 12.0; not 12.5, not '12人'."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        value = re.sub(r"年$", "", normal(value))  # '2025年' in a year column
+    number = _number(value)
+    if number != int(number):
+        raise CellProblem("not_integer")
+    if abs(number) > 2**53:
+        raise CellProblem("not_number")
+    return int(number)
+
+
+def to_money(value, factor: int) -> tuple[float | None, bool]:
+    """An amount in yuan, and whether it was converted from 万元.
+
+    `factor` is the column's declared unit (1 for 元, 10 000 for 万元); a cell that says its own unit
+    ('12.5万', '3000元') overrides it.
+    """
+    if is_blank(value):
+        return None, False
+    if isinstance(value, str):
+        text = normal(value)
+        if text.endswith(("万元", "万")):
+            factor, value = WAN, text.rstrip("元").rstrip("万")
+        elif text.endswith("元"):
+            factor, value = 1, text[:-1]
+    return round(_number(value) * factor, 2), factor != 1
+
+
+def to_float(value) -> float | None:
+    """A coordinate: 110.03, '１１０.０３', '110.03°'."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        value = normal(value).rstrip("°")
+    return _number(value)
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+
+
+def _date_parts(value) -> tuple[int, int, int | None]:
+    if isinstance(value, dt.datetime):
+        return value.year, value.month, value.day
+    if isinstance(value, dt.date):
+        return value.year, value.month, value.day
+    if isinstance(value, bool) or isinstance(value, float) and not (
+            math.isfinite(value) and value == int(value)):
+        raise CellProblem("not_date")
+    text = normal(str(int(value) if isinstance(value, (int, float)) else value))
+    match = _DATE.match(text) or _COMPACT.match(text)
+    if not match:
+        raise CellProblem("not_date")
+    year, month, day = match.groups()
+    return int(year), int(month), int(day) if day else None
+
+
+def to_date(value) -> dt.date | None:
+    """A day: a date cell, '2025-07-15', '2025/7/15', '2025年7月15日', '20250715'."""
+    if is_blank(value):
+        return None
+    year, month, day = _date_parts(value)
+    if day is None:
+        raise CellProblem("not_date")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise CellProblem("not_date") from None
+
+
+def to_month(value) -> dt.date | None:
+    """A month, as its first day: '2025-07', '2025年7月', '202507', or any day of the month."""
+    if is_blank(value):
+        return None
+    year, month, _ = _date_parts(value)
+    try:
+        return dt.date(year, month, 1)
+    except ValueError:
+        raise CellProblem("not_month") from None
+
+
+_TRUE = {"是", "有", "true", "yes", "y", "1", "√", "✓"}
+_FALSE = {"否", "无", "false", "no", "n", "0", "×", "✗"}
+
+
+def to_bool(value) -> bool | None:
+    """是/否, TRUE/FALSE, Y/N, 1/0."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = normal(shown(value)).casefold()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellProblem("not_bool")
+
+
+def to_text(value) -> str | None:
+    """A name or an identifier: trimmed; a number cell reads as its digits (1.50204E+11 → '150204000000')."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return str(value).strip()
+
+
+def to_code(value) -> str | None:
+    """A code or identifier typed by hand: full-width characters folded ('Ｆ－００１' → 'F-001')."""
+    text = to_text(value)
+    return None if text is None else normal(text)

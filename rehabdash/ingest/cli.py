@@ -1,0 +1,68 @@
+"""The data-upkeep commands of `python -m rehabdash`: `template` and `import`."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+from pathlib import Path
+
+from .. import i18n
+from ..config import data_dir
+from ..snapshots import list_snapshots, newest_valid
+from . import NotValid, check_workbook, problem_table, publish, template_bytes
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def run_template(args) -> int:
+    snapshot = newest_valid(list_snapshots(data_dir()))
+    args.out.write_bytes(template_bytes(snapshot, args.lang))
+    print(f"{args.out}  ({i18n.text(args.lang, 'template.title')})")
+    return 0
+
+
+def run_import(args) -> int:
+    content = args.file.read_bytes()
+    checked = check_workbook(content, args.as_of, lang=args.lang)
+    for note in checked.notes:
+        print(note)
+    if not checked.valid:
+        print(problem_table(checked.problems, args.lang).to_string(index=False), file=sys.stderr)
+        print(i18n.text(args.lang, "upload.checked_bad", count=len(checked.problems)), file=sys.stderr)
+        return 1
+    if args.check_only:
+        print(i18n.text(args.lang, "upload.checked_ok", rows=sum(checked.row_counts.values())))
+        return 0
+    try:
+        published = publish(checked, args.who, args.file.name)
+    except (NotValid, FileExistsError) as error:  # another import took the date meanwhile
+        print(error, file=sys.stderr)
+        return 1
+    added = sum(c.added for c in published.changes.values())
+    replaced = sum(c.replaced for c in published.changes.values())
+    print(i18n.text(args.lang, "upload.published", date=args.as_of.isoformat(), added=added,
+                    replaced=replaced))
+    print(published.path)
+    return 0
+
+
+def add_commands(commands) -> None:
+    """Register `template` and `import` on the subparsers of `python -m rehabdash`."""
+    template = commands.add_parser("template", help="write the Excel template clerks fill in")
+    template.add_argument("out", type=Path, help="where to write the .xlsx file")
+    template.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
+    template.set_defaults(run=run_template)
+
+    importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")
+    importer.add_argument("file", type=Path, help="the filled-in .xlsx file")
+    importer.add_argument("--as-of", type=_date, required=True, help="the new snapshot's date, YYYY-MM-DD")
+    importer.add_argument("--who", default=getpass.getuser(), help="recorded in the import log")
+    importer.add_argument("--check-only", action="store_true", help="check, but publish nothing")
+    importer.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
+    importer.set_defaults(run=run_import)

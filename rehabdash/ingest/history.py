@@ -1,0 +1,85 @@
+"""Snapshot management: every snapshot with its date, source, row counts and validity, and what
+changed between two of them, by table and by district."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..contract import TABLES
+from ..snapshots import Snapshot, newest_valid
+from .geo import district_of
+from .publish import key_strings, read_tables, row_strings
+
+STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
+
+
+def snapshot_list(snapshots: list[Snapshot]) -> pd.DataFrame:
+    """One row per snapshot, newest first: as_of, source, created_at, valid, problem, is_default, rows
+    per table (from the manifest)."""
+    default = newest_valid(snapshots)
+    rows = []
+    for snapshot in snapshots:
+        files = snapshot.manifest.get("files", {})
+        counts = {table: files.get(table, {}).get("rows") for table in TABLES}
+        rows.append({"as_of": snapshot.as_of, "source": snapshot.source,
+                     "created_at": pd.to_datetime(snapshot.manifest.get("created_at"), errors="coerce"),
+                     "valid": snapshot.valid, "problem": snapshot.problem or "",
+                     "is_default": snapshot == default,
+                     "total_rows": sum(c for c in counts.values() if c is not None), **counts})
+    return pd.DataFrame(rows, columns=["as_of", "source", "created_at", "valid", "problem", "is_default",
+                                       "total_rows", *TABLES])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    by_table: pd.DataFrame  # table, rows_before, rows_after, added, removed, changed
+    by_region: pd.DataFrame  # region_code (a district, or the city for city rows), region_name, table,
+    #                          added, removed, changed
+
+
+def _region_codes(table: str, frame: pd.DataFrame, station_regions: dict) -> pd.Series:
+    if "region_code" in frame:
+        return frame["region_code"]
+    if "township_code" in frame:
+        return frame["township_code"]
+    return frame["station_id"].map(station_regions)
+
+
+def compare(older: Snapshot, newer: Snapshot) -> Comparison:
+    """Rows added, removed and changed (same key, other values) from `older` to `newer`."""
+    before, after = read_tables(older), read_tables(newer)
+    regions = pd.concat([after["regions"], before["regions"]]).drop_duplicates("region_code")
+    parents = dict(zip(regions["region_code"], regions["parent_code"]))
+    levels = dict(zip(regions["region_code"], regions["level"]))
+    stations = pd.concat([after["device_stations"], before["device_stations"]])
+    station_regions = dict(zip(stations["station_id"], stations["region_code"]))
+    totals, by_region = [], []
+    for table in TABLES:
+        sides = []
+        for frame in (before[table], after[table]):
+            sides.append(pd.DataFrame({
+                "key": key_strings(frame, table).to_numpy(),
+                "row": row_strings(frame, frame.columns).to_numpy(),
+                "region": _region_codes(table, frame, station_regions).to_numpy()}))
+        merged = sides[0].merge(sides[1], on="key", how="outer", suffixes=("_old", "_new"), indicator=True)
+        change = pd.Series("same", index=merged.index)
+        change[merged["_merge"] == "right_only"] = "added"
+        change[merged["_merge"] == "left_only"] = "removed"
+        change[(merged["_merge"] == "both") & (merged["row_old"] != merged["row_new"])] = "changed"
+        merged["change"] = change
+        merged["region_code"] = merged["region_new"].fillna(merged["region_old"]).map(
+            lambda c: district_of(c, parents, levels) or c)
+        counts = merged["change"].value_counts()
+        totals.append({"table": table, "rows_before": len(before[table]), "rows_after": len(after[table]),
+                       **{k: int(counts.get(k, 0)) for k in ("added", "removed", "changed")}})
+        moved = merged[merged["change"] != "same"]
+        if len(moved):
+            grouped = moved.groupby(["region_code", "change"]).size().unstack(fill_value=0)
+            for region, row in grouped.iterrows():
+                by_region.append({"region_code": region, "table": table,
+                                  **{k: int(row.get(k, 0)) for k in ("added", "removed", "changed")}})
+    by_region = pd.DataFrame(by_region, columns=["region_code", "table", "added", "removed", "changed"])
+    names = dict(zip(regions["region_code"], regions["name"]))
+    by_region.insert(1, "region_name", by_region["region_code"].map(lambda c: names.get(c, c)))
+    return Comparison(pd.DataFrame(totals), by_region)

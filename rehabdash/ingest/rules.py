@@ -1,0 +1,199 @@
+"""What an imported table must satisfy, as pandera schemas run lazily so that every failure is found
+at once. Each check is named after its message in [validation] of the locales; `failures` turns
+pandera's failure cases into (check, Excel row, column, other column) for the problem table.
+
+The cell parsers (cells.py) have already turned every cell into its type or reported it, so these
+checks look at values: codes, region codes and levels, signs, limits between columns, dates against
+the import's period, duplicate keys, coordinates against the region they name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from ..contract import CODE_LISTS, KEYS, LEVELS, OPTIONAL, TABLES
+from . import geo
+from .layout import COORDINATES, REGION_COLUMNS, YEAR_COLUMNS, is_money
+
+# A count that may not exceed another in the same row: served ≤ need, aided ≤ applicants …
+NOT_ABOVE = {
+    "rehab_services": (("served_count", "need_count"),),
+    "assistive_devices": (("fitted_count", "need_count"),),
+    "child_rehab": (("aided", "applicants"), ("early_intervention", "aided")),
+}
+# A date that may not come before another in the same row.
+NOT_BEFORE = {"device_loans": (("returned_on", "lent_on"), ("due_on", "lent_on"))}
+# Dates that may lie after the snapshot date (a loan falls due later).
+FUTURE_ALLOWED = frozenset({"due_on"})
+# The tier of a facility and the level of the region it sits in go together.
+TIER_LEVELS = {"district_center": "district", "township_station": "township", "village_room": "village"}
+REFERENCES = {"institution_id": "institutions", "station_id": "device_stations"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rows are checked against: the import's period and the regions and ids it may name."""
+
+    as_of: dt.date
+    period_start: dt.date
+    regions: pd.DataFrame  # the previous snapshot's regions with the imported ones
+    ids: dict[str, frozenset]  # table → ids known in it (institutions, device_stations)
+    areas: geo.RegionAreas
+
+    @functools.cached_property
+    def levels(self) -> dict[str, str]:
+        return dict(zip(self.regions["region_code"], self.regions["level"]))
+
+
+@dataclass(frozen=True)
+class Failure:
+    check: str  # message key in [validation]
+    row: int  # Excel row number
+    column: str  # the column to name in the problem table
+    other: str | None = None  # the second column of a comparison
+
+
+def _na_passes(test: pd.Series) -> pd.Series:
+    return test.fillna(True).astype(bool)
+
+
+def _column_checks(table: str, column: str, kind: str, ctx: Context) -> list[pa.Check]:
+    checks = []
+    if (table, column) in CODE_LISTS:
+        codes = CODE_LISTS[(table, column)]
+        checks.append(pa.Check(lambda s, codes=codes: s.isin(codes), name="unknown_code"))
+    if (table, column) in REGION_COLUMNS:
+        levels, allowed = ctx.levels, REGION_COLUMNS[(table, column)]
+        checks.append(pa.Check(lambda s: s.isin(levels.keys()), name="unknown_region"))
+        checks.append(pa.Check(
+            lambda s: s.map(lambda c: c not in levels or levels[c] in allowed).astype(bool),
+            name="wrong_level"))
+    if column in REFERENCES and table != REFERENCES[column]:
+        known = ctx.ids[REFERENCES[column]]
+        checks.append(pa.Check(lambda s, known=known: s.isin(known), name=f"unknown_{column}"))
+    if (kind == "int" and column not in YEAR_COLUMNS) or is_money(column):
+        checks.append(pa.Check(lambda s: s >= 0, name="negative"))
+    if column == "period":
+        checks.append(pa.Check(
+            lambda s: s.map(lambda d: ctx.period_start <= d <= ctx.as_of).astype(bool),
+            name="out_of_period"))
+    elif column == "year":
+        checks.append(pa.Check(
+            lambda s: (s >= ctx.period_start.year) & (s <= ctx.as_of.year), name="year_out_of_period"))
+    elif kind == "date" and column not in FUTURE_ALLOWED:
+        checks.append(pa.Check(lambda s: s.map(lambda d: d <= ctx.as_of).astype(bool),
+                               name="future_date"))
+    return checks
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A check across columns of one row, reported on `column` (and `other`, when it compares two)."""
+
+    name: str
+    column: str
+    test: Callable[[pd.DataFrame], pd.Series]  # True where the row is fine
+    other: str | None = None
+
+
+def _row_rules(table: str, ctx: Context) -> list[RowRule]:
+    rules = []
+    for column, limit in NOT_ABOVE.get(table, ()):
+        rules.append(RowRule(f"exceeds:{column}", column, lambda f, c=column, o=limit: f[c] <= f[o], limit))
+    for column, earlier in NOT_BEFORE.get(table, ()):
+        rules.append(RowRule(f"before:{column}", column,
+                             lambda f, c=column, o=earlier: _compare_dates(f[c], f[o]), earlier))
+    columns = TABLES[table]
+    if all(c in columns for c in ("region_code", *COORDINATES)):
+        rules.append(RowRule("outside_china", "lon",
+                             lambda f: _points(f, lambda x, y, c: geo.in_china(x, y))))
+        rules.append(RowRule("outside_region", "lon", lambda f: _points(
+            f, lambda x, y, c: not geo.in_china(x, y) or ctx.areas.contains(c, x, y))))
+    if table == "facilities":
+        rules.append(RowRule("tier_level", "region_code", lambda f: pd.Series(
+            [_tier_fits(t, ctx.levels.get(c)) for t, c in zip(f["tier"], f["region_code"])],
+            index=f.index)))
+        rules.append(RowRule("opened_on_missing", "opened_on",
+                             lambda f: (f["status"] != "built") | f["opened_on"].notna()))
+        rules.append(RowRule("planned_year_missing", "planned_year",
+                             lambda f: (f["status"] == "built") | f["planned_year"].notna()))
+    if table == "regions":
+        rules.append(RowRule("parent_level", "parent_code", lambda f: pd.Series(
+            [_parent_fits(level, ctx.levels.get(parent))
+             for level, parent in zip(f["level"], f["parent_code"])],
+            index=f.index)))
+    return rules
+
+
+def _compare_dates(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    return pd.Series([a is None or b is None or pd.isna(a) or pd.isna(b) or a >= b
+                      for a, b in zip(later, earlier)], index=later.index)
+
+
+def _points(frame: pd.DataFrame, test) -> pd.Series:
+    """`test(lon, lat, region_code)` on every row that has all three; rows lacking one pass."""
+    return pd.Series([
+        pd.isna(x) or pd.isna(y) or pd.isna(c) or bool(test(x, y, c))
+        for x, y, c in zip(frame["lon"], frame["lat"], frame["region_code"])
+    ], index=frame.index)
+
+
+def _tier_fits(tier, level) -> bool:
+    """区级中心 in a district, 乡镇站 in a township, 村室 in a village; unknown codes are reported elsewhere."""
+    expected = TIER_LEVELS.get(tier)
+    return expected is None or level is None or expected == level
+
+
+def _parent_fits(level, parent_level) -> bool:
+    """A region's parent is one level up (市 → 区县 → 乡镇 → 村); a city has none."""
+    if level not in LEVELS or (level == "city" and parent_level is None):
+        return True
+    if parent_level is None:
+        return level == "city"
+    return LEVELS.index(parent_level) == LEVELS.index(level) - 1
+
+
+def schema(table: str, ctx: Context) -> tuple[pa.DataFrameSchema, dict[str, RowRule]]:
+    rules = {rule.name: rule for rule in _row_rules(table, ctx)}
+    columns = {
+        column: pa.Column(checks=_column_checks(table, column, kind, ctx),
+                          nullable=column in OPTIONAL.get(table, ()), required=False)
+        for column, kind in TABLES[table].items()
+    }
+    checks = [pa.Check(lambda f, r=rule: _na_passes(r.test(f)), name=rule.name) for rule in rules.values()]
+    return pa.DataFrameSchema(columns, checks=checks, unique=list(KEYS[table]),
+                              report_duplicates="exclude_first"), rules
+
+
+def failures(table: str, frame: pd.DataFrame, ctx: Context) -> list[Failure]:
+    """Every failed check of the typed `frame` (index = Excel row numbers), one per row and check."""
+    if frame.empty:
+        return []
+    table_schema, rules = schema(table, ctx)
+    try:
+        table_schema.validate(frame, lazy=True)
+        return []
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+    found: dict[tuple[str, int, str], Failure] = {}
+    for case in cases.itertuples():
+        if case.index is None or pd.isna(case.index):
+            raise RuntimeError(f"check {case.check} of {table} failed to run: {case.failure_case}")
+        row = int(case.index)
+        if case.check == "not_nullable":
+            failure = Failure("required", row, case.column)
+        elif case.check == "multiple_fields_uniqueness":
+            failure = Failure("duplicate_key", row, KEYS[table][0])
+        elif case.check in rules:
+            rule = rules[case.check]
+            failure = Failure(rule.name.split(":")[0], row, rule.column, rule.other)
+        else:
+            failure = Failure(case.check, row, case.column)
+        found.setdefault((failure.check, row, failure.column), failure)
+    return list(found.values())

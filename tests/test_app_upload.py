@@ -1,0 +1,89 @@
+"""AppTest of the upload and snapshot pages on a throw-away copy of the data: template download, the
+problem table for a broken workbook (nothing published), publishing the fixed one, the sidebar and the
+snapshot page seeing the new snapshot."""
+import pytest
+
+from rehabdash.snapshots import list_snapshots
+
+from .conftest import open_app_page
+from .seed import QINGSHAN
+from .workbooks import AS_OF, data_copy, filled, month_rows, set_cell
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    directory = data_copy(tmp_path)
+    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
+    return directory
+
+
+def table_with(at, column: str):
+    """The first table on the page that has `column` (AppTest does not expose a dataframe's key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def upload(at, name: str, content: bytes):
+    at.file_uploader[0].set_value((name, content, XLSX))
+    return at.run()
+
+
+def test_upload_page_offers_the_template(data):
+    at = open_app_page("app_pages/data_upload.py")
+    assert not at.exception
+    assert at.title[0].value == "数据上传"
+    button = at.get("download_button")[0]
+    assert button.proto.label == "下载填报模板（Excel）"
+    assert not at.button  # nothing to publish before a workbook is uploaded
+
+
+def test_broken_workbook_shows_every_problem_and_publishes_nothing(data):
+    good = filled(data, month_rows(data, (QINGSHAN,)))
+    broken = set_cell(set_cell(good, "rehab_services", 3, "served_count", 999),
+                      "assistive_devices", 4, "need_count", "十")
+    before = sorted(p.name for p in (data / "snapshots").iterdir())
+    at = upload(open_app_page("app_pages/data_upload.py"), "九月.xlsx", broken)
+    assert not at.exception
+    assert at.date_input[0].value == AS_OF  # the month filled in decides the default date
+    problems = table_with(at, "修改方法")
+    assert list(problems.columns) == ["工作表", "行", "列", "填写内容", "问题", "修改方法"]
+    assert problems[["工作表", "行", "列"]].values.tolist() == [["精准康复服务", "3", "服务人数"],
+                                                              ["辅具适配", "4", "需求人数"]]
+    assert problems["问题"].iloc[0].startswith("“服务人数”（999）大于“需求人数”")
+    assert problems["问题"].iloc[1] == "“十”不是数字"
+    assert not [b for b in at.button if b.key == "publish"]
+    assert sorted(p.name for p in (data / "snapshots").iterdir()) == before
+
+
+def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
+    at = upload(open_app_page("app_pages/data_upload.py"), "九月.xlsx",
+                filled(data, month_rows(data, (QINGSHAN,))))
+    assert not at.exception
+    summary = table_with(at, "新增行数")
+    assert summary.set_index("工作表").loc["精准康复服务", "新增行数"] > 0
+    assert at.button(key="publish").disabled  # who publishes must be named first
+    at.text_input(key="upload_who").input("张三").run()
+    at.button(key="publish").click().run()
+    assert not at.exception
+    assert "已发布数据快照 2025-09-30" in at.success[0].value
+    assert at.file_uploader[0].value is None and not at.status  # a fresh uploader, nothing re-checked
+    assert at.sidebar.selectbox(key="snapshot").options[0] == AS_OF.isoformat()
+    assert list_snapshots(data)[0].as_of == AS_OF and list_snapshots(data)[0].valid
+
+    at.switch_page("app_pages/snapshots.py")
+    at.run()
+    assert not at.exception
+    listing = table_with(at, "校验")
+    newest = listing.iloc[0]
+    assert (newest["截止日期"], newest["默认"], newest["来源"], newest["校验"]) == \
+        ("2025-09-30", "★ 默认", "导入", "✔ 有效")
+    assert listing["默认"].tolist().count("★ 默认") == 1
+    by_table = table_with(at, "原行数").set_index("数据表")
+    assert by_table.loc["精准康复服务", "新增"] == len(month_rows(data, (QINGSHAN,))["rehab_services"])
+    assert by_table.loc["资金投入", ["新增", "删除", "修改"]].tolist() == [0, 0, 0]
+    by_region = table_with(at, "区县")
+    assert set(by_region["区县"]) == {"青山区"}  # a file for one district changes that district only
+    log = table_with(at, "填报人")
+    assert log["填报人"].tolist() == ["张三"] and log["文件"].tolist() == ["九月.xlsx"]
+

@@ -1,0 +1,96 @@
+"""The upload page in real Chromium against its own `streamlit run` on a throw-away copy of the data:
+download the template, fill in one month, upload a broken copy (problem table, nothing published),
+then the fixed one, publish it, and find it in the sidebar and on the snapshot page."""
+import io
+
+import openpyxl
+import pytest
+
+from rehabdash.snapshots import list_snapshots
+
+from .conftest import StreamlitServer, _require_chromium, assert_clean, wait_for_app
+from .seed import QINGSHAN
+from .workbooks import AS_OF, data_copy, fill_template, month_rows, set_cell
+
+pytestmark = pytest.mark.browser
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def upload_server(tmp_path):
+    """Its own server: publishing must go to a temporary copy, never to the committed data/."""
+    _require_chromium()
+    directory = data_copy(tmp_path)
+    server = StreamlitServer(env={"REHAB_DATA_DIR": str(directory)})
+    yield server, directory
+    server.stop()
+
+
+def choose_file(page, name: str, content: bytes) -> None:
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        files=[{"name": name, "mimeType": XLSX, "buffer": content}])
+
+
+def download(page, button_text: str) -> bytes:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button_text).click()
+    with open(info.value.path(), "rb") as handle:
+        return handle.read()
+
+
+def test_template_broken_copy_then_fixed_copy_published(upload_server, page, screenshots_dir):
+    server, directory = upload_server
+    before = sorted(p.name for p in (directory / "snapshots").iterdir())
+    browser_page = page.page
+    browser_page.goto(f"{server.url}/upload")
+    wait_for_app(browser_page, '[data-testid="stFileUploader"]')
+    assert "数据上传" in browser_page.locator('[data-testid="stMain"]').inner_text()
+
+    template = download(browser_page, "下载填报模板（Excel）")
+    assert "精准康复服务" in openpyxl.load_workbook(io.BytesIO(template)).sheetnames
+    month = fill_template(template, month_rows(directory, (QINGSHAN,)))
+    broken = set_cell(set_cell(month, "rehab_services", 3, "served_count", 999),
+                      "child_rehab", 2, "disability_type", "聋哑")
+
+    choose_file(browser_page, "青山区2025年9月-有误.xlsx", broken)
+    browser_page.get_by_text("发现 2 个问题，没有发布任何数据").wait_for(timeout=60_000)
+    wait_for_app(browser_page, '[data-testid="stDataFrame"]')
+    main = browser_page.locator('[data-testid="stMain"]')
+    assert "检查结果" in main.inner_text()
+    assert browser_page.get_by_role("button", name="发布为新的数据快照").count() == 0
+    browser_page.screenshot(path=str(screenshots_dir / "upload-problems.png"), full_page=True)
+    problems = openpyxl.load_workbook(io.BytesIO(download(browser_page, "下载表格（Excel）"))).active
+    rows = [[c.value for c in row] for row in problems.iter_rows()]
+    assert rows[0] == ["工作表", "行", "列", "填写内容", "问题", "修改方法"]
+    assert [r[:4] for r in rows[1:]] == [["精准康复服务", "3", "服务人数", "999"],
+                                         ["儿童康复救助", "2", "残疾类别", "聋哑"]]
+    assert sorted(p.name for p in (directory / "snapshots").iterdir()) == before
+
+    choose_file(browser_page, "青山区2025年9月.xlsx", month)
+    browser_page.get_by_text("检查通过").wait_for(timeout=60_000)
+    wait_for_app(browser_page, '[data-testid="stDataFrame"]')
+    browser_page.get_by_role("textbox", name="填报人").fill("张三")
+    browser_page.get_by_role("textbox", name="填报人").press("Enter")
+    publish = browser_page.get_by_role("button", name="发布为新的数据快照")
+    publish.wait_for()
+    browser_page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('发布为新的数据快照')"
+        " && !b.disabled)", timeout=15_000)
+    publish.click()
+    browser_page.get_by_text("已发布数据快照 2025-09-30").wait_for(timeout=60_000)
+    wait_for_app(browser_page, '[data-testid="stAlertContentSuccess"]')
+    browser_page.screenshot(path=str(screenshots_dir / "upload-published.png"), full_page=True)
+    sidebar = browser_page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="数据快照").locator("input").click()
+    assert browser_page.get_by_role("option", name=AS_OF.isoformat()).count() == 1
+    browser_page.keyboard.press("Escape")
+    newest = list_snapshots(directory)[0]
+    assert newest.as_of == AS_OF and newest.valid and newest.source == "import"
+    assert_clean(page)
+
+    browser_page.goto(f"{server.url}/snapshots")
+    wait_for_app(browser_page, '[data-testid="stDataFrame"]')
+    text = browser_page.locator('[data-testid="stMain"]').inner_text()
+    assert "数据快照" in text and "两个快照的差异" in text and "导入记录" in text
+    browser_page.screenshot(path=str(screenshots_dir / "snapshots.png"), full_page=True)
+    assert_clean(page)
