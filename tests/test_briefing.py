@@ -1,0 +1,77 @@
+"""The briefing deck: the seed figures in its table, native chart parts, and a Chinese PDF rendering."""
+import io
+import os
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
+
+from rehabdash import briefing
+
+from .seed import BAOTOU, END_2024, runner
+
+BAOTOU_DISTRICTS = {f"1502{x}000000" for x in ("02", "03", "04", "05", "06", "07", "21", "22", "23", "71")}
+
+
+@pytest.fixture(scope="module")
+def deck_bytes():
+    b = briefing.gather(runner(END_2024, BAOTOU), END_2024, 2024, "包头市", "zh", 0.05,
+                        {BAOTOU, *BAOTOU_DISTRICTS})
+    return briefing.build_pptx(b)
+
+
+def test_indicator_table_holds_the_seed_figures(deck_bytes):
+    deck = Presentation(io.BytesIO(deck_bytes))
+    tables = [shape.table for slide in deck.slides for shape in slide.shapes if shape.has_table]
+    assert len(tables) == 1
+    rows = {row.cells[0].text: [c.text for c in row.cells] for row in tables[0].rows}
+    assert rows["精准康复服务人数"][1:4] == ["6260", "5660", "110.6%"]
+    assert rows["辅具适配人数"][1:4] == ["2017", "1820", "110.8%"]
+    assert rows["白内障复明手术例数"][1:4] == ["182", "100", "182%"]
+    assert rows["残疾儿童康复救助人数"][1] == "814"
+    assert rows["精准康复服务人数"][5] == "✔ 达标"
+
+
+def test_charts_are_native_chart_parts(deck_bytes):
+    deck = Presentation(io.BytesIO(deck_bytes))
+    charts = [shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart]
+    assert len(charts) == 5  # four topics and funding
+    assert all(chart.part.partname.startswith("/ppt/charts/") for chart in charts)
+    served = charts[0]
+    assert list(served.plots[0].categories)[:2] == ["东河区", "昆都仑区"]
+    assert sum(served.series[0].values) == 6260
+    assert not any(shape.shape_type == 13 for slide in deck.slides for shape in slide.shapes)  # no pictures
+
+
+def test_workbook_has_every_overview_table():
+    data = briefing.overview_workbook(runner(END_2024, BAOTOU), END_2024, 2024, "包头市", "zh", 0.05)
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["年度任务完成情况", "各下级单位任务完成情况", "滞后事项", "三级康复服务网络"]
+    header = [c.value for c in book["年度任务完成情况"][1]]
+    assert header[:4] == ["指标", "完成数", "年度任务", "完成率"]
+
+
+def _require(tool: str):
+    if shutil.which(tool) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is required in CI")
+        pytest.skip(f"{tool} not installed (allowed outside CI only)")
+
+
+def test_libreoffice_renders_the_deck_in_chinese(deck_bytes, tmp_path, screenshots_dir):
+    _require("soffice")
+    _require("pdftoppm")
+    deck = tmp_path / "briefing.pptx"
+    deck.write_bytes(deck_bytes)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / "briefing.pdf"
+    assert pdf.exists()
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "包头市康复工作调度会简报" in text and "6260" in text and "110.6%" in text
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(screenshots_dir / "briefing")], check=True)
+    pages = sorted(screenshots_dir.glob("briefing-*.png"))
+    assert len(pages) == len(Presentation(deck).slides)

@@ -1,0 +1,72 @@
+"""The dispatch view on the seed figures: indicators against task and 序时进度, lagging items."""
+import datetime as dt
+
+from rehabdash import dispatch
+from rehabdash import formatting as fmt
+from rehabdash.indicators import Status
+
+from .seed import BAOTOU, END_2024, NEWEST, YUANHUI, runner
+
+MARGIN = 0.05
+
+
+def by_indicator(statuses):
+    return {s.indicator: s for s in statuses}
+
+
+def test_baotou_2024_against_its_tasks():
+    s = by_indicator(dispatch.indicator_statuses(runner(END_2024, BAOTOU), END_2024, 2024, MARGIN))
+    assert (s["precise_rehab_served"].actual, fmt.completion(s["precise_rehab_served"].completion)) == (6260, "110.6%")
+    assert (s["devices_fitted"].actual, fmt.completion(s["devices_fitted"].completion)) == (2017, "110.8%")
+    assert (s["cataract_surgery"].actual, fmt.completion(s["cataract_surgery"].completion)) == (182, "182%")
+    assert s["children_aided"].actual == 814
+    assert fmt.rate(s["precise_rehab_served"].rate) == "99.57%"
+    assert all(x.progress == 1.0 for x in s.values())  # a closed year: 序时进度 100 %
+    assert s["precise_rehab_served"].status is Status.GREEN
+
+
+def test_time_progress_mid_year_drives_the_lights():
+    s = by_indicator(dispatch.indicator_statuses(runner(NEWEST, BAOTOU), NEWEST, 2025, MARGIN))
+    assert s["precise_rehab_served"].progress == 243 / 365
+    for status in s.values():
+        if status.target is not None:
+            assert status.status is dispatch.traffic_light(status.completion, 243 / 365, MARGIN)
+
+
+def test_subunits_carry_district_targets_and_sum_to_the_city():
+    run = runner(END_2024, BAOTOU)
+    subunits = dispatch.subunit_statuses(run, END_2024, 2024, MARGIN)
+    assert len(subunits) == 10
+    served = [next(s for s in row if s.indicator == "precise_rehab_served") for row in subunits.values()]
+    assert sum(s.actual for s in served) == 6260
+    assert sum(s.target for s in served) == 5660
+
+
+def test_lagging_names_the_unit_responsible():
+    progress = 0.9
+    own = [dispatch.IndicatorStatus("devices_fitted", 50, 100, None, progress, MARGIN)]
+    subunits = {("D1", "青山区"): [dispatch.IndicatorStatus("devices_fitted", 50, 100, None, progress, MARGIN)],
+                ("D2", "东河区"): [dispatch.IndicatorStatus("devices_fitted", 95, 100, None, progress, MARGIN)]}
+    items = dispatch.lagging(subunits, "包头市", own)
+    assert [(unit, s.indicator) for unit, s in items] == [("青山区", "devices_fitted")]
+    lines = dispatch.lagging_lines(items, "zh")
+    assert lines == ["青山区：辅具适配人数完成 50%，低于序时进度 90%"]
+    # Townships have no targets of their own: the scope's own red indicators are listed instead.
+    no_targets = {("T1", "某街道"): [dispatch.IndicatorStatus("devices_fitted", 5, None, None, progress, MARGIN)]}
+    assert [u for u, _ in dispatch.lagging(no_targets, "青山区", own)] == ["青山区"]
+
+
+def test_changes_since_the_previous_snapshot():
+    run_now, run_before = runner(NEWEST, YUANHUI), runner(dt.date(2025, 6, 30), YUANHUI)
+    now = dispatch.indicator_statuses(run_now, NEWEST, 2025, MARGIN)
+    before = dispatch.indicator_statuses(run_before, dt.date(2025, 6, 30), 2025, MARGIN)
+    changes = dispatch.changes_since(now, before)
+    assert changes["precise_rehab_served"] > 0  # July and August were added
+    assert changes["precise_rehab_served"] == by_indicator(now)["precise_rehab_served"].actual - by_indicator(
+        before)["precise_rehab_served"].actual
+
+
+def test_network_coverage_of_yuanhui():
+    coverage = dispatch.network_coverage(runner(NEWEST, YUANHUI), NEWEST, 2025)
+    assert coverage["township"] == 1.0  # 9 stations in 9 townships
+    assert 0 < coverage["village"] < 1
