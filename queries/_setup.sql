@@ -12,3 +12,32 @@ SELECT DISTINCT region_code, ancestor_code FROM up;
 
 CREATE MACRO scoped_regions(scope) AS TABLE
     SELECT DISTINCT region_code FROM region_closure WHERE list_contains(scope, ancestor_code);
+
+-- indicator_facts(year, until): every fact that an annual task (年度任务) or a rate is measured on, as
+-- (region_code, measure, value) rows from 1 January of `year` up to `until`. The target-bearing measures
+-- are named like targets.indicator; the others are the denominators of the rates. Facilities count when
+-- built by `until`.
+CREATE MACRO indicator_facts(year, until) AS TABLE
+    SELECT region_code, 'precise_rehab_served' AS measure, served_count AS value FROM rehab_services
+    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    UNION ALL
+    SELECT region_code, 'precise_rehab_need', need_count FROM rehab_services
+    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    UNION ALL
+    SELECT region_code, 'devices_fitted', fitted_count FROM assistive_devices
+    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    UNION ALL
+    SELECT region_code, 'devices_need', need_count FROM assistive_devices
+    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    UNION ALL
+    SELECT region_code, 'children_aided', aided FROM child_rehab
+    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    UNION ALL
+    SELECT region_code, 'children_applicants', applicants FROM child_rehab
+    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    UNION ALL
+    SELECT region_code, 'cataract_surgery', "count" FROM activities
+    WHERE kind = 'cataract_surgery' AND period BETWEEN make_date(year, 1, 1) AND until
+    UNION ALL
+    SELECT region_code, tier || 's_built', 1 FROM facilities
+    WHERE tier IN ('township_station', 'village_room') AND status = 'built' AND opened_on <= until;

@@ -136,3 +136,28 @@ CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("targets", "indicator"): INDICATORS,
     ("activities", "kind"): ACTIVITY_KINDS,
 }
+
+# The columns that identify a row. An import replaces the previous snapshot's rows that have the same
+# key and adds the others, so a monthly file for one district leaves every other row as it was.
+KEYS: dict[str, tuple[str, ...]] = {
+    "regions": ("region_code",),
+    "facilities": ("facility_id",),
+    "institutions": ("institution_id",),
+    "pairings": ("institution_id", "township_code"),
+    "funding": ("year", "region_code", "source", "program"),
+    "rehab_services": ("period", "region_code", "disability_type"),
+    "child_rehab": ("period", "region_code", "institution_id", "disability_type", "age_band"),
+    "assistive_devices": ("period", "region_code", "device_type"),
+    "device_stations": ("station_id",),
+    "device_loans": ("loan_id",),
+    "device_stock": ("station_id", "device_type", "source"),
+    "targets": ("year", "region_code", "indicator"),
+    "activities": ("period", "region_code", "kind"),
+}
+
+# Columns that may be empty; every other column must be filled.
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "regions": ("parent_code",),  # a city has no parent in the data
+    "facilities": ("opened_on", "planned_year"),  # opened_on once built, planned_year while planned
+    "device_loans": ("returned_on",),  # not yet returned
+}

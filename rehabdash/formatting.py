@@ -46,6 +46,13 @@ def change(share: float | None) -> str:
     return "—" if is_missing(share) else f"{share * 100:+.1f}%"
 
 
+def points(difference: float | None) -> str:
+    """Change of a rate in percentage points, signed, two decimals like the rates: +1.04, -0.5, +0."""
+    if is_missing(difference):
+        return "—"
+    return ("-" if difference < 0 else "+") + _trim(abs(difference) * 100, 2)
+
+
 def month(day: dt.date, lang: str = "zh") -> str:
     return f"{day.year}年{day.month}月" if lang == "zh" else day.strftime("%b %Y")
 

@@ -269,6 +269,30 @@ class _IconImagePath(MacroElement):
         return f"{asset_base_url()}/leaflet/images/"
 
 
+class _FocusWithoutScroll(MacroElement):
+    """Leaflet focuses the map on mousedown (for its keyboard handler) and only restores the scroll
+    of its own window. Inside st_folium's iframe that focus scrolls the Streamlit page when the map
+    is partly out of view, so the mouseup lands somewhere else and the click is lost. Focus with
+    preventScroll instead; Tab still focuses the map and scrolls it into view as usual."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (box) {
+                var focus = box.focus;
+                box.focus = function (options) {
+                    focus.call(box, Object.assign({preventScroll: true}, options || {}));
+                };
+            })({{ this._parent.get_name() }}.getContainer());
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FocusWithoutScroll"
+
+
 class OfflineMap(folium.Map):
     """A folium.Map that loads only the vendored Leaflet and knows its datum.
 
@@ -280,11 +304,9 @@ class OfflineMap(folium.Map):
         self.basemap = basemap
         self.datum = datum
         self.default_js, self.default_css = offline_js(), offline_css()
-        self.get_root().header.add_child(
-            Element(f"<style>div.leaflet-container {{ background: {BACKGROUND}; }}</style>"),
-            name="rehab_background",
-        )
+        add_style(self, f"div.leaflet-container {{ background: {BACKGROUND}; }}", "rehab_background")
         self.add_child(_IconImagePath())  # first child: runs before any marker is made
+        self.add_child(_FocusWithoutScroll())
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
         """WGS-84 (lon, lat) → (lon, lat) in the map's datum."""
@@ -301,6 +323,12 @@ class OfflineMap(folium.Map):
     def render(self, **kwargs):
         make_offline(self)
         super().render(**kwargs)
+
+
+def add_style(m: folium.Map, css: str, name: str) -> None:
+    """Put a ``<style>`` block into the map page's header (st_folium keeps inline styles; it drops
+    only linked stylesheets and script files). ``name`` makes adding the same block twice harmless."""
+    m.get_root().header.add_child(Element(f"<style>{css}</style>"), name=name)
 
 
 def bounds_of(geojson: dict) -> tuple[float, float, float, float]:
@@ -342,14 +370,52 @@ def base_map(
         datum=datum,
         **map_kwargs,
     )
+    # Fit at once, then add the tiles. Leaflet animates a fitBounds on a loaded map, and tiles added
+    # during the animation first fetch a screenful at zoom_start that the fitted view throws away.
+    fit = folium.map.FitBounds([[y0, x0], [y1, x1]])
+    fit.options["animate"] = False
+    m.add_child(fit)
     for layer in layers:
         layer.add_to(m)
-    m.fit_bounds([[y0, x0], [y1, x1]])
     return m
 
 
 DISTRICT_STYLE = {"color": "#3b5b92", "weight": 2, "fillColor": "#dfe7f2", "fillOpacity": 0.35}
 TOWNSHIP_STYLE = {"color": "#7d8fa9", "weight": 1, "dashArray": "4 3", "fill": False}
+
+
+def add_geojson(
+    m: OfflineMap,
+    geojson: dict,
+    *,
+    name: str,
+    style: dict | Callable[[dict], dict],
+    tooltip_fields: Iterable[str] = ("name",),
+    marker: folium.CircleMarker | folium.Marker | None = None,
+    to: folium.Map | folium.FeatureGroup | None = None,
+) -> folium.GeoJson | None:
+    """Add a WGS-84 FeatureCollection (converted to the map's datum) as ONE GeoJson layer, however
+    many features it holds: the way to draw thousands of points without a folium object each.
+
+    ``style`` is one style for every feature, or a function of the feature (folium embeds its
+    results as a lookup by feature id, so give features unique ``id``s). Points are drawn as
+    ``marker`` (a CircleMarker, or a Marker with a DivIcon); a style function's result is merged
+    into the marker's options (CircleMarker: radius, colours, className; DivIcon: className, html).
+    ``tooltip_fields`` are shown one per line, without labels. An empty collection adds nothing
+    (folium cannot style an empty layer) and returns None."""
+    if geojson.get("type") == "FeatureCollection" and not geojson.get("features"):
+        return None
+    style_function = style if callable(style) else (lambda _feature, fixed=dict(style): fixed)
+    fields = list(tooltip_fields)
+    layer = folium.GeoJson(
+        m.project_geojson(geojson),
+        name=name,
+        style_function=style_function,
+        marker=marker,
+        tooltip=folium.GeoJsonTooltip(fields=fields, labels=False) if fields else None,
+    )
+    layer.add_to(to if to is not None else m)
+    return layer
 
 
 def add_boundaries(
@@ -360,18 +426,10 @@ def add_boundaries(
     style: dict | None = None,
     tooltip_fields: Iterable[str] = ("name",),
     to: folium.Map | folium.FeatureGroup | None = None,
-) -> folium.GeoJson:
+) -> folium.GeoJson | None:
     """Add WGS-84 boundary polygons (converted to the map's datum) as a GeoJson layer."""
-    style = dict(style or DISTRICT_STYLE)
-    fields = list(tooltip_fields)
-    layer = folium.GeoJson(
-        m.project_geojson(geojson),
-        name=name,
-        style_function=lambda _feature: style,
-        tooltip=folium.GeoJsonTooltip(fields=fields, labels=False) if fields else None,
-    )
-    layer.add_to(to if to is not None else m)
-    return layer
+    return add_geojson(m, geojson, name=name, style=style or DISTRICT_STYLE,
+                       tooltip_fields=tooltip_fields, to=to)
 
 
 # ---------------------------------------------------------------------------- Streamlit

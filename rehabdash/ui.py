@@ -70,7 +70,9 @@ def _files_signature(root: Path) -> tuple:
 
 
 @st.cache_data(show_spinner=False)
-def _snapshots(directory: str, _signature: tuple) -> list[Snapshot]:
+def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
+    # `signature` is part of the cache key (a leading underscore would leave it out), so a newly
+    # published snapshot shows up on the next run.
     return list_snapshots(Path(directory))
 
 
@@ -96,6 +98,10 @@ def _bound_selectbox(label_text: str, options: list, key: str, format_func=str, 
     return st.selectbox(
         label_text, options, key=key, format_func=format_func, bind="query-params", **kwargs
     )
+
+
+# For pages: a selectbox whose choice lives in the URL, so a copied link reopens it.
+bound_selectbox = _bound_selectbox
 
 
 def sidebar_filters() -> Filters | None:
@@ -137,6 +143,7 @@ def sidebar_filters() -> Filters | None:
             format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
         )
         scope = tree.resolve(city, district, township)
+        st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
     filters = Filters(snapshot, int(year), scope, tree.label(scope), lang())
     st.session_state[FILTERS_KEY] = filters
     return filters
@@ -170,17 +177,40 @@ def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str) -> No
     """A chart, and right under it the same data as a table with an Excel download (text alternative)."""
     st.plotly_chart(figure, key=f"{key}_chart", config={"displaylogo": False})
     with st.expander(t("overview.show_data")):
-        st.dataframe(table, hide_index=True, key=f"{key}_table")
-        st.download_button(
-            t("overview.download_xlsx"), xlsx_bytes(table, file_stem), file_name=f"{file_stem}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
-        )
+        table_with_download(table, key, file_stem)
 
 
-def figure_card(label_text: str, value: str, delta: str | None = None, notes: tuple[str, ...] = ()) -> None:
-    """One headline figure in a bordered box: value, year-on-year change, then plain-text notes."""
+def _text_where_mixed(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing numbers and text (counts shown as '<5') as text, which Arrow takes as it is;
+    st.dataframe would otherwise log a traceback while it converts them itself."""
+    def is_mixed(column: pd.Series) -> bool:
+        kinds = {isinstance(v, str) for v in column if not formatting.is_missing(v)}
+        return len(kinds) > 1
+
+    mixed = [c for c in table.columns if table[c].dtype == object and is_mixed(table[c])]
+    return table.assign(**{c: table[c].map(lambda v: "" if formatting.is_missing(v) else str(v))
+                           for c in mixed})
+
+
+def table_with_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
+    """A table and, under it, the button that downloads it as an Excel file with the same headers.
+
+    The download keeps numbers as numbers, also in a column where some cells are text."""
+    st.dataframe(_text_where_mixed(table), hide_index=True, key=f"{key}_table")
+    st.download_button(
+        t("overview.download_xlsx"), xlsx_bytes(table, file_stem), file_name=f"{file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+    )
+
+
+def figure_card(label_text: str, value: str, delta: str | None = None, notes: tuple[str, ...] = (),
+                delta_description: str | None = None) -> None:
+    """One headline figure in a bordered box: value, year-on-year change, then plain-text notes.
+
+    Streamlit reads the arrow from the delta's first character: pass '-3.2%' with the words ('同比')
+    as `delta_description`, so a fall points down."""
     with st.container(border=True):
-        st.metric(label_text, value, delta)
+        st.metric(label_text, value, delta, delta_description=delta_description)
         for note in notes:
             st.caption(note)
 
@@ -188,3 +218,32 @@ def figure_card(label_text: str, value: str, delta: str | None = None, notes: tu
 def status_text(status) -> str:
     """'✔ 达标' / '▲ 预警' / '✖ 滞后': a traffic light readable without colour; '—' without a target."""
     return "—" if status is None else f"{STATUS_SYMBOLS[status]} {t('status.' + status.value)}"
+
+
+# Meeting mode (会议模式) for the projector: no sidebar or toolbar, large type, one section per screen,
+# and a banner that keeps scope and snapshot date in view. Sections are containers keyed "section_*".
+MEETING_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
+html { font-size: 21px !important; }
+[data-testid="stMainBlockContainer"] { padding: 0 1.5rem 1rem !important; max-width: 100% !important; }
+[data-testid="stMetricValue"] { font-size: 2.4rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.2rem !important; }
+.st-key-meeting_banner { position: fixed; top: 0; left: 0; right: 0; z-index: 999; background: #ffffff;
+  border-bottom: 3px solid #0072B2; padding: 0.2rem 1.5rem; }
+[class*="st-key-section_"] { min-height: calc(100vh - 4.5rem); }
+</style>"""
+
+
+def _leave_meeting() -> None:
+    st.session_state["meeting"] = False
+
+
+def meeting_banner(f: Filters) -> None:
+    """In meeting mode: the projector styles, and a banner naming scope and snapshot with a way out."""
+    if not st.session_state.get("meeting"):
+        return
+    st.html(MEETING_CSS)
+    with st.container(key="meeting_banner", horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{f.scope_label}** · {f.year} · {t('sidebar.snapshot')} {formatting.date(f.as_of, f.lang)}")
+        st.button(t("briefing.exit_meeting"), on_click=_leave_meeting, key="exit_meeting")

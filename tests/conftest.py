@@ -122,6 +122,27 @@ def wait_for_app(page, ready_selector: str = '[data-testid="stMetricValue"]', ti
     page.wait_for_timeout(500)
 
 
+def choose_in_sidebar(page, box_label: str, option: str) -> None:
+    """Pick `option` in the sidebar select box labelled `box_label` (年度, 区县 …), as a user would."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=box_label)
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def open_app_page(page_script: str, before_page=lambda: None, **query):
+    """AppTest of app.py opened on the URL `query`, then switched to `page_script` (as with a deep link,
+    the default page runs first); `before_page` runs in between, e.g. to forget what that page did."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    before_page()
+    at.switch_page(page_script)
+    return at.run()
+
+
 def assert_clean(recorded: "RecordedPage") -> None:
     """No error box on the page and no request to any host but the app's own."""
     assert recorded.page.locator('[data-testid="stException"]').count() == 0

@@ -94,9 +94,42 @@ def test_a_damaged_snapshot_is_refused_with_a_warning(tmp_path, monkeypatch):
     assert NEWEST.isoformat() not in at.selectbox(key="snapshot").options
     assert any("已改用最新的有效快照 2025-06-30" in w.value for w in at.sidebar.warning)
 
+    # The snapshot page lists the refused one as such, makes the newest valid one the default and
+    # compares valid snapshots only.
+    at.switch_page("app_pages/snapshots.py")
+    at.run()
+    assert not at.exception
+    listing = next(d.value for d in at.dataframe if "校验" in d.value.columns).set_index("截止日期")
+    assert listing.loc[NEWEST.isoformat(), "校验"] == "✖ 未通过：数据表 rehab_services 的校验和不符"
+    assert listing.loc[NEWEST.isoformat(), "默认"] == ""
+    assert listing.loc["2025-06-30", ["校验", "默认"]].tolist() == ["✔ 有效", "★ 默认"]
+    assert NEWEST.isoformat() not in at.selectbox(key="compare_newer").options
+
 
 def test_no_data_directory_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
     at = start()
     assert not at.exception
     assert "python -m rehabdash.sample" in at.sidebar.error[0].value
+
+
+def test_overview_against_targets_at_the_year_end_snapshot():
+    at = start(year="2024", snapshot="2024-12-31")
+    assert not at.exception
+    table = at.table[0].value.set_index("指标")
+    assert table.loc["精准康复服务人数", ["完成数", "完成率", "状态"]].tolist() == ["6260", "110.6%", "✔ 达标"]
+    assert table.loc["辅具适配人数", ["完成数", "完成率"]].tolist() == ["2017", "110.8%"]
+    assert table.loc["白内障复明手术例数", ["完成数", "年度任务", "完成率"]].tolist() == ["182", "100", "182%"]
+    assert table.loc["残疾儿童康复救助人数", "完成数"] == "814"
+    assert (table["序时进度"] == "100%").all()
+    assert [b.label for b in at.get("download_button")][-2:] == [
+        "下载调度会简报（PPT）", "下载全部表格（Excel）"]
+
+
+def test_meeting_mode_is_a_url_parameter():
+    at = start(meeting="true")
+    assert not at.exception
+    assert at.toggle(key="meeting").value is True
+    assert at.button(key="exit_meeting").label == "退出会议模式"
+    at.button(key="exit_meeting").click().run()
+    assert at.toggle(key="meeting").value is False
