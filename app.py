@@ -1,13 +1,18 @@
-"""康复服务看板 entry point: sidebar filters shared by every page, then the chosen page."""
+"""康复服务看板 entry point: login gate, sidebar filters shared by every page, then the chosen page."""
 import streamlit as st
 
-from rehabdash import theme, ui
+from rehabdash import access, audit, db, theme, ui
 
 st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png", layout="wide")
 
 theme.apply_plotly_defaults()
-filters = ui.sidebar_filters()
-pages = [
+ui.accessibility_styles()
+account = access.login_gate()
+filters = ui.sidebar_filters(account)
+ui.account_box(account)
+
+# Topic pages need a snapshot; data upkeep works without one (the first import) but needs its role.
+topic_pages = [
     st.Page("app_pages/overview.py", title=ui.t("pages.overview"), icon=":material/dashboard:",
             url_path="overview", default=True),
     st.Page("app_pages/facility_map.py", title=ui.t("pages.map"), icon=":material/map:",
@@ -18,13 +23,23 @@ pages = [
             url_path="devices"),
     st.Page("app_pages/child_rehab.py", title=ui.t("pages.children"), icon=":material/child_care:",
             url_path="children"),
-    st.Page("app_pages/data_upload.py", title=ui.t("pages.upload"), icon=":material/upload_file:",
-            url_path="upload"),
-    st.Page("app_pages/snapshots.py", title=ui.t("pages.snapshots"), icon=":material/history:",
-            url_path="snapshots"),
 ]
-page = st.navigation(pages)
-if filters is None:
+upkeep_pages = []
+if account.may("clerk"):
+    upkeep_pages.append(st.Page("app_pages/data_upload.py", title=ui.t("pages.upload"),
+                                icon=":material/upload_file:", url_path="upload",
+                                default=filters is None))
+if account.may("admin"):
+    upkeep_pages.append(st.Page("app_pages/snapshots.py", title=ui.t("pages.snapshots"),
+                                icon=":material/history:", url_path="snapshots",
+                                default=filters is None and not upkeep_pages))
+page = st.navigation((topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1])
+if filters is None and page not in upkeep_pages:
     st.stop()
-ui.meeting_banner(filters)
-page.run()
+if filters is not None:
+    ui.meeting_banner(filters)
+try:
+    page.run()
+except db.NoAccess as refused:  # a scope outside the account's regions, however it was asked for
+    audit.record("no_access", account.username, refused.codes, page=page.url_path)
+    st.error(ui.t("auth.no_access", codes=", ".join(refused.codes)))

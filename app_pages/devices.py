@@ -6,8 +6,7 @@ import streamlit as st
 from rehabdash import devices, mapkit, ui
 from rehabdash import formatting as fmt
 from rehabdash.contract import DEVICE_TYPES
-from rehabdash.indicators import Status
-from rehabdash.theme import PALETTE, STATUS_COLORS
+from rehabdash.theme import PALETTE, STATUS_COLORS, STATUS_MARKERS
 
 f = ui.filters()
 ui.page_header("devices.title", f)
@@ -44,10 +43,6 @@ def place_columns(frame):
         "name": ui.t("devices.station"), "kind": ui.t("devices.station_kind"),
         "district_name": ui.t("devices.district"), "township_name": ui.t("devices.township"),
     })
-
-
-# Marker shapes echo the status symbols (✔ ▲ ✖), so the chart reads without colour.
-STATUS_MARKERS = {Status.GREEN: "circle", Status.AMBER: "triangle-up", Status.RED: "x"}
 
 
 def bar_height(rows: int) -> int:

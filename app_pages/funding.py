@@ -14,7 +14,7 @@ f = ui.filters()
 ui.page_header("funding.title", f)
 margin = amber_margin()
 snapshots = ui.available_snapshots()
-scope_name = ui.region_tree(f.snapshot.path).name(f.scope.root)
+scope_name = f.tree.name(f.scope.root)
 
 
 def run_at(snapshot):
@@ -64,15 +64,12 @@ else:
                           snapshot=fmt.date(h.last_year.snapshot, f.lang))
 
 
-def yoy(change) -> str | None:
-    return None if change is None else ui.t("overview.yoy", change=fmt.change(change))
-
-
 columns = st.columns(4)
 with columns[0]:
-    ui.figure_card(ui.t("funding.allocated"), wan(h.now.allocated), yoy(h.allocated_change))
+    ui.figure_card(ui.t("funding.allocated"), wan(h.now.allocated), **ui.year_on_year(h.allocated_change))
 with columns[1]:
-    ui.figure_card(ui.t("funding.spent"), wan(h.now.spent), yoy(h.spent_change), (last_year_note,))
+    ui.figure_card(ui.t("funding.spent"), wan(h.now.spent), **ui.year_on_year(h.spent_change),
+                   notes=(last_year_note,))
 with columns[2]:
     ui.figure_card(ui.t("funding.execution"), fmt.rate(h.now.execution), None, (
         ui.t("funding.progress_status", progress=fmt.completion(h.now.progress),

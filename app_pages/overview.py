@@ -29,20 +29,16 @@ def task_note(indicator: str) -> tuple[str, ...]:
                  progress=fmt.completion(s.progress)) + " " + ui.status_text(s.status),)
 
 
-def yoy(measure) -> str | None:
-    return None if measure.change is None else ui.t("overview.yoy", change=fmt.change(measure.change))
-
-
 with st.container(key="section_headline"):
     columns = st.columns(4)
     with columns[0]:
-        ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), yoy(h.served), (
+        ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(
             *task_note("precise_rehab_served"), f"{ui.t('overview.service_rate')} {fmt.rate(h.served.rate)}"))
     with columns[1]:
-        ui.figure_card(ui.t("overview.fitted"), fmt.count(h.fitted.value, f.lang), yoy(h.fitted), (
+        ui.figure_card(ui.t("overview.fitted"), fmt.count(h.fitted.value, f.lang), **ui.year_on_year(h.fitted.change), notes=(
             *task_note("devices_fitted"), f"{ui.t('overview.fitting_rate')} {fmt.rate(h.fitted.rate)}"))
     with columns[2]:
-        ui.figure_card(ui.t("overview.children_aided"), fmt.count(h.children.value, f.lang), yoy(h.children), (
+        ui.figure_card(ui.t("overview.children_aided"), fmt.count(h.children.value, f.lang), **ui.year_on_year(h.children.change), notes=(
             *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(h.children.rate)}"))
     with columns[3]:
         ui.figure_card(ui.t("overview.funds_spent"), fmt.wan_yuan(h.funds.value, f.lang), None, (
@@ -114,16 +110,18 @@ with st.container(key="section_network"):
 
 st.subheader(ui.t("briefing.export"))
 stem = ui.t("briefing.file_stem", scope=f.scope_label.replace(" / ", "_"), date=f.as_of.isoformat())
-outline_codes = {f.scope.root, *ui.region_tree(f.snapshot.path).children(f.scope.root)}
+outline_codes = {f.scope.root, *f.tree.children(f.scope.root)}
 exports = st.columns(2)
 exports[0].download_button(
     ui.t("briefing.pptx"), icon=":material/slideshow:", file_name=f"{stem}.pptx", key="briefing_pptx",
+    on_click=ui.audit_export, args=(f"{stem}.pptx",),
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
     data=lambda: briefing.build_pptx(briefing.gather(
         f.run, f.as_of, f.year, f.scope_label, f.lang, margin, outline_codes)),
 )
 exports[1].download_button(
     ui.t("briefing.xlsx"), icon=":material/table:", file_name=f"{stem}.xlsx", key="briefing_xlsx",
+    on_click=ui.audit_export, args=(f"{stem}.xlsx",),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     data=lambda: briefing.overview_workbook(f.run, f.as_of, f.year, f.scope_label, f.lang, margin),
 )

@@ -2,6 +2,7 @@
 
     python -m rehabdash template OUT.xlsx                    the Excel template for clerks
     python -m rehabdash import FILE.xlsx --as-of YYYY-MM-DD   check a workbook, publish it as a snapshot
+    python -m rehabdash accounts add NAME --role viewer --scope 150204000000   accounts (REHAB_AUTH=local)
 
 To add a command, write a function that registers it on the subparsers (`add_parser(...)`, then
 `set_defaults(run=<function taking the parsed args, returning the exit code>)`) and list it in
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 
+from .accounts_cli import add_commands as add_account_commands
 from .ingest.cli import add_commands as add_ingest_commands
 
-REGISTRARS = [add_ingest_commands]
+REGISTRARS = [add_ingest_commands, add_account_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from .config import suppress_below
 from .contract import AGE_BANDS, DISABILITY_TYPES
 from .db import year_window
 from .indicators import ratio
-from .overview import Measure, RunQuery, _measure, _year_row
+from .overview import Measure, RunQuery, measure_of, year_row
 from .scope import Scope
 
 TOTAL = "total"  # index of the total row of a breakdown
@@ -75,12 +75,12 @@ class Headline:
 
 def headline(run: RunQuery, as_of: dt.date, year: int) -> Headline:
     totals = run("child_rehab_totals", **year_window(as_of, year))
-    last_year = _year_row(totals, year - 1)
+    last_year = year_row(totals, year - 1)
     return Headline(
-        aided=_measure(totals, year, "aided", "applicants"),
-        applicants=_measure(totals, year, "applicants", None),
-        early_intervention=_measure(totals, year, "early_intervention", None),
-        funds=_measure(totals, year, "funds_yuan", None),
+        aided=measure_of(totals, year, "aided", "applicants"),
+        applicants=measure_of(totals, year, "applicants", None),
+        early_intervention=measure_of(totals, year, "early_intervention", None),
+        funds=measure_of(totals, year, "funds_yuan", None),
         coverage_last_year=ratio(last_year.get("aided"), last_year.get("applicants")),
     )
 

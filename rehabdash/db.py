@@ -26,6 +26,14 @@ class UnknownQuery(KeyError):
     pass
 
 
+class NoAccess(PermissionError):
+    """A query asked for regions outside what the session's account may see."""
+
+    def __init__(self, codes: list[str]):
+        super().__init__(f"no access to {codes}")
+        self.codes = codes
+
+
 @functools.lru_cache(maxsize=None)
 def query_text(name: str) -> str:
     path = QUERIES_DIR / f"{name}.sql"
@@ -52,11 +60,18 @@ def _bindable(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def run(name: str, snapshot: Snapshot, **params) -> pd.DataFrame:
+def run(name: str, snapshot: Snapshot, allowed: tuple[str, ...] | None = None, **params) -> pd.DataFrame:
     """Run the named query on the snapshot with bound parameters; results cached per arguments.
 
-    Lists in `params` must be passed as tuples so they can be part of the cache key.
+    `allowed` is the account's region scope: a `$scope` reaching outside it raises NoAccess before any
+    row is read, whatever the widgets, the URL or the session state asked for. Lists in `params` must
+    be passed as tuples so they can be part of the cache key.
     """
+    if allowed is not None and "scope" in params:
+        outside = _cached_run("scope_outside", snapshot.path,
+                              (("allowed", tuple(allowed)), ("scope", tuple(params["scope"]))))
+        if len(outside):
+            raise NoAccess(outside["region_code"].tolist())
     return _cached_run(name, snapshot.path, tuple(sorted(params.items())))
 
 

@@ -18,7 +18,7 @@ from .config import amber_margin
 from .contract import DEVICE_TYPES, FUNDING_SOURCES, STATION_KINDS
 from .db import year_window
 from .indicators import Status, ratio, time_progress, traffic_light
-from .overview import Measure, RunQuery, _year_row
+from .overview import Measure, RunQuery, year_row
 from .scope import Scope
 from .theme import PALETTE
 
@@ -41,7 +41,7 @@ class Fitting:
 
 def fitting(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> Fitting:
     totals = run("device_totals", **year_window(as_of, year))
-    now, before = _year_row(totals, year), _year_row(totals, year - 1)
+    now, before = year_row(totals, year), year_row(totals, year - 1)
     target = run("target_totals", year=year).set_index("indicator")["target_value"].get("devices_fitted")
     fitted = Measure(now.get("fitted"), before.get("fitted"), now.get("need"), target)
     progress = time_progress(as_of, year)

@@ -26,13 +26,12 @@ from .db import year_window
 from .indicators import Status, ratio, time_progress, traffic_light, year_on_year
 from .overview import RunQuery
 from .snapshots import Snapshot
-from .theme import PALETTE, STATUS_COLORS
+from .theme import PALETTE, STATUS_COLORS, STATUS_MARKERS
 
 RunAt = Callable[[Snapshot], RunQuery]  # a snapshot → Filters.run on it, same scope
 Label = Callable[[str], str]
 
 # Plotly marker shapes, so a status reads from the shape as well as the colour and the word.
-STATUS_MARKERS = {Status.GREEN: "circle", Status.AMBER: "triangle-up", Status.RED: "x"}
 
 
 def statuses(values: list[Status | None], index=None) -> pd.Series:

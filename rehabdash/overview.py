@@ -46,13 +46,13 @@ class Headline:
     time_progress: float
 
 
-def _year_row(frame: pd.DataFrame, year: int) -> dict:
+def year_row(frame: pd.DataFrame, year: int) -> dict:
     rows = frame[frame["year"] == year]
     return rows.iloc[0].to_dict() if len(rows) else {}
 
 
-def _measure(frame: pd.DataFrame, year: int, value: str, base: str, target=None) -> Measure:
-    now, before = _year_row(frame, year), _year_row(frame, year - 1)
+def measure_of(frame: pd.DataFrame, year: int, value: str, base: str, target=None) -> Measure:
+    now, before = year_row(frame, year), year_row(frame, year - 1)
     return Measure(now.get(value), before.get(value), now.get(base), target)
 
 
@@ -67,11 +67,11 @@ def headline(run: RunQuery, as_of: dt.date, year: int) -> Headline:
     targets = run("target_totals", year=year).set_index("indicator")["target_value"].to_dict()
     funds = run("funding_totals", year=year).iloc[0]
     return Headline(
-        served=_measure(run("rehab_services_totals", **window), year, "served", "need",
+        served=measure_of(run("rehab_services_totals", **window), year, "served", "need",
                         targets.get("precise_rehab_served")),
-        fitted=_measure(run("device_totals", **window), year, "fitted", "need",
+        fitted=measure_of(run("device_totals", **window), year, "fitted", "need",
                         targets.get("devices_fitted")),
-        children=_measure(run("child_rehab_totals", **window), year, "aided", "applicants",
+        children=measure_of(run("child_rehab_totals", **window), year, "aided", "applicants",
                           targets.get("children_aided")),
         funds=Measure(funds["spent_yuan"], base=funds["allocated_yuan"]),
         facilities=facility_matrix(run("facility_counts")),

@@ -28,7 +28,9 @@ class Scope:
 class RegionTree:
     """Names and children of every region, from the `regions` query."""
 
-    def __init__(self, regions: pd.DataFrame):
+    def __init__(self, regions: pd.DataFrame, allowed: tuple[str, ...] = ()):
+        self._allowed = set(allowed)  # roots the account may see; () = everything
+        self._parents = dict(zip(regions["region_code"], regions["parent_code"]))
         self._names = dict(zip(regions["region_code"], regions["name"]))
         self._levels = dict(zip(regions["region_code"], regions["level"]))
         self._children: dict[str | None, list[str]] = {}
@@ -46,6 +48,16 @@ class RegionTree:
         """Direct children of `code` (the cities for None), in code order."""
         return sorted(self._children.get(code, []))
 
+    def allows(self, code: str) -> bool:
+        """Whether the account may see `code` as a whole (it lies in an allowed subtree)."""
+        if not self._allowed:
+            return True
+        while isinstance(code, str) and code:
+            if code in self._allowed:
+                return True
+            code = self._parents.get(code)
+        return False
+
     def cities(self) -> list[str]:
         return [c for c in self.children(None) if self.level(c) == "city"]
 
@@ -54,7 +66,11 @@ class RegionTree:
         cities = self.cities()
         city = city if city in cities else (cities[0] if cities else "")
         district = district if district in self.children(city) else ""
+        if not district and not self.allows(city):
+            district = next(iter(self.children(city)), "")
         township = township if district and township in self.children(district) else ""
+        if not township and district and not self.allows(district):
+            township = next(iter(self.children(district)), "")
         return Scope(city, district, township)
 
     def label(self, scope: Scope) -> str:

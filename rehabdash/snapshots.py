@@ -149,7 +149,12 @@ def write_snapshot(
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        os.rename(staging, target)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if target.exists():  # another publisher took this date between our check and the rename
+                raise FileExistsError(f"snapshot {as_of} already exists; snapshots are immutable") from None
+            raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

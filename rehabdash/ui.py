@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import db, formatting, i18n
+from . import access, audit, db, formatting, i18n
 from .config import data_dir
 from .scope import RegionTree, Scope
 from .snapshots import Snapshot, list_snapshots, newest_valid
@@ -44,6 +44,7 @@ class Filters:
     scope: Scope
     scope_label: str
     lang: str
+    allowed: tuple[str, ...]  # the account's regions: every query is checked against them
 
     @property
     def as_of(self) -> dt.date:
@@ -54,9 +55,14 @@ class Filters:
         """Bound parameters for 'this year to the snapshot date, and last year to the same day'."""
         return db.year_window(self.as_of, self.year)
 
+    @property
+    def tree(self) -> RegionTree:
+        """The regions this account may choose from, with their ancestors for the path."""
+        return region_tree(self.snapshot.path, self.allowed)
+
     def run(self, query: str, **params) -> pd.DataFrame:
-        """Run a named query on this snapshot, constrained to this scope."""
-        return db.run(query, self.snapshot, scope=self.scope.codes, **params)
+        """Run a named query on this snapshot, constrained to this scope and the account's regions."""
+        return db.run(query, self.snapshot, allowed=self.allowed, scope=self.scope.codes, **params)
 
 
 def _files_signature(root: Path) -> tuple:
@@ -83,8 +89,14 @@ def available_snapshots() -> list[Snapshot]:
 
 
 @st.cache_resource(show_spinner=False)
-def region_tree(snapshot_path: Path) -> RegionTree:
-    return RegionTree(db.run("regions", Snapshot(dt.date.min, snapshot_path)))
+def region_tree(snapshot_path: Path, allowed: tuple[str, ...]) -> RegionTree:
+    snapshot = Snapshot(dt.date.min, snapshot_path)
+    return RegionTree(db.run("regions", snapshot, allowed=allowed, scope=allowed), allowed)
+
+
+def allowed_regions(snapshot: Snapshot, account) -> tuple[str, ...]:
+    """The account's region codes, or every top-level region for an unrestricted account."""
+    return tuple(account.scope) or tuple(db.run("top_regions", snapshot)["region_code"])
 
 
 def _keep_if_valid(key: str, options: list) -> None:
@@ -104,7 +116,7 @@ def _bound_selectbox(label_text: str, options: list, key: str, format_func=str, 
 bound_selectbox = _bound_selectbox
 
 
-def sidebar_filters() -> Filters | None:
+def sidebar_filters(account) -> Filters | None:
     """Draw the sidebar (language, snapshot, year, scope) and return the choice; None without data."""
     with st.sidebar:
         _bound_selectbox(
@@ -131,20 +143,27 @@ def sidebar_filters() -> Filters | None:
         years = db.run("data_years", snapshot)["year"].astype(int).tolist()
         year = _bound_selectbox(t("sidebar.year"), years, "year")
 
-        tree = region_tree(snapshot.path)
+        allowed = allowed_regions(snapshot, account)
+        tree = region_tree(snapshot.path, allowed)
         all_label = t("sidebar.all")
+
+        def choices(parent: str) -> list[str]:
+            # "全部" only where the account may see the whole parent: a district account gets no city total.
+            return ([""] if tree.allows(parent) else []) + tree.children(parent)
+
         city = _bound_selectbox(t("sidebar.city"), tree.cities(), "city", format_func=tree.name)
         district = _bound_selectbox(
-            t("sidebar.district"), ["", *tree.children(city)], "district",
+            t("sidebar.district"), choices(city), "district",
             format_func=lambda c: tree.name(c) if c else all_label,
         )
         township = _bound_selectbox(
-            t("sidebar.township"), ["", *(tree.children(district) if district else [])], "township",
+            t("sidebar.township"), choices(district) if district else [""], "township",
             format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
         )
         scope = tree.resolve(city, district, township)
         st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
-    filters = Filters(snapshot, int(year), scope, tree.label(scope), lang())
+        st.toggle(t("briefing.contrast"), key="contrast", bind="query-params", help=t("briefing.contrast_help"))
+    filters = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)
     st.session_state[FILTERS_KEY] = filters
     return filters
 
@@ -166,6 +185,9 @@ def page_header(title_key: str, f: Filters) -> None:
                      until=formatting.month(until, f.lang), as_of=as_of))
 
 
+# Cached by the frame's content: the workbook is built on every rerun for its download button, and
+# openpyxl takes tens of milliseconds per table (the bench's warm reruns, docs/performance.md).
+@st.cache_data(show_spinner=False, max_entries=256)
 def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -200,7 +222,23 @@ def table_with_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
     st.download_button(
         t("overview.download_xlsx"), xlsx_bytes(table, file_stem), file_name=f"{file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+        on_click=audit_export, args=(f"{file_stem}.xlsx",),
     )
+
+
+def audit_export(file_name: str) -> None:
+    """Download callback: the audit log gets who exported what, for which scope."""
+    account, chosen = access.current(), st.session_state.get(FILTERS_KEY)
+    audit.record("export", account.username if account else None,
+                 chosen.scope.codes if chosen else None, file=file_name)
+
+
+def year_on_year(change: float | None) -> dict:
+    """figure_card arguments for a change on last year: the signed change as the delta (so the arrow
+    points the way the figure moved) and the words 同比 beside it."""
+    if change is None:
+        return {"delta": None}
+    return {"delta": formatting.change(change), "delta_description": t("overview.yoy_word")}
 
 
 def figure_card(label_text: str, value: str, delta: str | None = None, notes: tuple[str, ...] = (),
@@ -247,3 +285,51 @@ def meeting_banner(f: Filters) -> None:
     with st.container(key="meeting_banner", horizontal=True, vertical_alignment="center"):
         st.markdown(f"**{f.scope_label}** · {f.year} · {t('sidebar.snapshot')} {formatting.date(f.as_of, f.lang)}")
         st.button(t("briefing.exit_meeting"), on_click=_leave_meeting, key="exit_meeting")
+
+
+# Accessibility (WCAG 2.1 AA). Keyboard focus is always shown: a thick outline in the theme's blue,
+# which is at least 3:1 against white and the sidebar's grey.
+FOCUS_CSS = """<style>
+:focus-visible, [data-baseweb="select"]:focus-within, [data-baseweb="input"]:focus-within,
+[role="radiogroup"] label:focus-within, [data-testid="stCheckbox"] label:focus-within {
+  outline: 3px solid #0b5cad !important; outline-offset: 2px !important; }
+</style>"""
+
+# High contrast, large text (高对比度大字), for low vision: black text on white, dark borders, underlined
+# links, larger type. Meeting mode's own larger type still wins when both are on.
+CONTRAST_CSS = """<style>
+html:root { font-size: 19px; }
+.stApp, [data-testid="stSidebar"], [data-testid="stSidebarContent"] { background: #ffffff !important; }
+.stApp, .stApp p, .stApp li, .stApp label, .stApp span, .stApp h1, .stApp h2, .stApp h3, .stApp h4,
+[data-testid="stCaptionContainer"], [data-testid="stMetricLabel"], [data-testid="stMetricValue"],
+[data-testid="stWidgetLabel"] p { color: #000000 !important; }
+[data-testid="stSidebar"] { border-right: 2px solid #000000; }
+[data-testid="stVerticalBlockBorderWrapper"], [data-baseweb="select"], [data-baseweb="input"],
+[data-testid="stExpander"] details, [data-testid="stDataFrame"] { border: 2px solid #000000 !important; }
+.stApp a { color: #003f7f !important; text-decoration: underline !important; }
+:focus-visible, [data-baseweb="select"]:focus-within, [data-baseweb="input"]:focus-within {
+  outline: 4px solid #000000 !important; outline-offset: 2px !important; }
+</style>"""
+
+
+def accessibility_styles() -> None:
+    """Keyboard focus outline on every page, plus the high-contrast styles when that toggle is on."""
+    st.html(FOCUS_CSS)
+    if st.session_state.get("contrast"):
+        print("CONTRAST ON", flush=True)
+        st.html(CONTRAST_CSS)
+
+
+def account_box(account) -> None:
+    """Who is signed in, and the way out; nothing in the local demo (REHAB_AUTH=off)."""
+    if account.username == "demo" and not account.scope:
+        return
+    with st.sidebar:
+        st.caption(t("auth.signed_in", user=account.username, role=t(f"roles.{account.role}")))
+        st.button(t("auth.logout"), on_click=_logout, key="logout")
+
+
+def _logout() -> None:
+    access.logout()
+    if st.user.is_logged_in:
+        st.logout()

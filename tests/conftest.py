@@ -20,6 +20,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _instance_dir(tmp_path_factory):
+    """Accounts and the audit log of test runs go to a temporary folder, never to instance/."""
+    os.environ.setdefault("REHAB_INSTANCE_DIR", str(tmp_path_factory.mktemp("instance")))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: end-to-end test in real Chromium against streamlit run")
 

@@ -22,7 +22,7 @@ def test_scope_covers_the_region_and_everything_below_it():
     snap = snapshot(NEWEST)
     window = db.year_window(NEWEST, 2024)
     city = db.run("rehab_services_totals", snap, scope=(BAOTOU,), **window)
-    districts = db.run("regions", snap)
+    districts = db.run("regions", snap, scope=(BAOTOU,))
     baotou_districts = districts[districts["parent_code"] == BAOTOU]["region_code"]
     by_district = db.run("rehab_services_totals", snap, scope=tuple(baotou_districts), **window)
     assert city["served"].tolist() == by_district["served"].tolist()

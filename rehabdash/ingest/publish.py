@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import audit
 from ..config import data_dir as default_data_dir
 from ..contract import KEYS, TABLES
 from ..snapshots import Snapshot, write_snapshot
@@ -124,6 +125,8 @@ def publish_tables(
                    for t, c in changes.items() if c.added or c.replaced},
     }
     append_log(directory, entry)
+    audit.record("import", who, None, file=file_name, sha256=file_sha256, snapshot=as_of.isoformat())
+    audit.record("snapshot", who, None, published=as_of.isoformat(), source=SOURCE)
     progress(1.0, "")
     return Published(path, changes, entry)
 
