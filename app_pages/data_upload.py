@@ -2,6 +2,7 @@
 as a new snapshot when there are none. Reading, checking and publishing show their progress."""
 import calendar
 import datetime as dt
+import functools
 import pandas as pd
 import streamlit as st
 
@@ -68,7 +69,9 @@ if PUBLISHED in st.session_state:
 st.subheader(ui.t("upload.template_heading"))
 if current:
     st.caption(ui.t("upload.template_caption", date=current.as_of.isoformat()))
-st.download_button(ui.t("upload.template_button"), template(current, lang),
+# Built when clicked, not on every visit: with a province's tens of thousands of region codes the
+# workbook takes seconds (docs/performance.md).
+st.download_button(ui.t("upload.template_button"), functools.partial(template, current, lang),
                    file_name=f"{ui.t('upload.template_file')}.xlsx", mime=XLSX, key="template_download",
                    icon=":material/download:")
 

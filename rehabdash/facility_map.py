@@ -162,15 +162,29 @@ def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def status_texts(facilities: pd.DataFrame, lang: str) -> pd.Series:
+    """status_text of every row, worked out once per distinct (status, opening month, planned year):
+    a city has thousands of rooms but a few dozen such combinations."""
+    opened = pd.to_datetime(facilities["opened_on"]).dt.to_period("M").dt.to_timestamp()
+    keys = pd.DataFrame({"status": facilities["status"], "opened_on": opened,
+                         "planned_year": facilities["planned_year"]})
+    distinct = keys.drop_duplicates()
+    texts = {tuple(k): status_text(row, lang)
+             for k, (_, row) in zip(distinct.itertuples(index=False), distinct.iterrows())}
+    return pd.Series([texts[tuple(k)] for k in keys.itertuples(index=False)], index=facilities.index,
+                     dtype=object)
+
+
 def facility_collection(facilities: pd.DataFrame, lang: str) -> dict:
-    """Facilities as WGS-84 points; properties carry what the tooltip, style and click need."""
+    """Facilities as WGS-84 points; properties carry what the tooltip, style and click need.
+    Built column-wise (no row objects): at province scale a city scope holds thousands of rooms."""
+    kinds = {tier: i18n.code_label(lang, "tier", tier) for tier in TIERS}
+    columns = zip(facilities["facility_id"], facilities["tier"], facilities["status"], facilities["label"],
+                  status_texts(facilities, lang), facilities["lon"], facilities["lat"])
     return _collection([
-        _point(row["facility_id"], row["lon"], row["lat"], {
-            "facility_id": row["facility_id"], "tier": row["tier"], "status": row["status"],
-            "label": row["label"], "kind": i18n.code_label(lang, "tier", row["tier"]),
-            "state": status_text(row, lang),
-        })
-        for _, row in facilities.iterrows()
+        _point(fid, lon, lat, {"facility_id": fid, "tier": tier, "status": status, "label": label,
+                               "kind": kinds[tier], "state": state})
+        for fid, tier, status, label, state, lon, lat in columns
     ])
 
 
@@ -216,6 +230,18 @@ def _boundaries(kind: str) -> dict:
     return _boundary_file(kind, path, path.stat().st_mtime_ns)
 
 
+@functools.lru_cache(maxsize=8)
+def _boundary_file_codes(kind: str, _path: Path, _mtime: int) -> frozenset[str]:
+    return frozenset(f["properties"]["region_code"] for f in _boundary_file(kind, _path, _mtime)["features"])
+
+
+def _boundary_codes(kind: str) -> frozenset[str]:
+    """The region codes that have a polygon in the boundary file of ``kind``: once per file version,
+    not per rerun (a province's files hold thousands of polygons)."""
+    path = boundaries.path(kind)
+    return _boundary_file_codes(kind, path, path.stat().st_mtime_ns)
+
+
 def scope_boundaries(data: MapData, lang: str) -> tuple[dict, dict]:
     """(districts, townships) polygons of the scope; township features get a tooltip that says the
     outline is approximate and whether the township lacks a built station."""
@@ -236,7 +262,7 @@ def scope_boundaries(data: MapData, lang: str) -> tuple[dict, dict]:
 
 def missing_boundaries(data: MapData) -> list[str]:
     """Names of the scope's units that have no polygon (稀土高新区), topmost only."""
-    have = {f["properties"]["region_code"] for kind in boundaries.FILES for f in _boundaries(kind)["features"]}
+    have = set().union(*(_boundary_codes(kind) for kind in boundaries.FILES))
     lacking = data.regions[~data.regions["region_code"].isin(have)]
     codes = set(lacking["region_code"])
     return lacking.loc[~lacking["parent_code"].isin(codes), "name"].tolist()

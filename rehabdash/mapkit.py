@@ -293,6 +293,38 @@ class _FocusWithoutScroll(MacroElement):
         self._name = "FocusWithoutScroll"
 
 
+class _NamedMarkers(MacroElement):
+    """Leaflet makes every marker icon a focusable role="button" without a name, so a screen reader
+    says only "button". Name each one after its tooltip (its own, or its layer group's, as GeoJson
+    layers bind it), once the script that binds the tooltips has run."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.on("layeradd", function (event) {
+                var layer = event.layer;
+                setTimeout(function () {
+                    if (!layer._icon || layer._icon.getAttribute("aria-label")) return;
+                    var owners = [layer].concat(Object.values(layer._eventParents || {}));
+                    var owner = owners.find(function (o) { return o.getTooltip && o.getTooltip(); });
+                    if (!owner) return;
+                    var content = owner.getTooltip()._content;
+                    if (typeof content === "function") content = content(layer);
+                    var box = document.createElement("div");
+                    var html = content instanceof HTMLElement ? content.outerHTML : String(content);
+                    box.innerHTML = html.replace(/<[^>]*>/g, " ");  // tags to spaces, entities decoded
+                    layer._icon.setAttribute("aria-label", box.textContent.replace(/\\s+/g, " ").trim());
+                }, 0);
+            });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "NamedMarkers"
+
+
 class OfflineMap(folium.Map):
     """A folium.Map that loads only the vendored Leaflet and knows its datum.
 
@@ -307,6 +339,7 @@ class OfflineMap(folium.Map):
         add_style(self, f"div.leaflet-container {{ background: {BACKGROUND}; }}", "rehab_background")
         self.add_child(_IconImagePath())  # first child: runs before any marker is made
         self.add_child(_FocusWithoutScroll())
+        self.add_child(_NamedMarkers())
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
         """WGS-84 (lon, lat) → (lon, lat) in the map's datum."""
@@ -457,6 +490,9 @@ def show_map(
         height=height,
         returned_objects=list(returned_objects) if returned_objects is not None else None,
         use_container_width=use_container_width,
+        # st_folium renders the map itself in any case; render=True adds a full-page render of the
+        # same map first, whose output it does not use (same payload, a third less time).
+        render=False,
         **kwargs,
     )
 

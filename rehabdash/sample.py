@@ -1034,7 +1034,11 @@ def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def build_tables(as_of: dt.date) -> dict[str, pd.DataFrame]:
     """All tables of the snapshot as of `as_of`, cut from the one history."""
-    h = _history()
+    return cut_history(_history(), as_of)
+
+
+def cut_history(h: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """The snapshot of `as_of` cut from a history (also the province generator's)."""
     month = lambda frame: frame[frame["period"] <= as_of]  # noqa: E731
     loans = h["device_loans"][h["device_loans"]["lent_on"] <= as_of].copy()
     loans["returned_on"] = [r if r is not None and r <= as_of else None for r in loans["returned_on"]]

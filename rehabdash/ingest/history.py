@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from ..contract import TABLES
+from ..contract import KEYS, TABLES
 from ..snapshots import Snapshot, newest_valid
 from .geo import district_of
-from .publish import key_strings, read_tables, row_strings
+from .publish import read_tables
 
 STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
 
@@ -46,6 +47,12 @@ def _region_codes(table: str, frame: pd.DataFrame, station_regions: dict) -> pd.
     return frame["station_id"].map(station_regions)
 
 
+def _row_hashes(frame: pd.DataFrame, columns) -> pd.Series:
+    """A 64-bit hash per row of `columns`: both snapshots are read the same way, so equal rows hash
+    equal. Much faster than joining every value as text at province scale (docs/performance.md)."""
+    return pd.util.hash_pandas_object(frame[list(columns)], index=False).to_numpy()
+
+
 def compare(older: Snapshot, newer: Snapshot) -> Comparison:
     """Rows added, removed and changed (same key, other values) from `older` to `newer`."""
     before, after = read_tables(older), read_tables(newer)
@@ -56,24 +63,26 @@ def compare(older: Snapshot, newer: Snapshot) -> Comparison:
     station_regions = dict(zip(stations["station_id"], stations["region_code"]))
     totals, by_region = [], []
     for table in TABLES:
-        sides = []
-        for frame in (before[table], after[table]):
-            sides.append(pd.DataFrame({
-                "key": key_strings(frame, table).to_numpy(),
-                "row": row_strings(frame, frame.columns).to_numpy(),
-                "region": _region_codes(table, frame, station_regions).to_numpy()}))
-        merged = sides[0].merge(sides[1], on="key", how="outer", suffixes=("_old", "_new"), indicator=True)
-        change = pd.Series("same", index=merged.index)
-        change[merged["_merge"] == "right_only"] = "added"
-        change[merged["_merge"] == "left_only"] = "removed"
-        change[(merged["_merge"] == "both") & (merged["row_old"] != merged["row_new"])] = "changed"
-        merged["change"] = change
-        merged["region_code"] = merged["region_new"].fillna(merged["region_old"]).map(
-            lambda c: district_of(c, parents, levels) or c)
-        counts = merged["change"].value_counts()
+        old, new = before[table], after[table]
+        old_keys, new_keys = _row_hashes(old, KEYS[table]), _row_hashes(new, KEYS[table])
+        at_old = pd.Index(old_keys).get_indexer(new_keys)  # each new row's old position, -1 if none
+        kept = at_old >= 0
+        changed = kept.copy()
+        changed[kept] = _row_hashes(old, old.columns)[at_old[kept]] != _row_hashes(new, new.columns)[kept]
+        still_there = np.zeros(len(old), dtype=bool)
+        still_there[at_old[kept]] = True
+        new_regions = _region_codes(table, new, station_regions).to_numpy()
+        old_regions = _region_codes(table, old, station_regions).to_numpy()
+        # One row per added, removed or changed row: its region and what happened to it.
+        moved = pd.DataFrame({
+            "region": np.concatenate([new_regions[~kept], old_regions[~still_there], new_regions[changed]]),
+            "change": ["added"] * int((~kept).sum()) + ["removed"] * int((~still_there).sum())
+                      + ["changed"] * int(changed.sum())})
+        districts = {c: district_of(c, parents, levels) or c for c in moved["region"].dropna().unique()}
+        moved["region_code"] = moved["region"].map(districts)  # once per region, not per row
+        counts = moved["change"].value_counts()
         totals.append({"table": table, "rows_before": len(before[table]), "rows_after": len(after[table]),
                        **{k: int(counts.get(k, 0)) for k in ("added", "removed", "changed")}})
-        moved = merged[merged["change"] != "same"]
         if len(moved):
             grouped = moved.groupby(["region_code", "change"]).size().unstack(fill_value=0)
             for region, row in grouped.iterrows():
