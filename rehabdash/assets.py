@@ -58,6 +58,12 @@ PACKAGES: dict[str, Package] = {
             "dist/images/marker-shadow.png": "images/marker-shadow.png",
         },
     ),
+    # The accessibility audit of the browser tests (tests/test_browser_a11y.py); no page loads it.
+    "axe-core": Package(
+        version="4.14.1",
+        integrity="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        files={"axe.min.js": "axe.min.js"},
+    ),
 }
 
 
