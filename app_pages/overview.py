@@ -9,7 +9,7 @@ from rehabdash import briefing, dispatch
 from rehabdash import formatting as fmt
 from rehabdash import ui
 from rehabdash.config import amber_margin
-from rehabdash.overview import headline, subunit_services
+from rehabdash.overview import headline
 from rehabdash.theme import STATUS_COLORS
 
 f = ui.filters()
@@ -83,7 +83,7 @@ with st.container(key="section_ranking"):
     else:
         st.info(ui.t("overview.no_subunits"))
 
-    services = subunit_services(f.run, f.as_of, f.year)
+    services = dispatch.service_rates(subunits)
     if not services.empty:
         table = services.assign(rate=services["rate"].map(fmt.rate)).rename(columns={
             "subunit_name": ui.t("overview.subunit"), "need": ui.t("overview.need"),

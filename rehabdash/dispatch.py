@@ -93,6 +93,14 @@ def subunit_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) ->
     return result
 
 
+def service_rates(subunits: dict[tuple[str, str], list[IndicatorStatus]]) -> pd.DataFrame:
+    """Need, served and precise-rehab service rate per subunit, from the statuses already computed."""
+    rows = [(code, name, s.base or 0, s.actual, s.rate)
+            for (code, name), statuses in subunits.items()
+            for s in statuses if s.indicator == "precise_rehab_served"]
+    return pd.DataFrame(rows, columns=["subunit_code", "subunit_name", "need", "served", "rate"])
+
+
 def lagging(subunits: dict[tuple[str, str], list[IndicatorStatus]], scope_name: str,
             own: list[IndicatorStatus]) -> list[tuple[str, IndicatorStatus]]:
     """Red items with the unit responsible: the subunits' where they have targets, else the scope's own."""

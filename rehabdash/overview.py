@@ -78,9 +78,3 @@ def headline(run: RunQuery, as_of: dt.date, year: int) -> Headline:
         time_progress=time_progress(as_of, year),
     )
 
-
-def subunit_services(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
-    """Need, served and service rate of each unit one level below the scope, this year to date."""
-    window = year_window(as_of, year)
-    frame = run("rehab_services_by_subunit", year=year, until=window["until"])
-    return frame.assign(rate=[ratio(s, n) for s, n in zip(frame["served"], frame["need"])])

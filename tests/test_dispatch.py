@@ -70,3 +70,11 @@ def test_network_coverage_of_yuanhui():
     coverage = dispatch.network_coverage(runner(NEWEST, YUANHUI), NEWEST, 2025)
     assert coverage["township"] == 1.0  # 9 stations in 9 townships
     assert 0 < coverage["village"] < 1
+
+
+def test_service_rates_by_subunit_come_from_the_same_statuses():
+    subunits = dispatch.subunit_statuses(runner(END_2024, BAOTOU), END_2024, 2024, MARGIN)
+    rates = dispatch.service_rates(subunits)
+    assert len(rates) == 10
+    assert (rates["served"].sum(), rates["need"].sum()) == (6260, 6287)
+    assert (rates["rate"] == rates["served"] / rates["need"]).all()
