@@ -1,13 +1,16 @@
 """康复服务看板 entry point: login gate, sidebar filters shared by every page, then the chosen page."""
 import streamlit as st
 
-from rehabdash import access, audit, db, theme, ui
+from rehabdash.access import audit, gate
+from rehabdash.store import db
+from rehabdash import charts
+from rehabdash import ui
 
 st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png", layout="wide")
 
-theme.apply_plotly_defaults()
+charts.apply_plotly_defaults()
 ui.accessibility_styles()
-account = access.login_gate()
+account = gate.login_gate()
 filters = ui.sidebar_filters(account)
 ui.account_box(account)
 

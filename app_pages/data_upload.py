@@ -8,8 +8,8 @@ import streamlit as st
 
 from rehabdash import ingest, ui
 from rehabdash.ingest import layout
-from rehabdash.contract import TABLES
-from rehabdash.snapshots import Snapshot, newest_valid
+from rehabdash.kernel.contract import TABLES
+from rehabdash.store.snapshots import Snapshot, newest_valid
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLISHED = "_upload_published"  # the success message, shown after the rerun that refreshes the sidebar

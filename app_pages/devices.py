@@ -3,10 +3,12 @@ service points (辅具服务站点) with their map; community sharing/rental loa
 import plotly.express as px
 import streamlit as st
 
-from rehabdash import devices, mapkit, ui
-from rehabdash import formatting as fmt
-from rehabdash.contract import DEVICE_TYPES
-from rehabdash.theme import PALETTE, STATUS_COLORS, STATUS_MARKERS
+from rehabdash.topics import devices
+from rehabdash.maps import mapkit
+from rehabdash import ui
+from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel.contract import DEVICE_TYPES
+from rehabdash.kernel.theme import PALETTE, STATUS_COLORS, STATUS_MARKERS
 
 f = ui.filters()
 ui.page_header("devices.title", f)

@@ -9,10 +9,11 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from rehabdash import facility_map as fm
-from rehabdash import formatting as fmt
-from rehabdash import mapkit, ui
-from rehabdash.contract import FACILITY_STATUSES, TIERS
+from rehabdash.topics import facility_map as fm
+from rehabdash.kernel import formatting as fmt
+from rehabdash.maps import mapkit
+from rehabdash import ui
+from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 
 MAP_KEY = "facility_map"
 FACILITY_KEY = "map_facility"

@@ -5,10 +5,11 @@ from dataclasses import replace
 import plotly.express as px
 import streamlit as st
 
-from rehabdash import formatting as fmt
-from rehabdash import funding, ui
-from rehabdash.config import amber_margin
-from rehabdash.contract import LEVELS
+from rehabdash.kernel import formatting as fmt
+from rehabdash.topics import funding
+from rehabdash import ui
+from rehabdash.kernel.config import amber_margin
+from rehabdash.kernel.contract import LEVELS
 
 f = ui.filters()
 ui.page_header("funding.title", f)

@@ -5,12 +5,13 @@ import dataclasses
 import plotly.express as px
 import streamlit as st
 
-from rehabdash import briefing, dispatch
-from rehabdash import formatting as fmt
+from rehabdash.export import briefing
+from rehabdash.topics import dispatch
+from rehabdash.kernel import formatting as fmt
 from rehabdash import ui
-from rehabdash.config import amber_margin
-from rehabdash.overview import headline
-from rehabdash.theme import STATUS_COLORS
+from rehabdash.kernel.config import amber_margin
+from rehabdash.topics.overview import headline
+from rehabdash.kernel.theme import STATUS_COLORS
 
 f = ui.filters()
 margin = amber_margin()

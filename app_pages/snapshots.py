@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash import ui
-from rehabdash.contract import TABLES
+from rehabdash.kernel.contract import TABLES
 from rehabdash.ingest import history, layout, read_log
-from rehabdash.snapshots import Snapshot
+from rehabdash.store.snapshots import Snapshot
 
 lang = ui.lang()
 snapshots = ui.available_snapshots()

@@ -5,7 +5,7 @@
 Writes bench/results.json. The province data is generated first if the folder has no snapshot.
 Per dataset: every page's script time under AppTest, cold (data caches emptied, modules already
 imported) and warm (median of --runs reruns); a trivial page as the floor; each named query's
-latency (rehabdash.db.execute, median); the facility map's payload (what st_folium sends); and in
+latency (rehabdash.store.db.execute, median); the facility map's payload (what st_folium sends); and in
 Chromium the time from choosing a district to the map redrawn with that district only.
 """
 from __future__ import annotations
@@ -34,9 +34,12 @@ import streamlit as st  # noqa: E402
 import streamlit_folium  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from rehabdash import db, facility_map, province  # noqa: E402
-from rehabdash.config import QUERIES_DIR  # noqa: E402
-from rehabdash.snapshots import list_snapshots, newest_valid  # noqa: E402
+from rehabdash.store import db
+from rehabdash.kernel import measures
+from rehabdash.topics import facility_map
+from tools import province  # noqa: E402
+from rehabdash.kernel.config import QUERIES_DIR  # noqa: E402
+from rehabdash.store.snapshots import list_snapshots, newest_valid  # noqa: E402
 
 PAGES = ["overview", "facility_map", "funding", "devices", "child_rehab", "data_upload", "snapshots"]
 TRIVIAL = "import streamlit as st\nst.title('floor')\nst.write('a trivial page')\n"
@@ -100,7 +103,7 @@ def query_params(name: str, snapshot, city: str, district: str) -> tuple:
     """Plausible bound parameters for the named query: the whole city, this year to the snapshot."""
     text = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
     wanted = set(re.findall(r"\$([a-z_]+)", text))
-    window = db.year_window(snapshot.as_of, snapshot.as_of.year)
+    window = measures.year_window(snapshot.as_of, snapshot.as_of.year)
     values = {"scope": [city], "allowed": [city], "region": district, "as_of": snapshot.as_of,
               "dimension": "disability_type", **window}
     return tuple(sorted((k, v) for k, v in values.items() if k in wanted))

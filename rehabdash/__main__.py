@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from .accounts_cli import add_commands as add_account_commands
-from .ingest.cli import add_commands as add_ingest_commands
+from rehabdash.access.cli import add_commands as add_account_commands
+from rehabdash.ingest.cli import add_commands as add_ingest_commands
 
 REGISTRARS = [add_ingest_commands, add_account_commands]
 

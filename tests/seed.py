@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rehabdash import db
-from rehabdash.config import data_dir
-from rehabdash.snapshots import list_snapshots
+from rehabdash.store import db
+from rehabdash.kernel.config import data_dir
+from rehabdash.store.snapshots import list_snapshots
 
 BAOTOU = "150200000000"
 QINGSHAN = "150204000000"

@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rehabdash import audit, briefing, db, ui
-from rehabdash.auth import AccountStore
-from rehabdash.scope import Scope
+from rehabdash.access import audit
+from rehabdash.export import briefing
+from rehabdash.store import db
+from rehabdash import ui
+from rehabdash.access.accounts import AccountStore
+from rehabdash.kernel.scope import Scope
 
 from .seed import BAOTOU, END_2024, QINGSHAN, snapshot
 

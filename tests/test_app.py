@@ -110,7 +110,7 @@ def test_no_data_directory_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
     at = start()
     assert not at.exception
-    assert "python -m rehabdash.sample" in at.sidebar.error[0].value
+    assert "python -m tools.sample" in at.sidebar.error[0].value
 
 
 def test_overview_against_targets_at_the_year_end_snapshot():

@@ -1,6 +1,6 @@
 """AppTest of the facility map page (挂图作战) through our wrapper of st_folium.
 
-`rehabdash.mapkit.st_folium` is replaced by a fake that records what the page passes and, when a
+`rehabdash.maps.mapkit.st_folium` is replaced by a fake that records what the page passes and, when a
 click is queued, does what streamlit-folium does on a click: stores the frontend's value under the
 map's key and calls the page's on_change.
 """
@@ -12,8 +12,8 @@ import folium
 import pytest
 import streamlit as st
 
-from rehabdash import facility_map as fm
-from rehabdash import mapkit
+from rehabdash.topics import facility_map as fm
+from rehabdash.maps import mapkit
 
 from .conftest import open_app_page
 from .test_facility_map import counts, frontend_click

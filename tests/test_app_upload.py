@@ -3,7 +3,7 @@ problem table for a broken workbook (nothing published), publishing the fixed on
 snapshot page seeing the new snapshot."""
 import pytest
 
-from rehabdash.snapshots import list_snapshots
+from rehabdash.store.snapshots import list_snapshots
 
 from .conftest import open_app_page
 from .seed import QINGSHAN

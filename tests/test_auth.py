@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from rehabdash import audit
-from rehabdash.auth import AccountStore, LoginRefused
+from rehabdash.access import audit
+from rehabdash.access.accounts import AccountStore, LoginRefused
 
 NOW = dt.datetime(2025, 9, 1, 9, 0, tzinfo=dt.timezone.utc)
 

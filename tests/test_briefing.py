@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
 
-from rehabdash import briefing
+from rehabdash.export import briefing
 
 from .seed import BAOTOU, END_2024, runner
 

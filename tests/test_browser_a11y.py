@@ -11,7 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from rehabdash import assets, i18n
+from rehabdash.maps import assets
+from rehabdash.kernel import i18n
 
 from .conftest import PROJECT, assert_clean, wait_for_app
 
@@ -66,7 +67,7 @@ def audit(page, base_url: str) -> list[dict]:
 @pytest.fixture(scope="module", autouse=True)
 def _axe_installed():
     if not assets.is_installed("axe-core"):
-        pytest.fail("axe-core missing from static/vendor: run python -m rehabdash.assets")
+        pytest.fail("axe-core missing from static/vendor: run python -m rehabdash.maps.assets")
 
 
 def test_allowlist_is_read():

@@ -1,7 +1,7 @@
 """A district account signs in in real Chromium and sees its district only."""
 import pytest
 
-from rehabdash.auth import AccountStore
+from rehabdash.access.accounts import AccountStore
 
 from .conftest import PROJECT, RecordedPage, StreamlitServer, _require_chromium, assert_clean, wait_for_app
 from .seed import QINGSHAN

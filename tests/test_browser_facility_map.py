@@ -15,8 +15,8 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import expect
 
-from rehabdash import facility_map as fm
-from rehabdash import mapkit
+from rehabdash.topics import facility_map as fm
+from rehabdash.maps import mapkit
 
 from .conftest import StreamlitServer, assert_clean, choose_in_sidebar, wait_for_app
 

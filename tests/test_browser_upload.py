@@ -6,7 +6,7 @@ import io
 import openpyxl
 import pytest
 
-from rehabdash.snapshots import list_snapshots
+from rehabdash.store.snapshots import list_snapshots
 
 from .conftest import StreamlitServer, _require_chromium, assert_clean, wait_for_app
 from .seed import QINGSHAN

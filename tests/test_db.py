@@ -4,7 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rehabdash import db
+from rehabdash.store import db
+from rehabdash.kernel import measures
 
 from .seed import BAOTOU, NEWEST, QINGSHAN, snapshot
 
@@ -20,7 +21,7 @@ def test_every_named_query_is_a_file_and_setup_is_not_one():
 
 def test_scope_covers_the_region_and_everything_below_it():
     snap = snapshot(NEWEST)
-    window = db.year_window(NEWEST, 2024)
+    window = measures.year_window(NEWEST, 2024)
     city = db.run("rehab_services_totals", snap, scope=(BAOTOU,), **window)
     districts = db.run("regions", snap, scope=(BAOTOU,))
     baotou_districts = districts[districts["parent_code"] == BAOTOU]["region_code"]
@@ -33,7 +34,7 @@ def test_scope_covers_the_region_and_everything_below_it():
 def test_parameters_are_bound_not_spliced():
     snap = snapshot(NEWEST)
     hostile = (f"{BAOTOU}') OR 1=1 --",)
-    rows = db.run("rehab_services_totals", snap, scope=hostile, **db.year_window(NEWEST, 2024))
+    rows = db.run("rehab_services_totals", snap, scope=hostile, **measures.year_window(NEWEST, 2024))
     assert rows.empty
 
 
@@ -43,7 +44,7 @@ def test_queries_from_many_threads_at_once():
 
     def served(year):
         frame = db.execute("rehab_services_totals", snap.path, tuple(sorted(
-            {"scope": (BAOTOU,), **db.year_window(NEWEST, year)}.items())))
+            {"scope": (BAOTOU,), **measures.year_window(NEWEST, year)}.items())))
         return int(frame.loc[frame["year"] == year, "served"].iloc[0])
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -53,7 +54,7 @@ def test_queries_from_many_threads_at_once():
 
 
 def test_year_window_compares_to_the_same_day_last_year():
-    assert db.year_window(dt.date(2025, 8, 31), 2025) == {
+    assert measures.year_window(dt.date(2025, 8, 31), 2025) == {
         "year": 2025, "until": dt.date(2025, 8, 31), "until_last_year": dt.date(2024, 8, 31)}
-    assert db.year_window(dt.date(2025, 8, 31), 2024)["until"] == dt.date(2024, 12, 31)
-    assert db.year_window(dt.date(2024, 2, 29), 2024)["until_last_year"] == dt.date(2023, 2, 28)
+    assert measures.year_window(dt.date(2025, 8, 31), 2024)["until"] == dt.date(2024, 12, 31)
+    assert measures.year_window(dt.date(2024, 2, 29), 2024)["until_last_year"] == dt.date(2023, 2, 28)

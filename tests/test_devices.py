@@ -6,11 +6,12 @@ import folium
 import pandas as pd
 import pytest
 
-from rehabdash import devices, formatting as fmt
-from rehabdash.mapkit import _walk
-from rehabdash.contract import DEVICE_TYPES, STATION_KINDS
-from rehabdash.indicators import Status, traffic_light
-from rehabdash.scope import Scope
+from rehabdash.topics import devices
+from rehabdash.kernel import formatting as fmt
+from rehabdash.maps.mapkit import _walk
+from rehabdash.kernel.contract import DEVICE_TYPES, STATION_KINDS
+from rehabdash.kernel.indicators import Status, traffic_light
+from rehabdash.kernel.scope import Scope
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner
 

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 import streamlit_folium
 
-from rehabdash import facility_map as fm
-from rehabdash import mapkit, overview
-from rehabdash.contract import FACILITY_STATUSES, TIERS
+from rehabdash.topics import facility_map as fm
+from rehabdash.maps import mapkit
+from rehabdash.topics import overview
+from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 
 from .seed import BAOTOU, NEWEST, YUANHUI, runner
 from .test_mapkit import _urls
@@ -337,7 +338,7 @@ def test_station_card():
 
 
 def _window() -> dict:
-    from rehabdash.db import year_window
+    from rehabdash.kernel.measures import year_window
 
     return year_window(NEWEST, 2025)
 

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from rehabdash import formatting as fmt
+from rehabdash.kernel import formatting as fmt
 
 
 def test_money_in_wan_yuan():

@@ -1,4 +1,4 @@
-"""rehabdash.funding on the sample snapshots: the rule for "spent as of a day", the headline, sources to
+"""rehabdash.topics.funding on the sample snapshots: the rule for "spent as of a day", the headline, sources to
 programmes, subunits and the execution through the year, through the named queries the page uses."""
 import dataclasses
 import datetime as dt
@@ -6,11 +6,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from rehabdash import formatting as fmt
-from rehabdash import funding
-from rehabdash.config import data_dir
-from rehabdash.indicators import Status, traffic_light
-from rehabdash.snapshots import list_snapshots
+from rehabdash.kernel import formatting as fmt
+from rehabdash.topics import funding
+from rehabdash.kernel.config import data_dir
+from rehabdash.kernel.indicators import Status, traffic_light
+from rehabdash.store.snapshots import list_snapshots
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner, snapshot
 

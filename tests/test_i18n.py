@@ -1,4 +1,4 @@
-from rehabdash import contract, i18n
+from rehabdash.kernel import contract, i18n
 
 
 def _keys(node, prefix=""):

@@ -16,13 +16,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rehabdash import db, ingest, mapkit
-from rehabdash.config import PROJECT_DIR
-from rehabdash.contract import TABLES
+from rehabdash.store import db
+from rehabdash.kernel import measures
+from rehabdash import ingest
+from rehabdash.maps import mapkit
+from rehabdash.kernel.config import PROJECT_DIR
+from rehabdash.kernel.contract import TABLES
 from rehabdash.ingest import layout
 from rehabdash.ingest.publish import read_tables
-from rehabdash.overview import headline
-from rehabdash.snapshots import check_snapshot, list_snapshots, newest_valid, sha256_of
+from rehabdash.topics.overview import headline
+from rehabdash.store.snapshots import check_snapshot, list_snapshots, newest_valid, sha256_of
 
 from .seed import BAOTOU, QINGSHAN
 from .workbooks import (AS_OF, AUGUST, data_copy, edit, filled, month_rows, newest, set_cell,
@@ -405,7 +408,7 @@ def test_readers_in_threads_never_see_a_mix_of_two_snapshots(tmp_path):
     directory = data_copy(tmp_path)
     checked = ingest.check_workbook(filled(directory, month_rows(directory)), AS_OF, directory)
     assert checked.valid
-    window = tuple(sorted({"scope": (BAOTOU,), **db.year_window(AS_OF, 2025)}.items()))
+    window = tuple(sorted({"scope": (BAOTOU,), **measures.year_window(AS_OF, 2025)}.items()))
 
     def figures_of(snapshot):
         """Served and fitted of one snapshot, each from its own table, read from the files every time."""

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rehabdash import ingest
-from rehabdash.contract import TABLES
+from rehabdash.kernel.contract import TABLES
 from rehabdash.ingest import layout
-from rehabdash.snapshots import check_snapshot, list_snapshots
+from rehabdash.store.snapshots import check_snapshot, list_snapshots
 
 from .seed import QINGSHAN
 from .workbooks import AS_OF, data_copy, filled, month_rows

@@ -8,7 +8,7 @@ import pytest
 from rehabdash.ingest import cells, geo
 from rehabdash.ingest.history import compare, snapshot_list
 from rehabdash.ingest.publish import merge
-from rehabdash.snapshots import list_snapshots, write_snapshot
+from rehabdash.store.snapshots import list_snapshots, write_snapshot
 
 from .seed import NEWEST, QINGSHAN
 from .workbooks import data_copy, newest

@@ -13,7 +13,9 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from rehabdash import assets, boundaries, mapkit
+from rehabdash.maps import assets, mapkit
+from rehabdash.store import boundaries
+from tools import boundaries as boundary_build
 
 URL = re.compile(r"""(?:https?:)?//[^\s"'`<>)]+""", re.IGNORECASE)
 BAOTOU = (109.27, 40.24, 111.44, 42.74)  # (min_lon, min_lat, max_lon, max_lat)
@@ -297,8 +299,8 @@ def test_boundary_files_are_small():
     assert total < 1_000_000
 
 
-@pytest.mark.skipif(not boundaries.TOWNSHIPS_CSV.is_file(), reason="shared/reference not beside repo")
+@pytest.mark.skipif(not boundary_build.TOWNSHIPS_CSV.is_file(), reason="shared/reference not beside repo")
 def test_boundary_files_match_their_generator():
-    districts, townships = boundaries.build()
-    assert boundaries.path("districts").read_text(encoding="utf-8") == boundaries.dumps(districts)
-    assert boundaries.path("townships").read_text(encoding="utf-8") == boundaries.dumps(townships)
+    districts, townships = boundary_build.build()
+    assert boundaries.path("districts").read_text(encoding="utf-8") == boundary_build.dumps(districts)
+    assert boundaries.path("townships").read_text(encoding="utf-8") == boundary_build.dumps(townships)

@@ -5,8 +5,9 @@ import json
 
 import pandas as pd
 
-from rehabdash import contract, province
-from rehabdash.snapshots import check_snapshot, list_snapshots
+from rehabdash.kernel import contract
+from tools import province
+from rehabdash.store.snapshots import check_snapshot, list_snapshots
 
 
 def test_tiny_province_is_contract_valid(tmp_path):

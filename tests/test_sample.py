@@ -10,8 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rehabdash import contract, sample
-from rehabdash.snapshots import arrow_schema, check_snapshot, read_manifest
+from rehabdash.kernel import contract
+from tools import sample
+from rehabdash.store.snapshots import arrow_schema, check_snapshot, read_manifest
 
 PROJECT = Path(__file__).resolve().parent.parent
 BAOTOU, YUANHUI, QINGSHAN = "150200000000", "411102000000", "150204000000"
@@ -416,7 +417,7 @@ def through_arrow(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("as_of", sample.SNAPSHOT_DATES)
 def test_committed_snapshots_match_the_generator(snapshots, as_of):
     folder = PROJECT / "data" / "snapshots" / as_of.isoformat()
-    assert folder.is_dir(), "run: python -m rehabdash.sample"
+    assert folder.is_dir(), "run: python -m tools.sample"
     assert check_snapshot(folder) is None
     assert read_manifest(folder)["source"] == "sample"
     for table, frame in snapshots[as_of].items():

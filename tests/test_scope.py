@@ -1,6 +1,6 @@
 import pandas as pd
 
-from rehabdash.scope import RegionTree, Scope
+from rehabdash.kernel.scope import RegionTree, Scope
 
 REGIONS = pd.DataFrame({
     "region_code": ["C1", "D1", "D2", "T1", "T2", "C2", "D3"],

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from rehabdash import formatting as fmt
-from rehabdash.overview import headline
+from rehabdash.kernel import formatting as fmt
+from rehabdash.topics.overview import headline
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner
 

@@ -5,8 +5,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from rehabdash.contract import TABLES
-from rehabdash.snapshots import check_snapshot, list_snapshots, newest_valid, write_snapshot
+from rehabdash.kernel.contract import TABLES
+from rehabdash.store.snapshots import check_snapshot, list_snapshots, newest_valid, write_snapshot
 
 from .seed import NEWEST, snapshot
 

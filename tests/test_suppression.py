@@ -5,9 +5,9 @@ import random
 import pandas as pd
 import pytest
 
-from rehabdash import suppression
-from rehabdash.config import suppress_below
-from rehabdash.suppression import COMPLEMENTARY, hidden_cells, is_small, protect
+from rehabdash.kernel import suppression
+from rehabdash.kernel.config import suppress_below
+from rehabdash.kernel.suppression import COMPLEMENTARY, hidden_cells, is_small, protect
 
 
 def column_with_total(values: list[int], name: str = "aided") -> pd.DataFrame:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .check import Checked, Reading, check, check_workbook, read
-from .problems import Problem, problem_table
-from .publish import LOG_FILE, Change, Published, count_changes, publish_tables, read_log
-from .template import template_bytes
+from rehabdash.ingest.check import Checked, Reading, check, check_workbook, read
+from rehabdash.ingest.problems import Problem, problem_table
+from rehabdash.ingest.publish import LOG_FILE, Change, Published, count_changes, publish_tables, read_log
+from rehabdash.ingest.template import template_bytes
 
 __all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "Published", "Reading", "check", "check_workbook",
            "preview", "problem_table", "publish", "read", "read_log", "template_bytes"]

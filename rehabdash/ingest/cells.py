@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 
-from .layout import WAN, normal
+from rehabdash.ingest.layout import WAN, normal
 
 
 class CellProblem(ValueError):

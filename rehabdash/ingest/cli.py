@@ -7,10 +7,10 @@ import getpass
 import sys
 from pathlib import Path
 
-from .. import i18n
-from ..config import data_dir
-from ..snapshots import list_snapshots, newest_valid
-from . import NotValid, check_workbook, problem_table, publish, template_bytes
+from rehabdash.kernel import i18n
+from rehabdash.kernel.config import data_dir
+from rehabdash.store.snapshots import list_snapshots, newest_valid
+from rehabdash.ingest import NotValid, check_workbook, problem_table, publish, template_bytes
 
 
 def _date(text: str) -> dt.date:

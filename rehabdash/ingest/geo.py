@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from .. import boundaries
+from rehabdash.store import boundaries
 
 EDGE_TOLERANCE = 0.005  # degrees (~500 m): the district outlines are simplified by ~30 m
 SEAT_RADIUS_KM = 20.0

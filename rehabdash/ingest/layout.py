@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .. import i18n
-from ..contract import CODE_LISTS, TABLES
-from ..formatting import WAN  # 1 万元 = 10 000 元
+from rehabdash.kernel import i18n
+from rehabdash.kernel.contract import CODE_LISTS, TABLES
+from rehabdash.kernel.formatting import WAN  # 1 万元 = 10 000 元
 
 # Which [codes.*] list of the locales labels each coded column: the column's name, except for the
 # `kind` columns, whose lists are named after their tables.

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import i18n
+from rehabdash.kernel import i18n
 
 TABLE_COLUMNS = ("sheet", "row", "column", "value", "problem", "fix")
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import audit
-from ..config import data_dir as default_data_dir
-from ..contract import KEYS, TABLES
-from ..snapshots import Snapshot, write_snapshot
+from rehabdash.access import audit
+from rehabdash.kernel.config import data_dir as default_data_dir
+from rehabdash.kernel.contract import KEYS, TABLES
+from rehabdash.store.snapshots import Snapshot, write_snapshot
 
 SOURCE = "import"
 LOG_FILE = "import_log.jsonl"

@@ -1,0 +1,49 @@
+"""Where the data lives and the few settings an operator may change, all from the environment."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+QUERIES_DIR = PROJECT_DIR / "queries"
+
+
+def data_dir() -> Path:
+    """The data directory: REHAB_DATA_DIR if set, else the sample data shipped in data/."""
+    return Path(os.environ.get("REHAB_DATA_DIR") or PROJECT_DIR / "data")
+
+
+def amber_margin() -> float:
+    """How far below 序时进度 (as a share, 0.05 = 5 points) an indicator is amber rather than red."""
+    return float(os.environ.get("REHAB_AMBER_MARGIN", "0.05"))
+
+
+def suppress_below() -> int:
+    """Small-number care: township-level cells counting 1 to this minus 1 children show as '<N'; 0 turns it off."""
+    return max(0, int(os.environ.get("REHAB_SUPPRESS_BELOW", "5")))
+
+
+def instance_dir() -> Path:
+    """Runtime state that is not data and never committed: accounts, audit log (REHAB_INSTANCE_DIR)."""
+    return Path(os.environ.get("REHAB_INSTANCE_DIR") or PROJECT_DIR / "instance")
+
+
+def auth_mode() -> str:
+    """`off` (local demo, the default), `local` (accounts file) or `oidc` (st.login single sign-on)."""
+    mode = os.environ.get("REHAB_AUTH", "off")
+    if mode not in ("off", "local", "oidc"):
+        raise ValueError(f"REHAB_AUTH must be off, local or oidc, not {mode!r}")
+    return mode
+
+
+def accounts_file() -> Path:
+    return Path(os.environ.get("REHAB_ACCOUNTS_FILE") or instance_dir() / "accounts.json")
+
+
+def lockout_after() -> int:
+    """Consecutive wrong passwords that lock an account."""
+    return int(os.environ.get("REHAB_LOCKOUT_AFTER", "5"))
+
+
+def lockout_minutes() -> int:
+    return int(os.environ.get("REHAB_LOCKOUT_MINUTES", "15"))

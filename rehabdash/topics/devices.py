@@ -1,0 +1,295 @@
+"""辅具适配: need vs fitted and the annual task, the service points (辅具服务站点) and their map, and the
+community sharing/rental of devices (社区辅具租赁/共享): loans, returns and the stock placed at stations.
+
+Every function takes `run` (a Filters.run: a named query bound to one snapshot and scope) plus the
+snapshot date and year; rates, completion, 序时进度 and traffic lights come from indicators.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+
+import folium
+import pandas as pd
+
+from rehabdash.store import boundaries
+from rehabdash.maps import mapkit
+from rehabdash.kernel.config import amber_margin
+from rehabdash.kernel.contract import DEVICE_TYPES, FUNDING_SOURCES, STATION_KINDS
+from rehabdash.kernel.measures import year_window
+from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
+from rehabdash.kernel.measures import Measure, RunQuery, year_row
+from rehabdash.kernel.scope import Scope
+from rehabdash.kernel.theme import PALETTE
+
+
+# ---------------------------------------------------------------------------- fitting
+
+@dataclass(frozen=True)
+class Fitting:
+    """Persons fitted this year to date against need and the annual task."""
+
+    fitted: Measure  # value = fitted, base = need, target = annual task, last_year = same period
+    need: Measure  # value = need, last_year = need in the same period last year
+    time_progress: float  # 序时进度
+    status: Status | None  # task completion against 序时进度; None without a task
+
+    @property
+    def last_year_rate(self) -> float | None:
+        return ratio(self.fitted.last_year, self.need.last_year)
+
+
+def fitting(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> Fitting:
+    totals = run("device_totals", **year_window(as_of, year))
+    now, before = year_row(totals, year), year_row(totals, year - 1)
+    target = run("target_totals", year=year).set_index("indicator")["target_value"].get("devices_fitted")
+    fitted = Measure(now.get("fitted"), before.get("fitted"), now.get("need"), target)
+    progress = time_progress(as_of, year)
+    margin = amber_margin() if margin is None else margin
+    return Fitting(fitted, Measure(now.get("need"), before.get("need")), progress,
+                   traffic_light(fitted.completion, progress, margin))
+
+
+def by_device_type(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
+    """Need, fitted and fitting rate of every device type (zeros where the scope has none)."""
+    until = year_window(as_of, year)["until"]
+    frame = (run("device_totals_by_type", year=year, until=until).set_index("device_type")
+             .reindex(list(DEVICE_TYPES), fill_value=0).rename_axis("device_type").reset_index())
+    return frame.assign(rate=[ratio(f, n) for f, n in zip(frame["fitted"], frame["need"])])
+
+
+def by_subunit(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> pd.DataFrame:
+    """Need, fitted, fitting rate, annual task, completion and traffic light of each unit one level
+    below the scope that has any need or fitting; units without a task (townships) have no light."""
+    until = year_window(as_of, year)["until"]
+    frame = run("device_totals_by_subunit", year=year, until=until)
+    frame = frame[(frame["need"] > 0) | (frame["fitted"] > 0)].reset_index(drop=True)
+    target = frame["target"].astype(object).where(frame["target"].notna(), None)
+    progress = time_progress(as_of, year)
+    margin = amber_margin() if margin is None else margin
+    completion = [ratio(f, t) for f, t in zip(frame["fitted"], target)]
+    return frame.assign(
+        target=target,
+        rate=[ratio(f, n) for f, n in zip(frame["fitted"], frame["need"])],
+        completion=completion,
+        # object dtype keeps the Status members (pandas would turn a str-enum list into plain strings)
+        status=pd.Series([traffic_light(c, progress, margin) for c in completion], index=frame.index,
+                         dtype=object),
+    )
+
+
+# ---------------------------------------------------------------------------- service points
+
+@dataclass(frozen=True)
+class ServicePoints:
+    """The service points open at the end of the period (the year, or the snapshot date within it)."""
+
+    stations: pd.DataFrame  # station_id, name, kind, region_code, district_name, township_name, lon, lat, opened_on
+    total: Measure  # open now; last_year = open a year earlier
+    by_kind: pd.Series  # kind -> open now, every kind
+
+
+def service_points(run: RunQuery, as_of: dt.date, year: int) -> ServicePoints:
+    window = year_window(as_of, year)
+    now = run("device_station_counts", until=window["until"]).set_index("kind")["stations"]
+    before = run("device_station_counts", until=window["until_last_year"])["stations"].sum()
+    return ServicePoints(
+        stations=run("device_station_list", until=window["until"]),
+        total=Measure(int(now.sum()), int(before)),
+        by_kind=now.reindex(list(STATION_KINDS), fill_value=0).astype(int),
+    )
+
+
+def openings_by_year(stations: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Points opened in each year up to `year`, by kind, and how many of that kind were open at its end."""
+    if stations.empty:
+        return pd.DataFrame(columns=["year", "kind", "opened", "open_at_end"])
+    opened_year = pd.to_datetime(stations["opened_on"]).dt.year
+    years = range(int(opened_year.min()), year + 1)
+    counts = (pd.crosstab(opened_year, stations["kind"])
+              .reindex(index=years, columns=list(STATION_KINDS), fill_value=0))
+    counts.index.name, counts.columns.name = "year", "kind"
+    opened = counts.stack().rename("opened")
+    open_at_end = counts.cumsum().stack().rename("open_at_end")
+    return pd.concat([opened, open_at_end], axis=1).reset_index().astype(
+        {"opened": int, "open_at_end": int})
+
+
+# ---------------------------------------------------------------------------- loans and stock
+
+@dataclass(frozen=True)
+class Loans:
+    """Loans of shared devices lent during the year, as they stand at the snapshot date."""
+
+    lent: int
+    returned: int
+    overdue: int  # not returned and past the due date
+
+    @property
+    def on_loan(self) -> int:  # not returned yet, overdue or not
+        return self.lent - self.returned
+
+    @property
+    def return_rate(self) -> float | None:
+        return ratio(self.returned, self.lent)
+
+
+def loan_totals(run: RunQuery, as_of: dt.date, year: int) -> Loans:
+    row = run("device_loan_totals", year=year, as_of=as_of).iloc[0]
+    return Loans(int(row["loans"]), int(row["returned"]), int(row["overdue"]))
+
+
+LOAN_COLUMNS = ["loans", "returned", "on_loan", "overdue", "return_rate"]
+
+
+def loans_by(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Loans of the year per station ('station': with the station's name, kind and place) and per
+    device type ('device_type'), each with returned, on loan, overdue and the return rate."""
+    loans = run("device_loans_by_station", year=year, as_of=as_of)
+
+    def summed(key: str) -> pd.DataFrame:
+        frame = loans.groupby(key, as_index=False)[["loans", "returned", "overdue"]].sum()
+        frame = frame.astype({"loans": int, "returned": int, "overdue": int})
+        frame["on_loan"] = frame["loans"] - frame["returned"]
+        frame["return_rate"] = [ratio(r, n) for r, n in zip(frame["returned"], frame["loans"])]
+        return frame[[key, *LOAN_COLUMNS]]
+
+    place = stations[["station_id", "name", "kind", "district_name", "township_name"]]
+    per_station = place.merge(summed("station_id"), on="station_id", how="inner")
+    per_type = summed("device_type").set_index("device_type")
+    per_type = per_type.reindex([d for d in DEVICE_TYPES if d in per_type.index]).reset_index()
+    return {"station": per_station.sort_values("loans", ascending=False, ignore_index=True),
+            "device_type": per_type}
+
+
+LOAN_OUTCOMES = ("returned", "in_term", "overdue")
+
+
+def loan_outcomes(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Long form of a loans_by frame for a stacked chart: every loan is exactly one of returned,
+    on loan and not yet due (in_term), or overdue."""
+    parts = frame.assign(in_term=frame["on_loan"] - frame["overdue"])
+    return parts.melt(id_vars=[key], value_vars=list(LOAN_OUTCOMES), var_name="outcome", value_name="count")
+
+
+@dataclass(frozen=True)
+class Stock:
+    """Shared devices placed at the service points (社区共享辅具)."""
+
+    per_station: pd.DataFrame  # station columns, one column per device type, total, placed_in_year
+    placed_in_year: pd.DataFrame  # device_type, source, station_kind, quantity (device_stock_totals)
+
+    @property
+    def total(self) -> int:
+        return int(self.per_station["total"].sum()) if len(self.per_station) else 0
+
+    @property
+    def placed(self) -> int:
+        return int(self.placed_in_year["quantity"].sum())
+
+    @property
+    def placed_by_source(self) -> pd.Series:
+        """Pieces placed in the year by source of the devices (e.g. 212 wheelchairs from higher level)."""
+        sources = self.placed_in_year.groupby("source")["quantity"].sum()
+        return sources.reindex([c for c in FUNDING_SOURCES if c in sources.index]).astype(int)
+
+
+def stock(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> Stock:
+    window = year_window(as_of, year)
+    rows = run("device_stock_by_station", year=year, until=window["until"])
+    quantities = (rows.pivot_table(index="station_id", columns="device_type", values="quantity", aggfunc="sum")
+                  .reindex(columns=[d for d in DEVICE_TYPES if d in set(rows["device_type"])])
+                  .fillna(0).astype(int))
+    quantities["total"] = quantities.sum(axis=1)
+    quantities["placed_in_year"] = rows.groupby("station_id")["placed_in_year"].sum().astype(int)
+    place = stations[["station_id", "name", "kind", "district_name", "township_name"]]
+    per_station = place.merge(quantities.reset_index(), on="station_id", how="inner")
+    placed = run("device_stock_totals", year=year)
+    return Stock(per_station, placed.astype({"quantity": int}))
+
+
+# ---------------------------------------------------------------------------- the map
+
+# Kind of point: colour from the palette AND a shape, so the map reads without colour.
+KIND_COLORS = dict(zip(STATION_KINDS, (PALETTE[5], PALETTE[0], PALETTE[2])))
+KIND_SHAPES = {"fitting_center": "square", "community_station": "circle", "rental_point": "triangle"}
+KIND_SYMBOLS = {"square": "■", "circle": "●", "triangle": "▲"}
+MARKER_SIZE = {"fitting_center": 18, "community_station": 12, "rental_point": 15}
+
+
+def marker_svg(kind: str) -> str:
+    """A small inline SVG of the kind's shape and colour with a white rim (no image request)."""
+    size, color = MARKER_SIZE[kind], KIND_COLORS[kind]
+    shape = KIND_SHAPES[kind]
+    paint = f'fill="{color}" stroke="#ffffff" stroke-width="1.5"'
+    if shape == "square":
+        body = f'<rect x="1.5" y="1.5" width="{size - 3}" height="{size - 3}" {paint}/>'
+    elif shape == "triangle":
+        body = f'<polygon points="{size / 2},1 {size - 1},{size - 1} 1,{size - 1}" {paint}/>'
+    else:
+        body = f'<circle cx="{size / 2}" cy="{size / 2}" r="{size / 2 - 1}" {paint}/>'
+    # Inline in HTML, an <svg> needs no xmlns (which would put a URL in the page).
+    return f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}">{body}</svg>'
+
+
+def scope_outlines(scope: Scope) -> tuple[dict, dict]:
+    """(districts, townships) boundary collections to draw for the scope: a city's districts; a
+    district's outline and township cells; a township's district outline and its own cell."""
+    def collection(features):
+        return {"type": "FeatureCollection", "features": features}
+
+    districts = [f for f in boundaries.load("districts")["features"]
+                 if f["properties"]["region_code"][:4] == scope.city[:4]
+                 and scope.district in ("", f["properties"]["region_code"])]
+    townships = [] if not scope.district else [
+        f for f in boundaries.load("townships")["features"]
+        if f["properties"]["parent_code"] == scope.district
+        and scope.township in ("", f["properties"]["region_code"])]
+    return collection(districts), collection(townships)
+
+
+def _focus_bounds(districts: dict, townships: dict, stations: pd.DataFrame, scope: Scope):
+    """What the map is fitted to: the scope's own outline, else its points (稀土高新区 has no polygon)."""
+    focus = townships if scope.township else districts
+    if focus["features"]:
+        return mapkit.bounds_of(focus)
+    if len(stations):
+        pad = 0.02
+        return (stations["lon"].min() - pad, stations["lat"].min() - pad,
+                stations["lon"].max() + pad, stations["lat"].max() + pad)
+    return None
+
+
+def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], tooltip,
+                basemap: str | None = None) -> mapkit.OfflineMap | None:
+    """An offline map of the service points over the scope's boundaries, one layer per kind.
+
+    `labels` names the layers: each station kind, 'districts' and 'townships'; `tooltip(row)` gives
+    the plain text shown on hover. None when there is nothing to place."""
+    districts, townships = scope_outlines(scope)
+    bounds = _focus_bounds(districts, townships, stations, scope)
+    if bounds is None:
+        return None
+    # Quarter zoom steps, so a scope fills the frame instead of the nearest whole zoom level's share of it.
+    m = mapkit.base_map(bounds, basemap or mapkit.configured_basemap(), zoom_snap=0.25)
+    if districts["features"]:
+        mapkit.add_boundaries(m, districts, name=labels["districts"])
+    if townships["features"]:
+        mapkit.add_boundaries(m, townships, name=labels["townships"], style=mapkit.TOWNSHIP_STYLE)
+    for kind in STATION_KINDS:
+        points = stations[stations["kind"] == kind]
+        if points.empty:
+            continue
+        group = folium.FeatureGroup(name=f"{KIND_SYMBOLS[KIND_SHAPES[kind]]} {labels[kind]}"
+                                         f" ({len(points)})").add_to(m)
+        size = MARKER_SIZE[kind]
+        for row in points.itertuples():
+            folium.Marker(
+                m.latlng(row.lon, row.lat),
+                icon=folium.DivIcon(html=marker_svg(kind), icon_size=(size, size),
+                                    icon_anchor=(size // 2, size // 2), class_name="device-point"),
+                tooltip=html.escape(tooltip(row)).replace("\n", "<br>"),
+            ).add_to(group)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
