@@ -1,10 +1,9 @@
 """康复服务看板 entry point: login gate, sidebar filters shared by every page, then the chosen page."""
 import streamlit as st
 
+from rehabdash import charts, ui
 from rehabdash.access import audit, gate
 from rehabdash.store import db
-from rehabdash import charts
-from rehabdash import ui
 
 st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png", layout="wide")
 

@@ -4,11 +4,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from rehabdash.topics import child_rehab
 from rehabdash import ui
 from rehabdash.kernel import formatting as fmt
-from rehabdash.topics.child_rehab import TOTAL
 from rehabdash.kernel.suppression import is_hidden, small_label
+from rehabdash.topics import child_rehab
+from rehabdash.topics.child_rehab import TOTAL
 
 f = ui.filters()
 ui.page_header("child_rehab.title", f)

@@ -3,6 +3,7 @@ as a new snapshot when there are none. Reading, checking and publishing show the
 import calendar
 import datetime as dt
 import functools
+
 import pandas as pd
 import streamlit as st
 

@@ -3,12 +3,13 @@ service points (辅具服务站点) with their map; community sharing/rental loa
 import plotly.express as px
 import streamlit as st
 
-from rehabdash.topics import devices
-from rehabdash.maps import mapkit
 from rehabdash import ui
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import DEVICE_TYPES
 from rehabdash.kernel.theme import PALETTE, STATUS_COLORS, STATUS_MARKERS
+from rehabdash.maps import devices as device_map
+from rehabdash.maps import mapkit
+from rehabdash.topics import devices
 
 f = ui.filters()
 ui.page_header("devices.title", f)
@@ -139,7 +140,7 @@ with columns[1]:
         st.info(ui.t("devices.no_map"))
     else:
         chart = openings.assign(kind=openings["kind"].map(kind), year=openings["year"].astype(str))
-        kind_colors = {kind(k): c for k, c in devices.KIND_COLORS.items()}
+        kind_colors = {kind(k): c for k, c in device_map.KIND_COLORS.items()}
         figure = px.bar(
             chart, x="year", y="opened", color="kind", pattern_shape="kind",
             color_discrete_map=kind_colors, pattern_shape_map=dict(zip(kind_colors, ("", "/", ".")),),
@@ -169,16 +170,16 @@ def tooltip(row) -> str:
     return "\n".join(lines)
 
 
-layer_names = {**{k: kind(k) for k in devices.KIND_COLORS},
+layer_names = {**{k: kind(k) for k in device_map.KIND_COLORS},
                "districts": ui.t("devices.districts"), "townships": ui.t("devices.townships")}
-station_map = devices.station_map(points.stations, f.scope, layer_names, tooltip)
+station_map = device_map.station_map(points.stations, f.scope, layer_names, tooltip)
 if station_map is None:
     st.info(ui.t("devices.no_map"))
 else:
     mapkit.show_map(station_map, key=f"device_map_{f.scope.root}_{f.year}", height=540, returned_objects=())
     legend = " ".join(
-        f'<span style="color:{devices.KIND_COLORS[k]}">{devices.KIND_SYMBOLS[devices.KIND_SHAPES[k]]}</span> {kind(k)}'
-        for k in devices.KIND_COLORS)
+        f'<span style="color:{device_map.KIND_COLORS[k]}">{device_map.KIND_SYMBOLS[device_map.KIND_SHAPES[k]]}</span> {kind(k)}'
+        for k in device_map.KIND_COLORS)
     st.caption(ui.t("devices.map_caption", until=fmt.date(until, f.lang), legend=legend), unsafe_allow_html=True)
 with st.expander(ui.t("devices.station_list")):
     listed = points.stations.assign(opened_on=points.stations["opened_on"].map(lambda d: fmt.date(d, f.lang)))

@@ -9,11 +9,12 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from rehabdash.topics import facility_map as fm
-from rehabdash.kernel import formatting as fmt
-from rehabdash.maps import mapkit
 from rehabdash import ui
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
+from rehabdash.maps import facility_map as fmap
+from rehabdash.maps import mapkit
+from rehabdash.topics import facility_map as fm
 
 MAP_KEY = "facility_map"
 FACILITY_KEY = "map_facility"
@@ -41,16 +42,16 @@ view = fm.View(tiers, statuses, layers)
 data = fm.load(f.run, f.as_of)
 shown = fm.shown_facilities(data, view)
 try:
-    m = fm.build_map(data, view, f.lang, mapkit.configured_basemap())
+    m = fmap.build_map(data, view, f.lang, mapkit.configured_basemap())
 except mapkit.MapConfigError as problem:
     st.error(ui.t("map.basemap_error", problem=problem))
-    m = fm.build_map(data, view, f.lang)
+    m = fmap.build_map(data, view, f.lang)
 
 
 def remember_click(shown: pd.DataFrame, m: mapkit.OfflineMap) -> None:
     """on_change of the map: note which facility was clicked; the script applies it below, before
     the list is drawn (a widget's value may only be set before the widget)."""
-    clicked = fm.clicked_facility(st.session_state.get(MAP_KEY), shown, m)
+    clicked = fmap.clicked_facility(st.session_state.get(MAP_KEY), shown, m)
     if clicked is not None:
         label = shown.loc[shown["facility_id"] == clicked, "label"].iloc[0]
         st.session_state[CLICKED_KEY] = label
@@ -72,13 +73,13 @@ with map_column:
     if shown.empty:
         st.info(ui.t("map.nothing_shown"))
     mapkit.show_map(
-        m, MAP_KEY, height=500, returned_objects=fm.FACILITY_CLICKS,
-        feature_group_to_add=fm.selection_ring(m, chosen.iloc[0]) if len(chosen) else None,
+        m, MAP_KEY, height=500, returned_objects=fmap.FACILITY_CLICKS,
+        feature_group_to_add=fmap.selection_ring(m, chosen.iloc[0]) if len(chosen) else None,
         on_change=functools.partial(remember_click, shown, m),
     )
     notes = [ui.t("map.status_as_of", as_of=fmt.date(f.as_of, f.lang), year=f.year,
                   until=fmt.month(until, f.lang)), ui.t("map.approximate")]
-    if lacking := fm.missing_boundaries(data):
+    if lacking := fmap.missing_boundaries(data):
         notes.append(ui.t("map.no_polygon", units=ui.t("map.list_separator").join(lacking)))
     st.caption(" ".join(notes))
 
@@ -136,7 +137,7 @@ with card_column:
         st.info(ui.t("map.no_selection"))
     else:
         show_card(fm.facility_card(f.run, data, chosen["facility_id"].iloc[0], f.year, until))
-    st.html(fm.legend_html(view, f.lang))
+    st.html(fmap.legend_html(view, f.lang))
 
 st.subheader(ui.t("map.coverage"))
 st.caption(ui.t("map.coverage_caption", as_of=fmt.date(f.as_of, f.lang)))

@@ -5,11 +5,12 @@ from dataclasses import replace
 import plotly.express as px
 import streamlit as st
 
-from rehabdash.kernel import formatting as fmt
-from rehabdash.topics import funding
 from rehabdash import ui
+from rehabdash.charts import funding as funding_charts
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import LEVELS
+from rehabdash.topics import funding
 
 f = ui.filters()
 ui.page_header("funding.title", f)
@@ -107,7 +108,7 @@ measure = st.segmented_control(
     ui.t("funding.measure"), ["allocated_yuan", "spent_yuan"], key="funding_measure", default="allocated_yuan",
     format_func=measure_name,
 ) or "allocated_yuan"  # clicking the chosen segment again clears it
-figure = funding.sankey(
+figure = funding_charts.sankey(
     lines, measure, lambda c: ui.label("source", c), lambda c: ui.label("program", c), wan,
     ui.t("funding.sankey_chart", scope=f.scope_label, year=f.year, measure=measure_name(measure)),
 )
@@ -167,7 +168,7 @@ else:
             "allocated_per_person": ("allocated_per_person", per_person_number),
             "spent_per_person": ("spent_per_person", per_person_number),
         }), key="subunit_per_person", file_stem=ui.t("funding.per_person_section"))
-    dots = funding.execution_by_unit(
+    dots = funding_charts.execution_by_unit(
         rows, h.now.progress, ui.status_text,
         ui.t("funding.progress_line", progress=fmt.completion(h.now.progress)), fmt.rate,
         ui.t("funding.execution_chart", scope=f.scope_label, year=f.year), ui.t("funding.execution_col"))
@@ -184,7 +185,7 @@ st.subheader(ui.t("funding.through_year"))
 st.caption(ui.t("funding.through_year_caption"))
 points = funding.through_the_year(run_at, snapshots, f.snapshot, f.year, margin)
 names = {key: ui.t(f"funding.{key}") for key in ("day", "execution", "progress_col")}
-timeline = funding.execution_over_time(
+timeline = funding_charts.execution_over_time(
     points, funding.time_line(f.year), ui.status_text, fmt.rate,
     {"day": names["day"], "execution": names["execution"], "progress": names["progress_col"],
      "axis": names["execution"], "tick": ui.t("funding.month_tick")},

@@ -5,13 +5,13 @@ import dataclasses
 import plotly.express as px
 import streamlit as st
 
-from rehabdash.export import briefing
-from rehabdash.topics import dispatch
-from rehabdash.kernel import formatting as fmt
 from rehabdash import ui
+from rehabdash.export import briefing
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
-from rehabdash.topics.overview import headline
 from rehabdash.kernel.theme import STATUS_COLORS
+from rehabdash.topics import dispatch
+from rehabdash.topics.overview import headline
 
 f = ui.filters()
 margin = amber_margin()

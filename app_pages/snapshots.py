@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash import ui
-from rehabdash.kernel.contract import TABLES
 from rehabdash.ingest import history, layout, read_log
+from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import Snapshot
 
 lang = ui.lang()

@@ -34,12 +34,12 @@ import streamlit as st  # noqa: E402
 import streamlit_folium  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from rehabdash.store import db
 from rehabdash.kernel import measures
-from rehabdash.topics import facility_map
-from tools import province  # noqa: E402
 from rehabdash.kernel.config import QUERIES_DIR  # noqa: E402
+from rehabdash.maps import facility_map  # noqa: E402
+from rehabdash.store import db
 from rehabdash.store.snapshots import list_snapshots, newest_valid  # noqa: E402
+from tools import province  # noqa: E402
 
 PAGES = ["overview", "facility_map", "funding", "devices", "child_rehab", "data_upload", "snapshots"]
 TRIVIAL = "import streamlit as st\nst.title('floor')\nst.write('a trivial page')\n"

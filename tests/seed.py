@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rehabdash.store import db
 from rehabdash.kernel.config import data_dir
+from rehabdash.store import db
 from rehabdash.store.snapshots import list_snapshots
 
 BAOTOU = "150200000000"

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rehabdash.access import audit
-from rehabdash.export import briefing
-from rehabdash.store import db
 from rehabdash import ui
+from rehabdash.access import audit
 from rehabdash.access.accounts import AccountStore
+from rehabdash.export import briefing
 from rehabdash.kernel.scope import Scope
+from rehabdash.store import db
 
 from .seed import BAOTOU, END_2024, QINGSHAN, snapshot
 

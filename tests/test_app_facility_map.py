@@ -12,7 +12,7 @@ import folium
 import pytest
 import streamlit as st
 
-from rehabdash.topics import facility_map as fm
+from rehabdash.maps import facility_map as fmap
 from rehabdash.maps import mapkit
 
 from .conftest import open_app_page
@@ -70,7 +70,7 @@ def test_yuanhui_map_and_no_card_yet(fake):
     at = start(**YUANHUI)
     assert at.title[0].value == "三级康复服务网络挂图"
     call = fake.calls[-1]
-    assert call["key"] == "facility_map" and call["returned_objects"] == list(fm.FACILITY_CLICKS)
+    assert call["key"] == "facility_map" and call["returned_objects"] == list(fmap.FACILITY_CLICKS)
     assert call["feature_group_to_add"] is None
     assert counts(fake.map) == {
         ("district_center", "built"): 1, ("township_station", "built"): 9,

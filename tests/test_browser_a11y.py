@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from rehabdash.maps import assets
 from rehabdash.kernel import i18n
+from rehabdash.maps import assets
 
 from .conftest import PROJECT, assert_clean, wait_for_app
 

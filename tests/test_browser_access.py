@@ -3,7 +3,14 @@ import pytest
 
 from rehabdash.access.accounts import AccountStore
 
-from .conftest import PROJECT, RecordedPage, StreamlitServer, _require_chromium, assert_clean, wait_for_app
+from .conftest import (
+    PROJECT,
+    RecordedPage,
+    StreamlitServer,
+    _require_chromium,
+    assert_clean,
+    wait_for_app,
+)
 from .seed import QINGSHAN
 
 pytestmark = pytest.mark.browser

@@ -1,5 +1,4 @@
 """The child rehab page in real Chromium against `streamlit run`: seed figures, charts, township care, download."""
-import io
 from urllib.parse import quote
 
 import openpyxl

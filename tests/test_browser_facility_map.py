@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import expect
 
-from rehabdash.topics import facility_map as fm
+from rehabdash.maps import facility_map as fmap
 from rehabdash.maps import mapkit
 
 from .conftest import StreamlitServer, assert_clean, choose_in_sidebar, wait_for_app
@@ -100,7 +100,7 @@ def test_yuanhui_network_card_and_copied_url(app_server, page, browser, screensh
     assert {(s["fill"], s["stroke"], s["dash"]) for s in style_of(frame.locator("path.rd-room.rd-planned_near"))} \
         == {("#ffffff", "#009E73", None)}
     assert {(s["fill"], s["stroke"], s["dash"]) for s in style_of(frame.locator("path.rd-room.rd-planned_far"))} \
-        == {("#ffffff", fm.FAR_GREY, "3 3")}
+        == {("#ffffff", fmap.FAR_GREY, "3 3")}
     # Every facility lies inside the visible map: the district was fitted.
     box = p.locator(MAP_FRAME).bounding_box()
     inside = frame.locator("path.rd-station, path.rd-room, .rd-center").evaluate_all(

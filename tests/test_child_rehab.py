@@ -3,12 +3,12 @@ import datetime as dt
 
 import pytest
 
-from rehabdash.topics import child_rehab
 from rehabdash.kernel import formatting as fmt
-from rehabdash.topics.child_rehab import TOTAL
 from rehabdash.kernel.contract import AGE_BANDS, DISABILITY_TYPES
 from rehabdash.kernel.scope import Scope
 from rehabdash.kernel.suppression import COMPLEMENTARY, is_hidden
+from rehabdash.topics import child_rehab
+from rehabdash.topics.child_rehab import TOTAL
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, runner
 

@@ -4,8 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rehabdash.store import db
 from rehabdash.kernel import measures
+from rehabdash.store import db
 
 from .seed import BAOTOU, NEWEST, QINGSHAN, snapshot
 

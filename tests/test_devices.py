@@ -6,12 +6,13 @@ import folium
 import pandas as pd
 import pytest
 
-from rehabdash.topics import devices
 from rehabdash.kernel import formatting as fmt
-from rehabdash.maps.mapkit import _walk
 from rehabdash.kernel.contract import DEVICE_TYPES, STATION_KINDS
 from rehabdash.kernel.indicators import Status, traffic_light
 from rehabdash.kernel.scope import Scope
+from rehabdash.maps import devices as device_map
+from rehabdash.maps.mapkit import _walk
+from rehabdash.topics import devices
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner
 
@@ -185,29 +186,29 @@ def _points(scope_code):
 
 
 def test_scope_outlines():
-    districts, townships = devices.scope_outlines(Scope(BAOTOU))
+    districts, townships = device_map.scope_outlines(Scope(BAOTOU))
     assert len(districts["features"]) == 9 and townships["features"] == []  # 稀土高新区 has no polygon
-    districts, townships = devices.scope_outlines(Scope(BAOTOU, QINGSHAN))
+    districts, townships = device_map.scope_outlines(Scope(BAOTOU, QINGSHAN))
     assert [f["properties"]["name"] for f in districts["features"]] == ["青山区"]
     assert len(townships["features"]) == 10
     assert {f["properties"]["parent_code"] for f in townships["features"]} == {QINGSHAN}
-    districts, townships = devices.scope_outlines(Scope(BAOTOU, QINGSHAN, "150204100000"))
+    districts, townships = device_map.scope_outlines(Scope(BAOTOU, QINGSHAN, "150204100000"))
     assert [f["properties"]["name"] for f in townships["features"]] == ["青福镇"]
-    districts, _ = devices.scope_outlines(Scope("411100000000"))
+    districts, _ = device_map.scope_outlines(Scope("411100000000"))
     assert [f["properties"]["region_code"] for f in districts["features"]] == [YUANHUI]
 
 
 def test_station_map_is_offline_and_shows_every_point_by_shape():
     stations = _points(BAOTOU)
-    m = devices.station_map(stations, Scope(BAOTOU), LABELS, lambda row: f"{row.name}\n<{row.kind}>",
+    m = device_map.station_map(stations, Scope(BAOTOU), LABELS, lambda row: f"{row.name}\n<{row.kind}>",
                             basemap="none")
     html = m.get_root().render()
     assert {u for u in URL.findall(html) if not u.startswith("//#")} == set()
     assert html.count('"className": "device-point"') == 106
     for kind, shape_tag in (("fitting_center", "<rect"), ("community_station", "<circle"),
                             ("rental_point", "<polygon")):
-        assert shape_tag in devices.marker_svg(kind)
-        assert devices.KIND_COLORS[kind] in devices.marker_svg(kind)
+        assert shape_tag in device_map.marker_svg(kind)
+        assert device_map.KIND_COLORS[kind] in device_map.marker_svg(kind)
     assert html.count("\\u003crect") == 10 and html.count("\\u003cpolygon") == 12  # JSON-escaped <
     layers = [c.layer_name for c in m._children.values() if isinstance(c, (folium.FeatureGroup, folium.GeoJson))]
     assert layers == ["区县边界", "■ 适配中心 (10)", "● 服务站 (84)", "▲ 租赁点 (12)"]
@@ -218,7 +219,7 @@ def test_station_map_is_offline_and_shows_every_point_by_shape():
 
 def test_station_map_without_an_outline_fits_the_points():
     stations = _points(XITU)
-    m = devices.station_map(stations, Scope(BAOTOU, XITU), LABELS, lambda row: row.name, basemap="none")
+    m = device_map.station_map(stations, Scope(BAOTOU, XITU), LABELS, lambda row: row.name, basemap="none")
     html = m.get_root().render()
     assert html.count('"className": "device-point"') == len(stations) == 2
     (south, west), (north, east) = next(c for c in m._children.values()
@@ -229,4 +230,4 @@ def test_station_map_without_an_outline_fits_the_points():
 
 def test_no_map_without_points_or_outline():
     empty = _points(XITU).iloc[0:0]
-    assert devices.station_map(empty, Scope(BAOTOU, XITU), LABELS, str, basemap="none") is None
+    assert device_map.station_map(empty, Scope(BAOTOU, XITU), LABELS, str, basemap="none") is None

@@ -1,9 +1,9 @@
 """The dispatch view on the seed figures: indicators against task and 序时进度, lagging items."""
 import datetime as dt
 
-from rehabdash.topics import dispatch
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.indicators import Status
+from rehabdash.topics import dispatch
 
 from .seed import BAOTOU, END_2024, NEWEST, YUANHUI, runner
 

@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 import streamlit_folium
 
-from rehabdash.topics import facility_map as fm
-from rehabdash.maps import mapkit
-from rehabdash.topics import overview
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
+from rehabdash.maps import facility_map as fmap
+from rehabdash.maps import mapkit
+from rehabdash.topics import facility_map as fm
+from rehabdash.topics import overview
 
 from .seed import BAOTOU, NEWEST, YUANHUI, runner
 from .test_mapkit import _urls
@@ -53,7 +54,7 @@ def counts(m: folium.Map) -> Counter:
 
 def test_yuanhui_shows_1_centre_9_stations_29_built_rooms_and_the_planned_ones():
     run, data = load()
-    got = counts(fm.build_map(data, fm.View(), "zh"))
+    got = counts(fmap.build_map(data, fm.View(), "zh"))
     assert got == {
         ("district_center", "built"): 1,
         ("township_station", "built"): 9,
@@ -70,7 +71,7 @@ def test_yuanhui_shows_1_centre_9_stations_29_built_rooms_and_the_planned_ones()
 @pytest.mark.parametrize("region", [BAOTOU, YUANHUI, "150204000000", "150204001000", XITU])
 def test_every_facility_of_the_scope_is_drawn_once(region):
     run, data = load(region)
-    m = fm.build_map(data, ALL_LAYERS, "zh")
+    m = fmap.build_map(data, ALL_LAYERS, "zh")
     drawn = Counter(f["id"] for f in facility_features(m))
     assert set(drawn) == set(data.facilities["facility_id"]) and set(drawn.values()) == {1}
     matrix = overview.facility_matrix(run("facility_counts"))
@@ -79,13 +80,13 @@ def test_every_facility_of_the_scope_is_drawn_once(region):
 
 def test_toggles_narrow_the_map():
     _, data = load()
-    m = fm.build_map(data, fm.View(tiers=("village_room",), statuses=("planned_near", "planned_far"),
+    m = fmap.build_map(data, fm.View(tiers=("village_room",), statuses=("planned_near", "planned_far"),
                                    layers=()), "zh")
     assert counts(m) == {("village_room", "planned_near"): 10, ("village_room", "planned_far"): 12}
     layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
     assert len(layers) == 1  # no boundaries, institutions, pairings or device points
 
-    full = fm.build_map(data, ALL_LAYERS, "zh")
+    full = fmap.build_map(data, ALL_LAYERS, "zh")
     names = [c.layer_name for c in full._children.values() if isinstance(c, folium.GeoJson)]
     assert names == ["区县边界", "乡镇（街道）边界（示意）", "结对关系", "村（社区）康复室",
                      "乡镇（街道）康复站", "区级康复指导中心", "辅具服务站点", "定点康复机构"]
@@ -99,7 +100,7 @@ def test_toggles_narrow_the_map():
 
 def test_village_rooms_are_one_layer_not_one_object_each():
     _, data = load(BAOTOU)
-    m = fm.build_map(data, ALL_LAYERS, "zh")
+    m = fmap.build_map(data, ALL_LAYERS, "zh")
     room_layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)
                    and c.data["features"] and c.data["features"][0]["properties"].get("tier") == "village_room"]
     rooms = (data.facilities["tier"] == "village_room").sum()
@@ -114,35 +115,35 @@ def test_thousands_of_rooms_stay_one_layer_on_one_canvas():
     copies = [rooms.assign(facility_id=rooms["facility_id"] + f"-{i}", label=rooms["label"] + f"-{i}")
               for i in range(8)]  # 3448 rooms: a province's worth is tens of thousands
     many = dataclasses.replace(data, facilities=pd.concat([data.facilities, *copies]))
-    m = fm.build_map(many, fm.View(), "zh")
+    m = fmap.build_map(many, fm.View(), "zh")
     assert m.options["prefer_canvas"] is True  # one canvas, not an SVG element per room
     room_layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)
                    and c.data["features"] and c.data["features"][0]["properties"].get("tier") == "village_room"]
     assert len(room_layers) == 1 and len(room_layers[0].data["features"]) == 9 * len(rooms)
-    assert fm.build_map(data, fm.View(), "zh").options["prefer_canvas"] is False
+    assert fmap.build_map(data, fm.View(), "zh").options["prefer_canvas"] is False
 
 
 def test_status_is_drawn_by_shape_and_line_not_colour_alone():
-    built, near, far = (fm.marker_style("township_station", s) for s in FACILITY_STATUSES)
-    assert built["fillColor"] == fm.TIER_COLORS["township_station"] and built["fillOpacity"] == 1
-    assert near["fillColor"] == "#ffffff" and near["color"] == fm.TIER_COLORS["township_station"]
-    assert far["color"] == fm.FAR_GREY and far["dashArray"] and far["fillColor"] == "#ffffff"
+    built, near, far = (fmap.marker_style("township_station", s) for s in FACILITY_STATUSES)
+    assert built["fillColor"] == fmap.TIER_COLORS["township_station"] and built["fillOpacity"] == 1
+    assert near["fillColor"] == "#ffffff" and near["color"] == fmap.TIER_COLORS["township_station"]
+    assert far["color"] == fmap.FAR_GREY and far["dashArray"] and far["fillColor"] == "#ffffff"
     assert "dashArray" not in built and "dashArray" not in near
-    radii = {t: fm.marker_style(t, "built").get("radius") for t in TIERS}
+    radii = {t: fmap.marker_style(t, "built").get("radius") for t in TIERS}
     assert radii["village_room"] < radii["township_station"] <= 10  # ≤ 10 px: exact click position
-    assert fm.marker_style("district_center", "planned_far") == {"className": "rd-center rd-planned_far"}
-    assert ".rd-center.rd-planned_far" in fm.MARKER_CSS and "dashed" in fm.MARKER_CSS
+    assert fmap.marker_style("district_center", "planned_far") == {"className": "rd-center rd-planned_far"}
+    assert ".rd-center.rd-planned_far" in fmap.MARKER_CSS and "dashed" in fmap.MARKER_CSS
 
 
 def test_planned_year_and_opening_are_in_the_tooltip():
     _, data = load()
     features = {f["properties"]["label"]: f["properties"]
-                for f in fm.facility_collection(data.facilities, "zh")["features"]}
+                for f in fmap.facility_collection(data.facilities, "zh")["features"]}
     assert features["光明社区康复室（老街街道）"]["state"] == "◌ 远期规划建设 · 计划2028年建成"
     assert features["兴盛社区康复室（老街街道）"]["state"] == "○ 近期规划建设 · 计划2026年建成"
     assert features["老街街道康复站"]["state"] == "● 已建成 · 2023年9月启用"
     assert features["源汇区康复指导中心"]["kind"] == "区级康复指导中心"
-    english = fm.facility_collection(data.facilities.head(1), "en")["features"][0]["properties"]
+    english = fmap.facility_collection(data.facilities.head(1), "en")["features"][0]["properties"]
     assert english["kind"] == "District rehab guidance centre"
     assert english["state"] == "● Built · opened Mar 2021"
 
@@ -167,27 +168,27 @@ def test_townships_without_a_built_station_are_filled():
     f = data.facilities
     planned = set(f.loc[(f["tier"] == "township_station") & (f["status"] != "built"), "township_code"])
     assert planned <= missing and len(planned) == 9
-    _, townships = fm.scope_boundaries(data, "zh")
+    _, townships = fmap.scope_boundaries(data, "zh")
     filled = {t["id"] for t in townships["features"] if t["properties"]["uncovered"]}
     assert filled == missing & {t["id"] for t in townships["features"]}
     assert all("示意范围" in t["properties"]["tooltip"] for t in townships["features"])
-    style = fm.UNCOVERED_STYLE
-    assert style["fill"] and style["fillColor"] == fm.UNCOVERED_FILL and "rd-uncovered" in style["className"]
+    style = fmap.UNCOVERED_STYLE
+    assert style["fill"] and style["fillColor"] == fmap.UNCOVERED_FILL and "rd-uncovered" in style["className"]
     _, yuanhui = load()
     assert fm.townships_without_station(yuanhui) == set()
 
 
 def test_a_scope_without_polygon_still_fits_its_facilities():
     _, data = load(XITU)
-    assert fm.missing_boundaries(data) == ["包头稀土高新技术产业开发区"]
-    districts, townships = fm.scope_boundaries(data, "zh")
+    assert fmap.missing_boundaries(data) == ["包头稀土高新技术产业开发区"]
+    districts, townships = fmap.scope_boundaries(data, "zh")
     assert districts["features"] == [] and townships["features"] == []
-    m = fm.build_map(data, ALL_LAYERS, "zh")
+    m = fmap.build_map(data, ALL_LAYERS, "zh")
     (south, west), (north, east) = _fitted(m)
     f = data.facilities
     assert south <= f["lat"].min() and north >= f["lat"].max()
     assert west <= f["lon"].min() and east >= f["lon"].max()
-    assert fm.missing_boundaries(load()[1]) == []
+    assert fmap.missing_boundaries(load()[1]) == []
 
 
 def _fitted(m: folium.Map):
@@ -197,8 +198,8 @@ def _fitted(m: folium.Map):
 
 def test_yuanhui_is_fitted_to_its_district():
     _, data = load()
-    (south, west), (north, east) = _fitted(fm.build_map(data, fm.View(), "zh"))
-    district = mapkit.bounds_of(fm.scope_boundaries(data, "zh")[0])
+    (south, west), (north, east) = _fitted(fmap.build_map(data, fm.View(), "zh"))
+    district = mapkit.bounds_of(fmap.scope_boundaries(data, "zh")[0])
     assert (west, south, east, north) == pytest.approx(district, abs=0.02)
 
 
@@ -226,7 +227,7 @@ def test_points_outside_china_are_not_shifted():
 
 def test_amap_moves_every_facility_to_gcj02():
     _, data = load()
-    m = fm.build_map(data, ALL_LAYERS, "zh", "amap")
+    m = fmap.build_map(data, ALL_LAYERS, "zh", "amap")
     assert m.datum == mapkit.GCJ02
     wgs = data.facilities.set_index("facility_id")
     for feature in facility_features(m):
@@ -237,7 +238,7 @@ def test_amap_moves_every_facility_to_gcj02():
     moved = mapkit.wgs84_to_gcj02(centre["lon"], centre["lat"])
     # 源汇区 lies about 0.006° east and 0.001° south of its WGS-84 place on AMap's tiles.
     assert 0.004 < moved[0] - centre["lon"] < 0.008 and -0.003 < moved[1] - centre["lat"] < 0.001
-    plain = fm.build_map(data, ALL_LAYERS, "zh")
+    plain = fmap.build_map(data, ALL_LAYERS, "zh")
     assert {f["id"]: f["geometry"]["coordinates"] for f in facility_features(plain)} == {
         i: [round(r["lon"], 6), round(r["lat"], 6)] for i, r in wgs.iterrows()}
 
@@ -258,28 +259,28 @@ def frontend_click(m: mapkit.OfflineMap, label: str) -> dict:
 @pytest.mark.parametrize("basemap", ["none", "amap"])
 def test_a_click_finds_its_facility(basemap):
     _, data = load()
-    m = fm.build_map(data, fm.View(), "zh", basemap)
+    m = fmap.build_map(data, fm.View(), "zh", basemap)
     shown = fm.shown_facilities(data, fm.View())
     for label in ("老街街道康复站", "源汇区康复指导中心", "光明社区康复室（老街街道）"):
         expected = shown.loc[shown["label"] == label, "facility_id"].iloc[0]
-        assert fm.clicked_facility(frontend_click(m, label), shown, m) == expected
+        assert fmap.clicked_facility(frontend_click(m, label), shown, m) == expected
 
 
 def test_clicks_on_anything_else_choose_nothing():
     _, data = load()
-    m = fm.build_map(data, fm.View(), "zh")
+    m = fmap.build_map(data, fm.View(), "zh")
     shown = fm.shown_facilities(data, fm.View())
-    assert fm.clicked_facility(None, shown, m) is None
-    assert fm.clicked_facility({"last_object_clicked": None, "last_object_clicked_tooltip": None,
+    assert fmap.clicked_facility(None, shown, m) is None
+    assert fmap.clicked_facility({"last_object_clicked": None, "last_object_clicked_tooltip": None,
                                 "last_object_clicked_count": 0}, shown, m) is None
     township = {"last_object_clicked": {"lat": 33.57, "lng": 114.03},
                 "last_object_clicked_tooltip": "老街街道（示意范围）"}
-    assert fm.clicked_facility(township, shown, m) is None
+    assert fmap.clicked_facility(township, shown, m) is None
     far_away = frontend_click(m, "老街街道康复站")
     far_away["last_object_clicked"] = {"lat": 33.50, "lng": 113.90}
-    assert fm.clicked_facility(far_away, shown, m) is None  # right name, wrong place
+    assert fmap.clicked_facility(far_away, shown, m) is None  # right name, wrong place
     hidden = shown[shown["tier"] != "township_station"]
-    assert fm.clicked_facility(frontend_click(m, "老街街道康复站"), hidden, m) is None
+    assert fmap.clicked_facility(frontend_click(m, "老街街道康复站"), hidden, m) is None
 
 
 # ---------------------------------------------------------------- st_folium: no rerun on pan, stable key
@@ -288,30 +289,30 @@ def _component_args(monkeypatch, m, **kwargs) -> dict:
     sent = {}
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
     monkeypatch.setattr(mapkit, "st_folium", streamlit_folium.st_folium)
-    mapkit.show_map(m, "facility_map", returned_objects=fm.FACILITY_CLICKS, **kwargs)
+    mapkit.show_map(m, "facility_map", returned_objects=fmap.FACILITY_CLICKS, **kwargs)
     return sent
 
 
 def test_only_clicks_come_back_and_the_component_key_is_stable(monkeypatch):
     _, data = load()
     shown = fm.shown_facilities(data, fm.View())
-    first = _component_args(monkeypatch, fm.build_map(data, fm.View(), "zh"))
+    first = _component_args(monkeypatch, fmap.build_map(data, fm.View(), "zh"))
     assert set(first["returned_objects"]) == {"last_object_clicked", "last_object_clicked_tooltip",
                                               "last_object_clicked_count"}
     assert not {"bounds", "zoom", "center"} & set(first["default"])  # panning sends nothing back
-    again = fm.build_map(data, fm.View(), "zh")
-    ring = fm.selection_ring(again, shown.iloc[3])
+    again = fmap.build_map(data, fm.View(), "zh")
+    ring = fmap.selection_ring(again, shown.iloc[3])
     second = _component_args(monkeypatch, again, feature_group_to_add=ring)
     # Same map, another selection: the same component, so the reader's pan and zoom stay.
     assert second["key"] == first["key"]
     assert "rd-selected" in second["feature_group"]
-    other = _component_args(monkeypatch, fm.build_map(data, fm.View(tiers=("township_station",)), "zh"))
+    other = _component_args(monkeypatch, fmap.build_map(data, fm.View(tiers=("township_station",)), "zh"))
     assert other["key"] != first["key"]  # other toggles: a new map, fitted again
 
 
 def test_rendered_map_loads_nothing_from_the_internet():
     _, data = load(BAOTOU)
-    html = fm.build_map(data, ALL_LAYERS, "zh").get_root().render()
+    html = fmap.build_map(data, ALL_LAYERS, "zh").get_root().render()
     assert _urls(html) == set()
     assert 'L.Icon.Default.imagePath = "/app/static/vendor/leaflet/images/"' in html
     for shown in ("rd-station", "rd-room", "rd-center", "rd-institution", "rd-device", "rd-pairing"):
@@ -399,14 +400,14 @@ def test_coverage_table_has_chinese_headers_and_downloads(monkeypatch):
 # ---------------------------------------------------------------- legend
 
 def test_legend_names_every_symbol_shown_and_fetches_nothing():
-    html = fm.legend_html(ALL_LAYERS, "zh")
+    html = fmap.legend_html(ALL_LAYERS, "zh")
     for text in ("区级康复指导中心", "乡镇（街道）康复站", "村（社区）康复室", "已建成（实心）",
                  "近期规划建设（空心）", "远期规划建设（灰色虚线）", "区县边界", "乡镇（街道）边界（示意）",
                  "尚无已建成康复站的乡镇（街道）", "定点康复机构", "结对关系", "辅具服务站点"):
         assert text in html, text
     assert _urls(html) <= {"http://www.w3.org/2000/svg"}  # a namespace, inside data: URLs, not fetched
     assert re.findall(r'src="([a-z]+):', html) and set(re.findall(r'src="([a-z]+):', html)) == {"data"}
-    narrow = fm.legend_html(fm.View(tiers=("village_room",), layers=()), "zh")
+    narrow = fmap.legend_html(fm.View(tiers=("village_room",), layers=()), "zh")
     assert "区级康复指导中心" not in narrow and "辅具服务站点" not in narrow and "村（社区）康复室" in narrow
 
 

@@ -6,11 +6,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from rehabdash.charts import funding as funding_charts
 from rehabdash.kernel import formatting as fmt
-from rehabdash.topics import funding
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.indicators import Status, traffic_light
 from rehabdash.store.snapshots import list_snapshots
+from rehabdash.topics import funding
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner, snapshot
 
@@ -103,7 +104,7 @@ def test_yuanhui_2025_sources():
 
 def test_sankey_links_carry_every_line_and_nodes_name_their_amounts():
     lines = funding.flows(runner(NEWEST, YUANHUI), 2025)
-    figure = funding.sankey(lines, "allocated_yuan", str.upper, str.lower, fmt.wan_yuan, "title")
+    figure = funding_charts.sankey(lines, "allocated_yuan", str.upper, str.lower, fmt.wan_yuan, "title")
     trace = figure.data[0]
     assert len(trace.link.value) == len(lines)
     assert sum(trace.link.value) == pytest.approx(218.49)
@@ -177,7 +178,7 @@ def test_time_line_runs_from_the_first_to_the_last_day():
 
 def test_status_markers_differ_in_shape_and_name_the_status():
     units = funding.subunits(runner(MID_2025, BAOTOU), MID_2025, 2025, MARGIN).rows
-    figure = funding.execution_by_unit(units.assign(label=units["subunit_name"]), 0.496,
+    figure = funding_charts.execution_by_unit(units.assign(label=units["subunit_name"]), 0.496,
                                        lambda s: f"<{s.value}>", "line", fmt.rate, "title", "axis")
     names = {trace.name: trace.marker.symbol for trace in figure.data}
     assert set(names) == {"<red>", "<amber>"}

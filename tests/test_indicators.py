@@ -2,7 +2,13 @@ import datetime as dt
 
 import pytest
 
-from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light, year_on_year
+from rehabdash.kernel.indicators import (
+    Status,
+    ratio,
+    time_progress,
+    traffic_light,
+    year_on_year,
+)
 
 
 def test_ratio_refuses_to_divide_by_nothing():

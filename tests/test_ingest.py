@@ -16,20 +16,34 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rehabdash.store import db
-from rehabdash.kernel import measures
 from rehabdash import ingest
-from rehabdash.maps import mapkit
-from rehabdash.kernel.config import PROJECT_DIR
-from rehabdash.kernel.contract import TABLES
 from rehabdash.ingest import layout
 from rehabdash.ingest.publish import read_tables
+from rehabdash.kernel import measures
+from rehabdash.kernel.config import PROJECT_DIR
+from rehabdash.kernel.contract import TABLES
+from rehabdash.maps import mapkit
+from rehabdash.store import db
+from rehabdash.store.snapshots import (
+    check_snapshot,
+    list_snapshots,
+    newest_valid,
+    sha256_of,
+)
 from rehabdash.topics.overview import headline
-from rehabdash.store.snapshots import check_snapshot, list_snapshots, newest_valid, sha256_of
 
 from .seed import BAOTOU, QINGSHAN
-from .workbooks import (AS_OF, AUGUST, data_copy, edit, filled, month_rows, newest, set_cell,
-                        set_setting)
+from .workbooks import (
+    AS_OF,
+    AUGUST,
+    data_copy,
+    edit,
+    filled,
+    month_rows,
+    newest,
+    set_cell,
+    set_setting,
+)
 
 KUNDULUN = "150203000000"
 YUANHUI = "411102000000"

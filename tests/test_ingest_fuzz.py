@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rehabdash import ingest
-from rehabdash.kernel.contract import TABLES
 from rehabdash.ingest import layout
+from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import check_snapshot, list_snapshots
 
 from .seed import QINGSHAN

@@ -6,8 +6,8 @@ import json
 import pandas as pd
 
 from rehabdash.kernel import contract
-from tools import province
 from rehabdash.store.snapshots import check_snapshot, list_snapshots
+from tools import province
 
 
 def test_tiny_province_is_contract_valid(tmp_path):

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from rehabdash.kernel import contract
-from tools import sample
 from rehabdash.store.snapshots import arrow_schema, check_snapshot, read_manifest
+from tools import sample
 
 PROJECT = Path(__file__).resolve().parent.parent
 BAOTOU, YUANHUI, QINGSHAN = "150200000000", "411102000000", "150204000000"

@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 
 from rehabdash.kernel.contract import TABLES
-from rehabdash.store.snapshots import check_snapshot, list_snapshots, newest_valid, write_snapshot
+from rehabdash.store.snapshots import (
+    check_snapshot,
+    list_snapshots,
+    newest_valid,
+    write_snapshot,
+)
 
 from .seed import NEWEST, snapshot
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from rehabdash.ingest import layout, template_bytes
+from rehabdash.ingest.publish import read_tables
+from rehabdash.ingest.template import write_rows
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import PROJECT_DIR
-from rehabdash.ingest import layout, template_bytes
-from rehabdash.ingest.template import write_rows
-from rehabdash.ingest.publish import read_tables
 from rehabdash.store.snapshots import list_snapshots, newest_valid
 
 AUGUST = dt.date(2025, 8, 1)

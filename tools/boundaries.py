@@ -33,7 +33,6 @@ from shapely.ops import nearest_points
 from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.store.boundaries import FILES, SHIPPED_DIR
 
-
 # The reference list of township seats (shared/ sits beside the repo).
 TOWNSHIPS_CSV = PROJECT_DIR.parent / "shared" / "reference" / "townships_wgs84.csv"
 

@@ -19,14 +19,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rehabdash.kernel.contract import (
+    AGE_BANDS,
+    DEVICE_TYPES,
+    DISABILITY_TYPES,
+    FUNDING_SOURCES,
+    INDICATORS,
+    INSTITUTION_KINDS,
+    PROGRAMS,
+)
 from rehabdash.store import boundaries
-from tools.boundaries import dumps
-from rehabdash.kernel.contract import (AGE_BANDS, DEVICE_TYPES, DISABILITY_TYPES, FUNDING_SOURCES, INDICATORS,
-                       INSTITUTION_KINDS, PROGRAMS)
-from tools.sample import (CHILD_TYPE_WEIGHTS, COMMUNITY_STEMS, DEVICE_TYPE_WEIGHTS, GACHA_STEMS,
-                     SERVICE_TYPE_WEIGHTS, VILLAGE_STEMS, YEARS, cut_history, due_year, months_of,
-                     monthly_counts, random_date, rng_for, weights_of, with_ids)
 from rehabdash.store.snapshots import write_snapshot
+from tools.boundaries import dumps
+from tools.sample import (
+    CHILD_TYPE_WEIGHTS,
+    COMMUNITY_STEMS,
+    DEVICE_TYPE_WEIGHTS,
+    GACHA_STEMS,
+    SERVICE_TYPE_WEIGHTS,
+    VILLAGE_STEMS,
+    YEARS,
+    cut_history,
+    due_year,
+    monthly_counts,
+    months_of,
+    random_date,
+    rng_for,
+    weights_of,
+    with_ids,
+)
 
 PROVINCE = "49"  # no real province has this prefix
 BOX = (110.4, 31.4, 116.4, 36.0)  # lon/lat of a plausible inland province (about 560 x 510 km)

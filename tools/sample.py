@@ -28,7 +28,13 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from rehabdash.kernel import config
-from rehabdash.kernel.contract import AGE_BANDS, DEVICE_TYPES, DISABILITY_TYPES, INDICATORS, TABLES
+from rehabdash.kernel.contract import (
+    AGE_BANDS,
+    DEVICE_TYPES,
+    DISABILITY_TYPES,
+    INDICATORS,
+    TABLES,
+)
 from rehabdash.store.snapshots import read_manifest, snapshots_root, write_snapshot
 
 SEED = 20241231

@@ -15,8 +15,8 @@ import os
 import streamlit as st
 
 from rehabdash.access import audit
-from rehabdash.kernel import i18n
 from rehabdash.access.accounts import ROLES, Account, AccountStore, LoginRefused
+from rehabdash.kernel import i18n
 from rehabdash.kernel.config import auth_mode
 
 ACCOUNT_KEY = "_rehab_account"

@@ -20,14 +20,21 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
-from rehabdash.store import boundaries
-from rehabdash.kernel import i18n
 from rehabdash.kernel import formatting as fmt
-from rehabdash.topics.dispatch import (IndicatorStatus, indicator_frame, indicator_statuses, lagging, lagging_lines,
-                       ranking_frames, subunit_statuses)
+from rehabdash.kernel import i18n
 from rehabdash.kernel.measures import RunQuery
-from rehabdash.topics.overview import facility_matrix
 from rehabdash.kernel.theme import FACILITY_STATUS_COLORS, PALETTE, STATUS_COLORS
+from rehabdash.store import boundaries
+from rehabdash.topics.dispatch import (
+    IndicatorStatus,
+    indicator_frame,
+    indicator_statuses,
+    lagging,
+    lagging_lines,
+    ranking_frames,
+    subunit_statuses,
+)
+from rehabdash.topics.overview import facility_matrix
 
 CJK_FONT = "Noto Sans CJK SC"  # named for East Asian text; PowerPoint/WPS substitute a local CJK font
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)

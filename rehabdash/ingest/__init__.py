@@ -13,7 +13,14 @@ from pathlib import Path
 
 from rehabdash.ingest.check import Checked, Reading, check, check_workbook, read
 from rehabdash.ingest.problems import Problem, problem_table
-from rehabdash.ingest.publish import LOG_FILE, Change, Published, count_changes, publish_tables, read_log
+from rehabdash.ingest.publish import (
+    LOG_FILE,
+    Change,
+    Published,
+    count_changes,
+    publish_tables,
+    read_log,
+)
 from rehabdash.ingest.template import template_bytes
 
 __all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "Published", "Reading", "check", "check_workbook",

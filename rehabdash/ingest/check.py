@@ -16,14 +16,14 @@ from pathlib import Path
 import coordTransform  # PyPI coordtransform==0.2.1 (MIT)
 import pandas as pd
 
-from rehabdash.kernel import i18n
-from rehabdash.kernel.config import data_dir as default_data_dir
-from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, TABLES
-from rehabdash.store.snapshots import Snapshot, list_snapshots
 from rehabdash.ingest import cells, geo, layout, rules
 from rehabdash.ingest.problems import Problem, Problems
 from rehabdash.ingest.publish import key_strings, read_tables
 from rehabdash.ingest.reader import HEADER_ROW, Settings, Sheet, Workbook, read_workbook
+from rehabdash.kernel import i18n
+from rehabdash.kernel.config import data_dir as default_data_dir
+from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, TABLES
+from rehabdash.store.snapshots import Snapshot, list_snapshots
 
 _DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean"}
 _FULL_WIDTH = re.compile("[０-９Ａ-Ｚａ-ｚ．－]")  # what NFKC folds in numbers, dates and codes

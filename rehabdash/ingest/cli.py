@@ -7,10 +7,16 @@ import getpass
 import sys
 from pathlib import Path
 
+from rehabdash.ingest import (
+    NotValid,
+    check_workbook,
+    problem_table,
+    publish,
+    template_bytes,
+)
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import data_dir
 from rehabdash.store.snapshots import list_snapshots, newest_valid
-from rehabdash.ingest import NotValid, check_workbook, problem_table, publish, template_bytes
 
 
 def _date(text: str) -> dt.date:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rehabdash.kernel.contract import KEYS, TABLES
-from rehabdash.store.snapshots import Snapshot, newest_valid
 from rehabdash.ingest.geo import district_of
 from rehabdash.ingest.publish import read_tables
+from rehabdash.kernel.contract import KEYS, TABLES
+from rehabdash.store.snapshots import Snapshot, newest_valid
 
 STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
 

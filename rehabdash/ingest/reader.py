@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import openpyxl
 
-from rehabdash.kernel import i18n
-from rehabdash.kernel.contract import TABLES
 from rehabdash.ingest import cells, layout
 from rehabdash.ingest.problems import Problems
+from rehabdash.kernel import i18n
+from rehabdash.kernel.contract import TABLES
 
 HEADER_ROW = 1
 SETTINGS = ("money_unit", "datum", "period_start")

@@ -17,9 +17,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, OPTIONAL, TABLES
 from rehabdash.ingest import geo
 from rehabdash.ingest.layout import COORDINATES, REGION_COLUMNS, YEAR_COLUMNS, is_money
+from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, OPTIONAL, TABLES
 
 # A count that may not exceed another in the same row: served ≤ need, aided ≤ applicants …
 NOT_ABOVE = {

@@ -12,11 +12,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from rehabdash.ingest import layout
+from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import CODE_LISTS, KEYS, TABLES
 from rehabdash.store.snapshots import Snapshot
-from rehabdash.ingest import layout
-from rehabdash.ingest.publish import read_tables
 
 LAST_ROW = 5000  # drop-downs and hints reach this far down each sheet
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import functools
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"

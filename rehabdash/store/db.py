@@ -7,7 +7,6 @@ and everything below them through the `scoped_regions` table macro defined at co
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from pathlib import Path
 

@@ -14,9 +14,14 @@ import pandas as pd
 from rehabdash.kernel import suppression
 from rehabdash.kernel.config import suppress_below
 from rehabdash.kernel.contract import AGE_BANDS, DISABILITY_TYPES
-from rehabdash.kernel.measures import year_window
 from rehabdash.kernel.indicators import ratio
-from rehabdash.kernel.measures import Measure, RunQuery, measure_of, year_row
+from rehabdash.kernel.measures import (
+    Measure,
+    RunQuery,
+    measure_of,
+    year_row,
+    year_window,
+)
 from rehabdash.kernel.scope import Scope
 
 TOTAL = "total"  # index of the total row of a breakdown

@@ -1,4 +1,4 @@
-"""辅具适配: need vs fitted and the annual task, the service points (辅具服务站点) and their map, and the
+"""辅具适配: need vs fitted and the annual task, the service points (辅具服务站点), and the
 community sharing/rental of devices (社区辅具租赁/共享): loans, returns and the stock placed at stations.
 
 Every function takes `run` (a Filters.run: a named query bound to one snapshot and scope) plus the
@@ -7,22 +7,14 @@ snapshot date and year; rates, completion, 序时进度 and traffic lights come 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 
-import folium
 import pandas as pd
 
-from rehabdash.store import boundaries
-from rehabdash.maps import mapkit
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import DEVICE_TYPES, FUNDING_SOURCES, STATION_KINDS
-from rehabdash.kernel.measures import year_window
 from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
-from rehabdash.kernel.measures import Measure, RunQuery, year_row
-from rehabdash.kernel.scope import Scope
-from rehabdash.kernel.theme import PALETTE
-
+from rehabdash.kernel.measures import Measure, RunQuery, year_row, year_window
 
 # ---------------------------------------------------------------------------- fitting
 
@@ -207,89 +199,3 @@ def stock(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> S
     per_station = place.merge(quantities.reset_index(), on="station_id", how="inner")
     placed = run("device_stock_totals", year=year)
     return Stock(per_station, placed.astype({"quantity": int}))
-
-
-# ---------------------------------------------------------------------------- the map
-
-# Kind of point: colour from the palette AND a shape, so the map reads without colour.
-KIND_COLORS = dict(zip(STATION_KINDS, (PALETTE[5], PALETTE[0], PALETTE[2])))
-KIND_SHAPES = {"fitting_center": "square", "community_station": "circle", "rental_point": "triangle"}
-KIND_SYMBOLS = {"square": "■", "circle": "●", "triangle": "▲"}
-MARKER_SIZE = {"fitting_center": 18, "community_station": 12, "rental_point": 15}
-
-
-def marker_svg(kind: str) -> str:
-    """A small inline SVG of the kind's shape and colour with a white rim (no image request)."""
-    size, color = MARKER_SIZE[kind], KIND_COLORS[kind]
-    shape = KIND_SHAPES[kind]
-    paint = f'fill="{color}" stroke="#ffffff" stroke-width="1.5"'
-    if shape == "square":
-        body = f'<rect x="1.5" y="1.5" width="{size - 3}" height="{size - 3}" {paint}/>'
-    elif shape == "triangle":
-        body = f'<polygon points="{size / 2},1 {size - 1},{size - 1} 1,{size - 1}" {paint}/>'
-    else:
-        body = f'<circle cx="{size / 2}" cy="{size / 2}" r="{size / 2 - 1}" {paint}/>'
-    # Inline in HTML, an <svg> needs no xmlns (which would put a URL in the page).
-    return f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}">{body}</svg>'
-
-
-def scope_outlines(scope: Scope) -> tuple[dict, dict]:
-    """(districts, townships) boundary collections to draw for the scope: a city's districts; a
-    district's outline and township cells; a township's district outline and its own cell."""
-    def collection(features):
-        return {"type": "FeatureCollection", "features": features}
-
-    districts = [f for f in boundaries.load("districts")["features"]
-                 if f["properties"]["region_code"][:4] == scope.city[:4]
-                 and scope.district in ("", f["properties"]["region_code"])]
-    townships = [] if not scope.district else [
-        f for f in boundaries.load("townships")["features"]
-        if f["properties"]["parent_code"] == scope.district
-        and scope.township in ("", f["properties"]["region_code"])]
-    return collection(districts), collection(townships)
-
-
-def _focus_bounds(districts: dict, townships: dict, stations: pd.DataFrame, scope: Scope):
-    """What the map is fitted to: the scope's own outline, else its points (稀土高新区 has no polygon)."""
-    focus = townships if scope.township else districts
-    if focus["features"]:
-        return mapkit.bounds_of(focus)
-    if len(stations):
-        pad = 0.02
-        return (stations["lon"].min() - pad, stations["lat"].min() - pad,
-                stations["lon"].max() + pad, stations["lat"].max() + pad)
-    return None
-
-
-def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], tooltip,
-                basemap: str | None = None) -> mapkit.OfflineMap | None:
-    """An offline map of the service points over the scope's boundaries, one layer per kind.
-
-    `labels` names the layers: each station kind, 'districts' and 'townships'; `tooltip(row)` gives
-    the plain text shown on hover. None when there is nothing to place."""
-    districts, townships = scope_outlines(scope)
-    bounds = _focus_bounds(districts, townships, stations, scope)
-    if bounds is None:
-        return None
-    # Quarter zoom steps, so a scope fills the frame instead of the nearest whole zoom level's share of it.
-    m = mapkit.base_map(bounds, basemap or mapkit.configured_basemap(), zoom_snap=0.25)
-    if districts["features"]:
-        mapkit.add_boundaries(m, districts, name=labels["districts"])
-    if townships["features"]:
-        mapkit.add_boundaries(m, townships, name=labels["townships"], style=mapkit.TOWNSHIP_STYLE)
-    for kind in STATION_KINDS:
-        points = stations[stations["kind"] == kind]
-        if points.empty:
-            continue
-        group = folium.FeatureGroup(name=f"{KIND_SYMBOLS[KIND_SHAPES[kind]]} {labels[kind]}"
-                                         f" ({len(points)})").add_to(m)
-        size = MARKER_SIZE[kind]
-        for row in points.itertuples():
-            folium.Marker(
-                m.latlng(row.lon, row.lat),
-                icon=folium.DivIcon(html=marker_svg(kind), icon_size=(size, size),
-                                    icon_anchor=(size // 2, size // 2), class_name="device-point"),
-                tooltip=html.escape(tooltip(row)).replace("\n", "<br>"),
-            ).add_to(group)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m

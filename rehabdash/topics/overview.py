@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.kernel.indicators import time_progress
 from rehabdash.kernel.measures import Measure, RunQuery, measure_of, year_window
+
 
 @dataclass(frozen=True)
 class Headline:

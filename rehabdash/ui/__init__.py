@@ -14,13 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit, gate
-from rehabdash.kernel import measures
-from rehabdash.store import db
-from rehabdash.kernel import formatting, i18n
+from rehabdash.kernel import formatting, i18n, measures
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
-from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
 from rehabdash.kernel.theme import STATUS_SYMBOLS
+from rehabdash.store import db
+from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
 
 FILTERS_KEY = "_filters"
 

@@ -1,0 +1,110 @@
+"""The map of the device service points (辅具服务站点): one layer per kind, each kind a colour AND a
+shape, over the scope's boundaries."""
+from __future__ import annotations
+
+import html
+
+import folium
+import pandas as pd
+
+from rehabdash.kernel.contract import STATION_KINDS
+from rehabdash.kernel.scope import Scope
+from rehabdash.kernel.theme import PALETTE
+from rehabdash.maps import mapkit
+from rehabdash.store import boundaries
+
+# Kind of point: colour from the palette AND a shape, so the map reads without colour.
+KIND_COLORS = dict(zip(STATION_KINDS, (PALETTE[5], PALETTE[0], PALETTE[2])))
+
+
+
+KIND_SHAPES = {"fitting_center": "square", "community_station": "circle", "rental_point": "triangle"}
+
+
+
+KIND_SYMBOLS = {"square": "■", "circle": "●", "triangle": "▲"}
+
+
+
+MARKER_SIZE = {"fitting_center": 18, "community_station": 12, "rental_point": 15}
+
+
+
+def marker_svg(kind: str) -> str:
+    """A small inline SVG of the kind's shape and colour with a white rim (no image request)."""
+    size, color = MARKER_SIZE[kind], KIND_COLORS[kind]
+    shape = KIND_SHAPES[kind]
+    paint = f'fill="{color}" stroke="#ffffff" stroke-width="1.5"'
+    if shape == "square":
+        body = f'<rect x="1.5" y="1.5" width="{size - 3}" height="{size - 3}" {paint}/>'
+    elif shape == "triangle":
+        body = f'<polygon points="{size / 2},1 {size - 1},{size - 1} 1,{size - 1}" {paint}/>'
+    else:
+        body = f'<circle cx="{size / 2}" cy="{size / 2}" r="{size / 2 - 1}" {paint}/>'
+    # Inline in HTML, an <svg> needs no xmlns (which would put a URL in the page).
+    return f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}">{body}</svg>'
+
+
+
+def scope_outlines(scope: Scope) -> tuple[dict, dict]:
+    """(districts, townships) boundary collections to draw for the scope: a city's districts; a
+    district's outline and township cells; a township's district outline and its own cell."""
+    def collection(features):
+        return {"type": "FeatureCollection", "features": features}
+
+    districts = [f for f in boundaries.load("districts")["features"]
+                 if f["properties"]["region_code"][:4] == scope.city[:4]
+                 and scope.district in ("", f["properties"]["region_code"])]
+    townships = [] if not scope.district else [
+        f for f in boundaries.load("townships")["features"]
+        if f["properties"]["parent_code"] == scope.district
+        and scope.township in ("", f["properties"]["region_code"])]
+    return collection(districts), collection(townships)
+
+
+
+def _focus_bounds(districts: dict, townships: dict, stations: pd.DataFrame, scope: Scope):
+    """What the map is fitted to: the scope's own outline, else its points (稀土高新区 has no polygon)."""
+    focus = townships if scope.township else districts
+    if focus["features"]:
+        return mapkit.bounds_of(focus)
+    if len(stations):
+        pad = 0.02
+        return (stations["lon"].min() - pad, stations["lat"].min() - pad,
+                stations["lon"].max() + pad, stations["lat"].max() + pad)
+    return None
+
+
+
+def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], tooltip,
+                basemap: str | None = None) -> mapkit.OfflineMap | None:
+    """An offline map of the service points over the scope's boundaries, one layer per kind.
+
+    `labels` names the layers: each station kind, 'districts' and 'townships'; `tooltip(row)` gives
+    the plain text shown on hover. None when there is nothing to place."""
+    districts, townships = scope_outlines(scope)
+    bounds = _focus_bounds(districts, townships, stations, scope)
+    if bounds is None:
+        return None
+    # Quarter zoom steps, so a scope fills the frame instead of the nearest whole zoom level's share of it.
+    m = mapkit.base_map(bounds, basemap or mapkit.configured_basemap(), zoom_snap=0.25)
+    if districts["features"]:
+        mapkit.add_boundaries(m, districts, name=labels["districts"])
+    if townships["features"]:
+        mapkit.add_boundaries(m, townships, name=labels["townships"], style=mapkit.TOWNSHIP_STYLE)
+    for kind in STATION_KINDS:
+        points = stations[stations["kind"] == kind]
+        if points.empty:
+            continue
+        group = folium.FeatureGroup(name=f"{KIND_SYMBOLS[KIND_SHAPES[kind]]} {labels[kind]}"
+                                         f" ({len(points)})").add_to(m)
+        size = MARKER_SIZE[kind]
+        for row in points.itertuples():
+            folium.Marker(
+                m.latlng(row.lon, row.lat),
+                icon=folium.DivIcon(html=marker_svg(kind), icon_size=(size, size),
+                                    icon_anchor=(size // 2, size // 2), class_name="device-point"),
+                tooltip=html.escape(tooltip(row)).replace("\n", "<br>"),
+            ).add_to(group)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
