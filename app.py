@@ -44,4 +44,4 @@ try:
     page.run()
 except db.NoAccess as refused:  # a scope outside the account's regions, however it was asked for
     audit.record("no_access", account.username, refused.codes, page=page.url_path)
-    st.error(ui.t("auth.no_access", codes=", ".join(refused.codes)))
+    st.error(refused.message(ui.lang()))

@@ -44,7 +44,7 @@ shown = fm.shown_facilities(data, view)
 try:
     m = fmap.build_map(data, view, f.lang, mapkit.configured_basemap())
 except mapkit.MapConfigError as problem:
-    st.error(ui.t("map.basemap_error", problem=problem))
+    st.error(ui.t("map.basemap_error", problem=problem.message(f.lang)))
     m = fmap.build_map(data, view, f.lang)
 
 

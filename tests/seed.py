@@ -21,4 +21,4 @@ def snapshot(as_of: dt.date):
 def runner(as_of: dt.date, region_code: str):
     """The same call the pages make through Filters.run: a named query on one snapshot and scope."""
     snap = snapshot(as_of)
-    return lambda name, **params: db.run(name, snap, scope=(region_code,), **params)
+    return lambda name, **params: db.run(name, snap, allowed=(region_code,), scope=(region_code,), **params)

@@ -47,10 +47,12 @@ def test_wrong_passwords_lock_after_the_configured_count(store):
 
 def test_disabled_and_unknown_accounts_are_refused(store):
     store.set_disabled("qingshan", True)
-    with pytest.raises(LoginRefused, match="disabled"):
+    with pytest.raises(LoginRefused) as disabled:
         store.login("qingshan", "correct horse 青山", NOW)
-    with pytest.raises(LoginRefused, match="wrong_credentials"):
+    assert disabled.value.reason == "disabled" and "停用" in disabled.value.message("zh")
+    with pytest.raises(LoginRefused) as unknown:
         store.login("nobody", "x", NOW)
+    assert unknown.value.reason == "wrong_credentials"
 
 
 def test_reset_unlocks(store):

@@ -22,20 +22,21 @@ def test_every_named_query_is_a_file_and_setup_is_not_one():
 def test_scope_covers_the_region_and_everything_below_it():
     snap = snapshot(NEWEST)
     window = measures.year_window(NEWEST, 2024)
-    city = db.run("rehab_services_totals", snap, scope=(BAOTOU,), **window)
-    districts = db.run("regions", snap, scope=(BAOTOU,))
+    city = db.run("rehab_services_totals", snap, allowed=(BAOTOU,), scope=(BAOTOU,), **window)
+    districts = db.run("regions", snap, allowed=(BAOTOU,), scope=(BAOTOU,))
     baotou_districts = districts[districts["parent_code"] == BAOTOU]["region_code"]
-    by_district = db.run("rehab_services_totals", snap, scope=tuple(baotou_districts), **window)
+    by_district = db.run("rehab_services_totals", snap, allowed=(BAOTOU,), scope=tuple(baotou_districts), **window)
     assert city["served"].tolist() == by_district["served"].tolist()
-    one = db.run("rehab_services_totals", snap, scope=(QINGSHAN,), **window)
+    one = db.run("rehab_services_totals", snap, allowed=(BAOTOU,), scope=(QINGSHAN,), **window)
     assert (one["served"] < city["served"]).all()
 
 
 def test_parameters_are_bound_not_spliced():
     snap = snapshot(NEWEST)
     hostile = (f"{BAOTOU}') OR 1=1 --",)
-    rows = db.run("rehab_services_totals", snap, scope=hostile, **measures.year_window(NEWEST, 2024))
-    assert rows.empty
+    with pytest.raises(db.NoAccess) as refused:  # the whole text is one code, outside every scope
+        db.run("rehab_services_totals", snap, allowed=(BAOTOU,), scope=hostile, **measures.year_window(NEWEST, 2024))
+    assert refused.value.codes == list(hostile)
 
 
 def test_queries_from_many_threads_at_once():
@@ -43,8 +44,8 @@ def test_queries_from_many_threads_at_once():
     db.connection.cache_clear()
 
     def served(year):
-        frame = db.execute("rehab_services_totals", snap.path, tuple(sorted(
-            {"scope": (BAOTOU,), **measures.year_window(NEWEST, year)}.items())))
+        frame = db.run("rehab_services_totals", snap, allowed=(BAOTOU,), scope=(BAOTOU,), fresh=True,
+                       **measures.year_window(NEWEST, year))
         return int(frame.loc[frame["year"] == year, "served"].iloc[0])
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -58,3 +59,24 @@ def test_year_window_compares_to_the_same_day_last_year():
         "year": 2025, "until": dt.date(2025, 8, 31), "until_last_year": dt.date(2024, 8, 31)}
     assert measures.year_window(dt.date(2025, 8, 31), 2024)["until"] == dt.date(2024, 12, 31)
     assert measures.year_window(dt.date(2024, 2, 29), 2024)["until_last_year"] == dt.date(2023, 2, 28)
+
+
+def test_a_scoped_query_without_a_scope_is_refused_before_it_runs():
+    snap = snapshot(NEWEST)
+    with pytest.raises(db.ScopeRequired):
+        db.run("funding_totals", snap, allowed=(BAOTOU,), year=2024)
+    # the two queries that declare themselves unscoped read no figure of any region
+    assert db.run("data_years", snap)["year"].tolist()[:1] == [2025]
+    assert sorted(db.run("top_regions", snap)["region_code"]) == [BAOTOU, "411100000000"]
+
+
+def test_every_query_that_reads_a_table_without_scope_says_why():
+    """`-- unscoped:` is a promise read by people: every other query constrains itself by $scope."""
+    for name in db.query_names():
+        text = db.query_text(name)
+        assert db.is_unscoped(name) != ("$scope" in text), name
+
+
+def test_no_account_given_means_nothing_is_allowed():
+    with pytest.raises(db.NoAccess):
+        db.run("funding_totals", snapshot(NEWEST), scope=(QINGSHAN,), year=2024)

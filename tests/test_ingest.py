@@ -52,7 +52,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def figures(directory, as_of, region):
     snapshot = next(s for s in list_snapshots(directory) if s.as_of == as_of)
-    return headline(lambda name, **p: db.run(name, snapshot, scope=(region,), **p), as_of, 2025)
+    return headline(lambda name, **p: db.run(name, snapshot, allowed=(region,), scope=(region,), **p), as_of, 2025)
 
 
 def files_state(directory):
@@ -422,12 +422,12 @@ def test_readers_in_threads_never_see_a_mix_of_two_snapshots(tmp_path):
     directory = data_copy(tmp_path)
     checked = ingest.check_workbook(filled(directory, month_rows(directory)), AS_OF, directory)
     assert checked.valid
-    window = tuple(sorted({"scope": (BAOTOU,), **measures.year_window(AS_OF, 2025)}.items()))
+    window = measures.year_window(AS_OF, 2025)
 
     def figures_of(snapshot):
         """Served and fitted of one snapshot, each from its own table, read from the files every time."""
-        served = db.execute("rehab_services_totals", snapshot.path, window)
-        fitted = db.execute("device_totals", snapshot.path, window)
+        served = db.run("rehab_services_totals", snapshot, allowed=(BAOTOU,), scope=(BAOTOU,), fresh=True, **window)
+        fitted = db.run("device_totals", snapshot, allowed=(BAOTOU,), scope=(BAOTOU,), fresh=True, **window)
         this_year = (served["year"] == 2025).to_numpy(), (fitted["year"] == 2025).to_numpy()
         return (snapshot.as_of, int(served["served"][this_year[0]].iloc[0]),
                 int(fitted["fitted"][this_year[1]].iloc[0]))

@@ -15,19 +15,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from rehabdash.kernel.errors import LoginRefused
 from rehabdash.kernel.config import accounts_file, lockout_after, lockout_minutes
 
 ROLES = ("viewer", "clerk", "admin")
 _hasher = PasswordHasher()
-
-
-class LoginRefused(Exception):
-    """A login that did not succeed; `reason` is a locale key under `auth.`."""
-
-    def __init__(self, reason: str, username: str):
-        super().__init__(reason)
-        self.reason = reason
-        self.username = username
 
 
 @dataclass(frozen=True)

@@ -22,20 +22,17 @@ from rehabdash.ingest.publish import (
     read_log,
 )
 from rehabdash.ingest.template import template_bytes
+from rehabdash.kernel.errors import NotValid
 
 __all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "Published", "Reading", "check", "check_workbook",
            "preview", "problem_table", "publish", "read", "read_log", "template_bytes"]
-
-
-class NotValid(ValueError):
-    """Publishing was asked for a workbook that has problems."""
 
 
 def publish(checked: Checked, who: str, file_name: str, data_dir: Path | None = None,
             progress=lambda share, stage: None) -> Published:
     """Publish a checked workbook as the snapshot of its as-of date; refuses one with problems."""
     if not checked.valid:
-        raise NotValid(f"{len(checked.problems)} problems; nothing published")
+        raise NotValid(len(checked.problems))
     return publish_tables(checked.tables, checked.base, checked.as_of, who, file_name,
                           checked.file_sha256, data_dir, progress)
 

@@ -11,15 +11,7 @@ import math
 import re
 
 from rehabdash.ingest.layout import WAN, normal
-
-
-class CellProblem(ValueError):
-    """A cell that cannot be read as its column's type; `key` names the message in [validation]."""
-
-    def __init__(self, key: str, **values):
-        super().__init__(key)
-        self.key = key
-        self.values = values
+from rehabdash.kernel.errors import CellProblem
 
 
 def shown(value) -> str:

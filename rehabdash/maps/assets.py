@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rehabdash.kernel.config import PROJECT_DIR
+from rehabdash.kernel.errors import AssetError
 
 STATIC_DIR = PROJECT_DIR / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
@@ -65,10 +66,6 @@ PACKAGES: dict[str, Package] = {
         files={"axe.min.js": "axe.min.js"},
     ),
 }
-
-
-class AssetError(RuntimeError):
-    """Installing the front-end assets failed; the message is in Chinese and English."""
 
 
 def package_dir(name: str, vendor_dir: Path | None = None) -> Path:

@@ -36,6 +36,8 @@ from folium.template import Template
 from shapely.geometry import mapping, shape
 from streamlit_folium import st_folium
 
+from rehabdash.kernel.errors import MapConfigError, OfflineMapError  # noqa: F401 (raised and named here)
+
 BASEMAPS = ("none", "osm", "tianditu", "amap", "custom")
 WGS84, GCJ02 = "wgs84", "gcj02"
 
@@ -49,14 +51,6 @@ TIANDITU_URL = "https://t{s}.tianditu.gov.cn/DataServer?T=%s&x={x}&y={y}&l={z}&t
 AMAP_URL = ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
             "&x={x}&y={y}&z={z}")
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-
-
-class MapConfigError(ValueError):
-    """The tile base is misconfigured; the message is in Chinese and English."""
-
-
-class OfflineMapError(RuntimeError):
-    """The map holds something that would load code from the internet."""
 
 
 # ---------------------------------------------------------------------------- assets
@@ -105,7 +99,7 @@ def transform_for(datum: str) -> Callable[[float, float], tuple[float, float]]:
         return _identity
     if datum == GCJ02:
         return wgs84_to_gcj02
-    raise MapConfigError(f"未知坐标系 / unknown datum: {datum!r} (use wgs84 or gcj02)")
+    raise MapConfigError("tile_datum", datum=datum)
 
 
 def project_geojson(geojson: dict, datum: str) -> dict:
@@ -140,10 +134,7 @@ def _tile_layers(basemap: str) -> tuple[str, list[folium.TileLayer]]:
     if basemap == "tianditu":
         key = os.environ.get("REHAB_TIANDITU_KEY", "").strip()
         if not key:
-            raise MapConfigError(
-                "天地图底图需要密钥：请设置环境变量 REHAB_TIANDITU_KEY。\n"
-                "The Tianditu base needs a key: set REHAB_TIANDITU_KEY."
-            )
+            raise MapConfigError("tianditu_key")
         attr = "天地图 Tianditu © 国家地理信息公共服务平台"
         return WGS84, [  # CGCS2000 tiles: no shift from WGS-84
             folium.TileLayer(TIANDITU_URL % ("vec_w", key), name="天地图矢量", attr=attr,
@@ -158,17 +149,12 @@ def _tile_layers(basemap: str) -> tuple[str, list[folium.TileLayer]]:
         url = os.environ.get("REHAB_TILE_URL", "").strip()
         datum = os.environ.get("REHAB_TILE_DATUM", WGS84).strip().lower() or WGS84
         if not url:
-            raise MapConfigError(
-                "自定义底图需要瓦片地址：请设置 REHAB_TILE_URL（如 http://内网地址/{z}/{x}/{y}.png）。\n"
-                "The custom base needs REHAB_TILE_URL, e.g. http://tiles.intranet/{z}/{x}/{y}.png."
-            )
+            raise MapConfigError("tile_url")
         if datum not in (WGS84, GCJ02):
-            raise MapConfigError(
-                f"REHAB_TILE_DATUM 只能是 wgs84 或 gcj02 / must be wgs84 or gcj02, not {datum!r}"
-            )
+            raise MapConfigError("tile_datum", datum=datum)
         attr = os.environ.get("REHAB_TILE_ATTRIBUTION", "").strip() or "内部瓦片 internal tiles"
         return datum, [folium.TileLayer(url, name="底图", attr=attr, control=False)]
-    raise MapConfigError(f"未知底图 / unknown basemap {basemap!r}; choose one of {BASEMAPS}")
+    raise MapConfigError("unknown_basemap", basemap=basemap, choices=", ".join(BASEMAPS))
 
 
 def configured_basemap() -> str:

@@ -4,10 +4,15 @@ One base connection per snapshot and process (cached); every query runs on its o
 DuckDB 2.0 connection refuses concurrent calls from Streamlit's script threads. Parameters are always
 bound, never formatted into SQL. The scope (`$scope`, a list of region codes) selects those regions
 and everything below them through the `scoped_regions` table macro defined at connection time.
+
+`run` is the only way to a row: it checks every scope against the account's regions, and refuses a
+query that reads scoped tables without a scope. A query that needs no scope says so in its header
+(`-- unscoped: why`).
 """
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import duckdb
@@ -16,21 +21,11 @@ import streamlit as st
 
 from rehabdash.kernel.config import QUERIES_DIR
 from rehabdash.kernel.contract import TABLES
+from rehabdash.kernel.errors import NoAccess, ScopeRequired, UnknownQuery  # noqa: F401 (db.NoAccess)
 from rehabdash.store.snapshots import Snapshot
 
 SETUP_FILE = "_setup.sql"  # not a named result: builds region_closure and scoped_regions
-
-
-class UnknownQuery(KeyError):
-    pass
-
-
-class NoAccess(PermissionError):
-    """A query asked for regions outside what the session's account may see."""
-
-    def __init__(self, codes: list[str]):
-        super().__init__(f"no access to {codes}")
-        self.codes = codes
+_UNSCOPED = re.compile(r"^-- unscoped:", re.M)
 
 
 @functools.lru_cache(maxsize=None)
@@ -39,6 +34,11 @@ def query_text(name: str) -> str:
     if name.startswith("_") or not path.exists():
         raise UnknownQuery(name)
     return path.read_text(encoding="utf-8")
+
+
+def is_unscoped(name: str) -> bool:
+    """Whether the query declares that it reads nothing a scope would restrict."""
+    return bool(_UNSCOPED.search(query_text(name)))
 
 
 def query_names() -> list[str]:
@@ -59,23 +59,31 @@ def _bindable(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def run(name: str, snapshot: Snapshot, allowed: tuple[str, ...] | None = None, **params) -> pd.DataFrame:
+def run(name: str, snapshot: Snapshot, *, allowed: tuple[str, ...] = (), scope: tuple[str, ...] | None = None,
+        fresh: bool = False, **params) -> pd.DataFrame:
     """Run the named query on the snapshot with bound parameters; results cached per arguments.
 
-    `allowed` is the account's region scope: a `$scope` reaching outside it raises NoAccess before any
-    row is read, whatever the widgets, the URL or the session state asked for. Lists in `params` must
-    be passed as tuples so they can be part of the cache key.
+    `allowed` is the account's region scope: a `scope` reaching outside it raises NoAccess before any
+    row is read, whatever the widgets, the URL or the session state asked for (none given: nothing is
+    allowed). A query that does not
+    declare itself unscoped needs a `scope` (ScopeRequired otherwise). Lists in `params` must be
+    tuples so they can be part of the cache key. `fresh` reads the files again instead of the cache.
     """
-    if allowed is not None and "scope" in params:
+    if scope is None:
+        if not is_unscoped(name):
+            raise ScopeRequired(name)
+    else:
         outside = _cached_run("scope_outside", snapshot.path,
-                              (("allowed", tuple(allowed)), ("scope", tuple(params["scope"]))))
+                              (("allowed", tuple(allowed)), ("scope", tuple(scope))))
         if len(outside):
             raise NoAccess(outside["region_code"].tolist())
-    return _cached_run(name, snapshot.path, tuple(sorted(params.items())))
+        params["scope"] = tuple(scope)
+    key = tuple(sorted(params.items()))
+    return _execute(name, snapshot.path, key) if fresh else _cached_run(name, snapshot.path, key)
 
 
-def execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
-    """Uncached run on a fresh cursor of the snapshot's shared connection."""
+def _execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
+    """Uncached run on a fresh cursor of the snapshot's shared connection (unchecked: see run)."""
     cursor = connection(snapshot_path).cursor()
     try:
         return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params}).df()
@@ -83,4 +91,4 @@ def execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
         cursor.close()
 
 
-_cached_run = st.cache_data(execute, show_spinner=False, max_entries=2000)
+_cached_run = st.cache_data(_execute, show_spinner=False, max_entries=2000)

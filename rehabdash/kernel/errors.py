@@ -1,0 +1,95 @@
+"""Every refusal and fault of the library, in one place, each as a message code and its values.
+
+The library raises; the interface (a page, the command line) says it in the user's language with
+`error.message(lang)`, from the `[errors]` section of the locale catalogues. A code of another
+section (`auth.locked`, `validation.not_number`) names its own key. Nothing here is a traceback for
+a user: a page shows the message, and only a programming error propagates.
+"""
+from __future__ import annotations
+
+from rehabdash.kernel import i18n
+
+
+class RehabError(Exception):
+    """A refusal or fault with a message code (a locale key under `section`) and its values."""
+
+    section = "errors"
+
+    def __init__(self, code: str, **values):
+        super().__init__(code, *values.values())
+        self.code = code
+        self.values = values
+
+    def message(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        return i18n.text(lang, f"{self.section}.{self.code}", **self.values)
+
+    def __str__(self) -> str:
+        try:
+            return self.message()
+        except (KeyError, IndexError):  # a code without its text: still say which
+            return f"{self.section}.{self.code} {self.values}"
+
+
+class UnknownQuery(RehabError, KeyError):
+    """A name that is no file of queries/ (or a private one, such as _setup)."""
+
+    def __init__(self, name: str):
+        super().__init__("unknown_query", name=name)
+
+
+class ScopeRequired(RehabError):
+    """A named query that reads scoped tables was run without a scope: a programming error."""
+
+    def __init__(self, name: str):
+        super().__init__("scope_required", name=name)
+
+
+class NoAccess(RehabError, PermissionError):
+    """A query asked for regions outside what the session's account may see."""
+
+    section = "auth"
+
+    def __init__(self, codes: list[str]):
+        super().__init__("no_access", codes=", ".join(codes))
+        self.codes = codes
+
+
+class LoginRefused(RehabError):
+    """A login that did not succeed; `reason` is a locale key under `auth.`."""
+
+    section = "auth"
+
+    def __init__(self, reason: str, username: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.username = username
+
+
+class NotValid(RehabError, ValueError):
+    """Publishing was asked for a workbook that has problems."""
+
+    def __init__(self, problems: int):
+        super().__init__("not_valid", problems=problems)
+
+
+class CellProblem(RehabError, ValueError):
+    """A cell that cannot be read as its column's type; `key` names the message in [validation]."""
+
+    section = "validation"
+
+    def __init__(self, key: str, **values):
+        super().__init__(key, **values)
+        self.key = key
+
+
+class MapConfigError(RehabError, ValueError):
+    """The tile base is misconfigured (an operator's setting)."""
+
+
+class OfflineMapError(RuntimeError):
+    """The map holds something that would load code from the internet: a programming error, never
+    shown to a user as such (the page fails loudly in tests instead of silently in the browser)."""
+
+
+class AssetError(RuntimeError):
+    """Installing the front-end assets failed (an install step, not a page); Chinese and English."""
