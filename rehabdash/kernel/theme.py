@@ -2,6 +2,7 @@
 and traffic lights that always carry a symbol and a word as well as a colour."""
 from __future__ import annotations
 
+from rehabdash.kernel.contract import STATION_KINDS
 from rehabdash.kernel.indicators import Status
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with protanopia, deuteranopia, tritanopia.
@@ -16,3 +17,5 @@ STATUS_MARKERS = {Status.GREEN: "circle", Status.AMBER: "triangle-up", Status.RE
 FACILITY_STATUS_COLORS = {"built": "#0072B2", "planned_near": "#E69F00", "planned_far": "#999999"}
 FACILITY_STATUS_PATTERNS = {"built": "", "planned_near": "/", "planned_far": "."}
 
+# Kinds of device service point: a colour here, and a shape wherever they are drawn (maps.devices).
+STATION_KIND_COLORS = dict(zip(STATION_KINDS, (PALETTE[5], PALETTE[0], PALETTE[2])))

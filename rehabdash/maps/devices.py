@@ -7,14 +7,16 @@ import html
 import folium
 import pandas as pd
 
+from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import STATION_KINDS
 from rehabdash.kernel.scope import Scope
-from rehabdash.kernel.theme import PALETTE
+from rehabdash.kernel.theme import STATION_KIND_COLORS
 from rehabdash.maps import mapkit
 from rehabdash.store import boundaries
 
 # Kind of point: colour from the palette AND a shape, so the map reads without colour.
-KIND_COLORS = dict(zip(STATION_KINDS, (PALETTE[5], PALETTE[0], PALETTE[2])))
+KIND_COLORS = STATION_KIND_COLORS
 
 
 
@@ -108,3 +110,26 @@ def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], to
             ).add_to(group)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def station_tooltip(row, stock_of: dict, loans_of: dict, lang: str) -> str:
+    """The plain text shown on hover: name, kind and place, opening date, stock and loans."""
+    text = lambda key, **v: i18n.text(lang, f"devices.{key}", **v)  # noqa: E731
+    lines = [row.name, f"{i18n.code_label(lang, 'station_kind', row.kind)} · {row.district_name} {row.township_name}",
+             text("tooltip_opened", date=fmt.date(row.opened_on, lang))]
+    if stock_of.get(row.station_id):
+        lines.append(text("tooltip_stock", count=fmt.count(stock_of[row.station_id], lang)))
+    if loans_of.get(row.station_id):
+        lines.append(text("tooltip_loans", count=fmt.count(loans_of[row.station_id], lang)))
+    return "\n".join(lines)
+
+
+def layer_names(lang: str) -> dict[str, str]:
+    return {**{k: i18n.code_label(lang, "station_kind", k) for k in KIND_COLORS},
+            "districts": i18n.text(lang, "devices.districts"), "townships": i18n.text(lang, "devices.townships")}
+
+
+def legend_html(lang: str) -> str:
+    """Each kind's symbol in its colour, then its name (the symbol tells kinds apart without colour)."""
+    return " ".join(f'<span style="color:{KIND_COLORS[k]}">{KIND_SYMBOLS[KIND_SHAPES[k]]}</span> '
+                    f'{html.escape(i18n.code_label(lang, "station_kind", k))}' for k in KIND_COLORS)

@@ -14,10 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit, gate
-from rehabdash.kernel import formatting, i18n, measures
+from rehabdash.kernel import columns, formatting, i18n, measures
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
-from rehabdash.kernel.theme import STATUS_SYMBOLS
 from rehabdash.store import db
 from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
 
@@ -256,8 +255,23 @@ def figure_card(label_text: str, value: str, delta: str | None = None, notes: tu
 
 
 def status_text(status) -> str:
-    """'✔ 达标' / '▲ 预警' / '✖ 滞后': a traffic light readable without colour; '—' without a target."""
-    return "—" if status is None else f"{STATUS_SYMBOLS[status]} {t('status.' + status.value)}"
+    """'✔ 达标' / '▲ 预警' / '✖ 滞后' in the session's language (see columns.status_text)."""
+    return columns.status_text(status, lang())
+
+
+def table(frame: pd.DataFrame, spec, key: str, file_stem: str) -> None:
+    """`frame` shown through its column spec (headers and formats declared once), with its download."""
+    table_with_download(columns.present(frame, spec, lang()), key, file_stem)
+
+
+def chart_with_table(figure, frame: pd.DataFrame, spec, key: str, file_stem: str) -> None:
+    """A chart, and under it its data through its column spec, with an Excel download."""
+    chart_with_data(figure, columns.present(frame, spec, lang()), key, file_stem)
+
+
+def measure_card(label_text: str, measure, notes: tuple[str, ...] = ()) -> None:
+    """A headline count with its year-on-year change (signed first, so a fall points down)."""
+    figure_card(label_text, formatting.count(measure.value, lang()), notes=notes, **year_on_year(measure.change))
 
 
 # Meeting mode (会议模式) for the projector: no sidebar or toolbar, large type, one section per screen,

@@ -1,0 +1,60 @@
+"""Table columns declared once: which field, which header (a locale key), how its values read.
+
+Pages and exports pass a frame and its column spec to `present`, instead of renaming and formatting
+columns inline: the header of "服务率" and the two decimals of a rate are then written in one place.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel import i18n
+from rehabdash.kernel.indicators import Status
+from rehabdash.kernel.theme import STATUS_SYMBOLS
+
+
+def status_text(status: Status | None, lang: str) -> str:
+    """'✔ 达标' / '▲ 预警' / '✖ 滞后': a traffic light readable without colour; '—' without a target."""
+    return "—" if status is None else f"{STATUS_SYMBOLS[status]} {i18n.text(lang, 'status.' + status.value)}"
+
+
+# kind → how a value reads in `lang`. A code column is "code:<code list>" (see Column.kind).
+_FORMATS = {
+    "text": lambda v, lang: v,
+    "number": lambda v, lang: v,  # left as a number (sorts, and exports as one)
+    "count": fmt.count,
+    "rate": lambda v, lang: fmt.rate(v),
+    "completion": lambda v, lang: fmt.completion(v),
+    "date": lambda v, lang: "" if fmt.is_missing(v) or pd.isna(v) else fmt.date(pd.Timestamp(v).date(), lang),
+    "wan": fmt.wan_yuan,
+    "status": status_text,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """`field` of the frame, shown under the locale text `label` ('devices.need_col'), read as `kind`:
+    text, number, count, rate, completion, date, wan (yuan shown in 万元), status, or code:<list>."""
+
+    field: str
+    label: str
+    kind: str = "number"
+
+    def header(self, lang: str) -> str:
+        return i18n.text(lang, self.label)
+
+    def values(self, column: pd.Series, lang: str) -> pd.Series:
+        if self.kind.startswith("code:"):
+            code_list = self.kind.split(":", 1)[1]
+            return column.map(lambda code: i18n.code_label(lang, code_list, code))
+        shown = _FORMATS[self.kind]
+        return column.map(lambda value: shown(value, lang)) if self.kind not in ("text", "number") else column
+
+
+def present(frame: pd.DataFrame, columns: Sequence[Column], lang: str) -> pd.DataFrame:
+    """The listed columns of `frame`, in that order, each read as its kind under its header."""
+    return pd.DataFrame({c.header(lang): c.values(frame[c.field], lang).to_numpy() for c in columns},
+                        index=frame.index)
