@@ -1,12 +1,9 @@
 """资金投入: allocated, spent and execution against 序时进度, sources → programmes, subunits compared,
-execution through the year. The rule for "spent as of a day" is in rehabdash/funding.py."""
-from dataclasses import replace
-
-import plotly.express as px
+execution through the year. The rule for "spent as of a day" is in rehabdash/topics/funding.py."""
 import streamlit as st
 
 from rehabdash import ui
-from rehabdash.charts import funding as funding_charts
+from rehabdash.charts import funding as charts
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import LEVELS
@@ -17,34 +14,10 @@ ui.page_header("funding.title", f)
 margin = amber_margin()
 snapshots = ui.available_snapshots()
 scope_name = f.tree.name(f.scope.root)
+wan = lambda yuan: fmt.wan_yuan(yuan, f.lang)  # noqa: E731
+measure_name = lambda column: charts.measure_name(column, f.lang)  # noqa: E731
 
-
-def run_at(snapshot):
-    """The same scope on another snapshot (for the same day last year and the year's earlier dates)."""
-    return replace(f, snapshot=snapshot).run
-
-
-def wan(yuan) -> str:
-    return fmt.wan_yuan(yuan, f.lang)
-
-
-def wan_number(yuan) -> float:
-    """万元 as a number for tables, so the Excel download can be summed."""
-    return round(yuan / fmt.WAN, 2)
-
-
-def per_person_number(yuan):
-    return None if fmt.is_missing(yuan) else round(yuan, 2)
-
-
-def table(frame, columns: dict):
-    """A display table: {column: (header key in [funding], how to show a value)}."""
-    return frame.assign(**{ui.t(f"funding.{key}"): frame[column].map(show)
-                           for column, (key, show) in columns.items()})[
-        [ui.t(f"funding.{key}") for key, _ in columns.values()]]
-
-
-h = funding.headline(run_at, snapshots, f.snapshot, f.year, margin)
+h = funding.headline(f.run_at, snapshots, f.snapshot, f.year, margin)
 if not h.now.allocated and not h.now.spent:
     holder = funding.recorded_above(f.run, f.year)
     if holder is None:
@@ -99,34 +72,22 @@ for column, source in zip(source_columns, funding.by_source(lines).itertuples())
         ui.figure_card(ui.label("source", source.source), wan(source.allocated_yuan), None, notes)
 
 
-
-def measure_name(column: str) -> str:
-    return ui.t("funding.allocated" if column == "allocated_yuan" else "funding.spent")
-
-
 measure = st.segmented_control(
     ui.t("funding.measure"), ["allocated_yuan", "spent_yuan"], key="funding_measure", default="allocated_yuan",
     format_func=measure_name,
 ) or "allocated_yuan"  # clicking the chosen segment again clears it
-figure = funding_charts.sankey(
+figure = charts.sankey(
     lines, measure, lambda c: ui.label("source", c), lambda c: ui.label("program", c), wan,
     ui.t("funding.sankey_chart", scope=f.scope_label, year=f.year, measure=measure_name(measure)),
 )
-ui.chart_with_data(figure, table(lines, {
-    "source": ("source", lambda c: ui.label("source", c)),
-    "program": ("program", lambda c: ui.label("program", c)),
-    "allocated_yuan": ("allocated_wan", wan_number),
-    "spent_yuan": ("spent_wan", wan_number),
-    "execution": ("execution_col", fmt.rate),
-}), key="flows", file_stem=ui.t("funding.flows"))
+ui.chart_with_table(figure, lines, charts.FLOW_COLUMNS, key="flows", file_stem=ui.t("funding.flows"))
 
 # ---- subunits compared
 st.subheader(ui.t("funding.subunits"))
 units = funding.subunits(f.run, f.as_of, f.year, margin)
 if not units.recorded_below:
-    level = "township" if f.scope.township else "district" if f.scope.district else "city"
-    st.info(ui.t("funding.kept_at_level", name=scope_name, level=ui.label("level", level),
-                 sublevel=ui.label("level", LEVELS[LEVELS.index(level) + 1])))
+    st.info(ui.t("funding.kept_at_level", name=scope_name, level=ui.label("level", f.scope.level),
+                 sublevel=ui.label("level", LEVELS[LEVELS.index(f.scope.level) + 1])))
 else:
     rows = units.rows.assign(label=[ui.t("funding.own_level", name=n) if own else n
                                      for n, own in zip(units.rows["subunit_name"], units.rows["own_level"])])
@@ -136,67 +97,35 @@ else:
     for own in rows[rows["own_level"]].itertuples():
         st.caption(ui.t("funding.own_level_note", name=own.subunit_name, allocated=wan(own.allocated_yuan),
                         spent=wan(own.spent_yuan)))
-    unit_column = {"label": ("unit", str)}
     left, right = st.columns(2)
     with left:
-        long = people.melt(id_vars="label", value_vars=["allocated_yuan", "spent_yuan"], var_name="measure")
-        long = long.assign(wan=long["value"].map(wan_number), measure=long["measure"].map(measure_name))
-        bars = px.bar(long, x="wan", y="label", color="measure", pattern_shape="measure", barmode="group",
-                      orientation="h",
-                      title=ui.t("funding.allocated_vs_spent_chart", scope=f.scope_label, year=f.year),
-                      labels={"wan": ui.t("funding.wan_axis"), "label": ui.t("funding.unit"), "measure": ""})
-        bars.update_layout(height=160 + 40 * len(people), yaxis_categoryorder="array",
-                           yaxis_categoryarray=people["label"].tolist()[::-1],
-                           legend=dict(orientation="h", y=-0.15 - 1.5 / len(people)))
-        ui.chart_with_data(bars, table(people, {**unit_column,
-                                                "allocated_yuan": ("allocated_wan", wan_number),
-                                                "spent_yuan": ("spent_wan", wan_number)}),
-                           key="subunit_money", file_stem=ui.t("funding.allocated_vs_spent"))
+        ui.chart_with_table(
+            charts.money_by_unit(people, f.lang, ui.t("funding.allocated_vs_spent_chart", scope=f.scope_label,
+                                                       year=f.year)),
+            people, charts.MONEY_COLUMNS, key="subunit_money", file_stem=ui.t("funding.allocated_vs_spent"))
     with right:
-        per_person_bars = px.bar(
-            people.assign(spent=people["spent_per_person"].round(2)), x="spent", y="label", orientation="h",
-            text=people["spent_per_person"].map(lambda v: fmt.count(v, f.lang)),
-            title=ui.t("funding.per_person_chart", scope=f.scope_label, year=f.year),
-            labels={"spent": ui.t("funding.spent_per_person"), "label": ui.t("funding.unit")},
-        )
-        per_person_bars.update_traces(textposition="outside", textangle=0, cliponaxis=False)
-        per_person_bars.update_layout(height=160 + 40 * len(people), yaxis_categoryorder="total ascending",
-                                      margin=dict(r=60))
-        ui.chart_with_data(per_person_bars, table(people, {
-            **unit_column,
-            "registered_disabled": ("registered_col", int),
-            "allocated_per_person": ("allocated_per_person", per_person_number),
-            "spent_per_person": ("spent_per_person", per_person_number),
-        }), key="subunit_per_person", file_stem=ui.t("funding.per_person_section"))
-    dots = funding_charts.execution_by_unit(
+        ui.chart_with_table(
+            charts.per_person_by_unit(people, f.lang, ui.t("funding.per_person_chart", scope=f.scope_label,
+                                                            year=f.year)),
+            people, charts.PER_PERSON_COLUMNS, key="subunit_per_person",
+            file_stem=ui.t("funding.per_person_section"))
+    dots = charts.execution_by_unit(
         rows, h.now.progress, ui.status_text,
         ui.t("funding.progress_line", progress=fmt.completion(h.now.progress)), fmt.rate,
         ui.t("funding.execution_chart", scope=f.scope_label, year=f.year), ui.t("funding.execution_col"))
-    ui.chart_with_data(dots, table(rows, {**unit_column,
-                                          "allocated_yuan": ("allocated_wan", wan_number),
-                                          "spent_yuan": ("spent_wan", wan_number),
-                                          "execution": ("execution_col", fmt.rate),
-                                          "progress": ("progress_col", fmt.completion),
-                                          "status": ("status_col", ui.status_text)}),
-                       key="subunit_execution", file_stem=ui.t("funding.execution_section"))
+    ui.chart_with_table(dots, rows, charts.EXECUTION_COLUMNS, key="subunit_execution",
+                        file_stem=ui.t("funding.execution_section"))
 
 # ---- through the year
 st.subheader(ui.t("funding.through_year"))
 st.caption(ui.t("funding.through_year_caption"))
-points = funding.through_the_year(run_at, snapshots, f.snapshot, f.year, margin)
+points = funding.through_the_year(f.run_at, snapshots, f.snapshot, f.year, margin)
 names = {key: ui.t(f"funding.{key}") for key in ("day", "execution", "progress_col")}
-timeline = funding_charts.execution_over_time(
+timeline = charts.execution_over_time(
     points, funding.time_line(f.year), ui.status_text, fmt.rate,
     {"day": names["day"], "execution": names["execution"], "progress": names["progress_col"],
      "axis": names["execution"], "tick": ui.t("funding.month_tick")},
     ui.t("funding.through_year_chart", scope=f.scope_label, year=f.year),
 )
-ui.chart_with_data(timeline, table(points, {
-    "day": ("day", lambda d: fmt.date(d, f.lang)),
-    "snapshot": ("snapshot", lambda d: d.isoformat()),
-    "allocated_yuan": ("allocated_wan", wan_number),
-    "spent_yuan": ("spent_wan", wan_number),
-    "execution": ("execution_col", fmt.rate),
-    "progress": ("progress_col", fmt.completion),
-    "status": ("status_col", ui.status_text),
-}), key="through_year", file_stem=ui.t("funding.through_year"))
+ui.chart_with_table(timeline, points, charts.TIMELINE_COLUMNS, key="through_year",
+                    file_stem=ui.t("funding.through_year"))

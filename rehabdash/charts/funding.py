@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Callable
 
 import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
 
+from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel import i18n
+from rehabdash.kernel.columns import Column
 from rehabdash.kernel.contract import FUNDING_SOURCES, PROGRAMS
+from rehabdash.kernel.formatting import WAN
 from rehabdash.kernel.indicators import Status
 from rehabdash.kernel.theme import PALETTE, STATUS_COLORS, STATUS_MARKERS
 
@@ -113,3 +118,51 @@ def execution_over_time(points: pd.DataFrame, line: pd.DataFrame, status_text: C
     figure.update_yaxes(tickformat=".0%", range=[0, 1.1], title=names["axis"])
     figure.update_layout(title=title, height=420, legend_title_text="", showlegend=True)
     return figure
+
+
+# The tables under the charts (and their downloads), declared once.
+UNIT = Column("label", "funding.unit", "text")
+ALLOCATED = Column("allocated_yuan", "funding.allocated_wan", "wan_number")
+SPENT = Column("spent_yuan", "funding.spent_wan", "wan_number")
+EXECUTION = Column("execution", "funding.execution_col", "rate")
+PROGRESS = Column("progress", "funding.progress_col", "completion")
+STATUS = Column("status", "funding.status_col", "status")
+FLOW_COLUMNS = (Column("source", "funding.source", "code:source"), Column("program", "funding.program", "code:program"),
+                ALLOCATED, SPENT, EXECUTION)
+MONEY_COLUMNS = (UNIT, ALLOCATED, SPENT)
+PER_PERSON_COLUMNS = (UNIT, Column("registered_disabled", "funding.registered_col"),
+                      Column("allocated_per_person", "funding.allocated_per_person", "decimal"),
+                      Column("spent_per_person", "funding.spent_per_person", "decimal"))
+EXECUTION_COLUMNS = (UNIT, ALLOCATED, SPENT, EXECUTION, PROGRESS, STATUS)
+TIMELINE_COLUMNS = (Column("day", "funding.day", "date"), Column("snapshot", "funding.snapshot", "iso_date"),
+                    ALLOCATED, SPENT, EXECUTION, PROGRESS, STATUS)
+
+
+def measure_name(column: str, lang: str) -> str:
+    return i18n.text(lang, "funding.allocated" if column == "allocated_yuan" else "funding.spent")
+
+
+def money_by_unit(people: pd.DataFrame, lang: str, title: str) -> go.Figure:
+    """Allocated and spent of each unit, side by side in 万元 (spent hatched)."""
+    long = people.melt(id_vars="label", value_vars=["allocated_yuan", "spent_yuan"], var_name="measure")
+    long = long.assign(wan=(long["value"] / WAN).round(2), measure=long["measure"].map(lambda c: measure_name(c, lang)))
+    bars = px.bar(long, x="wan", y="label", color="measure", pattern_shape="measure", barmode="group",
+                  orientation="h", title=title,
+                  labels={"wan": i18n.text(lang, "funding.wan_axis"), "label": i18n.text(lang, "funding.unit"),
+                          "measure": ""})
+    bars.update_layout(height=160 + 40 * len(people), yaxis_categoryorder="array",
+                       yaxis_categoryarray=people["label"].tolist()[::-1],
+                       legend=dict(orientation="h", y=-0.15 - 1.5 / len(people)))
+    return bars
+
+
+def per_person_by_unit(people: pd.DataFrame, lang: str, title: str) -> go.Figure:
+    """Funds spent per registered disabled person of each unit, in yuan."""
+    bars = px.bar(
+        people.assign(spent=people["spent_per_person"].round(2)), x="spent", y="label", orientation="h",
+        text=people["spent_per_person"].map(lambda v: fmt.count(v, lang)), title=title,
+        labels={"spent": i18n.text(lang, "funding.spent_per_person"), "label": i18n.text(lang, "funding.unit")},
+    )
+    bars.update_traces(textposition="outside", textangle=0, cliponaxis=False)
+    bars.update_layout(height=160 + 40 * len(people), yaxis_categoryorder="total ascending", margin=dict(r=60))
+    return bars

@@ -30,6 +30,9 @@ _FORMATS = {
     "completion": lambda v, lang: fmt.completion(v),
     "date": lambda v, lang: "" if fmt.is_missing(v) or pd.isna(v) else fmt.date(pd.Timestamp(v).date(), lang),
     "wan": fmt.wan_yuan,
+    "wan_number": lambda v, lang: None if fmt.is_missing(v) else round(v / fmt.WAN, 2),  # sums in Excel
+    "decimal": lambda v, lang: None if fmt.is_missing(v) else round(v, 2),
+    "iso_date": lambda v, lang: v.isoformat(),
     "status": status_text,
 }
 
@@ -37,7 +40,8 @@ _FORMATS = {
 @dataclass(frozen=True)
 class Column:
     """`field` of the frame, shown under the locale text `label` ('devices.need_col'), read as `kind`:
-    text, number, count, rate, completion, date, wan (yuan shown in 万元), status, or code:<list>."""
+    text, number, count, rate, completion, date, iso_date, wan (yuan shown in 万元), wan_number (万元
+    as a number, two decimals), decimal (two decimals), status, or code:<list>."""
 
     field: str
     label: str

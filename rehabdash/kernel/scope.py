@@ -20,6 +20,11 @@ class Scope:
         return self.township or self.district or self.city
 
     @property
+    def level(self) -> str:
+        """The level of the root: city, district or township."""
+        return "township" if self.township else "district" if self.district else "city"
+
+    @property
     def codes(self) -> tuple[str, ...]:
         """The `$scope` parameter of every named query."""
         return (self.root,)

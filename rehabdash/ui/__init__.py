@@ -5,6 +5,7 @@ a copied link reproduces the view and the filters survive page switches and serv
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -60,6 +61,10 @@ class Filters:
     def tree(self) -> RegionTree:
         """The regions this account may choose from, with their ancestors for the path."""
         return region_tree(self.snapshot.path, self.allowed)
+
+    def run_at(self, snapshot: Snapshot):
+        """`run` of the same scope on another snapshot (the same day last year, earlier dates)."""
+        return dataclasses.replace(self, snapshot=snapshot).run
 
     def run(self, query: str, **params) -> pd.DataFrame:
         """Run a named query on this snapshot, constrained to this scope and the account's regions."""
