@@ -13,31 +13,58 @@ SELECT DISTINCT region_code, ancestor_code FROM up;
 CREATE MACRO scoped_regions(scope) AS TABLE
     SELECT DISTINCT region_code FROM region_closure WHERE list_contains(scope, ancestor_code);
 
+-- subunits(scope): the units one level below the scope (the districts of a city, the townships of a
+-- district), the rows of every ranking and comparison.
+CREATE MACRO subunits(scope) AS TABLE
+    SELECT region_code AS subunit_code, name AS subunit_name, registered_disabled
+    FROM regions
+    WHERE list_contains(scope, parent_code);
+
+-- region_places: for every region, the district and township it lies in (NULL above that level), so a
+-- row of any table names its place with one join.
+CREATE TABLE region_places AS
+SELECT c.region_code,
+       max(r.region_code) FILTER (WHERE r.level = 'district') AS district_code,
+       max(r.name) FILTER (WHERE r.level = 'district') AS district_name,
+       max(r.region_code) FILTER (WHERE r.level = 'township') AS township_code,
+       max(r.name) FILTER (WHERE r.level = 'township') AS township_name
+FROM region_closure AS c
+JOIN regions AS r ON r.region_code = c.ancestor_code
+GROUP BY c.region_code;
+
+-- in_year_to(day, year, until): the day lies between 1 January of `year` and `until`.
+CREATE MACRO in_year_to(day, year, until) AS day BETWEEN make_date(year, 1, 1) AND until;
+
+-- this_and_last_year(day, year, until, until_last_year): the day lies in this year to `until` or in
+-- last year to the same day (`until_last_year`): the window of every year-on-year comparison.
+CREATE MACRO this_and_last_year(day, year, until, until_last_year) AS
+    in_year_to(day, year, until) OR in_year_to(day, year - 1, until_last_year);
+
 -- indicator_facts(year, until): every fact that an annual task (年度任务) or a rate is measured on, as
 -- (region_code, measure, value) rows from 1 January of `year` up to `until`. The target-bearing measures
 -- are named like targets.indicator; the others are the denominators of the rates. Facilities count when
 -- built by `until`.
 CREATE MACRO indicator_facts(year, until) AS TABLE
     SELECT region_code, 'precise_rehab_served' AS measure, served_count AS value FROM rehab_services
-    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    WHERE in_year_to(period, year, until)
     UNION ALL
     SELECT region_code, 'precise_rehab_need', need_count FROM rehab_services
-    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    WHERE in_year_to(period, year, until)
     UNION ALL
     SELECT region_code, 'devices_fitted', fitted_count FROM assistive_devices
-    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    WHERE in_year_to(period, year, until)
     UNION ALL
     SELECT region_code, 'devices_need', need_count FROM assistive_devices
-    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    WHERE in_year_to(period, year, until)
     UNION ALL
     SELECT region_code, 'children_aided', aided FROM child_rehab
-    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    WHERE in_year_to(period, year, until)
     UNION ALL
     SELECT region_code, 'children_applicants', applicants FROM child_rehab
-    WHERE period BETWEEN make_date(year, 1, 1) AND until
+    WHERE in_year_to(period, year, until)
     UNION ALL
     SELECT region_code, 'cataract_surgery', "count" FROM activities
-    WHERE kind = 'cataract_surgery' AND period BETWEEN make_date(year, 1, 1) AND until
+    WHERE kind = 'cataract_surgery' AND in_year_to(period, year, until)
     UNION ALL
     SELECT region_code, tier || 's_built', 1 FROM facilities
     WHERE tier IN ('township_station', 'village_room') AND status = 'built' AND opened_on <= until;

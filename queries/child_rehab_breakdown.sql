@@ -8,6 +8,6 @@ SELECT CASE $dimension WHEN 'disability_type' THEN disability_type
        sum(funds_yuan) AS funds_yuan
 FROM child_rehab
 WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
-  AND period BETWEEN make_date($year, 1, 1) AND $until
+  AND in_year_to(period, $year, $until)
 GROUP BY category
 ORDER BY category

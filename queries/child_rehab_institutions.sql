@@ -5,7 +5,7 @@ WITH load AS (
     SELECT institution_id, sum(aided) AS aided, sum(funds_yuan) AS funds_yuan
     FROM child_rehab
     WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
-      AND period BETWEEN make_date($year, 1, 1) AND $until
+      AND in_year_to(period, $year, $until)
     GROUP BY institution_id
 ), district_of AS (
     SELECT c.region_code, d.name AS district_name

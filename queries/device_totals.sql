@@ -3,7 +3,6 @@
 SELECT year(period) AS year, sum(need_count) AS need, sum(fitted_count) AS fitted
 FROM assistive_devices
 WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
-  AND (period BETWEEN make_date($year, 1, 1) AND $until
-       OR period BETWEEN make_date($year - 1, 1, 1) AND $until_last_year)
+  AND this_and_last_year(period, $year, $until, $until_last_year)
 GROUP BY year
 ORDER BY year

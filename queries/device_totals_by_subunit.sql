@@ -1,16 +1,13 @@
 -- device_totals_by_subunit: assistive-device need, persons fitted and the annual task (devices_fitted)
 -- of each unit one level below the scope, this year to the snapshot date. Targets are set per district,
 -- so townships have none (NULL).
-WITH subunits AS (
-    SELECT region_code AS subunit_code, name AS subunit_name
-    FROM regions
-    WHERE list_contains($scope, parent_code)
-), devices AS (
+WITH subunits AS (SELECT subunit_code, subunit_name FROM subunits($scope)),
+devices AS (
     SELECT c.ancestor_code AS subunit_code, sum(d.need_count) AS need, sum(d.fitted_count) AS fitted
     FROM assistive_devices AS d
     JOIN region_closure AS c ON c.region_code = d.region_code
     WHERE c.ancestor_code IN (SELECT subunit_code FROM subunits)
-      AND d.period BETWEEN make_date($year, 1, 1) AND $until
+      AND in_year_to(d.period, $year, $until)
     GROUP BY c.ancestor_code
 ), tasks AS (
     SELECT c.ancestor_code AS subunit_code, sum(t.target_value) AS target

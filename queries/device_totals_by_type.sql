@@ -3,6 +3,6 @@
 SELECT device_type, sum(need_count) AS need, sum(fitted_count) AS fitted
 FROM assistive_devices
 WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
-  AND period BETWEEN make_date($year, 1, 1) AND $until
+  AND in_year_to(period, $year, $until)
 GROUP BY device_type
 ORDER BY device_type

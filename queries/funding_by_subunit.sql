@@ -3,11 +3,8 @@
 -- (持证残疾人数, the unit's own total) and how many funding rows it holds; then one row with
 -- own_level = true for the scope itself: the funds recorded at the scope's own level (e.g. 市本级),
 -- which belong to no subunit. Spent is as of the snapshot date for the snapshot's own year.
-WITH subunits AS (
-    SELECT region_code AS subunit_code, name AS subunit_name, registered_disabled
-    FROM regions
-    WHERE list_contains($scope, parent_code)
-), funds AS (
+WITH subunits AS (SELECT * FROM subunits($scope)),
+funds AS (
     SELECT c.ancestor_code AS subunit_code, count(*) AS funding_rows,
            sum(f.allocated_yuan) AS allocated_yuan, sum(f.spent_yuan) AS spent_yuan
     FROM funding AS f

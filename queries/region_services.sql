@@ -4,4 +4,4 @@ SELECT coalesce(sum(need_count), 0) AS need, coalesce(sum(served_count), 0) AS s
 FROM rehab_services
 WHERE region_code IN (SELECT region_code FROM scoped_regions([$region]))
   AND $region IN (SELECT region_code FROM scoped_regions($scope))
-  AND period BETWEEN make_date($year, 1, 1) AND $until
+  AND in_year_to(period, $year, $until)

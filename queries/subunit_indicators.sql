@@ -1,10 +1,7 @@
 -- subunit_indicators: for each unit one level below the scope, each measure of indicator_facts and the
 -- unit's annual target where one is set (targets are per district), from 1 January to $until.
-WITH subunits AS (
-    SELECT region_code AS subunit_code, name AS subunit_name
-    FROM regions
-    WHERE list_contains($scope, parent_code)
-), actuals AS (
+WITH subunits AS (SELECT subunit_code, subunit_name FROM subunits($scope)),
+actuals AS (
     SELECT c.ancestor_code AS subunit_code, f.measure, sum(f.value) AS value
     FROM indicator_facts($year, $until) AS f
     JOIN region_closure AS c ON c.region_code = f.region_code
