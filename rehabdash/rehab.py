@@ -147,7 +147,9 @@ def activity_counts(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     counts = (frame.pivot_table(index="kind", columns="year", values="count", aggfunc="sum")
               .reindex(index=list(ACTIVITY_KINDS), columns=[year, year - 1]).fillna(0).astype(int))
     result = pd.DataFrame({"this_year": counts[year], "last_year": counts[year - 1]})
-    result["change"] = [Measure(n, b).change for n, b in zip(result["this_year"], result["last_year"])]
+    # object dtype: no change (nothing last year) stays None rather than becoming NaN
+    result["change"] = pd.Series([Measure(n, b).change for n, b in zip(result["this_year"], result["last_year"])],
+                                 index=result.index, dtype=object)
     return result
 
 
@@ -165,11 +167,10 @@ def prevention(run: RunQuery, as_of: dt.date, year: int, margin: float | None = 
     counts = activity_counts(run, as_of, year).loc[list(PREVENTION_KINDS)]
     cataract = task_figures(run, as_of, year, margin)["cataract_surgery"]
     places = _activity_places(run, as_of, year)
-    frame = counts.assign(
-        target=[cataract.measure.target if k == "cataract_surgery" else None for k in counts.index],
-        places=[places.get(k, []) for k in counts.index],
-    )
-    frame["target"] = frame["target"].astype(object)
+    frame = counts.assign(places=[places.get(k, []) for k in counts.index])
+    # object dtype: the kinds without a task keep None (a float column would make it NaN)
+    frame["target"] = pd.Series([cataract.measure.target if k == "cataract_surgery" else None
+                                 for k in frame.index], index=frame.index, dtype=object)
     frame["completion"] = [ratio(v, t) for v, t in zip(frame["this_year"], frame["target"])]
     frame["status"] = pd.Series([cataract.status if k == "cataract_surgery" else None for k in frame.index],
                                 index=frame.index, dtype=object)
@@ -226,7 +227,7 @@ class Training:
 
     @property
     def reported(self) -> bool:
-        return any(m.value is not None for m in (self.national, self.city_sessions, self.city_trained))
+        return any(m.value is not None or m.last_year is not None for m in (self.national, self.city_sessions, self.city_trained))
 
     def table(self) -> pd.DataFrame:
         """One row per figure (index national, city_sessions, city_trained): this_year, last_year."""
