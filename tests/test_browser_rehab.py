@@ -54,3 +54,20 @@ def test_yuanhui_2025_outreach(app_server, page, screenshots_dir):
     assert "漯河市 / 源汇区" in browser_page.locator('[data-testid="stMain"]').inner_text()
     browser_page.screenshot(path=str(screenshots_dir / "rehab-yuanhui-2025.png"), full_page=True)
     assert_clean(page)
+
+
+def test_overview_card_links_to_the_page_and_keeps_the_view(app_server, page):
+    browser_page = page.page
+    browser_page.set_viewport_size({"width": 1400, "height": 2000})
+    browser_page.goto(f"{app_server.url}/?year=2024&district=青山区")
+    wait_for_app(browser_page, timeout=60_000)
+    main = browser_page.locator('[data-testid="stMain"]')
+    for title in ("精准康复与残疾预防", "辅具适配", "儿童康复救助", "资金投入"):  # one link under each card
+        assert main.locator('[data-testid="stPageLink"]').filter(has_text=title).count() == 1
+    main.locator('[data-testid="stPageLink"]').filter(has_text="精准康复与残疾预防").click()
+    browser_page.wait_for_url("**/rehab**", timeout=30_000)
+    wait_for_app(browser_page, timeout=60_000)
+    assert browser_page.locator("h1").first.inner_text().strip() == "精准康复与残疾预防"
+    assert "包头市 / 青山区 · 2024年" in main.inner_text()
+    assert "district=" in browser_page.url and "year=2024" in browser_page.url
+    assert_clean(page)
