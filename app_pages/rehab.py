@@ -41,7 +41,8 @@ if subunits.empty:
     st.info(ui.t("rehab.no_subunits"))
 else:
     st.caption(ui.t("rehab.subunits_caption", progress=progress))
-    figure, table = rehab_view.by_subunit(subunits, f.lang, f.scope_label, ui.status_text)
+    figure, table = rehab_view.by_subunit(subunits, f.lang, f.scope_label, ui.status_text,
+                                          served.served.time_progress)
     ui.chart_with_data(figure, table, key="rehab_subunits", file_stem=ui.t("rehab.subunits"))
 
 st.markdown(f"**{ui.t('rehab.monthly')}**")
@@ -63,7 +64,7 @@ else:
                                   *((ui.t("rehab.bases_note", bases=fmt.count(bases, f.lang),
                                           employed=fmt.count(projects.at[kind, "employed"], f.lang)),)
                                     if not fmt.is_missing(bases) else ())))
-    with st.expander(ui.t("overview.show_data")):
+    with st.expander(ui.t("rehab.show_table")):
         ui.table_with_download(rehab_view.projects(projects, f.lang, f.year), key="rehab_projects",
                                file_stem=ui.t("rehab.projects"))
 
@@ -107,6 +108,6 @@ else:
         with column:
             ui.figure_card(ui.t(f"rehab.training_{name}"), fmt.count(measure.value, f.lang), None,
                            (ui.t("rehab.last_year", value=fmt.count(measure.last_year, f.lang)),))
-    with st.expander(ui.t("overview.show_data")):
+    with st.expander(ui.t("rehab.show_table")):
         ui.table_with_download(rehab_view.training(training.table(), f.lang, f.year), key="rehab_training",
                                file_stem=ui.t("rehab.training"))

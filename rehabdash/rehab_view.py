@@ -7,6 +7,7 @@ and word), passed in so that a traffic light reads the same here as on every pag
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import pandas as pd
@@ -58,6 +59,7 @@ def by_type(types: pd.DataFrame, lang: str, scope_label: str):
         labels={"label": _t(lang, "disability_type"), "persons": _t(lang, "persons"),
                 "measure": _t(lang, "measure")},
     )
+    figure.update_traces(textposition="outside", cliponaxis=False)  # labels beside the hatching, readable
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(height=_bar_height(2 * len(types)))
     table = pd.DataFrame({
@@ -67,7 +69,8 @@ def by_type(types: pd.DataFrame, lang: str, scope_label: str):
     return figure, table
 
 
-def by_subunit(subunits: pd.DataFrame, lang: str, scope_label: str, status_text: StatusText):
+def by_subunit(subunits: pd.DataFrame, lang: str, scope_label: str, status_text: StatusText,
+               progress: float | None = None):
     """The units one level down, ranked: completion of the task against 序时进度 with the traffic light
     (colour, marker shape and word), or the service rate where units have no task (townships)."""
     has_task = bool(subunits["completion"].notna().any())
@@ -88,6 +91,11 @@ def by_subunit(subunits: pd.DataFrame, lang: str, scope_label: str, status_text:
     # Values sit close together (rates near 100 %): dots on a non-zero axis show the differences.
     figure.update_traces(textposition="middle left", marker_size=13)
     low, high = float(shown[value].min()), float(shown[value].max())
+    if has_task and progress is not None:  # completion is read against 序时进度: draw it
+        low, high = min(low, progress), max(high, progress)
+        figure.add_vline(x=progress, line_dash="dash", line_color="#555555",
+                         annotation_text=_t(lang, "progress", progress=fmt.completion(progress)),
+                         annotation_position="top")
     span = max(high - low, 0.01)
     figure.update_xaxes(tickformat=".0%" if has_task else ".1%", range=[low - 0.8 * span, high + 0.08 * span])
     figure.update_layout(height=_bar_height(len(shown)), showlegend=bool(has_task))
@@ -137,6 +145,7 @@ def _this_and_last_year(frame: pd.DataFrame, lang: str, year: int, title: str):
     figure = px.bar(long, x=count_col, y=kind_col, color=year_col, barmode="group", orientation="h",
                     text=count_col, pattern_shape=year_col, pattern_shape_map={this_year: "", last_year: "/"},
                     color_discrete_map={this_year: PALETTE[0], last_year: PALETTE[1]}, title=title)
+    figure.update_traces(textposition="outside", cliponaxis=False)
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(height=_bar_height(2 * len(frame)))
     return figure, labels
@@ -158,10 +167,28 @@ def prevention(frame: pd.DataFrame, lang: str, scope_label: str, year: int, stat
 
 
 def outreach(frame: pd.DataFrame, lang: str, scope_label: str, year: int):
-    figure, labels = _this_and_last_year(frame, lang, year, _t(lang, "outreach_chart", scope=scope_label))
-    # Counts from 22 clinics to 2,500 people: a log axis keeps the small ones visible; the values are
-    # written on the bars and in the table.
-    figure.update_xaxes(type="log")
+    """Dots, not bars, on a log axis: counts run from 22 clinics to 2,500 people, and a bar's length on a
+    log axis would mislead; the values are written beside the dots and in the table."""
+    kind_col, year_col, count_col = _t(lang, "item"), _t(lang, "year"), _t(lang, "count")
+    this_year, last_year = (_t(lang, "year_label", year=y) for y in (year, year - 1))
+    labels = [i18n.code_label(lang, "activity_kind", k) for k in frame.index]
+    long = pd.concat([
+        pd.DataFrame({kind_col: labels, year_col: this_year, count_col: frame["this_year"].to_numpy()}),
+        pd.DataFrame({kind_col: labels, year_col: last_year, count_col: frame["last_year"].to_numpy()}),
+    ])
+    long = long[long[count_col] > 0]  # a log axis has no place for zero; the table still shows it
+    figure = px.scatter(long, x=count_col, y=kind_col, color=year_col, symbol=year_col, text=count_col,
+                        color_discrete_map={this_year: PALETTE[0], last_year: PALETTE[1]},
+                        symbol_map={this_year: "circle", last_year: "diamond-open"},
+                        title=_t(lang, "outreach_chart", scope=scope_label), log_x=True)
+    # this year's figure right of its dot, last year's left of it, so the two never overlap
+    figure.for_each_trace(lambda trace: trace.update(
+        marker_size=12, textposition="middle right" if trace.name == this_year else "middle left"))
+    if len(long):
+        low, high = math.log10(long[count_col].min()), math.log10(long[count_col].max())
+        figure.update_xaxes(range=[low - 0.45, high + 0.45])
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(height=_bar_height(2 * len(frame)))
     table = pd.DataFrame({
         _t(lang, "item"): labels,
         _t(lang, "year_label", year=year): frame["this_year"].to_numpy(),
