@@ -60,7 +60,7 @@ else:
         bases = projects.at[kind, "bases"]
         with column:
             ui.figure_card(rehab_view.project_label(kind, f.lang), fmt.count(projects.at[kind, "persons"], f.lang),
-                           None, (rehab_view.places_text(projects.at[kind, "places"], f.lang),
+                           None, (rehab_view.places_caption(projects.at[kind, "places"], f.lang),
                                   *((ui.t("rehab.bases_note", bases=fmt.count(bases, f.lang),
                                           employed=fmt.count(projects.at[kind, "employed"], f.lang)),)
                                     if not fmt.is_missing(bases) else ())))
@@ -79,7 +79,7 @@ for column, kind in zip(columns, rehab.PREVENTION_KINDS):
     with column:
         ui.figure_card(ui.label("activity_kind", kind), fmt.count(row["this_year"], f.lang),
                        **ui.year_on_year(row["change"]),
-                       notes=(*notes, rehab_view.places_text(row["places"], f.lang, short=True)))
+                       notes=(*notes, rehab_view.places_caption(row["places"], f.lang)))
 if f.snapshot.source == "sample":
     st.caption(ui.t("rehab.amblyopia_rounding"))
 figure, table = rehab_view.prevention(prevention, f.lang, f.scope_label, f.year, ui.status_text)

@@ -8,6 +8,7 @@ and word), passed in so that a traffic light reads the same here as on every pag
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 
 import pandas as pd
@@ -36,11 +37,20 @@ def _count_or_dash(value, lang: str):
 MAX_PLACES = 4  # beyond this many districts a card names their number, the table still names them all
 
 
-def places_text(places: list[str], lang: str, short: bool = False) -> str:
-    """Where a project or activity took place: the districts' names, or '—'."""
-    if short and len(places) > MAX_PLACES:
-        return _t(lang, "places_many", count=len(places))
+def places_text(places: list[str], lang: str) -> str:
+    """Where a project or activity took place, for a table cell: the districts' names, or '—'."""
     return ("、" if lang == "zh" else ", ").join(places) if places else "—"
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
+def places_caption(places: list[str], lang: str) -> str:
+    """The same for a card's caption, which Streamlit reads as Markdown: names come from the data, so
+    every Markdown character in them is escaped; beyond MAX_PLACES districts, their number."""
+    if len(places) > MAX_PLACES:
+        return _t(lang, "places_many", count=len(places))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", places_text(places, lang))
 
 
 # ---------------------------------------------------------------------------- precise rehab

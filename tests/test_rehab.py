@@ -121,8 +121,11 @@ def test_charts_and_their_tables_hold_the_same_figures():
                                           lambda s: "—" if s is None else s.value)
     assert list(table["2024年"]) == [170, 182, 100, 100] and list(table["同比"])[0] == "+51.8%"
     assert table.loc[1, "年度任务"] == 100 and table.loc[0, "年度任务"] == "—"
-    assert rehab_view.places_text(["九原区"], "zh") == "九原区"
-    assert rehab_view.places_text([str(i) for i in range(10)], "zh", short=True) == "10个区县"
+    assert rehab_view.places_caption(["九原区"], "zh") == "九原区"
+    assert rehab_view.places_caption([str(i) for i in range(10)], "zh") == "10个区县"
+    # names from a clerk's workbook reach the caption as text, not as Markdown
+    assert rehab_view.places_caption(["**粗体**区", "[链接](http://x)"], "zh") == (
+        r"\*\*粗体\*\*区、\[链接\]\(http://x\)")
 
 
 # ------------------------------------------------------------------------------- the programs table
