@@ -17,6 +17,8 @@ ui.account_box(account)
 topic_pages = [
     st.Page("app_pages/overview.py", title=ui.t("pages.overview"), icon=":material/dashboard:",
             url_path="overview", default=True),
+    st.Page("app_pages/rehab.py", title=ui.t("pages.rehab"), icon=":material/healing:",
+            url_path="rehab"),
     st.Page("app_pages/facility_map.py", title=ui.t("pages.map"), icon=":material/map:",
             url_path="map"),
     st.Page("app_pages/funding.py", title=ui.t("pages.funding"), icon=":material/payments:",

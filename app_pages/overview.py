@@ -35,16 +35,20 @@ with st.container(key="section_headline"):
     with columns[0]:
         ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(
             *task_note("precise_rehab_served"), f"{ui.t('overview.service_rate')} {fmt.rate(h.served.rate)}"))
+        st.page_link("app_pages/rehab.py", label=ui.t("pages.rehab"), icon=":material/healing:")  # its topic page
     with columns[1]:
         ui.figure_card(ui.t("overview.fitted"), fmt.count(h.fitted.value, f.lang), **ui.year_on_year(h.fitted.change), notes=(
             *task_note("devices_fitted"), f"{ui.t('overview.fitting_rate')} {fmt.rate(h.fitted.rate)}"))
+        st.page_link("app_pages/devices.py", label=ui.t("pages.devices"), icon=":material/accessible:")  # its topic page
     with columns[2]:
         ui.figure_card(ui.t("overview.children_aided"), fmt.count(h.children.value, f.lang), **ui.year_on_year(h.children.change), notes=(
             *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(h.children.rate)}"))
+        st.page_link("app_pages/child_rehab.py", label=ui.t("pages.children"), icon=":material/child_care:")  # its topic page
     with columns[3]:
         ui.figure_card(ui.t("overview.funds_spent"), fmt.wan_yuan(h.funds.value, f.lang), None, (
             ui.t("overview.funds_allocated", amount=fmt.wan_yuan(h.funds.base, f.lang),
                  rate=fmt.rate(h.funds.rate)),))
+        st.page_link("app_pages/funding.py", label=ui.t("pages.funding"), icon=":material/payments:")  # its topic page
 
 with st.container(key="section_indicators"):
     st.subheader(ui.t("overview.indicators"))

@@ -18,7 +18,7 @@ from .seed import BAOTOU, END_2024, QINGSHAN, snapshot
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DONGHE = "150202000000"
 PASSWORD = "青山 correct horse"
-PAGES = ["app_pages/overview.py", "app_pages/facility_map.py", "app_pages/funding.py",
+PAGES = ["app_pages/overview.py", "app_pages/rehab.py", "app_pages/facility_map.py", "app_pages/funding.py",
          "app_pages/devices.py", "app_pages/child_rehab.py"]
 
 

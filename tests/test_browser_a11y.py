@@ -22,7 +22,7 @@ SLOW = 120_000  # the suite runs several servers and browsers on one machine
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 METRIC = '[data-testid="stMetricValue"]'
 PAGES = {  # url path -> what is on the page once it has drawn; the default page lives at "/"
-    "": METRIC, "map": MAP_FRAME, "funding": METRIC, "children": METRIC, "devices": METRIC,
+    "": METRIC, "rehab": METRIC, "map": MAP_FRAME, "funding": METRIC, "children": METRIC, "devices": METRIC,
     "upload": '[data-testid="stFileUploader"]', "snapshots": '[data-testid="stDataFrame"]',
 }
 THEMES = {"default": "", "contrast": "contrast=true"}

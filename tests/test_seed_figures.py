@@ -4,19 +4,13 @@ import datetime as dt
 import pytest
 
 from rehabdash.kernel import formatting as fmt
+from rehabdash.topics import facility_map, rehab
 from rehabdash.topics.overview import headline
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner
 
 # The Baotou 2024 figures hold from the year-end snapshot on, and stay in every later one.
 BAOTOU_SNAPSHOTS = pytest.mark.parametrize("as_of", [END_2024, NEWEST])
-
-
-def activity(run, year, kind):
-    window = {"year": year, "until": dt.date(year, 12, 31), "until_last_year": dt.date(year - 1, 12, 31)}
-    frame = run("activity_totals", **window)
-    rows = frame[(frame["year"] == year) & (frame["kind"] == kind)]
-    return int(rows["count"].sum())
 
 
 @BAOTOU_SNAPSHOTS
@@ -43,11 +37,21 @@ def test_baotou_assistive_devices_2024(as_of):
 
 
 @BAOTOU_SNAPSHOTS
+def test_baotou_precise_rehab_on_its_page_2024(as_of):
+    served = rehab.services(runner(as_of, BAOTOU), as_of, 2024).served
+    assert (served.measure.value, served.measure.base, served.measure.target) == (6260, 6287, 5660)
+    assert fmt.rate(served.measure.rate) == "99.57%"
+    assert fmt.completion(served.measure.completion) == "110.6%"
+    assert served.status.value == "green"
+
+
+@BAOTOU_SNAPSHOTS
 def test_baotou_cataract_operations_2024(as_of):
-    run = runner(as_of, BAOTOU)
-    targets = run("target_totals", year=2024).set_index("indicator")["target_value"]
-    assert activity(run, 2024, "cataract_surgery") == 182
-    assert targets["cataract_surgery"] == 100
+    cataract = rehab.prevention(runner(as_of, BAOTOU), as_of, 2024).loc["cataract_surgery"]
+    assert (cataract["this_year"], cataract["target"]) == (182, 100)
+    assert fmt.completion(cataract["completion"]) == "182%"
+    task = rehab.task_figures(runner(as_of, BAOTOU), as_of, 2024)["cataract_surgery"]  # for the overview
+    assert (task.measure.value, task.measure.target) == (182, 100)
 
 
 @BAOTOU_SNAPSHOTS
@@ -64,9 +68,41 @@ def test_baotou_children_2024(as_of):
 
 @BAOTOU_SNAPSHOTS
 def test_baotou_amblyopia_2024(as_of):
-    run = runner(as_of, BAOTOU)
-    assert activity(run, 2024, "amblyopia_aid") == 170
-    assert activity(run, 2023, "amblyopia_aid") == 112  # the nearest integer to the published +51.7 %
+    amblyopia = rehab.prevention(runner(as_of, BAOTOU), as_of, 2024).loc["amblyopia_aid"]
+    assert (amblyopia["this_year"], amblyopia["last_year"]) == (170, 112)
+    # The published +51.7 % has no whole-number base: 112 (the nearest) gives +51.8 %, 111 +53.2 %.
+    assert fmt.change(amblyopia["change"]) == "+51.8%"
+    assert [fmt.change(170 / base - 1) for base in (111, 113)] == ["+53.2%", "+50.4%"]
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_jiuyuan_prevention_pilot_2024(as_of):
+    prevention = rehab.prevention(runner(as_of, BAOTOU), as_of, 2024)
+    for kind in ("hearing_screening", "prenatal_screening"):
+        assert prevention.at[kind, "this_year"] == 100
+        assert prevention.at[kind, "places"] == ["九原区"]
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_rehab_projects_2024(as_of):
+    projects = rehab.projects(runner(as_of, BAOTOU), as_of, 2024)
+    assert projects.at["mental_medication", "persons"] == 201
+    assert projects.at["mental_medication", "places"] == ["东河区", "昆都仑区", "包头稀土高新技术产业开发区"]
+    assert projects.at["inpatient_subsidy", "persons"] == 8
+    assert projects.at["inpatient_subsidy", "places"] == ["达尔罕茂明安联合旗"]
+    assert projects.at["psychological_rehab", "persons"] == 50
+    assert projects.at["psychological_rehab", "places"] == ["青山区"]
+    bases = projects.loc["self_help_base"]
+    assert (bases["bases"], bases["persons"], bases["employed"]) == (5, 98, 4)
+    assert {"石拐区", "固阳县"} < set(bases["places"])  # "石拐区、固阳县等"
+
+
+@BAOTOU_SNAPSHOTS
+def test_baotou_training_2024(as_of):
+    training = rehab.training(runner(as_of, BAOTOU), as_of, 2024)
+    assert training.national.value >= 60  # "60余名"
+    assert training.city_sessions.value == 10
+    assert 950 <= training.city_trained.value < 1000  # "近千人"
 
 
 @BAOTOU_SNAPSHOTS
@@ -106,10 +142,11 @@ def test_yuanhui_three_tier_network_2025():
 
 
 def test_yuanhui_pairing_2025():
-    run = runner(NEWEST, YUANHUI)
-    pairing = run("pairing_counts").iloc[0]
-    assert (pairing["institutions"], pairing["paired_institutions"], pairing["paired_townships"]) == (10, 10, 9)
-    kinds = run("institution_counts").groupby("kind")["institutions"].sum()
+    data = facility_map.load(runner(NEWEST, YUANHUI), NEWEST)  # what the map page draws
+    local = data.institutions[data.institutions["in_scope"]]
+    paired = set(data.pairings["institution_id"]) & set(local["institution_id"])
+    assert (len(local), len(paired), data.pairings["township_code"].nunique()) == (10, 10, 9)
+    kinds = local["kind"].value_counts()
     assert (kinds["assessment"], kinds["custodial_care"]) == (2, 1)
 
 
@@ -129,10 +166,12 @@ def test_yuanhui_funds_by_source_2025():
     ("brochures", 2000), ("people_reached", 2500),
 ])
 def test_yuanhui_outreach_2025(kind, expected):
-    assert activity(runner(NEWEST, YUANHUI), 2025, kind) == expected
+    assert rehab.outreach(runner(NEWEST, YUANHUI), NEWEST, 2025).at[kind, "this_year"] == expected
 
 
 def test_yuanhui_service_rate_2025():
     h = headline(runner(NEWEST, YUANHUI), NEWEST, 2025)
     assert h.served.value > 0
     assert fmt.rate(h.served.rate) == "100%"
+    served = rehab.services(runner(NEWEST, YUANHUI), NEWEST, 2025).served.measure
+    assert (served.value, fmt.rate(served.rate)) == (h.served.value, "100%")

@@ -416,6 +416,8 @@ def build_history(cities: int = 14, seed_part: str = "province") -> tuple[dict[s
         "device_stock": build_device_stock(stations, rng),
         "targets": build_targets(regions, facilities, services, devices, children, activities, rng),
         "activities": activities,
+        # no yearly projects in the benchmark province (the pages read an empty table)
+        "programs": pd.DataFrame({"year": [], "region_code": [], "kind": [], "measure": [], "count": []}),
     }
     return history, cells
 

@@ -188,6 +188,40 @@ TARGET_PLAN = {
     ("yuanhui", 2025): {"precise_rehab_served": 780, "devices_fitted": 300, "children_aided": 100,
                         "cataract_surgery": 20},
 }
+# year -> {(region, project kind, measure): count} of the yearly projects and training (programs table);
+# 2025 to August. Baotou 2024 as the seed reports it: inpatient subsidy for 8 in 达茂旗, psychological
+# rehab for 50 in 青山区, 5 self-help/mutual-help bases (石拐区, 固阳县 and 土右旗) serving 98 persons and
+# relatives with 4 employed; 62 professionals ("60余名") sent to national/regional training and 10 city
+# training sessions for 986 ("近千人").
+PROGRAM_PLAN = {
+    2023: {("150223", "inpatient_subsidy", "persons"): 6, ("150204", "psychological_rehab", "persons"): 40,
+           ("150205", "self_help_base", "bases"): 1, ("150205", "self_help_base", "persons"): 24,
+           ("150205", "self_help_base", "employed"): 1,
+           ("150222", "self_help_base", "bases"): 1, ("150222", "self_help_base", "persons"): 19,
+           ("150222", "self_help_base", "employed"): 1,
+           ("150200", "training_national", "persons"): 45, ("150200", "training_city", "sessions"): 8,
+           ("150200", "training_city", "persons"): 760},
+    2024: {("150223", "inpatient_subsidy", "persons"): 8, ("150204", "psychological_rehab", "persons"): 50,
+           ("150205", "self_help_base", "bases"): 2, ("150205", "self_help_base", "persons"): 40,
+           ("150205", "self_help_base", "employed"): 2,
+           ("150222", "self_help_base", "bases"): 2, ("150222", "self_help_base", "persons"): 36,
+           ("150222", "self_help_base", "employed"): 1,
+           ("150221", "self_help_base", "bases"): 1, ("150221", "self_help_base", "persons"): 22,
+           ("150221", "self_help_base", "employed"): 1,
+           ("150200", "training_national", "persons"): 62, ("150200", "training_city", "sessions"): 10,
+           ("150200", "training_city", "persons"): 986,
+           ("411102", "training_city", "sessions"): 3, ("411102", "training_city", "persons"): 150},
+    2025: {("150223", "inpatient_subsidy", "persons"): 6, ("150204", "psychological_rehab", "persons"): 34,
+           ("150205", "self_help_base", "bases"): 2, ("150205", "self_help_base", "persons"): 31,
+           ("150205", "self_help_base", "employed"): 1,
+           ("150222", "self_help_base", "bases"): 2, ("150222", "self_help_base", "persons"): 27,
+           ("150222", "self_help_base", "employed"): 2,
+           ("150221", "self_help_base", "bases"): 2, ("150221", "self_help_base", "persons"): 20,
+           ("150221", "self_help_base", "employed"): 1,
+           ("150200", "training_national", "persons"): 41, ("150200", "training_city", "sessions"): 7,
+           ("150200", "training_city", "persons"): 655,
+           ("411102", "training_city", "sessions"): 2, ("411102", "training_city", "persons"): 96},
+}
 QINGSHAN_LOANS_2024 = 418  # "400余人次" at the city's first rental pilot
 WHEELCHAIRS_2024 = 212  # won from the autonomous region, placed at community stations
 
@@ -806,6 +840,24 @@ def funding_as_of(history: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return rows
 
 
+def build_programs() -> pd.DataFrame:
+    rows = [{"year": year, "region_code": district.ljust(12, "0"), "kind": kind, "measure": measure,
+             "count": count}
+            for year, plan in PROGRAM_PLAN.items() for (district, kind, measure), count in plan.items()]
+    return pd.DataFrame(rows).sort_values(["year", "region_code", "kind", "measure"], ignore_index=True)
+
+
+def programs_as_of(history: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Years up to as_of's; the current year counts the persons and sessions reached by as_of (bases
+    stand all year). The history's 2025 ends with August."""
+    rows = history[history["year"] <= as_of.year].copy()
+    current = (rows["year"] == as_of.year) & (rows["measure"] != "bases")
+    end = HISTORY_END if as_of.year == HISTORY_END.year else dt.date(as_of.year, 12, 31)
+    share = min(year_share(as_of) / year_share(end), 1.0)
+    rows.loc[current, "count"] = (rows.loc[current, "count"] * share).round().astype(int)
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------
 # Assistive-device stations, their stock and loans of shared devices
 # ---------------------------------------------------------------------------------------------
@@ -1016,6 +1068,7 @@ def _history() -> dict[str, pd.DataFrame]:
         "device_stock": build_device_stock(stations),
         "targets": build_targets(regions, facilities, services, devices, children, activities),
         "activities": activities,
+        "programs": build_programs(),
     }
 
 
@@ -1062,6 +1115,7 @@ def cut_history(h: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, pd.Data
         "device_stock": h["device_stock"][h["device_stock"]["placed_on"] <= as_of],
         "targets": h["targets"][h["targets"]["year"] <= as_of.year],
         "activities": month(h["activities"]),
+        "programs": programs_as_of(h["programs"], as_of),
     }
     return {name: conform(name, tables[name]) for name in TABLES}
 

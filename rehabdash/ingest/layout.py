@@ -19,6 +19,8 @@ LABEL_LISTS: dict[tuple[str, str], str] = {
     ("institutions", "kind"): "institution_kind",
     ("device_stations", "kind"): "station_kind",
     ("activities", "kind"): "activity_kind",
+    ("programs", "kind"): "project_kind",
+    ("programs", "measure"): "project_measure",
 }
 
 # Columns that hold a region code, and the region levels each accepts. Monthly figures sit at township
@@ -36,6 +38,7 @@ REGION_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     ("device_stations", "region_code"): ("district", "township", "village"),
     ("targets", "region_code"): ("district",),
     ("activities", "region_code"): ("township",),
+    ("programs", "region_code"): ("city", "district"),
 }
 
 MONTH_COLUMNS = frozenset({"period"})  # a month, stored as its first day

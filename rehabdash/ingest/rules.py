@@ -19,7 +19,14 @@ from pandera.errors import SchemaErrors
 
 from rehabdash.ingest import geo
 from rehabdash.ingest.layout import COORDINATES, REGION_COLUMNS, YEAR_COLUMNS, is_money
-from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, OPTIONAL, TABLES
+from rehabdash.kernel.contract import (
+    CODE_LISTS,
+    KEYS,
+    LEVELS,
+    OPTIONAL,
+    PROJECT_MEASURES_OF,
+    TABLES,
+)
 
 # A count that may not exceed another in the same row: served ≤ need, aided ≤ applicants …
 NOT_ABOVE = {
@@ -123,6 +130,10 @@ def _row_rules(table: str, ctx: Context) -> list[RowRule]:
                              lambda f: (f["status"] != "built") | f["opened_on"].notna()))
         rules.append(RowRule("planned_year_missing", "planned_year",
                              lambda f: (f["status"] == "built") | f["planned_year"].notna()))
+    if table == "programs":  # a project reports its own measures only (no 'sessions' of a base)
+        rules.append(RowRule("project_measure", "measure", lambda f: pd.Series(
+            [k not in PROJECT_MEASURES_OF or m in PROJECT_MEASURES_OF[k] for k, m in zip(f["kind"], f["measure"])],
+            index=f.index), "kind"))
     if table == "regions":
         rules.append(RowRule("parent_level", "parent_code", lambda f: pd.Series(
             [_parent_fits(level, ctx.levels.get(parent))
