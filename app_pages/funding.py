@@ -46,9 +46,9 @@ h = funding.headline(run_at, snapshots, f.snapshot, f.year, margin)
 if not h.now.allocated and not h.now.spent:
     holder = funding.recorded_above(f.run, f.year)
     if holder is None:
-        st.info(ui.t("funding.no_funds", scope=f.scope_label, year=f.year))
+        st.info(ui.t_md("funding.no_funds", scope=f.scope_label, year=f.year))
     else:
-        st.info(ui.t("funding.kept_above", name=holder["name"], level=ui.label("level", holder["level"]),
+        st.info(ui.t_md("funding.kept_above", name=holder["name"], level=ui.label("level", holder["level"]),
                      scope=scope_name))
     st.stop()
 
@@ -123,7 +123,7 @@ st.subheader(ui.t("funding.subunits"))
 units = funding.subunits(f.run, f.as_of, f.year, margin)
 if not units.recorded_below:
     level = "township" if f.scope.township else "district" if f.scope.district else "city"
-    st.info(ui.t("funding.kept_at_level", name=scope_name, level=ui.label("level", level),
+    st.info(ui.t_md("funding.kept_at_level", name=scope_name, level=ui.label("level", level),
                  sublevel=ui.label("level", LEVELS[LEVELS.index(level) + 1])))
 else:
     rows = units.rows.assign(label=[ui.t("funding.own_level", name=n) if own else n
@@ -132,7 +132,7 @@ else:
                     margin=f"{margin * 100:g}"))
     people = rows[~rows["own_level"]]  # the units themselves: compared in money and per person
     for own in rows[rows["own_level"]].itertuples():
-        st.caption(ui.t("funding.own_level_note", name=own.subunit_name, allocated=wan(own.allocated_yuan),
+        st.caption(ui.t_md("funding.own_level_note", name=own.subunit_name, allocated=wan(own.allocated_yuan),
                         spent=wan(own.spent_yuan)))
     unit_column = {"label": ("unit", str)}
     left, right = st.columns(2)

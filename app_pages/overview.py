@@ -59,7 +59,7 @@ with st.container(key="section_indicators"):
     st.subheader(ui.t("overview.lagging"))
     lines = dispatch.lagging_lines(dispatch.lagging(subunits, f.scope_label, statuses), f.lang)
     if lines:
-        st.markdown("\n".join(f"- ✖ {line}" for line in lines))
+        st.markdown("\n".join(f"- ✖ {ui.md(line)}" for line in lines))
     else:
         st.success(ui.t("overview.lagging_none"), icon=":material/check_circle:")
 

@@ -20,7 +20,7 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
-from . import boundaries, i18n
+from . import boundaries, i18n, safe_text
 from . import formatting as fmt
 from .dispatch import (IndicatorStatus, indicator_frame, indicator_statuses, lagging, lagging_lines,
                        ranking_frames, subunit_statuses)
@@ -257,6 +257,7 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=frame.index.name is not None)
+        safe_text.defuse_workbook(writer.book)  # names from data never become formulas
     return buffer.getvalue()
 
 

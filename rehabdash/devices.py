@@ -7,7 +7,6 @@ snapshot date and year; rates, completion, 序时进度 and traffic lights come 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 
 import folium
@@ -284,11 +283,13 @@ def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], to
                                          f" ({len(points)})").add_to(m)
         size = MARKER_SIZE[kind]
         for row in points.itertuples():
-            folium.Marker(
+            marker = folium.Marker(
                 m.latlng(row.lon, row.lat),
                 icon=folium.DivIcon(html=marker_svg(kind), icon_size=(size, size),
                                     icon_anchor=(size // 2, size // 2), class_name="device-point"),
-                tooltip=html.escape(tooltip(row)).replace("\n", "<br>"),
-            ).add_to(group)
+            )
+            # Text nodes, not folium's tooltip: it splices the text into a JS template literal.
+            marker.add_child(mapkit.TextTooltip(lines=tooltip(row).split("\n")))
+            marker.add_to(group)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

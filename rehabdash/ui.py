@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import access, audit, db, formatting, i18n
+from . import access, audit, db, formatting, i18n, safe_text
 from .config import data_dir
 from .scope import RegionTree, Scope
 from .snapshots import Snapshot, list_snapshots, newest_valid
@@ -29,6 +29,15 @@ def lang() -> str:
 def t(key: str, **values) -> str:
     """UI text in the session's language."""
     return i18n.text(lang(), key, **values)
+
+
+def t_md(key: str, **values) -> str:
+    """UI text for st.markdown/st.caption with every value as literal text (names from data are not
+    Markdown: no bold, link, image or emoji from a clerk's workbook); the catalogue's own markup stays."""
+    return t(key, **{name: safe_text.markdown_text(value) for name, value in values.items()})
+
+
+md = safe_text.markdown_text  # one value from data, as literal Markdown text
 
 
 def label(code_list: str, code: str) -> str:
@@ -179,10 +188,10 @@ def page_header(title_key: str, f: Filters) -> None:
     until = min(f.as_of, dt.date(f.year, 12, 31))
     as_of = formatting.date(f.as_of, f.lang)
     if until.month == 12 and until.day == 31:
-        st.caption(t("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
+        st.caption(t_md("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
     else:
-        st.caption(t("overview.caption_ytd", scope=f.scope_label, year=f.year,
-                     until=formatting.month(until, f.lang), as_of=as_of))
+        st.caption(t_md("overview.caption_ytd", scope=f.scope_label, year=f.year,
+                        until=formatting.month(until, f.lang), as_of=as_of))
 
 
 # Cached by the frame's content: the workbook is built on every rerun for its download button, and
@@ -192,6 +201,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        safe_text.defuse_workbook(writer.book)  # a name such as '=HYPERLINK(...)' stays text
     return buffer.getvalue()
 
 
@@ -283,7 +293,7 @@ def meeting_banner(f: Filters) -> None:
         return
     st.html(MEETING_CSS)
     with st.container(key="meeting_banner", horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{f.scope_label}** · {f.year} · {t('sidebar.snapshot')} {formatting.date(f.as_of, f.lang)}")
+        st.markdown(f"**{md(f.scope_label)}** · {f.year} · {t('sidebar.snapshot')} {formatting.date(f.as_of, f.lang)}")
         st.button(t("briefing.exit_meeting"), on_click=_leave_meeting, key="exit_meeting")
 
 
@@ -332,7 +342,7 @@ def account_box(account) -> None:
     if account.username == "demo" and not account.scope:
         return
     with st.sidebar:
-        st.caption(t("auth.signed_in", user=account.username, role=t(f"roles.{account.role}")))
+        st.caption(t_md("auth.signed_in", user=account.username, role=t(f"roles.{account.role}")))
         st.button(t("auth.logout"), on_click=_logout, key="logout")
 
 

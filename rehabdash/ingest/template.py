@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import i18n
+from .. import i18n, safe_text
 from ..contract import CODE_LISTS, KEYS, TABLES
 from ..snapshots import Snapshot
 from . import layout
@@ -200,6 +200,7 @@ class _TemplateWriter:
 
     def bytes(self) -> bytes:
         buffer = io.BytesIO()
+        safe_text.defuse_workbook(self.book)  # region and example names from data stay text
         self.book.save(buffer)
         return buffer.getvalue()
 
