@@ -144,7 +144,7 @@ if len(frame) > 1:
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(bars[institution]))
     label_outside(figure, bars[aided], "h")
     figure.update_layout(height=160 + 30 * len(bars))
-    st.plotly_chart(figure, key="child_institutions_chart", config={"displaylogo": False})
+    ui.plotly_chart(figure, key="child_institutions_chart")
     ui.table_with_download(table, key="child_institutions", file_stem=ui.t("child_rehab.institutions"))
 else:
     st.info(ui.t("child_rehab.no_institutions"))

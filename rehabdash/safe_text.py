@@ -67,3 +67,31 @@ def defuse_workbook(book) -> None:
                 if is_formula_like(cell.value):
                     cell.data_type = "s"
                     cell.quotePrefix = True
+
+
+# Plotly reads a small HTML subset in every text it draws (<b>, <br>, <a href>, <span style>):
+# names on axes, bars, legends and hover would be markup. Entities are decoded back for display.
+_FIGURE_TEXT = ("x", "y", "text", "hovertext", "labels", "name")
+
+
+def _plotly_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) == 1:
+        if any(isinstance(v, str) for v in value):
+            return [html.escape(v, quote=False) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def defuse_figure(figure) -> Any:
+    """A plotly figure, in place, with every text of its traces and its title as literal text."""
+    for trace in figure.data:
+        for attr in _FIGURE_TEXT:
+            if attr in trace and trace[attr] is not None:
+                trace[attr] = _plotly_text(trace[attr])
+        node = getattr(trace, "node", None)
+        if node is not None and getattr(node, "label", None) is not None:
+            node.label = _plotly_text(node.label)
+    if figure.layout.title.text:
+        figure.layout.title.text = _plotly_text(figure.layout.title.text)
+    return figure

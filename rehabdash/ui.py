@@ -205,9 +205,14 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     return buffer.getvalue()
 
 
+def plotly_chart(figure, key: str) -> None:
+    """A plotly chart whose names (axes, bars, legend, hover, title) are drawn as literal text."""
+    st.plotly_chart(safe_text.defuse_figure(figure), key=key, config={"displaylogo": False})
+
+
 def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str) -> None:
     """A chart, and right under it the same data as a table with an Excel download (text alternative)."""
-    st.plotly_chart(figure, key=f"{key}_chart", config={"displaylogo": False})
+    plotly_chart(figure, key=f"{key}_chart")
     with st.expander(t("overview.show_data")):
         table_with_download(table, key, file_stem)
 
