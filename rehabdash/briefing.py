@@ -275,10 +275,11 @@ def outline_rings(region_codes: set[str]) -> list[list[tuple[float, float]]]:
 
 
 def gather(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str, margin: float,
-           outline_codes: set[str]) -> Briefing:
-    """Assemble the briefing from the same named queries the overview page shows."""
-    indicators = indicator_statuses(run, as_of, year, margin)
-    subunits = subunit_statuses(run, as_of, year, margin)
+           outline_codes: set[str], disclosure=None) -> Briefing:
+    """Assemble the briefing from the same named queries the overview page shows; `disclosure`
+    (child_rehab.disclosure of the scope) controls children's figures as on the page."""
+    indicators = indicator_statuses(run, as_of, year, margin, disclosure)
+    subunits = subunit_statuses(run, as_of, year, margin, disclosure)
     period = i18n.text(lang, "overview.caption", scope="", year=year,
                        as_of=fmt.date(as_of, lang)).lstrip(" ·")
     return Briefing(
@@ -290,9 +291,9 @@ def gather(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str
 
 
 def overview_workbook(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str,
-                      margin: float) -> bytes:
+                      margin: float, disclosure=None) -> bytes:
     """Every table of the overview, one sheet each, headers in the UI language."""
-    b = gather(run, as_of, year, scope_label, lang, margin, outline_codes=set())
+    b = gather(run, as_of, year, scope_label, lang, margin, outline_codes=set(), disclosure=disclosure)
     texts, _ = ranking_frames(b.subunits, lang)
     facilities = facility_matrix(run("facility_counts"))
     facilities = facilities.rename(index=lambda c: i18n.code_label(lang, "tier", c),

@@ -40,6 +40,19 @@ def t_md(key: str, **values) -> str:
 md = safe_text.markdown_text  # one value from data, as literal Markdown text
 
 
+def md_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` for st.table, which reads Markdown in every cell, header and index label: each text
+    as literal text (a township named '![t](http://…)' would otherwise load that image)."""
+    def literal(value):
+        return md(value) if isinstance(value, str) else value
+
+    shown = frame.map(literal)
+    shown.index = shown.index.map(literal)
+    shown.columns = shown.columns.map(literal)
+    shown.index.name = literal(frame.index.name)
+    return shown
+
+
 def label(code_list: str, code: str) -> str:
     return i18n.code_label(lang(), code_list, code)
 
@@ -68,6 +81,12 @@ class Filters:
     def tree(self) -> RegionTree:
         """The regions this account may choose from, with their ancestors for the path."""
         return region_tree(self.snapshot.path, self.allowed)
+
+    def run_parent(self, query: str, **params) -> pd.DataFrame:
+        """Run a named query on the township's district (the scope one level up): the sibling set
+        that disclosure control needs. Checked against the account's regions like every query."""
+        parent = Scope(self.scope.city, self.scope.district) if self.scope.township else Scope(self.scope.city)
+        return db.run(query, self.snapshot, allowed=self.allowed, scope=parent.codes, **params)
 
     def run(self, query: str, **params) -> pd.DataFrame:
         """Run a named query on this snapshot, constrained to this scope and the account's regions."""
