@@ -7,8 +7,8 @@ another (``html.escape`` does not stop ``${...}`` inside a JavaScript template l
 - HTML text (tooltips, popups, ``st.html``): :func:`html_text`.
 - Data for a map script: :func:`js_data` — JSON, safe inside ``<script>``; the script reads it and
   puts it in the page with ``textContent``, never ``innerHTML`` (see ``mapkit.TextTooltip``).
-- Markdown (``st.markdown``, captions, metric labels): :func:`markdown_text`, every ASCII punctuation
-  mark backslash-escaped, so nothing becomes bold, a link, an image, an emoji, colour or LaTeX.
+- Markdown (``st.markdown``, captions, ``st.table`` cells): :func:`markdown_text`, every mark that
+  Markdown reads backslash-escaped, so nothing becomes bold, a link, an image, an emoji, colour or LaTeX.
   Where no formatting is needed at all, prefer ``st.text``/``st.dataframe``, which interpret nothing.
 - Spreadsheets: :func:`defuse_workbook` on every openpyxl workbook before it is saved; a text cell
   starting with ``=``, ``+``, ``-``, ``@``, tab or CR (OWASP, "CSV injection") stays a text cell with
@@ -23,7 +23,14 @@ from typing import Any
 
 # OWASP "CSV Injection": the characters a spreadsheet reads as the start of a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# What Markdown (GFM, and Streamlit's additions) can read as markup anywhere in a line: emphasis,
+# code, links and images, HTML, tables, strikethrough, LaTeX, :emoji: and :color[...], e-mail
+# autolinks, entities. Kept out: '.', '/', '%', '-' and the like, which only mean something at the
+# start of a line (handled below) or in 'www.' (escaped on its own), so ordinary text stays as it is.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~$:@&{}])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=>])")
+_ORDERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
+_WWW = re.compile(r"(?i)(www)\.")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
 
@@ -42,10 +49,13 @@ def js_data(value: Any) -> str:
 
 
 def markdown_text(value: Any) -> str:
-    """`value` as literal Markdown text on one line: punctuation backslash-escaped (no emphasis,
-    links, images, autolinked URLs, ``:emoji:``/``:red[...]`` or ``$LaTeX$``), line breaks as spaces."""
+    """`value` as literal Markdown text on one line: markup characters backslash-escaped (no emphasis,
+    links, images, autolinked URLs, ``:emoji:``/``:red[...]`` or ``$LaTeX$``), a list or heading
+    mark at its start too, line breaks as spaces."""
     text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1\\.", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
+    text = _LINE_START.sub(r"\1\\\2", text)
+    return _ORDERED.sub(r"\1\\\2", text)
 
 
 def is_formula_like(value: Any) -> bool:
