@@ -66,8 +66,11 @@ def publish_hostile(tmp_path: Path) -> Published:
         for i, tier in enumerate(("district_center", "township_station", "village_room"))])
     institutions = tables["institutions"]
     rows["institutions"] = _rename(institutions[institutions["region_code"].isin(in_qingshan)], payloads, "·机构")
-    stations = tables["device_stations"]
-    rows["device_stations"] = _rename(stations[stations["region_code"].isin(in_qingshan)], payloads, "·辅具")
+    stations = tables["device_stations"]  # few in 青山区: take the city's, shown at city scope
+    in_baotou = set(regions.loc[regions["parent_code"].isin(set(regions.loc[regions["parent_code"] == BAOTOU,
+                                                                              "region_code"]) | {BAOTOU}), "region_code"])
+    stations = stations[stations["region_code"].isin(in_baotou | {BAOTOU})]
+    rows["device_stations"] = _rename(stations.sort_values("station_id"), payloads[2:] + payloads[:2], "·辅具")
     for table, frame in rows.items():
         names[table] = frame["name"].tolist()
     checked = ingest.check_workbook(filled(directory, rows), AS_OF, directory)
