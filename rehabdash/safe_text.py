@@ -104,4 +104,8 @@ def defuse_figure(figure) -> Any:
             node.label = _plotly_text(node.label)
     if figure.layout.title.text:
         figure.layout.title.text = _plotly_text(figure.layout.title.text)
+    for name in figure.layout:  # an explicit category order names the (now escaped) categories
+        axis = figure.layout[name]
+        if name.startswith(("xaxis", "yaxis")) and getattr(axis, "categoryarray", None) is not None:
+            axis.categoryarray = _plotly_text(axis.categoryarray)
     return figure

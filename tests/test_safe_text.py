@@ -45,6 +45,8 @@ def test_plotly_texts_are_literal():
     import pandas as pd
 
     figure = px.bar(pd.DataFrame({"n": ["<b>甲</b>", "乙"], "v": [1, 2]}), x="n", y="v", title="<i>题</i>")
+    figure.update_xaxes(categoryorder="array", categoryarray=["乙", "<b>甲</b>"])
     safe_text.defuse_figure(figure)
+    assert list(figure.layout.xaxis.categoryarray) == ["乙", "&lt;b&gt;甲&lt;/b&gt;"]
     assert list(figure.data[0].x) == ["&lt;b&gt;甲&lt;/b&gt;", "乙"]
     assert figure.layout.title.text == "&lt;i&gt;题&lt;/i&gt;"
