@@ -73,6 +73,13 @@ def open_page(p, url: str) -> None:
     wait_for_app(p, ready_selector='[data-testid="stMain"] h1', timeout=SLOW)
 
 
+def map_frame(p):
+    """The map's iframe once Leaflet has drawn the layers."""
+    frame = p.wait_for_selector(MAP_FRAME, timeout=SLOW).content_frame()
+    frame.wait_for_function("() => window.map && Object.keys(window.map._layers).length > 10", timeout=SLOW)
+    return frame
+
+
 def visible_text(p) -> str:
     return plain(p.locator('[data-testid="stMain"]').inner_text())
 
@@ -106,8 +113,7 @@ def test_every_facility_card_and_tooltip_shows_the_names_literally(hostile_serve
         open_page(p, f"{server.url}/map?{DISTRICT}&map_facility={quote(label)}")
         expect(p.locator(CARD).locator("h4")).to_have_text(plain(label), timeout=SLOW)
         no_script_ran(p)
-    frame = next(f for f in p.frames if "streamlit_folium" in f.url)
-    frame.wait_for_function("() => window.map && Object.keys(window.map._layers).length > 10", timeout=SLOW)
+    frame = map_frame(p)
     found = frame.evaluate(OPEN_TOOLTIPS)
     p.wait_for_timeout(1000)
     no_script_ran(p)
@@ -123,9 +129,7 @@ def test_the_device_station_map_runs_no_template_literal(hostile_server, page):
     server, published = hostile_server
     p = page.page
     open_page(p, f"{server.url}/devices?city=包头市&year=2025")
-    p.wait_for_selector(MAP_FRAME, timeout=SLOW)
-    frame = next(f for f in p.frames if "streamlit_folium" in f.url)
-    frame.wait_for_function("() => window.map && Object.keys(window.map._layers).length > 10", timeout=SLOW)
+    frame = map_frame(p)
     found = frame.evaluate(OPEN_TOOLTIPS)
     p.wait_for_timeout(1000)
     no_script_ran(p)
