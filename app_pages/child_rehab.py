@@ -14,7 +14,7 @@ f = ui.filters()
 ui.page_header("child_rehab.title", f)
 below = child_rehab.threshold(f.scope)
 if below:
-    st.info(ui.t("child_rehab.care", top=below - 1, small=small_label(below)), icon=":material/shield_person:")
+    st.info(ui.t("child_rehab.care", top=below - 1, small=small_label(below), base=below), icon=":material/shield_person:")
 
 
 def shown(value, formatter):
@@ -37,7 +37,8 @@ def wan(value):
 
 # ---------------------------------------------------------------------------- headline figures
 
-figures = child_rehab.figures(child_rehab.headline(f.run, f.as_of, f.year), below)
+disclosed = child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year)
+figures = child_rehab.figures(child_rehab.headline(f.run, f.as_of, f.year), below, disclosed)
 cards = (("aided", count), ("applicants", count), ("coverage", fmt.rate),
          ("funds_yuan", money), ("funds_per_child", money), ("early_intervention", count))
 for row in (cards[:3], cards[3:]):
@@ -113,6 +114,13 @@ def breakdown_section(dimension: str, orientation: str) -> None:
     ui.chart_with_data(figure, table, key=f"child_{dimension}", file_stem=ui.t(f"child_rehab.by_{dimension}"))
 
 
+if disclosed.active:
+    # One township's children split by type, age or institution are mostly 1 to 4 a cell, and each
+    # cell would have its own sibling set to protect: below district level these are not published.
+    st.subheader(ui.t("disclosure.breakdowns"))
+    st.info(ui.t("disclosure.township_breakdowns"))
+    st.stop()
+
 left, right = st.columns(2)
 with left:
     st.subheader(ui.t("child_rehab.by_disability_type"))
@@ -145,7 +153,7 @@ if len(frame) > 1:
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(bars[institution]))
     label_outside(figure, bars[aided], "h")
     figure.update_layout(height=160 + 30 * len(bars))
-    st.plotly_chart(figure, key="child_institutions_chart", config={"displaylogo": False})
+    ui.plotly_chart(figure, key="child_institutions_chart")
     ui.table_with_download(table, key="child_institutions", file_stem=ui.t("child_rehab.institutions"))
 else:
     st.info(ui.t("child_rehab.no_institutions"))

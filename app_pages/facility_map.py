@@ -80,7 +80,7 @@ with map_column:
     notes = [ui.t("map.status_as_of", as_of=fmt.date(f.as_of, f.lang), year=f.year,
                   until=fmt.month(until, f.lang)), ui.t("map.approximate")]
     if lacking := fmap.missing_boundaries(data):
-        notes.append(ui.t("map.no_polygon", units=ui.t("map.list_separator").join(lacking)))
+        notes.append(ui.t_md("map.no_polygon", units=ui.t("map.list_separator").join(lacking)))
     st.caption(" ".join(notes))
 
 
@@ -97,7 +97,7 @@ def show_card(card: fm.FacilityCard) -> None:
         place = (ui.t("map.card_township"), facility["township_name"])
     built = facility["status"] == "built"
     with st.container(border=True, key="facility_card"):
-        st.markdown(f"#### {facility['label']}")
+        st.markdown(f"#### {ui.md(facility['label'])}")
         lines = [
             (ui.t("map.card_tier"), ui.label("tier", tier)),
             place,
@@ -106,10 +106,10 @@ def show_card(card: fm.FacilityCard) -> None:
             (ui.t("map.card_status"), fm.status_text(facility, f.lang)),
             (ui.t("map.card_staff"), ui.t("map.staff_count", count=int(facility["staff"])) if built else "—"),
         ]
-        st.markdown("  \n".join(ui.t("map.card_line", name=name, value=value) for name, value in lines))
+        st.markdown("  \n".join(ui.t_md("map.card_line", name=name, value=value) for name, value in lines))
 
         period = fmt.month(until, f.lang)
-        st.markdown(f"**{ui.t('map.card_services', region=card.services_region, year=f.year, until=period)}**")
+        st.markdown(f"**{ui.t_md('map.card_services', region=card.services_region, year=f.year, until=period)}**")
         st.markdown(f"{ui.t('map.card_need')} {fmt.count(card.services.base, f.lang)} · "
                     f"{ui.t('map.card_served')} {fmt.count(card.services.value, f.lang)} · "
                     f"{ui.t('map.card_rate')} {fmt.rate(card.services.rate)}")
@@ -119,7 +119,7 @@ def show_card(card: fm.FacilityCard) -> None:
         if card.partners.empty:
             st.caption(ui.t("map.card_partners_none"))
         else:
-            bullets(ui.t("map.partner_item", name=p.institution_name, kind=ui.label("institution_kind", p.kind),
+            bullets(ui.t_md("map.partner_item", name=p.institution_name, kind=ui.label("institution_kind", p.kind),
                          since=fmt.month(pd.Timestamp(p.since).date(), f.lang))
                     for p in card.partners.itertuples())
 
@@ -128,7 +128,7 @@ def show_card(card: fm.FacilityCard) -> None:
             if card.rooms.empty:
                 st.caption(ui.t("map.card_rooms_none"))
             else:
-                bullets(ui.t("map.room_item", name=room["name"], status=fm.status_text(room, f.lang))
+                bullets(ui.t_md("map.room_item", name=room["name"], status=fm.status_text(room, f.lang))
                         for _, room in card.rooms.iterrows())
 
 

@@ -21,9 +21,9 @@ h = funding.headline(f.run_at, snapshots, f.snapshot, f.year, margin)
 if not h.now.allocated and not h.now.spent:
     holder = funding.recorded_above(f.run, f.year)
     if holder is None:
-        st.info(ui.t("funding.no_funds", scope=f.scope_label, year=f.year))
+        st.info(ui.t_md("funding.no_funds", scope=f.scope_label, year=f.year))
     else:
-        st.info(ui.t("funding.kept_above", name=holder["name"], level=ui.label("level", holder["level"]),
+        st.info(ui.t_md("funding.kept_above", name=holder["name"], level=ui.label("level", holder["level"]),
                      scope=scope_name))
     st.stop()
 
@@ -86,7 +86,7 @@ ui.chart_with_table(figure, lines, charts.FLOW_COLUMNS, key="flows", file_stem=u
 st.subheader(ui.t("funding.subunits"))
 units = funding.subunits(f.run, f.as_of, f.year, margin)
 if not units.recorded_below:
-    st.info(ui.t("funding.kept_at_level", name=scope_name, level=ui.label("level", f.scope.level),
+    st.info(ui.t_md("funding.kept_at_level", name=scope_name, level=ui.label("level", f.scope.level),
                  sublevel=ui.label("level", LEVELS[LEVELS.index(f.scope.level) + 1])))
 else:
     rows = units.rows.assign(label=[ui.t("funding.own_level", name=n) if own else n
@@ -95,7 +95,7 @@ else:
                     margin=f"{margin * 100:g}"))
     people = rows[~rows["own_level"]]  # the units themselves: compared in money and per person
     for own in rows[rows["own_level"]].itertuples():
-        st.caption(ui.t("funding.own_level_note", name=own.subunit_name, allocated=wan(own.allocated_yuan),
+        st.caption(ui.t_md("funding.own_level_note", name=own.subunit_name, allocated=wan(own.allocated_yuan),
                         spent=wan(own.spent_yuan)))
     left, right = st.columns(2)
     with left:

@@ -10,16 +10,17 @@ from rehabdash.export import briefing
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.theme import STATUS_COLORS
-from rehabdash.topics import dispatch
+from rehabdash.topics import child_rehab, dispatch
 from rehabdash.topics.overview import headline
 
 f = ui.filters()
 margin = amber_margin()
 ui.page_header("overview.title", f)
 h = headline(f.run, f.as_of, f.year)
-statuses = dispatch.indicator_statuses(f.run, f.as_of, f.year, margin)
+disclosure = child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year)  # children's small numbers
+statuses = dispatch.indicator_statuses(f.run, f.as_of, f.year, margin, disclosure)
 status_of = {s.indicator: s for s in statuses}
-subunits = dispatch.subunit_statuses(f.run, f.as_of, f.year, margin)
+subunits = dispatch.subunit_statuses(f.run, f.as_of, f.year, margin, disclosure)
 
 
 def task_note(indicator: str) -> tuple[str, ...]:
@@ -41,8 +42,12 @@ with st.container(key="section_headline"):
             *task_note("devices_fitted"), f"{ui.t('overview.fitting_rate')} {fmt.rate(h.fitted.rate)}"))
         st.page_link("app_pages/devices.py", label=ui.t("pages.devices"), icon=":material/accessible:")  # its topic page
     with columns[2]:
-        ui.figure_card(ui.t("overview.children_aided"), fmt.count(h.children.value, f.lang), **ui.year_on_year(h.children.change), notes=(
-            *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(h.children.rate)}"))
+        if disclosure.active:  # a township: the controlled count, no change or coverage (they give it back)
+            ui.figure_card(ui.t("overview.children_aided"), dispatch.actual_text(status_of["children_aided"], f.lang),
+                           notes=(f"{ui.t('overview.child_coverage')} *",))
+        else:
+            ui.figure_card(ui.t("overview.children_aided"), fmt.count(h.children.value, f.lang), **ui.year_on_year(h.children.change), notes=(
+                *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(h.children.rate)}"))
         st.page_link("app_pages/child_rehab.py", label=ui.t("pages.children"), icon=":material/child_care:")  # its topic page
     with columns[3]:
         ui.figure_card(ui.t("overview.funds_spent"), fmt.wan_yuan(h.funds.value, f.lang), None, (
@@ -54,7 +59,7 @@ with st.container(key="section_indicators"):
     st.subheader(ui.t("overview.indicators"))
     st.caption(ui.t("overview.indicators_caption", progress=fmt.completion(statuses[0].progress),
                     margin=f"{margin * 100:g}"))
-    st.table(dispatch.indicator_frame(statuses, f.lang), hide_index=True)
+    st.table(ui.md_frame(dispatch.indicator_frame(statuses, f.lang)), hide_index=True)
     coverage = dispatch.network_coverage(f.run, f.as_of, f.year)
     st.caption(" · ".join([
         f"{ui.t('overview.township_coverage')} {fmt.rate(coverage['township'])}",
@@ -64,7 +69,7 @@ with st.container(key="section_indicators"):
     st.subheader(ui.t("overview.lagging"))
     lines = dispatch.lagging_lines(dispatch.lagging(subunits, f.scope_label, statuses), f.lang)
     if lines:
-        st.markdown("\n".join(f"- ✖ {line}" for line in lines))
+        st.markdown("\n".join(f"- ✖ {ui.md(line)}" for line in lines))
     else:
         st.success(ui.t("overview.lagging_none"), icon=":material/check_circle:")
 
@@ -74,9 +79,9 @@ with st.container(key="section_indicators"):
     else:
         st.subheader(ui.t("overview.since_previous", date=fmt.date(previous.as_of, f.lang)))
         before = dispatch.indicator_statuses(
-            dataclasses.replace(f, snapshot=previous).run, previous.as_of, f.year, margin)
+            dataclasses.replace(f, snapshot=previous).run, previous.as_of, f.year, margin, disclosure)
         changes = dispatch.changes_frame(dispatch.changes_since(statuses, before), f.lang)
-        st.table(changes, hide_index=True)
+        st.table(ui.md_frame(changes), hide_index=True)
 
 with st.container(key="section_ranking"):
     st.subheader(ui.t("overview.ranking"))
@@ -84,7 +89,7 @@ with st.container(key="section_ranking"):
         texts, lights = dispatch.ranking_frames(subunits, f.lang)
         backgrounds = lights.map(lambda s: "" if s is None else f"background-color: {STATUS_COLORS[s]}33")
         st.caption(ui.t("overview.ranking_caption"))
-        st.table(texts.style.apply(lambda _: backgrounds, axis=None))
+        st.table(ui.md_frame(texts).style.apply(lambda _: backgrounds.to_numpy(), axis=None))
     else:
         st.info(ui.t("overview.no_subunits"))
 
@@ -111,7 +116,7 @@ with st.container(key="section_network"):
     st.caption(ui.t("overview.facilities_caption", as_of=fmt.date(f.as_of, f.lang)))
     network = h.facilities.rename(index=lambda c: ui.label("tier", c), columns=lambda c: ui.label("status", c))
     network.index.name = ui.t("overview.tier")
-    st.table(network)
+    st.table(ui.md_frame(network))
 
 st.subheader(ui.t("briefing.export"))
 stem = ui.t("briefing.file_stem", scope=f.scope_label.replace(" / ", "_"), date=f.as_of.isoformat())
@@ -122,11 +127,11 @@ exports[0].download_button(
     on_click=ui.audit_export, args=(f"{stem}.pptx",),
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
     data=lambda: briefing.build_pptx(briefing.gather(
-        f.run, f.as_of, f.year, f.scope_label, f.lang, margin, outline_codes)),
+        f.run, f.as_of, f.year, f.scope_label, f.lang, margin, outline_codes, disclosure)),
 )
 exports[1].download_button(
     ui.t("briefing.xlsx"), icon=":material/table:", file_name=f"{stem}.xlsx", key="briefing_xlsx",
     on_click=ui.audit_export, args=(f"{stem}.xlsx",),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    data=lambda: briefing.overview_workbook(f.run, f.as_of, f.year, f.scope_label, f.lang, margin),
+    data=lambda: briefing.overview_workbook(f.run, f.as_of, f.year, f.scope_label, f.lang, margin, disclosure),
 )

@@ -116,3 +116,24 @@ def test_the_setting_comes_from_the_environment(monkeypatch):
     assert suppress_below() == 10
     monkeypatch.setenv("REHAB_SUPPRESS_BELOW", "0")
     assert suppress_below() == 0
+
+
+# ---------------------------------------------------------------------------- township rule
+
+def test_rounding_to_base_by_hand():
+    shown = [suppression.rounded(v, 5) for v in (0, 1, 4, 5, 7, 8, 12, 13, 26)]
+    assert shown == [0, "<5", "<5", 5, 5, 10, 10, 15, 25]
+    assert suppression.rounded(26, 0) == 26  # off
+
+
+def test_a_lone_small_township_gets_a_complement():
+    """District of 3 townships, 2 + 9 + 20 = 31 children, shown '<5', 10, 20: the total minus 10 and
+    20 (8…12 and 18…22) leaves −3…5 for the small one, all of 1…4: nothing more to hide."""
+    frame = pd.DataFrame({"aided": [2, 9, 20]}, index=["a", "b", "c"])
+    assert suppression.protect_townships(frame, 5)["aided"].tolist() == ["<5", 10, 20]
+    # 1 + 5 + 0: the district's 6 minus 5…7 is at most 1: the small one would be pinned to 1.
+    frame = pd.DataFrame({"aided": [1, 5, 0]}, index=["a", "b", "c"])
+    assert suppression.protect_townships(frame, 5)["aided"].tolist() == ["<5", COMPLEMENTARY, 0]
+    # Two small ones and nothing to hide with them: 1 + 1 = 2 would pin both; the set is hidden.
+    frame = pd.DataFrame({"aided": [1, 1, 0]}, index=["a", "b", "c"])
+    assert suppression.protect_townships(frame, 5)["aided"].tolist() == [COMPLEMENTARY] * 3

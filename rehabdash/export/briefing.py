@@ -21,7 +21,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, safe_text
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.theme import FACILITY_STATUS_COLORS, PALETTE, STATUS_COLORS
 from rehabdash.store import boundaries
@@ -266,6 +266,7 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=frame.index.name is not None)
+        safe_text.defuse_workbook(writer.book)  # names from data never become formulas
     return buffer.getvalue()
 
 
@@ -283,10 +284,11 @@ def outline_rings(region_codes: set[str]) -> list[list[tuple[float, float]]]:
 
 
 def gather(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str, margin: float,
-           outline_codes: set[str]) -> Briefing:
-    """Assemble the briefing from the same named queries the overview page shows."""
-    indicators = indicator_statuses(run, as_of, year, margin)
-    subunits = subunit_statuses(run, as_of, year, margin)
+           outline_codes: set[str], disclosure=None) -> Briefing:
+    """Assemble the briefing from the same named queries the overview page shows; `disclosure`
+    (child_rehab.disclosure of the scope) controls children's figures as on the page."""
+    indicators = indicator_statuses(run, as_of, year, margin, disclosure)
+    subunits = subunit_statuses(run, as_of, year, margin, disclosure)
     period = i18n.text(lang, "overview.caption", scope="", year=year,
                        as_of=fmt.date(as_of, lang)).lstrip(" ·")
     return Briefing(
@@ -298,9 +300,9 @@ def gather(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str
 
 
 def overview_workbook(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str,
-                      margin: float) -> bytes:
+                      margin: float, disclosure=None) -> bytes:
     """Every table of the overview, one sheet each, headers in the UI language."""
-    b = gather(run, as_of, year, scope_label, lang, margin, outline_codes=set())
+    b = gather(run, as_of, year, scope_label, lang, margin, outline_codes=set(), disclosure=disclosure)
     texts, _ = ranking_frames(b.subunits, lang)
     facilities = facility_matrix(run("facility_counts"))
     facilities = facilities.rename(index=lambda c: i18n.code_label(lang, "tier", c),

@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from rehabdash.ingest import layout
 from rehabdash.ingest.publish import read_tables
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, safe_text
 from rehabdash.kernel.contract import CODE_LISTS, KEYS, TABLES
 from rehabdash.store.snapshots import Snapshot
 
@@ -200,6 +200,7 @@ class _TemplateWriter:
 
     def bytes(self) -> bytes:
         buffer = io.BytesIO()
+        safe_text.defuse_workbook(self.book)  # region and example names from data stay text
         self.book.save(buffer)
         return buffer.getvalue()
 

@@ -83,3 +83,79 @@ def protect(table: pd.DataFrame, counts: Iterable[str], below: int, *, total_row
 def is_hidden(value) -> bool:
     """A cell that `protect` replaced with a marker."""
     return isinstance(value, str) and (value == COMPLEMENTARY or value.startswith("<"))
+
+
+# ---------------------------------------------------------------------------- township figures
+#
+# The rule for counts of children of ONE township, wherever they are shown (child page, overview
+# card, indicator and ranking tables, charts, XLSX, PPTX). Two attacks defeat cell suppression of a
+# single table: the district's exact total minus the townships shown on their own pages, and two
+# snapshots (or a cumulative monthly series) differenced. So, as statistical offices do:
+#
+# 1. Rounding to base (ONS, OpenSAFELY): a count of 1 … below-1 shows '<5'; a larger one shows the
+#    nearest multiple of ``below`` (5, 6, 7 → 5; 8 … 12 → 10); zero shows 0. Two snapshots of a
+#    rounded series differ by an unknown amount spanning at least ``below`` values, so no month's
+#    children can be read off; monthly and year-on-year figures of a township are not shown at all.
+# 2. Complementary suppression across the sibling set (the district's townships), against the
+#    district's exact total: where that total minus what the siblings show would narrow a '<5'
+#    township below "1 to 4", the smallest sibling of at least ``below`` children is hidden too ('*').
+#    Its unknown value (≥ 0, unbounded) then leaves every '<5' township anywhere in 1 … 4. With no
+#    such sibling the whole set is hidden.
+#
+# Rates, money and changes computed from these counts are never shown for a township: they would
+# give the exact counts back.
+
+
+def rounded(count, below: int):
+    """One township count as it may be shown: 0, '<5', or the nearest multiple of `below`."""
+    if below <= 0 or count is None or pd.isna(count):
+        return count
+    count = int(count)
+    if count <= 0:
+        return 0
+    if count < below:
+        return small_label(below)
+    return max(below, int(math.floor(count / below + 0.5)) * below)
+
+
+def shown_range(shown, below: int) -> tuple[float, float]:
+    """What a reader knows of a count from what is shown: the smallest and largest value it may be."""
+    if shown == COMPLEMENTARY:
+        return 0.0, math.inf
+    if isinstance(shown, str):  # '<5'
+        return 1.0, below - 1.0
+    if shown == 0:
+        return 0.0, 0.0
+    return float(max(below, shown - below // 2)), float(shown + (below - 1) // 2)
+
+
+def _sibling_column(values: pd.Series, below: int) -> pd.Series:
+    shown = values.map(lambda v: rounded(v, below)).astype(object)
+    small = [k for k in shown.index if isinstance(shown[k], str)]
+    if not small:
+        return shown
+    total = float(values.sum())
+    ranges = {k: shown_range(shown[k], below) for k in shown.index}
+    lo_sum, hi_sum = sum(r[0] for r in ranges.values()), sum(r[1] for r in ranges.values())
+    narrowed = False
+    for k in small:  # the district total minus every other township, against '1 … below-1'
+        lo_k, hi_k = ranges[k]
+        low, high = total - (hi_sum - hi_k), total - (lo_sum - lo_k)
+        narrowed |= low > 1 or high < below - 1
+    if not narrowed:
+        return shown
+    candidates = values[[not isinstance(shown[k], str) and values[k] >= below for k in values.index]]
+    if candidates.empty:
+        return pd.Series(COMPLEMENTARY, index=values.index, dtype=object)
+    shown[candidates.idxmin()] = COMPLEMENTARY
+    return shown
+
+
+def protect_townships(counts: pd.DataFrame, below: int) -> pd.DataFrame:
+    """The children counts of every township of one district (rows: ALL its townships, so the
+    district's total is their sum; columns: count measures), as they may be shown: rounded to base,
+    '<5' and '*' (rules above). Off (values unchanged) when `below` is 0."""
+    if below <= 0:
+        return counts
+    return pd.DataFrame({column: _sibling_column(counts[column].fillna(0), below) for column in counts.columns},
+                        index=counts.index)

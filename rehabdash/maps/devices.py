@@ -102,12 +102,14 @@ def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], to
                                          f" ({len(points)})").add_to(m)
         size = MARKER_SIZE[kind]
         for row in points.itertuples():
-            folium.Marker(
+            marker = folium.Marker(
                 m.latlng(row.lon, row.lat),
                 icon=folium.DivIcon(html=marker_svg(kind), icon_size=(size, size),
                                     icon_anchor=(size // 2, size // 2), class_name="device-point"),
-                tooltip=html.escape(tooltip(row)).replace("\n", "<br>"),
-            ).add_to(group)
+            )
+            # Text nodes, not folium's tooltip: it splices the text into a JS template literal.
+            marker.add_child(mapkit.TextTooltip(lines=tooltip(row).split("\n")))
+            marker.add_to(group)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

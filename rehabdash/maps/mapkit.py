@@ -36,7 +36,11 @@ from folium.template import Template
 from shapely.geometry import mapping, shape
 from streamlit_folium import st_folium
 
-from rehabdash.kernel.errors import MapConfigError, OfflineMapError  # noqa: F401 (raised and named here)
+from rehabdash.kernel import safe_text
+from rehabdash.kernel.errors import (  # noqa: F401 (raised and named here)
+    MapConfigError,
+    OfflineMapError,
+)
 
 BASEMAPS = ("none", "osm", "tianditu", "amap", "custom")
 WGS84, GCJ02 = "wgs84", "gcj02"
@@ -164,7 +168,9 @@ def configured_basemap() -> str:
 
 # ---------------------------------------------------------------------------- the map
 
-# folium 0.20's Popup template with jQuery's $(html)[0] replaced by a <template> element.
+# folium 0.20's Popup template with jQuery's $(html)[0] replaced by a <template> element, and the
+# HTML passed as a JSON string instead of inside a JS template literal (where ${...} would run).
+# The HTML itself is still markup: whatever comes from data goes in through safe_text.html_text.
 _HTML_TO_NODE = ("(function(h){var t=document.createElement('template');t.innerHTML=h.trim();"
                  "return t.content.firstElementChild||document.createTextNode(h);})")
 _POPUP_TEMPLATE = Template(
@@ -174,10 +180,10 @@ _POPUP_TEMPLATE = Template(
         {% for name, element in this.html._children.items() %}
             {% if this.lazy %}
                 {{ this._parent.get_name() }}.once('click', function() {
-                    {{ this.get_name() }}.setContent(""" + _HTML_TO_NODE + """(`{{ element.render(**kwargs).replace('\\n',' ') }}`));
+                    {{ this.get_name() }}.setContent(""" + _HTML_TO_NODE + """({{ element.render(**kwargs)|tojson }}));
                 });
             {% else %}
-                var {{ name }} = """ + _HTML_TO_NODE + """(`{{ element.render(**kwargs).replace('\\n',' ') }}`);
+                var {{ name }} = """ + _HTML_TO_NODE + """({{ element.render(**kwargs)|tojson }});
                 {{ this.get_name() }}.setContent({{ name }});
             {% endif %}
         {% endfor %}
@@ -282,7 +288,8 @@ class _FocusWithoutScroll(MacroElement):
 class _NamedMarkers(MacroElement):
     """Leaflet makes every marker icon a focusable role="button" without a name, so a screen reader
     says only "button". Name each one after its tooltip (its own, or its layer group's, as GeoJson
-    layers bind it), once the script that binds the tooltips has run."""
+    layers bind it), once the script that binds the tooltips has run. The name is read as text:
+    never through innerHTML of a live element, where a name holding <img onerror> would run."""
 
     _template = Template(
         """
@@ -296,10 +303,14 @@ class _NamedMarkers(MacroElement):
                     if (!owner) return;
                     var content = owner.getTooltip()._content;
                     if (typeof content === "function") content = content(layer);
-                    var box = document.createElement("div");
-                    var html = content instanceof HTMLElement ? content.outerHTML : String(content);
-                    box.innerHTML = html.replace(/<[^>]*>/g, " ");  // tags to spaces, entities decoded
-                    layer._icon.setAttribute("aria-label", box.textContent.replace(/\\s+/g, " ").trim());
+                    var name;
+                    if (content instanceof HTMLElement) {  // a TextTooltip: its lines' text
+                        name = Array.from(content.childNodes).map(function (n) { return n.textContent; }).join(" ");
+                    } else {  // parsed in an inert document: no script runs, no image loads
+                        var inert = new DOMParser().parseFromString(String(content), "text/html");
+                        name = inert.body.textContent;
+                    }
+                    layer._icon.setAttribute("aria-label", name.replace(/\\s+/g, " ").trim());
                 }, 0);
             });
         {% endmacro %}
@@ -309,6 +320,46 @@ class _NamedMarkers(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "NamedMarkers"
+
+
+class TextTooltip(MacroElement):
+    """A tooltip whose every line is put into the page as a text node: nothing from the data is ever
+    HTML or script. folium's GeoJsonTooltip writes property values into ``innerHTML`` and
+    folium.Tooltip splices its text into a JavaScript template literal (``${...}`` runs there, and
+    ``html.escape`` does not stop it); this one gets its text as JSON data.
+
+    On a GeoJson layer give ``fields``: one line per property of the hovered feature (a property
+    holding a list gives a line per item). On a single marker give ``lines``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.bindTooltip(function (layer) {
+                var fields = {{ this.fields_json }}, fixed = {{ this.lines_json }};
+                var props = (layer && layer.feature && layer.feature.properties) || {};
+                var lines = fixed || [].concat.apply([], fields.map(function (f) {
+                    var v = props[f];
+                    return v === null || v === undefined ? [] : [].concat(v);
+                }));
+                var box = document.createElement("div");
+                lines.forEach(function (line) {
+                    var row = document.createElement("div");
+                    row.textContent = String(line);
+                    box.appendChild(row);
+                });
+                return box;
+            }, {{ this.options|tojavascript }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, fields: Sequence[str] | None = None, lines: Sequence[str] | None = None,
+                 **options: Any):
+        super().__init__()
+        self._name = "TextTooltip"
+        self.fields_json = safe_text.js_data(list(fields or ()))
+        self.lines_json = safe_text.js_data(None if lines is None else [str(x) for x in lines])
+        self.options = {"sticky": True, **options}
 
 
 class OfflineMap(folium.Map):
@@ -420,7 +471,7 @@ def add_geojson(
     results as a lookup by feature id, so give features unique ``id``s). Points are drawn as
     ``marker`` (a CircleMarker, or a Marker with a DivIcon); a style function's result is merged
     into the marker's options (CircleMarker: radius, colours, className; DivIcon: className, html).
-    ``tooltip_fields`` are shown one per line, without labels. An empty collection adds nothing
+    ``tooltip_fields`` are shown one per line, without labels, as text (:class:`TextTooltip`). An empty collection adds nothing
     (folium cannot style an empty layer) and returns None."""
     if geojson.get("type") == "FeatureCollection" and not geojson.get("features"):
         return None
@@ -431,8 +482,9 @@ def add_geojson(
         name=name,
         style_function=style_function,
         marker=marker,
-        tooltip=folium.GeoJsonTooltip(fields=fields, labels=False) if fields else None,
     )
+    if fields:  # not GeoJsonTooltip: it writes the values into innerHTML
+        layer.add_child(TextTooltip(fields=fields))
     layer.add_to(to if to is not None else m)
     return layer
 

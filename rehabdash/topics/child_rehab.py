@@ -7,7 +7,7 @@ downloads show these tables as they are, so nothing shown can be more exact than
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -40,6 +40,55 @@ DERIVED = {
 def threshold(scope: Scope) -> int:
     """The suppression threshold for this scope: the configured one at township level, else 0 (off)."""
     return suppress_below() if scope.township else 0
+
+
+# ---------------------------------------------------------------------------- disclosure control
+
+TOWNSHIP_COUNTS = {"aided": "children_aided", "applicants": "children_applicants",
+                   "early_intervention": "early_intervention"}  # column → indicator measure
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What of the scope's children counts may be shown, for every output (page, XLSX, PPTX).
+
+    ``own``: at township scope with the care on, the township's counts as they may be shown (keys of
+    TOWNSHIP_COUNTS; rounded, '<5' or '*', from the district's whole sibling set), else empty: the
+    scope's figures are shown as they are. ``townships``: at district scope, whether the subunit rows
+    (townships) must go through :func:`protect_subunits`."""
+
+    below: int = 0
+    own: dict = field(default_factory=dict)
+    townships: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.own)
+
+
+def disclosure(run_parent: RunQuery | None, scope: Scope, as_of: dt.date, year: int) -> Disclosure:
+    """The one entry point: the disclosure control of `scope`'s children figures.
+
+    `run_parent` runs a named query on the township's district (``Filters.run_parent``); it is only
+    called at township scope. Off (``below`` 0) by REHAB_SUPPRESS_BELOW=0."""
+    below = suppress_below()
+    if below <= 0 or not scope.district:
+        return Disclosure()
+    if not scope.township:
+        return Disclosure(below, townships=True)
+    until = year_window(as_of, year)["until"]
+    siblings = run_parent("child_rehab_by_subunit", year=year, until=until).set_index("subunit_code")
+    shown = suppression.protect_townships(siblings[list(TOWNSHIP_COUNTS)], below)
+    own = shown.loc[scope.township].to_dict() if scope.township in shown.index else \
+        {column: 0 for column in TOWNSHIP_COUNTS}
+    return Disclosure(below, own=own)
+
+
+def protect_subunits(values: pd.DataFrame, below: int) -> pd.DataFrame:
+    """Township rows (ALL townships of one district) x indicator measures, children's measures
+    ('children_aided', 'children_applicants') as they may be shown; other measures unchanged."""
+    columns = [c for c in TOWNSHIP_COUNTS.values() if c in values]
+    return values.assign(**suppression.protect_townships(values[columns], below)) if columns else values
 
 
 def _protect(table: pd.DataFrame, below: int, *, total_row: bool) -> pd.DataFrame:
@@ -98,8 +147,13 @@ class Figure:
     change: float | None  # relative change on last year; points for the coverage rate
 
 
-def figures(h: Headline, below: int) -> dict[str, Figure]:
-    """The headline with small-number care: a change is hidden when either year's figure is."""
+def figures(h: Headline, below: int, disclosed: Disclosure | None = None) -> dict[str, Figure]:
+    """The headline with small-number care: a change is hidden when either year's figure is.
+
+    With a township's `disclosed` counts, those are shown and every rate, sum of money and change
+    is hidden ('*'): computed from exact counts they would give them back."""
+    if disclosed is not None and disclosed.active:
+        return {name: Figure(disclosed.own.get(name, suppression.COMPLEMENTARY), None) for name in FIGURES}
     table = h.table()
     shown = _protect(table, below, total_row=False)
     result = {}

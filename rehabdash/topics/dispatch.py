@@ -2,6 +2,7 @@
 change since the previous snapshot, and the lagging items with the unit responsible."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -44,14 +45,17 @@ class IndicatorStatus:
     base: float | None  # denominator of the indicator's rate (need, applicants), if it has one
     progress: float
     margin: float
+    # Disclosure control (child_rehab.disclosure): what may be shown instead of `actual` ('<5', '*',
+    # a rounded count); completion, rate and traffic light are then hidden, as they give it back.
+    shown: object = None
 
     @property
     def completion(self) -> float | None:
-        return ratio(self.actual, self.target)
+        return None if self.shown is not None else ratio(self.actual, self.target)
 
     @property
     def rate(self) -> float | None:
-        return ratio(self.actual, self.base)
+        return None if self.shown is not None else ratio(self.actual, self.base)
 
     @property
     def status(self) -> Status | None:
@@ -73,23 +77,49 @@ def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def indicator_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) -> list[IndicatorStatus]:
-    """Each indicator of the scope: actual to date, annual target, completion and traffic light."""
+def _disclosed(s: IndicatorStatus, shown) -> IndicatorStatus:
+    """`s` as disclosure control lets it be shown: the number only where it is a rounded count."""
+    value = None if isinstance(shown, str) else float(shown)
+    return dataclasses.replace(s, actual=value, base=None, shown=shown)
+
+
+def indicator_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float,
+                       disclosure=None) -> list[IndicatorStatus]:
+    """Each indicator of the scope: actual to date, annual target, completion and traffic light.
+    `disclosure` (child_rehab.disclosure of the scope) controls the children's figure."""
     values = run("indicator_actuals", year=year, until=until_of(as_of, year))
     targets = run("target_totals", year=year)
-    return _statuses(dict(zip(values["measure"], values["value"])),
-                     dict(zip(targets["indicator"], targets["target_value"])),
-                     time_progress(as_of, year), margin)
+    statuses = _statuses(dict(zip(values["measure"], values["value"])),
+                         dict(zip(targets["indicator"], targets["target_value"])),
+                         time_progress(as_of, year), margin)
+    if disclosure is not None and disclosure.active:
+        statuses = [_disclosed(s, disclosure.own["aided"]) if s.indicator == "children_aided" else s
+                    for s in statuses]
+    return statuses
 
 
-def subunit_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) -> dict[tuple[str, str], list[IndicatorStatus]]:
-    """The same per unit one level below the scope, keyed by (code, name), in code order."""
+def subunit_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float,
+                     disclosure=None) -> dict[tuple[str, str], list[IndicatorStatus]]:
+    """The same per unit one level below the scope, keyed by (code, name), in code order.
+    With `disclosure` of a district, its townships' children figures are controlled as a set."""
     frame = run("subunit_indicators", year=year, until=until_of(as_of, year))
     progress = time_progress(as_of, year)
+    shown = None
+    if disclosure is not None and disclosure.townships and len(frame):
+        from rehabdash.topics.child_rehab import (
+            protect_subunits,  # the topic layer owns the rule
+        )
+
+        wide = frame.pivot_table(index="subunit_code", columns="measure", values="value", aggfunc="sum")
+        shown = protect_subunits(wide.fillna(0), disclosure.below)
     result = {}
     for (code, name), rows in frame.groupby(["subunit_code", "subunit_name"], sort=True):
-        result[(code, name)] = _statuses(dict(zip(rows["measure"], rows["value"])),
-                                         dict(zip(rows["measure"], rows["target"])), progress, margin)
+        statuses = _statuses(dict(zip(rows["measure"], rows["value"])),
+                             dict(zip(rows["measure"], rows["target"])), progress, margin)
+        if shown is not None and "children_aided" in shown:
+            statuses = [_disclosed(s, shown.at[code, "children_aided"]) if s.indicator == "children_aided"
+                        else s for s in statuses]
+        result[(code, name)] = statuses
     return result
 
 
@@ -113,8 +143,10 @@ def lagging(subunits: dict[tuple[str, str], list[IndicatorStatus]], scope_name: 
 
 def changes_since(current: list[IndicatorStatus], previous: list[IndicatorStatus]) -> dict[str, float]:
     """Indicator → increase of its actual since the previous snapshot (same scope and year)."""
-    before = {s.indicator: s.actual for s in previous}
-    return {s.indicator: s.actual - before.get(s.indicator, 0) for s in current}
+    before = {s.indicator: s for s in previous}
+    # A controlled figure has no change: two snapshots' exact counts differenced give a month's children.
+    return {s.indicator: None if s.shown is not None or getattr(before.get(s.indicator), "shown", None) is not None
+            else s.actual - (before[s.indicator].actual if s.indicator in before else 0) for s in current}
 
 
 def network_coverage(run: RunQuery, as_of: dt.date, year: int) -> dict[str, float | None]:
@@ -130,8 +162,15 @@ def _headers(lang: str, *keys: str) -> list[str]:
     return [i18n.text(lang, f"overview.{key}") for key in keys]
 
 
+def actual_text(s: IndicatorStatus, lang: str) -> str:
+    """The actual as it may be shown: a marker ('<5', '*') or the count."""
+    return s.shown if isinstance(s.shown, str) else fmt.count(s.actual, lang)
+
+
 def _cell(s: IndicatorStatus, lang: str) -> str:
     """'110.6% ✔ 达标' where the unit has a task, else the bare actual."""
+    if s.shown is not None:
+        return actual_text(s, lang)
     if s.target is None:
         return fmt.count(s.actual, lang)
     status = i18n.text(lang, f"status.{s.status.value}")
@@ -141,10 +180,10 @@ def _cell(s: IndicatorStatus, lang: str) -> str:
 def indicator_frame(statuses: list[IndicatorStatus], lang: str) -> pd.DataFrame:
     """The indicator table: actual, task, completion, 序时进度, traffic light (symbol and word), rate."""
     rows = [
-        (i18n.code_label(lang, "indicator", s.indicator), fmt.count(s.actual, lang),
+        (i18n.code_label(lang, "indicator", s.indicator), actual_text(s, lang),
          fmt.count(s.target, lang), fmt.completion(s.completion), fmt.completion(s.progress),
          "—" if s.status is None else f"{STATUS_SYMBOLS[s.status]} {i18n.text(lang, 'status.' + s.status.value)}",
-         fmt.rate(s.rate) if s.base is not None else "")
+         fmt.rate(s.rate) if s.base is not None else ("*" if s.shown is not None and s.indicator in RATE_BASES else ""))
         for s in statuses
     ]
     return pd.DataFrame(rows, columns=_headers(
@@ -173,5 +212,6 @@ def lagging_lines(items: list[tuple[str, IndicatorStatus]], lang: str) -> list[s
 
 def changes_frame(changes: dict[str, float], lang: str) -> pd.DataFrame:
     return pd.DataFrame(
-        [(i18n.code_label(lang, "indicator", i), f"{changes[i]:+,.0f}") for i in INDICATOR_ORDER],
+        [(i18n.code_label(lang, "indicator", i), "*" if changes[i] is None else f"{changes[i]:+,.0f}")
+         for i in INDICATOR_ORDER],
         columns=_headers(lang, "indicator", "change_unit"))

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit, gate
-from rehabdash.kernel import columns, formatting, i18n, measures
+from rehabdash.kernel import columns, formatting, i18n, measures, safe_text
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db
@@ -31,6 +31,28 @@ def lang() -> str:
 def t(key: str, **values) -> str:
     """UI text in the session's language."""
     return i18n.text(lang(), key, **values)
+
+
+def t_md(key: str, **values) -> str:
+    """UI text for st.markdown/st.caption with every value as literal text (names from data are not
+    Markdown: no bold, link, image or emoji from a clerk's workbook); the catalogue's own markup stays."""
+    return t(key, **{name: safe_text.markdown_text(value) for name, value in values.items()})
+
+
+md = safe_text.markdown_text  # one value from data, as literal Markdown text
+
+
+def md_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` for st.table, which reads Markdown in every cell, header and index label: each text
+    as literal text (a township named '![t](http://…)' would otherwise load that image)."""
+    def literal(value):
+        return md(value) if isinstance(value, str) else value
+
+    shown = frame.map(literal)
+    shown.index = shown.index.map(literal)
+    shown.columns = shown.columns.map(literal)
+    shown.index.name = literal(frame.index.name)
+    return shown
 
 
 def label(code_list: str, code: str) -> str:
@@ -65,6 +87,11 @@ class Filters:
     def run_at(self, snapshot: Snapshot):
         """`run` of the same scope on another snapshot (the same day last year, earlier dates)."""
         return dataclasses.replace(self, snapshot=snapshot).run
+    def run_parent(self, query: str, **params) -> pd.DataFrame:
+        """Run a named query on the township's district (the scope one level up): the sibling set
+        that disclosure control needs. Checked against the account's regions like every query."""
+        parent = Scope(self.scope.city, self.scope.district) if self.scope.township else Scope(self.scope.city)
+        return db.run(query, self.snapshot, allowed=self.allowed, scope=parent.codes, **params)
 
     def run(self, query: str, **params) -> pd.DataFrame:
         """Run a named query on this snapshot, constrained to this scope and the account's regions."""
@@ -185,10 +212,10 @@ def page_header(title_key: str, f: Filters) -> None:
     until = min(f.as_of, dt.date(f.year, 12, 31))
     as_of = formatting.date(f.as_of, f.lang)
     if until.month == 12 and until.day == 31:
-        st.caption(t("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
+        st.caption(t_md("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
     else:
-        st.caption(t("overview.caption_ytd", scope=f.scope_label, year=f.year,
-                     until=formatting.month(until, f.lang), as_of=as_of))
+        st.caption(t_md("overview.caption_ytd", scope=f.scope_label, year=f.year,
+                        until=formatting.month(until, f.lang), as_of=as_of))
 
 
 # Cached by the frame's content: the workbook is built on every rerun for its download button, and
@@ -198,12 +225,18 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        safe_text.defuse_workbook(writer.book)  # a name such as '=HYPERLINK(...)' stays text
     return buffer.getvalue()
+
+
+def plotly_chart(figure, key: str) -> None:
+    """A plotly chart whose names (axes, bars, legend, hover, title) are drawn as literal text."""
+    st.plotly_chart(safe_text.defuse_figure(figure), key=key, config={"displaylogo": False})
 
 
 def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str) -> None:
     """A chart, and right under it the same data as a table with an Excel download (text alternative)."""
-    st.plotly_chart(figure, key=f"{key}_chart", config={"displaylogo": False})
+    plotly_chart(figure, key=f"{key}_chart")
     with st.expander(t("overview.show_data")):
         table_with_download(table, key, file_stem)
 
@@ -304,7 +337,7 @@ def meeting_banner(f: Filters) -> None:
         return
     st.html(MEETING_CSS)
     with st.container(key="meeting_banner", horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{f.scope_label}** · {f.year} · {t('sidebar.snapshot')} {formatting.date(f.as_of, f.lang)}")
+        st.markdown(f"**{md(f.scope_label)}** · {f.year} · {t('sidebar.snapshot')} {formatting.date(f.as_of, f.lang)}")
         st.button(t("briefing.exit_meeting"), on_click=_leave_meeting, key="exit_meeting")
 
 
@@ -353,7 +386,7 @@ def account_box(account) -> None:
     if account.username == "demo" and not account.scope:
         return
     with st.sidebar:
-        st.caption(t("auth.signed_in", user=account.username, role=t(f"roles.{account.role}")))
+        st.caption(t_md("auth.signed_in", user=account.username, role=t(f"roles.{account.role}")))
         st.button(t("auth.logout"), on_click=_logout, key="logout")
 
 
