@@ -59,3 +59,22 @@ def month(day: dt.date, lang: str = "zh") -> str:
 
 def date(day: dt.date, lang: str = "zh") -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+
+
+def amount(value: float | None, lang: str = "zh") -> str:
+    """A figure in its own unit (persons, sites, 万元): whole numbers as counts, else two decimals."""
+    if is_missing(value):
+        return "—"
+    if float(value).is_integer():
+        return count(value, lang)
+    return _trim(value, 2, grouped=lang != "zh")
+
+
+def money(yuan: float | None, lang: str = "zh") -> str:
+    """Money for a headline that must not be cut: '1884.77万元' (zh) / 'CNY 18.85 m' (en): English
+    readers count in millions, and 'CNY 18.85 m' is as short as the Chinese."""
+    if is_missing(yuan):
+        return "—"
+    if lang == "zh":
+        return wan_yuan(yuan, lang)
+    return f"CNY {yuan / 1_000_000:,.2f} m"
