@@ -95,8 +95,7 @@ with st.container(key="section_changes"):
 with st.container(key="section_ranking"):
     st.subheader(ui.t("overview.ranking"))
     if m.subunits:
-        options = [i for i in dispatch.INDICATOR_ORDER
-                   if i != dispatch.FUNDING or dispatch.rank_basis(m.subunits, i) == "completion"]
+        options = dispatch.rankable(m.subunits)
         by = ui.bound_selectbox(ui.t("dispatch_page.rank_by"), options, "rank_by",
                                 format_func=lambda i: dispatch.label(f.lang, i))
         ranking = dispatch.ranking_table(m, by, f.lang)

@@ -462,8 +462,15 @@ def rank_change_text(change: float | None) -> str:
     return "↑" + str(change) if change > 0 else ("↓" + str(-change) if change < 0 else "→0")
 
 
+def rankable(subunits: dict[tuple[str, str], list[IndicatorStatus]]) -> list[str]:
+    """The indicators the units can be ranked on (funding only where they hold funds themselves)."""
+    return [i for i in INDICATOR_ORDER if i != FUNDING or rank_basis(subunits, i) == "completion"]
+
+
 def ranking_table(m: Meeting, by: str, lang: str) -> Table:
     """名次, unit, change of 名次, then per indicator its value and, in its own column, its light."""
+    if by not in rankable(m.subunits):
+        by = INDICATOR_ORDER[0]
     frame = ranking(m, by)
     h_rank, h_unit, h_change = _t(lang, "rank"), _t(lang, "unit_col"), _t(lang, "rank_change")
     kinds = {h_rank: "count", h_unit: "text", h_change: "rank_change"}

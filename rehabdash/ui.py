@@ -284,7 +284,11 @@ html { font-size: clamp(15px, 1.25vw, 26px) !important; }
 [class*="st-key-section_"] [data-testid="stTable"] td, [class*="st-key-section_"] [data-testid="stTable"] th {
   white-space: nowrap; padding: 0.15rem 0.45rem !important; }
 .st-key-section_map [data-testid="stMarkdownContainer"] p { margin: 0; }
+.st-key-overview_map { position: relative; }
 .st-key-overview_map iframe { height: calc(100vh - var(--rd-banner) - 2.6rem) !important; }
+.st-key-map_legend { position: absolute !important; top: 0.6rem; right: 0.6rem; z-index: 1000; width: auto !important;
+  background: rgba(255, 255, 255, 0.95); border: 1px solid #8c8c8c; border-radius: 4px; padding: 0.3rem 0.6rem; }
+.st-key-map_legend .rd-legend { font-size: 0.8rem !important; }
 [data-testid="stElementToolbar"] { display: none !important; }
 </style>"""
 
