@@ -72,16 +72,22 @@ with st.container(key="section_indicators"):
         f"{ui.t('overview.village_coverage')} {fmt.rate(m.coverage['village'])}",
     ]))
 
-with st.container(key="section_lagging"):
-    st.subheader(ui.t("dispatch.lagging"))
-    lagging = dispatch.lagging_table(m, f.lang)
-    if not m.has_tasks:  # a township without tasks: nothing is judged, so nothing is green either
-        st.info(ui.t("dispatch_page.no_tasks", scope=f.scope_label), icon=":material/info:")
-    elif lagging.frame.empty:
-        st.success(ui.t("overview.lagging_none"), icon=":material/check_circle:")
-    else:
-        st.caption(ui.t("dispatch_page.lagging_caption"))
-        show_table(lagging, "lagging")
+lagging = dispatch.lagging_table(m, f.lang)
+# On the projector a long list goes on as many screens as it needs, never in shrunken type.
+per_screen = ui.MEETING_ROWS if ui.in_meeting() else max(len(lagging.frame), 1)
+pages = [lagging.frame.iloc[i:i + per_screen] for i in range(0, max(len(lagging.frame), 1), per_screen)]
+for number, rows in enumerate(pages, start=1):
+    with st.container(key="section_lagging" if number == 1 else f"section_lagging_{number}"):
+        title = ui.t("dispatch.lagging")
+        st.subheader(title if len(pages) == 1 else f"{title}（{number}/{len(pages)}）")
+        if not m.has_tasks:  # a township without tasks: nothing is judged, so nothing is green either
+            st.info(ui.t("dispatch_page.no_tasks", scope=f.scope_label), icon=":material/info:")
+        elif lagging.frame.empty:
+            st.success(ui.t("overview.lagging_none"), icon=":material/check_circle:")
+        else:
+            if number == 1:
+                st.caption(ui.t("dispatch_page.lagging_caption"))
+            st.table(dispatch.display(lagging).iloc[rows.index], hide_index=True)
 
 with st.container(key="section_changes"):
     changes = dispatch.changes_table(m, f.lang)

@@ -266,7 +266,7 @@ MEETING_CSS = """<style>
 :root { --rd-banner: 3.4rem; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
-html { font-size: clamp(15px, 1.25vw, 26px) !important; }
+html { font-size: clamp(18px, 1.45vw, 30px) !important; }
 [data-testid="stMainBlockContainer"] { padding: var(--rd-banner) 1.2rem 0 !important; max-width: 100% !important; }
 .st-key-meeting_banner { position: fixed; top: 0; left: 0; right: 0; z-index: 999; background: #ffffff;
   border-bottom: 3px solid #0072B2; padding: 0.15rem 1.2rem; height: var(--rd-banner); box-sizing: border-box;
@@ -275,16 +275,17 @@ html { font-size: clamp(15px, 1.25vw, 26px) !important; }
 .st-key-meeting_banner .st-key-meeting_sample p { color: #8a4b00; font-weight: 600; }
 .st-key-meeting_banner [data-testid="stSelectbox"] { min-width: 14rem; max-width: 22rem; }
 .st-key-meeting_banner [data-testid="stWidgetLabel"] { display: none; }
-[class*="st-key-section_"] { height: calc(100vh - var(--rd-banner)); box-sizing: border-box; overflow: hidden;
-  scroll-margin-top: var(--rd-banner); padding-top: 0.4rem; }
+[class*="st-key-section_"] { height: calc(100vh - var(--rd-banner)) !important; flex: none !important;
+  box-sizing: border-box; overflow-x: hidden; overflow-y: auto; scroll-margin-top: var(--rd-banner);
+  padding-top: 0.4rem; justify-content: flex-start !important; }
 [class*="st-key-section_"] h1, [class*="st-key-section_"] h2, [class*="st-key-section_"] h3 { padding: 0.2rem 0 0.3rem; }
-[data-testid="stMetricValue"] { font-size: clamp(1.6rem, 3.2vw, 4rem) !important; }
+[data-testid="stMetricValue"] { font-size: clamp(2rem, 3.6vw, 4.6rem) !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { overflow: visible !important;
   text-overflow: clip !important; white-space: nowrap !important; }
 [class*="st-key-section_"] [data-testid="stTable"] td, [class*="st-key-section_"] [data-testid="stTable"] th {
   white-space: nowrap; padding: 0.15rem 0.45rem !important; }
 .st-key-section_map [data-testid="stMarkdownContainer"] p { margin: 0; }
-.st-key-overview_map { position: relative; }
+.st-key-overview_map { position: relative !important; }
 .st-key-overview_map iframe { height: calc(100vh - var(--rd-banner) - 2.6rem) !important; }
 .st-key-map_legend { position: absolute !important; top: 0.6rem; right: 0.6rem; z-index: 1000; width: auto !important;
   background: rgba(255, 255, 255, 0.95); border: 1px solid #8c8c8c; border-radius: 4px; padding: 0.3rem 0.6rem; }
@@ -327,6 +328,19 @@ MEETING_JS = """<script>
       const table = t.querySelector('table');
       if (table) shrink(table, t);
     });
+    // A section taller than the screen (a long lagging list): its tables' type shrinks until it fits.
+    sections().forEach(section => {
+      const tables = [...section.querySelectorAll('[data-testid="stTable"] table')];
+      for (let n = 0; n < 30 && tables.length && section.scrollHeight > section.clientHeight + 1; n++) {
+        let smallest = 99;
+        tables.forEach(table => {
+          const size = parseFloat(getComputedStyle(table).fontSize) * 0.95;
+          smallest = Math.min(smallest, size);
+          if (size >= 10) table.style.setProperty('font-size', size + 'px', 'important');
+        });
+        if (smallest < 10) break;
+      }
+    });
   };
   document.addEventListener('keydown', (e) => {
     if (!document.querySelector('.st-key-meeting_banner')) return;
@@ -345,6 +359,9 @@ MEETING_JS = """<script>
   fit();
 })();
 </script>"""
+
+
+MEETING_ROWS = 11  # table rows that fit one 16:9 screen in meeting type
 
 
 def _leave_meeting() -> None:
