@@ -16,7 +16,6 @@ from rehabdash.theme import STATUS_COLORS
 
 f = ui.filters()
 margin = amber_margin()
-ui.page_header("overview.title", f)
 h = headline(f.run, f.as_of, f.year)
 m = ui.meeting_of(f, margin)
 status_of = {s.indicator: s for s in m.indicators}
@@ -41,7 +40,8 @@ def funds_card() -> None:
              status=ui.status_text(s.status))))
 
 
-with st.container(key="section_headline"):
+with st.container(key="section_headline"):  # the first screen of meeting mode: title and figures
+    ui.page_header("overview.title", f)
     columns = st.columns(4)
     with columns[0]:
         ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(

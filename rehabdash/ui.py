@@ -283,7 +283,8 @@ html { font-size: clamp(18px, 1.45vw, 30px) !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { overflow: visible !important;
   text-overflow: clip !important; white-space: nowrap !important; }
 [class*="st-key-section_"] [data-testid="stTable"] td, [class*="st-key-section_"] [data-testid="stTable"] th {
-  white-space: nowrap; padding: 0.15rem 0.45rem !important; }
+  white-space: nowrap; padding: 0.15rem 0.4rem !important; font-size: 1rem; }
+[class*="st-key-section_"] [data-testid="stTable"] th { white-space: normal; }  /* headers may wrap, figures not */
 .st-key-section_map [data-testid="stMarkdownContainer"] p { margin: 0; }
 .st-key-overview_map { position: relative !important; }
 .st-key-overview_map iframe { height: calc(100vh - var(--rd-banner) - 2.6rem) !important; }
@@ -320,6 +321,7 @@ MEETING_JS = """<script>
   };
   const fit = () => {
     if (!document.querySelector('.st-key-meeting_banner')) return;
+    if (!w.rdStarted && sections().length) { w.rdStarted = true; go(0); }  // start on the first screen
     document.querySelectorAll('[data-testid="stMetricValue"]').forEach(v => {
       const card = v.closest('[data-testid="stVerticalBlockBorderWrapper"], [data-testid="stVerticalBlock"]') || v;
       shrink(v, v); shrink(v, card);
