@@ -154,8 +154,9 @@ with st.container(key="section_map"):
 
 with st.container(key="section_exports"):
     st.subheader(ui.t("briefing.export"))
+    # The date in the name is the last day the figures count: a 2024 view is named …_2024-12-31.
     stem = ui.t("dispatch_page.file_stem", scope=f.scope_label.replace(" / ", "_"), year=f.year,
-                date=f.as_of.isoformat())
+                date=m.until.isoformat())
     outline_codes = {f.scope.root, *f.tree.children(f.scope.root)}
     ui.export_buttons(f, stem, {
         "pptx": lambda: briefing.build_pptx(briefing.gather_meeting(m, by, f.lang, f.run, outline_codes)),

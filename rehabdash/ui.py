@@ -483,6 +483,9 @@ def _cached_build(kind: str, view: tuple, _build) -> bytes:
 # opacity, 3.9:1 on white; a solid dark grey gives 7:1.
 A11Y_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 1 !important; color: #595959 !important; }
+/* figure labels wrap rather than end in '…' (English labels are long) */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
 /* A text field's box clips its input's outline, and a switch's input is hidden: outline the box and
    the label instead. */
 :focus-visible:not(input), label:has(input:focus-visible), div:has(> input:focus-visible) {

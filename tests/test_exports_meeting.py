@@ -178,3 +178,20 @@ def test_a_failing_export_says_so_in_chinese_and_exports_nothing(monkeypatch):
     at.button(key="make_docx").click().run()
     assert not at.exception and any(b.proto.id.endswith("briefing_docx") for b in at.get("download_button"))
     assert len(_exports_audited()) == before
+
+
+def test_the_page_lists_what_the_exports_list():
+    at = open_app_page("app_pages/overview.py", year="2025", city="漯河市", district="源汇区")
+    lagging = at.table[1].value
+    row = lagging[lagging["指标"] == "资金执行率"].iloc[0]
+    assert (row["责任单位"], row["完成率"], row["状态"], row["距序时进度差"], row["计量单位"]) == (
+        "源汇区", "58.46%", "✖ 滞后", "17.72", "万元")
+    at = open_app_page("app_pages/overview.py", year="2025")
+    captions = " ".join(c.value for c in at.caption)
+    assert "序时进度 66.6%，▲ 预警" in captions  # 包头市 2025: the funds card's light
+    at = open_app_page("app_pages/overview.py", year="2024")
+    assert not at.exception
+    network = at.table[-2].value  # the network as it stood at the end of 2024
+    built = dict(zip(network.iloc[:, 0], network.iloc[:, 1]))
+    assert (built["乡镇（街道）康复站"], built["村（社区）康复室"]) == ("75", "323")
+    assert "2024年12月31日" in " ".join(s.value for s in at.subheader)
