@@ -234,12 +234,54 @@ def _combo_line(chart, series_index: int) -> None:
     series.insert(3, sppr)  # after idx, order, tx
     marker = series.makeelement(qn("c:marker"), {})
     marker.append(marker.makeelement(qn("c:symbol"), {"val": "dash"}))
+    marker.append(marker.makeelement(qn("c:size"), {"val": "24"}))  # a wide dash reads on one category too
+    marker_sppr = marker.makeelement(qn("c:spPr"), {})
+    marker_fill = marker_sppr.makeelement(qn("a:solidFill"), {})
+    marker_fill.append(marker_fill.makeelement(qn("a:srgbClr"), {"val": "333333"}))
+    marker_sppr.append(marker_fill)
+    marker.append(marker_sppr)
     series.insert(4, marker)
     line.append(series)
     line.append(line.makeelement(qn("c:marker"), {"val": "1"}))
     for ax_id in bar.findall(qn("c:axId")):
         line.append(copy.deepcopy(ax_id))
     bar.addnext(line)
+
+
+def _topic_chart(slide, b: Briefing, units: dict[str, IndicatorStatus], left, width, title: str | None = None):
+    """Actual per unit as bars in the colour of its light, labelled with number, symbol and word; the
+    task as grey bars; what 序时进度 asks for by now as a dashed line (where the units have a task)."""
+    m, lang = b.meeting, b.lang
+    with_task = any(s.target is not None for s in units.values())
+    data = CategoryChartData()
+    data.categories = list(units)
+    data.add_series(b.t("overview.actual"), [s.actual_in_unit for s in units.values()])
+    if with_task:
+        data.add_series(b.t("overview.target"), [s.target_in_unit for s in units.values()])
+        data.add_series(b.t("deck.progress_line", progress=fmt.completion(m.progress)),
+                        [None if s.target is None else round(s.progress * s.target, 1) for s in units.values()])
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, left, Inches(1.5), width, Inches(5.3),
+                                   data).chart
+    _style_chart(chart)
+    if title:
+        chart.has_title = True
+        chart.chart_title.text_frame.text = title
+        _style_text_frame(chart.chart_title.text_frame, 14)
+    if with_task:
+        chart.series[1].format.fill.solid()
+        chart.series[1].format.fill.fore_color.rgb = _hex("#BBBBBB")
+    for i, s in enumerate(units.values()):
+        point = chart.series[0].points[i]
+        if s.status is not None:
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = _hex(STATUS_COLORS[s.status])
+        frame = point.data_label.text_frame
+        value = s.shown or fmt.amount(s.actual_in_unit, lang)
+        frame.text = value if s.status is None else f"{value}\n{dispatch.status_text(s.status, lang)}"
+        _style_text_frame(frame, 11 if len(units) > 6 else 13)
+    if with_task:
+        _combo_line(chart, 2)
+    return chart
 
 
 def _topic_slide(deck, b: Briefing, indicator: str) -> None:
@@ -253,34 +295,14 @@ def _topic_slide(deck, b: Briefing, indicator: str) -> None:
     if own.hidden and all(s.hidden for s in units.values()):
         _no_data(slide, b.t("deck.hidden"))
         return
-    with_task = any(s.target is not None for s in units.values())
-    data = CategoryChartData()
-    data.categories = list(units)
-    data.add_series(b.t("overview.actual"), [s.actual_in_unit for s in units.values()])
-    if with_task:
-        data.add_series(b.t("overview.target"), [s.target_in_unit for s in units.values()])
-        data.add_series(b.t("deck.progress_line", progress=fmt.completion(m.progress)),
-                        [None if s.target is None else round(s.progress * s.target, 1) for s in units.values()])
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.5), Inches(1.5),
-                                   Inches(12.3), Inches(5.3), data).chart
-    _style_chart(chart)
-    plot = chart.plots[0]
-    if with_task:
-        chart.series[1].format.fill.solid()
-        chart.series[1].format.fill.fore_color.rgb = _hex("#BBBBBB")
-    # Each unit's bar in the colour of its light and labelled with number, symbol and word.
-    for i, s in enumerate(units.values()):
-        point = chart.series[0].points[i]
-        if s.status is not None:
-            point.format.fill.solid()
-            point.format.fill.fore_color.rgb = _hex(STATUS_COLORS[s.status])
-        frame = point.data_label.text_frame
-        value = s.shown or fmt.amount(s.actual_in_unit, lang)
-        frame.text = value if s.status is None else f"{value}\n{dispatch.status_text(s.status, lang)}"
-        _style_text_frame(frame, 11 if len(units) > 6 else 13)
-        point.data_label.position = None
-    if with_task:
-        _combo_line(chart, 2)
+    if own.target is not None and m.scope_name not in units and not any(
+            s.target is not None for s in units.values()):
+        # The task is the scope's own (a district's townships have none): the scope against its task
+        # and 序时进度, beside what each unit below has done.
+        _topic_chart(slide, b, {m.scope_name: own}, Inches(0.5), Inches(3.6))
+        _topic_chart(slide, b, units, Inches(4.3), Inches(8.5), b.t("dispatch_page.units_actual"))
+    else:
+        _topic_chart(slide, b, units, Inches(0.5), Inches(12.3))
     summary = dispatch.no_task_text(m, own, lang) if own.target is None else b.t(
         "deck.topic_summary", scope=m.scope_name, actual=own.shown or fmt.amount(own.actual_in_unit, lang),
         unit=dispatch.unit_label(lang, own.unit), completion=fmt.completion(own.completion),
