@@ -266,7 +266,7 @@ MEETING_CSS = """<style>
 :root { --rd-banner: 3.4rem; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
-html { font-size: clamp(18px, 1.45vw, 30px) !important; }
+html { font-size: clamp(18px, 1.5vw, 30px) !important; }  /* 19.2px at 1280, 21px at 1400, 28.8px at 1920 */
 [data-testid="stMainBlockContainer"] { padding: var(--rd-banner) 1.2rem 0 !important; max-width: 100% !important; }
 .st-key-meeting_banner { position: fixed; top: 0; left: 0; right: 0; z-index: 999; background: #ffffff;
   border-bottom: 3px solid #0072B2; padding: 0.15rem 1.2rem; height: var(--rd-banner); box-sizing: border-box;
