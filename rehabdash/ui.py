@@ -283,7 +283,8 @@ html { font-size: clamp(18px, 1.5vw, 30px) !important; }  /* 19.2px at 1280, 21p
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { overflow: visible !important;
   text-overflow: clip !important; white-space: nowrap !important; }
 [class*="st-key-section_"] [data-testid="stTable"] td, [class*="st-key-section_"] [data-testid="stTable"] th {
-  white-space: nowrap; padding: 0.15rem 0.4rem !important; font-size: 1rem; }
+  white-space: nowrap; padding: 0.15rem 0.4rem !important; font-size: inherit !important; }
+[class*="st-key-section_"] [data-testid="stTable"] table { font-size: 1rem; }  /* shrunk by MEETING_JS to fit */
 [class*="st-key-section_"] [data-testid="stTable"] th { white-space: normal; }  /* headers may wrap, figures not */
 .st-key-section_map [data-testid="stMarkdownContainer"] p { margin: 0; }
 .st-key-overview_map { position: relative !important; }
@@ -363,7 +364,7 @@ MEETING_JS = """<script>
 </script>"""
 
 
-MEETING_ROWS = 11  # table rows that fit one 16:9 screen in meeting type
+MEETING_ROWS = 13  # table rows that fit one 16:9 screen in meeting type
 
 
 def _leave_meeting() -> None:
