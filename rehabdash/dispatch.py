@@ -296,9 +296,11 @@ class Meeting:
 
     def lagging_in(self, lang: str) -> list[tuple[str, IndicatorStatus]]:
         """Red and amber items with the unit responsible, the scope's own-level funds among them."""
-        items = lagging(self.subunits, self.scope_name, self.indicators)
+        items = [(fmt.region_name(unit, lang), s)
+                 for unit, s in lagging(self.subunits, self.scope_name, self.indicators)]
         if self.own_funding is not None and is_behind(self.own_funding):
-            items.append((i18n.text(lang, "dispatch.own_level", name=self.scope_name), self.own_funding))
+            items.append((i18n.text(lang, "dispatch.own_level", name=fmt.region_name(self.scope_name, lang)),
+                          self.own_funding))
         return sorted(items, key=lambda item: (item[1].status is not Status.RED,
                                                (item[1].completion or 0) - item[1].progress))
 
@@ -477,7 +479,7 @@ def ranking_table(m: Meeting, by: str, lang: str) -> Table:
     columns = {}
     if not frame.empty:
         columns = {h_rank: frame["rank"].astype(object).where(frame["rank"].notna(), None),
-                   h_unit: frame["unit"],
+                   h_unit: [fmt.region_name(u, lang) for u in frame["unit"]],
                    h_change: frame["rank_change"].astype(object).where(frame["rank_change"].notna(), None)}
         for indicator in INDICATOR_ORDER:
             basis = rank_basis(m.subunits, indicator)
@@ -522,7 +524,8 @@ def changes_table(m: Meeting, lang: str) -> Table | None:
 def services_table(m: Meeting, lang: str) -> Table:
     rates = service_rates(m.subunits)
     h = [_t(lang, k) for k in ("unit_col", "need", "served", "service_rate")]
-    frame = pd.DataFrame({h[0]: rates["subunit_name"], h[1]: rates["need"], h[2]: rates["served"],
+    frame = pd.DataFrame({h[0]: [fmt.region_name(u, lang) for u in rates["subunit_name"]],
+                          h[1]: rates["need"], h[2]: rates["served"],
                           h[3]: rates["rate"]})
     return Table("services", _t(lang, "services"), frame, dict(zip(h, ["text", "count", "count", "rate"])), lang)
 

@@ -78,3 +78,25 @@ def money(yuan: float | None, lang: str = "zh") -> str:
     if lang == "zh":
         return wan_yuan(yuan, lang)
     return f"CNY {yuan / 1_000_000:,.2f} m"
+
+
+# English readers get the pinyin beside a Chinese region name, with the level word translated.
+_LEVEL_WORDS = (("街道", "Subdistrict"), ("开发区", "Development Zone"), ("矿区", "Mining District"),
+                ("区", "District"), ("县", "County"), ("旗", "Banner"), ("市", "City"), ("镇", "Town"),
+                ("乡", "Township"))
+
+
+def region_name(name: str, lang: str = "zh") -> str:
+    """'东河区' (zh) / '东河区 Donghe District' (en); names without Chinese stay as they are."""
+    if lang == "zh" or not any("\u4e00" <= ch <= "\u9fff" for ch in name):
+        return name
+    from pypinyin import lazy_pinyin
+
+    stem, word = name, ""
+    for suffix, english in _LEVEL_WORDS:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem, word = name[: -len(suffix)], english
+            break
+    stem = stem.split("（")[0]  # '样例街道（示例单元）': the name before a note
+    spelled = "".join(lazy_pinyin(stem)).capitalize()
+    return f"{name} {spelled}{' ' + word if word else ''}"

@@ -409,7 +409,8 @@ def meeting_banner(f: Filters) -> None:
     current = f"{f.scope.city}|{f.scope.district}|{f.scope.township}"
     st.session_state["meeting_scope"] = current if current in options else options[0]
     with st.container(key="meeting_banner", horizontal=True, vertical_alignment="center", gap="small"):
-        st.markdown(f"**{f.scope_label}** · {t('meeting.year', year=f.year)} · "
+        scope = " / ".join(formatting.region_name(part, f.lang) for part in f.scope_label.split(" / "))
+        st.markdown(f"**{scope}** · {t('meeting.year', year=f.year)} · "
                     f"{t('meeting.as_of', date=formatting.date(f.as_of, f.lang))}")
         if f.snapshot.source == "sample":
             with st.container(key="meeting_sample", width="content"):

@@ -173,3 +173,12 @@ def test_english_money_is_short_and_whole():
     assert fmt.money(18_847_700, "en") == "CNY 18.85 m"
     assert fmt.money(18_847_700, "zh") == "1884.77万元"
     assert fmt.amount(1884.77, "en") == "1,884.77" and fmt.amount(6260, "en") == "6,260"
+
+
+def test_english_tables_carry_pinyin_beside_the_chinese_names(baotou):
+    lagging = dispatch.display(dispatch.lagging_table(baotou, "en"))
+    assert "东河区 Donghe District" in set(lagging["Unit responsible"])
+    assert "包头市 Baotou City (own level)" in set(lagging["Unit responsible"])
+    ranking = dispatch.display(dispatch.ranking_table(baotou, "precise_rehab_served", "en"))
+    assert "固阳县 Guyang County" in set(ranking["Unit"])
+    assert fmt.region_name("东河区", "zh") == "东河区"
