@@ -24,7 +24,7 @@ status_of = {s.indicator: s for s in m.indicators}
 def task_note(indicator: str) -> tuple[str, ...]:
     s = status_of[indicator]
     if s.target is None:
-        return (dispatch.no_task_text(m, s, f.lang),)
+        return (ui.md_escape(dispatch.no_task_text(m, s, f.lang)),)
     return (ui.t("overview.of_target", completion=fmt.completion(s.completion),
                  progress=fmt.completion(s.progress)) + " " + ui.status_text(s.status),)
 
@@ -32,7 +32,7 @@ def task_note(indicator: str) -> tuple[str, ...]:
 def funds_card() -> None:
     s = status_of[dispatch.FUNDING]
     if s.target is None:  # no funds at this level: say where they are kept, not 0万元
-        ui.figure_card(ui.t("overview.funds_spent"), "—", None, (dispatch.no_task_text(m, s, f.lang),))
+        ui.figure_card(ui.t("overview.funds_spent"), "—", None, (ui.md_escape(dispatch.no_task_text(m, s, f.lang)),))
         return
     ui.figure_card(ui.t("overview.funds_spent"), fmt.money(s.actual, f.lang), None, (
         ui.t("overview.funds_allocated", amount=fmt.money(s.target, f.lang), rate=fmt.rate(s.completion)),
@@ -81,7 +81,7 @@ for number, rows in enumerate(pages, start=1):
         title = ui.t("dispatch.lagging")
         st.subheader(title if len(pages) == 1 else f"{title}（{number}/{len(pages)}）")
         if not m.has_tasks:  # a township without tasks: nothing is judged, so nothing is green either
-            st.info(ui.t("dispatch_page.no_tasks", scope=f.scope_label), icon=":material/info:")
+            st.info(ui.t("dispatch_page.no_tasks", scope=ui.md_escape(f.scope_label)), icon=":material/info:")
         elif lagging.frame.empty:
             st.success(ui.t("overview.lagging_none"), icon=":material/check_circle:")
         else:

@@ -22,6 +22,15 @@ from .theme import STATUS_SYMBOLS
 FILTERS_KEY = "_filters"
 
 
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def md_escape(text: str) -> str:
+    """Text from data (region names) for st.markdown / st.caption / st.info: every character Markdown
+    or Streamlit (':material/…:', '$…$') would read as markup is escaped, so it shows as written."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+
+
 def lang() -> str:
     return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
 
@@ -410,7 +419,7 @@ def meeting_banner(f: Filters) -> None:
     st.session_state["meeting_scope"] = current if current in options else options[0]
     with st.container(key="meeting_banner", horizontal=True, vertical_alignment="center", gap="small"):
         scope = " / ".join(formatting.region_name(part, f.lang) for part in f.scope_label.split(" / "))
-        st.markdown(f"**{scope}** · {t('meeting.year', year=f.year)} · "
+        st.markdown(f"**{md_escape(scope)}** · {t('meeting.year', year=f.year)} · "
                     f"{t('meeting.as_of', date=formatting.date(f.as_of, f.lang))}")
         if f.snapshot.source == "sample":
             with st.container(key="meeting_sample", width="content"):

@@ -195,3 +195,16 @@ def test_the_page_lists_what_the_exports_list():
     built = dict(zip(network.iloc[:, 0], network.iloc[:, 1]))
     assert (built["乡镇（街道）康复站"], built["村（社区）康复室"]) == ("75", "323")
     assert "2024年12月31日" in " ".join(s.value for s in at.subheader)
+
+
+def test_names_from_data_stay_text_in_the_workbook_and_markdown():
+    import pandas as pd
+
+    from rehabdash import ui
+
+    table = dispatch.Table("t", "表", pd.DataFrame({"单位": ['=HYPERLINK("http://x","y")'], "名次": [1]}),
+                           {"单位": "text", "名次": "count"})
+    sheet = load_workbook(io.BytesIO(briefing.tables_workbook([table], "标题")))["表"]
+    assert sheet["A4"].data_type == "s" and sheet["A4"].value.startswith("=HYPERLINK")
+    assert sheet["B4"].value == 1
+    assert ui.md_escape("**粗** [链接](x) :material/home:") == "\\*\\*粗\\*\\* \\[链接\\]\\(x\\) \\:material/home\\:"
