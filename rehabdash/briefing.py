@@ -317,8 +317,8 @@ def _funding_slide(deck, b: Briefing) -> None:
     if s.target is None:
         _no_data(slide, dispatch.no_task_text(m, s, lang))
         return
-    _text_box(slide, b.t("deck.execution", scope=m.scope_name, spent=fmt.wan_yuan(s.actual, lang),
-                         allocated=fmt.wan_yuan(s.target, lang), rate=fmt.rate(s.completion),
+    _text_box(slide, b.t("deck.execution", scope=m.scope_name, spent=fmt.wan_words(s.actual, lang),
+                         allocated=fmt.wan_words(s.target, lang), rate=fmt.rate(s.completion),
                          progress=fmt.completion(s.progress), status=dispatch.status_text(s.status, lang)),
               Inches(0.5), Inches(0.95), Inches(12.3), Inches(0.6), 18, bold=True,
               color="#000000")

@@ -69,7 +69,7 @@ def points(s: IndicatorStatus) -> float:
 
 def _value(s: IndicatorStatus, value, lang: str) -> str:
     if s.unit == "wan_yuan":
-        return fmt.wan_yuan(value * fmt.WAN if value is not None else None, lang)
+        return fmt.wan_words(value * fmt.WAN if value is not None else None, lang)
     sep = "" if lang == "zh" else " "
     return f"{fmt.amount(value, lang)}{sep}{dispatch.unit_label(lang, s.unit)}"
 
@@ -94,8 +94,8 @@ def indicator_sentence(m: Meeting, s: IndicatorStatus, lang: str) -> str:
     if s.indicator == FUNDING:
         if s.target is None:
             return _t(lang, "funds_none", day=day, scope=m.scope_name, note=dispatch.no_task_text(m, s, lang))
-        return _t(lang, "funds", day=day, whole=whole(m, lang), allocated=fmt.wan_yuan(s.target, lang),
-                  spent=fmt.wan_yuan(s.actual, lang), rate=fmt.rate(s.completion)) + _against_progress(s, lang)
+        return _t(lang, "funds", day=day, whole=whole(m, lang), allocated=fmt.wan_words(s.target, lang),
+                  spent=fmt.wan_words(s.actual, lang), rate=fmt.rate(s.completion)) + _against_progress(s, lang)
     actual = s.shown if s.hidden else _value(s, s.actual_in_unit, lang)
     if s.target is None:
         return _t(lang, "no_task", day=day, whole=whole(m, lang), done=_t(lang, "done_" + s.indicator, actual=actual))

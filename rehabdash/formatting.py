@@ -100,3 +100,11 @@ def region_name(name: str, lang: str = "zh") -> str:
     stem = stem.split("（")[0]  # '样例街道（示例单元）': the name before a note
     spelled = "".join(lazy_pinyin(stem)).capitalize()
     return f"{name} {spelled}{' ' + word if word else ''}"
+
+
+def wan_words(yuan: float | None, lang: str = "zh") -> str:
+    """Money in 万元 in running text: '1884.77万元' (zh) / '1,884.77 ten-thousand yuan' (en), the same
+    number the tables show under their unit."""
+    if is_missing(yuan):
+        return "—"
+    return wan_yuan(yuan, lang) if lang == "zh" else f"{_trim(yuan / WAN, 2, grouped=True)} ten-thousand yuan"

@@ -182,3 +182,8 @@ def test_english_tables_carry_pinyin_beside_the_chinese_names(baotou):
     ranking = dispatch.display(dispatch.ranking_table(baotou, "precise_rehab_served", "en"))
     assert "固阳县 Guyang County" in set(ranking["Unit"])
     assert fmt.region_name("东河区", "zh") == "东河区"
+
+
+def test_money_in_running_text():
+    assert fmt.wan_words(18_847_700, "en") == "1,884.77 ten-thousand yuan"
+    assert fmt.wan_words(18_847_700, "zh") == "1884.77万元"
