@@ -90,7 +90,6 @@ def _against_progress(s: IndicatorStatus, lang: str) -> str:
 def indicator_sentence(m: Meeting, s: IndicatorStatus, lang: str) -> str:
     """The paragraph of one indicator for the scope as a whole."""
     day = fmt.date(m.until, lang)
-    name = dispatch.label(lang, s.indicator)
     if s.indicator == FUNDING:
         if s.target is None:
             return _t(lang, "funds_none", day=day, scope=m.scope_name, note=dispatch.no_task_text(m, s, lang))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import pandas as pd
@@ -587,38 +587,12 @@ def _money_rows(statuses: list[IndicatorStatus], column: str) -> dict:
     return {(i, column): "rate" for i, s in enumerate(statuses) if s.indicator == FUNDING}
 
 
-# ---- short forms kept for the deck's lists ----------------------------------------------------------
+# ---- short form of the lagging items ----------------------------------------------------------------
 
 def lagging_lines(items: list[tuple[str, IndicatorStatus]], lang: str) -> list[str]:
     return [i18n.text(lang, "overview.lagging_item", unit=unit, indicator=label(lang, s.indicator),
                       completion=fmt.completion(s.completion), progress=fmt.completion(s.progress))
             for unit, s in items]
-
-
-def shortfall_text(s: IndicatorStatus, lang: str) -> str:
-    """'差序时进度 35人，差年度任务 259人' in the indicator's unit."""
-    unit = unit_label(lang, s.unit)
-    return _t(lang, "shortfall", progress=fmt.amount(s.shortfall_to_progress, lang),
-              task=fmt.amount(s.shortfall_to_task, lang), unit=unit)
-
-
-# Old names, kept for callers that read one table.
-def indicator_frame(statuses: list[IndicatorStatus], lang: str) -> pd.DataFrame:
-    """The indicator table of bare statuses (no meeting context), as text."""
-    rows = [
-        (label(lang, s.indicator), fmt.amount(s.actual_in_unit, lang),
-         fmt.amount(s.target_in_unit, lang), fmt.completion(s.completion), fmt.completion(s.progress),
-         status_text(s.status, lang), fmt.rate(s.rate) if s.base is not None else "")
-        for s in statuses
-    ]
-    return pd.DataFrame(rows, columns=[i18n.text(lang, f"overview.{k}") for k in (
-        "indicator", "actual", "target", "completion", "time_progress", "status", "rate")])
-
-
-def changes_frame(changes: dict[str, float], lang: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(label(lang, i), f"{changes[i]:+,.0f}") for i in INDICATOR_ORDER if i in changes],
-        columns=[i18n.text(lang, f"overview.{k}") for k in ("indicator", "change_unit")])
 
 
 def ranking_cells(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -11,7 +11,7 @@ from rehabdash import formatting as fmt
 from rehabdash.config import data_dir
 from rehabdash.indicators import Status
 
-from .seed import BAOTOU, END_2024, NEWEST, YUANHUI, runner
+from .seed import BAOTOU, NEWEST, YUANHUI, runner
 
 MARGIN = 0.05
 JUNE = dt.date(2025, 6, 30)
