@@ -1,106 +1,128 @@
-"""总览 / 调度会: headline figures, indicators against task and 序时进度, lagging items, subunit
-ranking, change since the previous snapshot, the facility network, and the briefing exports."""
+"""总览 / 调度会: headline figures, indicators against task and 序时进度, lagging items with their
+shortfall, ranking of the units one level down, change since the previous snapshot of the same year,
+the facility network and its map, and the exports. Every figure comes from one dispatch.Meeting."""
 import dataclasses
 
 import plotly.express as px
 import streamlit as st
 
 from rehabdash import ui
-from rehabdash.export import briefing
+from rehabdash.export import briefing, bulletin
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.theme import STATUS_COLORS
-from rehabdash.topics import child_rehab, dispatch
+from rehabdash.maps import facility_map as fmap
+from rehabdash.maps import mapkit
+from rehabdash.topics import dispatch
+from rehabdash.topics import facility_map as fm
 from rehabdash.topics.overview import headline
 
 f = ui.filters()
 margin = amber_margin()
-ui.page_header("overview.title", f)
 h = headline(f.run, f.as_of, f.year)
-disclosure = child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year)  # children's small numbers
-statuses = dispatch.indicator_statuses(f.run, f.as_of, f.year, margin, disclosure)
-status_of = {s.indicator: s for s in statuses}
-subunits = dispatch.subunit_statuses(f.run, f.as_of, f.year, margin, disclosure)
+m = ui.meeting_of(f, margin)
+status_of = {s.indicator: s for s in m.indicators}
 
 
 def task_note(indicator: str) -> tuple[str, ...]:
     s = status_of[indicator]
     if s.target is None:
-        return ()
+        return (ui.md(dispatch.no_task_text(m, s, f.lang)),)
     return (ui.t("overview.of_target", completion=fmt.completion(s.completion),
                  progress=fmt.completion(s.progress)) + " " + ui.status_text(s.status),)
 
 
-with st.container(key="section_headline"):
+def funds_card() -> None:
+    s = status_of[dispatch.FUNDING]
+    if s.target is None:  # no funds at this level: say where they are kept, not 0万元
+        ui.figure_card(ui.t("overview.funds_spent"), "—", None, (ui.md(dispatch.no_task_text(m, s, f.lang)),))
+        return
+    ui.figure_card(ui.t("overview.funds_spent"), fmt.money(s.actual, f.lang), None, (
+        ui.t("overview.funds_allocated", amount=fmt.money(s.target, f.lang), rate=fmt.rate(s.completion)),
+        ui.t("dispatch_page.funds_light", progress=fmt.completion(s.progress),
+             status=ui.status_text(s.status))))
+
+
+with st.container(key="section_headline"):  # the first screen of meeting mode: title and figures
+    ui.page_header("overview.title", f)
     columns = st.columns(4)
     with columns[0]:
         ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(
             *task_note("precise_rehab_served"), f"{ui.t('overview.service_rate')} {fmt.rate(h.served.rate)}"))
-        st.page_link("app_pages/rehab.py", label=ui.t("pages.rehab"), icon=":material/healing:")  # its topic page
     with columns[1]:
         ui.figure_card(ui.t("overview.fitted"), fmt.count(h.fitted.value, f.lang), **ui.year_on_year(h.fitted.change), notes=(
             *task_note("devices_fitted"), f"{ui.t('overview.fitting_rate')} {fmt.rate(h.fitted.rate)}"))
-        st.page_link("app_pages/devices.py", label=ui.t("pages.devices"), icon=":material/accessible:")  # its topic page
     with columns[2]:
-        if disclosure.active:  # a township: the controlled count, no change or coverage (they give it back)
-            ui.figure_card(ui.t("overview.children_aided"), dispatch.actual_text(status_of["children_aided"], f.lang),
-                           notes=(f"{ui.t('overview.child_coverage')} *",))
-        else:
-            ui.figure_card(ui.t("overview.children_aided"), fmt.count(h.children.value, f.lang), **ui.year_on_year(h.children.change), notes=(
-                *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(h.children.rate)}"))
-        st.page_link("app_pages/child_rehab.py", label=ui.t("pages.children"), icon=":material/child_care:")  # its topic page
+        children = status_of[dispatch.CHILDREN]  # through dispatch.disclose_children, like every output
+        ui.figure_card(ui.t("overview.children_aided"), children.shown or fmt.count(children.actual, f.lang),
+                       **({} if children.hidden else ui.year_on_year(h.children.change)), notes=(
+            *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(children.rate)}"))
     with columns[3]:
-        ui.figure_card(ui.t("overview.funds_spent"), fmt.wan_yuan(h.funds.value, f.lang), None, (
-            ui.t("overview.funds_allocated", amount=fmt.wan_yuan(h.funds.base, f.lang),
-                 rate=fmt.rate(h.funds.rate)),))
-        st.page_link("app_pages/funding.py", label=ui.t("pages.funding"), icon=":material/payments:")  # its topic page
+        funds_card()
+
+
+def show_table(table: dispatch.Table, key: str) -> None:
+    st.table(ui.md_frame(dispatch.display(table)), hide_index=True)  # names from data as literal text
+
 
 with st.container(key="section_indicators"):
     st.subheader(ui.t("overview.indicators"))
-    st.caption(ui.t("overview.indicators_caption", progress=fmt.completion(statuses[0].progress),
+    st.caption(ui.t("overview.indicators_caption", progress=fmt.completion(m.progress),
                     margin=f"{margin * 100:g}"))
-    st.table(ui.md_frame(dispatch.indicator_frame(statuses, f.lang)), hide_index=True)
-    coverage = dispatch.network_coverage(f.run, f.as_of, f.year)
+    show_table(dispatch.indicator_table(m, f.lang), "indicators")
     st.caption(" · ".join([
-        f"{ui.t('overview.township_coverage')} {fmt.rate(coverage['township'])}",
-        f"{ui.t('overview.village_coverage')} {fmt.rate(coverage['village'])}",
+        f"{ui.t('overview.township_coverage')} {fmt.rate(m.coverage['township'])}",
+        f"{ui.t('overview.village_coverage')} {fmt.rate(m.coverage['village'])}",
     ]))
 
-    st.subheader(ui.t("overview.lagging"))
-    lines = dispatch.lagging_lines(dispatch.lagging(subunits, f.scope_label, statuses), f.lang)
-    if lines:
-        st.markdown("\n".join(f"- ✖ {ui.md(line)}" for line in lines))
-    else:
-        st.success(ui.t("overview.lagging_none"), icon=":material/check_circle:")
+lagging = dispatch.lagging_table(m, f.lang)
+# On the projector a long list goes on as many screens as it needs, never in shrunken type.
+per_screen = ui.MEETING_ROWS if ui.in_meeting() else max(len(lagging.frame), 1)
+pages = [lagging.frame.iloc[i:i + per_screen] for i in range(0, max(len(lagging.frame), 1), per_screen)]
+for number, rows in enumerate(pages, start=1):
+    with st.container(key="section_lagging" if number == 1 else f"section_lagging_{number}"):
+        title = ui.t("dispatch.lagging")
+        st.subheader(title if len(pages) == 1 else f"{title}（{number}/{len(pages)}）")
+        if not m.has_tasks:  # a township without tasks: nothing is judged, so nothing is green either
+            st.info(ui.t("dispatch_page.no_tasks", scope=ui.md(f.scope_label)), icon=":material/info:")
+        elif lagging.frame.empty:
+            st.success(ui.t("overview.lagging_none"), icon=":material/check_circle:")
+        else:
+            if number == 1:
+                st.caption(ui.t("dispatch_page.lagging_caption"))
+            st.table(dispatch.display(lagging).iloc[rows.index], hide_index=True)
 
-    previous = next((s for s in ui.available_snapshots() if s.valid and s.as_of < f.as_of), None)
-    if previous is None:
-        st.caption(ui.t("overview.no_previous"))
+with st.container(key="section_changes"):
+    changes = dispatch.changes_table(m, f.lang)
+    if changes is None:
+        st.subheader(ui.t("dispatch_page.changes"))
+        st.caption(ui.t("dispatch_page.no_previous_past" if f.as_of.year != f.year else "overview.no_previous"))
     else:
-        st.subheader(ui.t("overview.since_previous", date=fmt.date(previous.as_of, f.lang)))
-        before = dispatch.indicator_statuses(
-            dataclasses.replace(f, snapshot=previous).run, previous.as_of, f.year, margin, disclosure)
-        changes = dispatch.changes_frame(dispatch.changes_since(statuses, before), f.lang)
-        st.table(ui.md_frame(changes), hide_index=True)
+        st.subheader(changes.title)
+        show_table(changes, "changes")
 
 with st.container(key="section_ranking"):
     st.subheader(ui.t("overview.ranking"))
-    if subunits:
-        texts, lights = dispatch.ranking_frames(subunits, f.lang)
+    if m.subunits:
+        options = dispatch.rankable(m.subunits)
+        by = ui.bound_selectbox(ui.t("dispatch_page.rank_by"), options, "rank_by",
+                                format_func=lambda i: dispatch.label(f.lang, i))
+        ranking = dispatch.ranking_table(m, by, f.lang)
+        texts, lights = dispatch.ranking_cells(ranking)
         backgrounds = lights.map(lambda s: "" if s is None else f"background-color: {STATUS_COLORS[s]}33")
-        st.caption(ui.t("overview.ranking_caption"))
-        st.table(ui.md_frame(texts).style.apply(lambda _: backgrounds.to_numpy(), axis=None))
+        backgrounds = texts.map(lambda _: "").assign(**backgrounds)
+        st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch.label(f.lang, by)))
+        st.table(texts.style.apply(lambda _: backgrounds, axis=None).hide(axis="index"))
     else:
+        by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))
 
-    services = dispatch.service_rates(subunits)
-    if not services.empty:
-        table = services.assign(rate=services["rate"].map(fmt.rate)).rename(columns={
-            "subunit_name": ui.t("overview.subunit"), "need": ui.t("overview.need"),
-            "served": ui.t("overview.served_col"), "rate": ui.t("overview.rate_col"),
-        }).drop(columns="subunit_code")
+with st.container(key="section_services"):
+    services = dispatch.services_table(m, f.lang)
+    rates = dispatch.service_rates(m.subunits)
+    if not rates.empty:
         # Rates sit close to 100 %: dots on a non-zero axis show the differences honestly, bars would not.
-        ranked = services.sort_values("rate")
+        ranked = rates.sort_values("rate")
         figure = px.scatter(
             ranked, x="rate", y="subunit_name", text=ranked["rate"].map(fmt.rate),
             title=ui.t("overview.subunits_chart", scope=f.scope_label),
@@ -108,30 +130,39 @@ with st.container(key="section_ranking"):
         )
         figure.update_traces(textposition="middle right", marker_size=12)
         figure.update_xaxes(tickformat=".1%")
-        figure.update_layout(height=120 + 32 * len(ranked))
-        ui.chart_with_data(figure, table, key="subunits", file_stem=ui.t("overview.subunits"))
+        figure.update_layout(height=min(120 + 32 * len(ranked), 460))
+        ui.chart_with_data(figure, dispatch.display(services), key="subunits", file_stem=ui.t("overview.subunits"))
 
 with st.container(key="section_network"):
-    st.subheader(ui.t("overview.facilities"))
-    st.caption(ui.t("overview.facilities_caption", as_of=fmt.date(f.as_of, f.lang)))
-    network = h.facilities.rename(index=lambda c: ui.label("tier", c), columns=lambda c: ui.label("status", c))
-    network.index.name = ui.t("overview.tier")
-    st.table(ui.md_frame(network))
+    network = dispatch.facilities_table(m, f.lang)
+    st.subheader(network.title)
+    if f.as_of.year != f.year:
+        st.caption(ui.t("dispatch_page.year_end_basis", until=fmt.date(m.until, f.lang)))
+    show_table(network, "network")
+    show_table(dispatch.coverage_table(m, f.lang), "coverage")
 
-st.subheader(ui.t("briefing.export"))
-stem = ui.t("briefing.file_stem", scope=f.scope_label.replace(" / ", "_"), date=f.as_of.isoformat())
-outline_codes = {f.scope.root, *f.tree.children(f.scope.root)}
-exports = st.columns(2)
-exports[0].download_button(
-    ui.t("briefing.pptx"), icon=":material/slideshow:", file_name=f"{stem}.pptx", key="briefing_pptx",
-    on_click=ui.audit_export, args=(f"{stem}.pptx",),
-    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    data=lambda: briefing.build_pptx(briefing.gather(
-        f.run, f.as_of, f.year, f.scope_label, f.lang, margin, outline_codes, disclosure)),
-)
-exports[1].download_button(
-    ui.t("briefing.xlsx"), icon=":material/table:", file_name=f"{stem}.xlsx", key="briefing_xlsx",
-    on_click=ui.audit_export, args=(f"{stem}.xlsx",),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    data=lambda: briefing.overview_workbook(f.run, f.as_of, f.year, f.scope_label, f.lang, margin, disclosure),
-)
+with st.container(key="section_map"):
+    data = fm.load(f.run, f.as_of)
+    data = dataclasses.replace(data, facilities=dispatch.facilities_until(data.facilities, m.until))
+    try:
+        facility_map = fmap.build_map(data, fm.View(), f.lang, mapkit.configured_basemap())
+    except mapkit.MapConfigError as problem:
+        st.error(ui.t("map.basemap_error", problem=problem))
+        facility_map = fmap.build_map(data, fm.View(), f.lang)
+    st.markdown(f"**{ui.t('dispatch_page.map_title', until=fmt.date(m.until, f.lang))}**")
+    with st.container(key="overview_map"):
+        mapkit.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])
+        with st.container(key="map_legend"):
+            st.html(fmap.legend_html(fm.View(), f.lang))
+
+with st.container(key="section_exports"):
+    st.subheader(ui.t("briefing.export"))
+    # The date in the name is the last day the figures count: a 2024 view is named …_2024-12-31.
+    stem = ui.t("dispatch_page.file_stem", scope=f.scope_label.replace(" / ", "_"), year=f.year,
+                date=m.until.isoformat())
+    outline_codes = {f.scope.root, *f.tree.children(f.scope.root)}
+    ui.export_buttons(f, stem, {
+        "pptx": lambda: briefing.build_pptx(briefing.gather_meeting(m, by, f.lang, f.run, outline_codes)),
+        "xlsx": lambda: briefing.meeting_workbook(m, by, f.lang),
+        "docx": lambda: bulletin.build_docx(m, by, f.lang),
+    }, variant=by)

@@ -24,7 +24,8 @@ def deck_bytes():
 
 def test_indicator_table_holds_the_seed_figures(deck_bytes):
     deck = Presentation(io.BytesIO(deck_bytes))
-    tables = [shape.table for slide in deck.slides for shape in slide.shapes if shape.has_table]
+    # The indicator slide holds one table (the ranking and lagging slides have theirs).
+    tables = [shape.table for shape in deck.slides[1].shapes if shape.has_table]
     assert len(tables) == 1
     rows = {row.cells[0].text: [c.text for c in row.cells] for row in tables[0].rows}
     assert rows["精准康复服务人数"][1:4] == ["6260", "5660", "110.6%"]
@@ -48,9 +49,12 @@ def test_charts_are_native_chart_parts(deck_bytes):
 def test_workbook_has_every_overview_table():
     data = briefing.overview_workbook(runner(END_2024, BAOTOU), END_2024, 2024, "包头市", "zh", 0.05)
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["年度任务完成情况", "各下级单位任务完成情况", "滞后事项", "三级康复服务网络"]
-    header = [c.value for c in book["年度任务完成情况"][1]]
-    assert header[:4] == ["指标", "完成数", "年度任务", "完成率"]
+    # Issue 17: a title row (row 1), the table's name (row 2), then the headers (row 3).
+    assert book.sheetnames == ["年度任务完成情况", "滞后和预警事项", "各下级单位排名（按精准康复服务人数）",
+                               "各下级单位精准康复服务情况", "三级网络覆盖（截至2024年12月31日）",
+                               "三级康复服务网络（截至2024年12月31日）"]
+    header = [c.value for c in book["年度任务完成情况"][3]]
+    assert header[:5] == ["指标", "计量单位", "完成数", "年度任务", "完成率"]
 
 
 def _require(tool: str):
@@ -72,6 +76,8 @@ def test_libreoffice_renders_the_deck_in_chinese(deck_bytes, tmp_path, screensho
     assert pdf.exists()
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "包头市康复工作调度会简报" in text and "6260" in text and "110.6%" in text
+    for old in screenshots_dir.glob("briefing-*.png"):  # pages of an earlier run's longer deck
+        old.unlink()
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(screenshots_dir / "briefing")], check=True)
     pages = sorted(screenshots_dir.glob("briefing-*.png"))
     assert len(pages) == len(Presentation(deck).slides)

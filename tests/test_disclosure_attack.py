@@ -82,12 +82,13 @@ def seen():
         # ... and the district overview's ranking shows the same for every township.
         overview = open_app_page("app_pages/overview.py", **query)
         assert not overview.exception
-        ranking = next(t.value for t in overview.table if "残疾儿童康复救助人数" in t.value.columns
-                       and len(t.value) == len(shown))
+        column = "残疾儿童康复救助人数（应救尽救率）"  # the ranking's children column
+        ranking = next(t.value for t in overview.table if column in t.value.columns
+                       and len(t.value) == len(shown)).set_index("单位")
         names = dict(zip(db.run("regions", snapshot, allowed=(DONGHE,), scope=(DONGHE,))["region_code"],
                          db.run("regions", snapshot, allowed=(DONGHE,), scope=(DONGHE,))["name"]))
         for code, figures in shown.items():
-            assert plain(ranking.loc[names[code], "残疾儿童康复救助人数"]) == plain(figures["aided"])
+            assert plain(ranking.loc[names[code], column]) == plain(figures["aided"])
         result[date] = {"totals": totals, "shown": shown}
     return result
 
@@ -120,10 +121,13 @@ def test_the_townships_own_pages_and_exports_show_only_the_controlled_figures(se
         run_parent = lambda q, **p: db.run(q, snapshot, allowed=(DONGHE,), scope=(DONGHE,), **p)  # noqa: E731
         disclosure = child_rehab.disclosure(run_parent, scope, snapshot.as_of, 2025)
         book = openpyxl.load_workbook(io.BytesIO(briefing.overview_workbook(
-            run, snapshot.as_of, 2025, "包头市 / 东河区 / 铁西街道", "zh", 0.05, disclosure)))
-        sheet = book["完成情况"] if "完成情况" in book.sheetnames else book.worksheets[0]
-        rows = {r[0]: r for r in sheet.iter_rows(values_only=True)}
-        assert plain(rows["残疾儿童康复救助人数"][1]) == plain(own["aided"])
+            run, snapshot.as_of, 2025, "包头市 / 东河区 / 铁西街道", "zh", 0.05, "township",
+            disclosure=disclosure)))
+        sheet = book.worksheets[0]  # the indicators: a title row, then the header, then one row each
+        header = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "指标")
+        rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(values_only=True)}
+        assert plain(rows["残疾儿童康复救助人数"]["完成数"]) == plain(own["aided"])
+        assert plain(rows["残疾儿童康复救助人数"]["相关比率"]) == "*"
 
 
 def test_no_combination_gives_a_hidden_count_back(seen):

@@ -59,3 +59,52 @@ def month(day: dt.date, lang: str = "zh") -> str:
 
 def date(day: dt.date, lang: str = "zh") -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+
+
+def amount(value: float | None, lang: str = "zh") -> str:
+    """A figure in its own unit (persons, sites, 万元): whole numbers as counts, else two decimals."""
+    if is_missing(value):
+        return "—"
+    if float(value).is_integer():
+        return count(value, lang)
+    return _trim(value, 2, grouped=lang != "zh")
+
+
+def money(yuan: float | None, lang: str = "zh") -> str:
+    """Money for a headline that must not be cut: '1884.77万元' (zh) / 'CNY 18.85 m' (en): English
+    readers count in millions, and 'CNY 18.85 m' is as short as the Chinese."""
+    if is_missing(yuan):
+        return "—"
+    if lang == "zh":
+        return wan_yuan(yuan, lang)
+    return f"CNY {yuan / 1_000_000:,.2f} m"
+
+
+# English readers get the pinyin beside a Chinese region name, with the level word translated.
+_LEVEL_WORDS = (("街道", "Subdistrict"), ("开发区", "Development Zone"), ("矿区", "Mining District"),
+                ("区", "District"), ("县", "County"), ("旗", "Banner"), ("市", "City"), ("镇", "Town"),
+                ("乡", "Township"))
+
+
+def region_name(name: str, lang: str = "zh") -> str:
+    """'东河区' (zh) / '东河区 Donghe District' (en); names without Chinese stay as they are."""
+    if lang == "zh" or not any("\u4e00" <= ch <= "\u9fff" for ch in name):
+        return name
+    from pypinyin import lazy_pinyin
+
+    stem, word = name, ""
+    for suffix, english in _LEVEL_WORDS:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem, word = name[: -len(suffix)], english
+            break
+    stem = stem.split("（")[0]  # '样例街道（示例单元）': the name before a note
+    spelled = "".join(lazy_pinyin(stem)).capitalize()
+    return f"{name} {spelled}{' ' + word if word else ''}"
+
+
+def wan_words(yuan: float | None, lang: str = "zh") -> str:
+    """Money in 万元 in running text: '1884.77万元' (zh) / '1,884.77 ten-thousand yuan' (en), the same
+    number the tables show under their unit."""
+    if is_missing(yuan):
+        return "—"
+    return wan_yuan(yuan, lang) if lang == "zh" else f"{_trim(yuan / WAN, 2, grouped=True)} ten-thousand yuan"

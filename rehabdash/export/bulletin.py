@@ -1,0 +1,202 @@
+"""工作通报: the dispatch meeting's bulletin as a Word document (python-docx), in the prose officials
+write ("截至2025年8月31日，全区精准康复服务521人，完成年度任务的66.8%，高于序时进度0.2个百分点……").
+
+One paragraph per dispatch indicator, the lagging and warning units named with their shortfall, the
+ranking as a table, and what changed since the previous snapshot of the same year. Every number is
+read from the same dispatch.Meeting and formatted by the same functions as the overview page, so the
+bulletin cannot say anything the page does not.
+"""
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+
+from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel import i18n
+from rehabdash.kernel.indicators import Status
+from rehabdash.topics import dispatch
+from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
+
+# GB/T 9704 (党政机关公文格式): title in 小标宋, body in 仿宋 三号; Word and WPS have them, and
+# LibreOffice falls back to an installed CJK font.
+TITLE_FONT, BODY_FONT, HEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
+NUMERALS = "一二三四五六七八九十"
+
+
+def _t(lang: str, key: str, **values) -> str:
+    return i18n.text(lang, f"bulletin.{key}", **values)
+
+
+def _font(run, east_asian: str, size: float, bold: bool = False) -> None:
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.name = "Times New Roman"
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
+
+
+def _paragraph(doc, text: str, font: str = BODY_FONT, size: float = 16, bold: bool = False,
+               align=None, indent: bool = True, color: str | None = None):
+    paragraph = doc.add_paragraph()
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(size * 2)
+    paragraph.paragraph_format.line_spacing = Pt(28)
+    if align is not None:
+        paragraph.alignment = align
+    run = paragraph.add_run(text)
+    _font(run, font, size, bold)
+    if color:
+        run.font.color.rgb = RGBColor.from_string(color)
+    return paragraph
+
+
+def whole(m: Meeting, lang: str) -> str:
+    """'全区' / '全市' / '全旗' for the scope as a whole, the name itself for a township."""
+    if lang != "zh":
+        return m.scope_name
+    if m.level == "township":
+        return m.scope_name
+    last = m.scope_name[-1:]
+    return "全" + (last if last in "市区县旗" else "区")
+
+
+def points(s: IndicatorStatus) -> float:
+    """Distance of completion from 序时进度 in percentage points (one decimal, as the table shows)."""
+    return round(abs((s.completion or 0) - s.progress) * 100, 1)
+
+
+def _value(s: IndicatorStatus, value, lang: str) -> str:
+    if s.unit == "wan_yuan":
+        return fmt.wan_words(value * fmt.WAN if value is not None else None, lang)
+    sep = "" if lang == "zh" else " "
+    return f"{fmt.amount(value, lang)}{sep}{dispatch.unit_label(lang, s.unit)}"
+
+
+def _against_progress(s: IndicatorStatus, lang: str) -> str:
+    gap = points(s)
+    if s.status is Status.GREEN:
+        key = "above" if gap > 0 else "level"
+    else:
+        key = "below"
+    text = _t(lang, key, points=f"{gap:g}", status=dispatch.status_text(s.status, lang))
+    if s.status is not Status.GREEN:
+        text += _t(lang, "short", progress=_value(s, s.shortfall_to_progress, lang),
+                   task=_value(s, s.shortfall_to_task, lang))
+    return text
+
+
+def indicator_sentence(m: Meeting, s: IndicatorStatus, lang: str) -> str:
+    """The paragraph of one indicator for the scope as a whole."""
+    day = fmt.date(m.until, lang)
+    if s.indicator == FUNDING:
+        if s.target is None:
+            return _t(lang, "funds_none", day=day, scope=m.scope_name, note=dispatch.no_task_text(m, s, lang))
+        return _t(lang, "funds", day=day, whole=whole(m, lang), allocated=fmt.wan_words(s.target, lang),
+                  spent=fmt.wan_words(s.actual, lang), rate=fmt.rate(s.completion)) + _against_progress(s, lang)
+    actual = s.shown if s.hidden else _value(s, s.actual_in_unit, lang)
+    if s.target is None:
+        return _t(lang, "no_task", day=day, whole=whole(m, lang), done=_t(lang, "done_" + s.indicator, actual=actual))
+    text = _t(lang, "task", day=day, whole=whole(m, lang), done=_t(lang, "done_" + s.indicator, actual=actual),
+              target=_value(s, s.target_in_unit, lang), completion=fmt.completion(s.completion))
+    text += _against_progress(s, lang)
+    if s.indicator in dispatch.RATE_BASES and s.rate is not None:
+        text += _t(lang, "rate", rate_name=_t(lang, "rate_" + s.indicator), rate=fmt.rate(s.rate))
+    return text
+
+
+def units_sentence(m: Meeting, indicator: str, lang: str) -> str:
+    """'滞后单位：东河区（完成59.6%，距序时进度差12人）；预警单位：……' for one indicator, or ''."""
+    items = [(unit, s) for unit, s in m.lagging_in(lang) if s.indicator == indicator]
+    parts = []
+    for status, key in ((Status.RED, "red_units"), (Status.AMBER, "amber_units")):
+        named = [_t(lang, "unit_item", unit=unit, completion=(fmt.rate if indicator == FUNDING else fmt.completion)(s.completion),
+                    short=_value(s, s.shortfall_to_progress, lang))
+                 for unit, s in items if s.status is status]
+        if named:
+            parts.append(_t(lang, key, units=_t(lang, "list_sep").join(named)))
+    return _t(lang, "part_sep").join(parts) + (_t(lang, "end") if parts else "")
+
+
+def changes_sentence(m: Meeting, lang: str) -> str:
+    if m.previous is None:
+        return _t(lang, "no_changes_past") if m.as_of.year != m.year else _t(lang, "no_changes")
+    before = {s.indicator: s for s in m.previous.indicators}
+    parts = []
+    for s in m.indicators:
+        b = before[s.indicator]
+        if s.hidden or b.hidden or (s.indicator == FUNDING and s.target is None):
+            continue
+        change = s.in_unit(s.actual - b.actual)
+        name = dispatch.label(lang, s.indicator) if s.indicator != FUNDING else _t(lang, "funds_spent")
+        parts.append(_t(lang, "change_item", indicator=name, change=_value(s, change, lang)))
+    return _t(lang, "changes", date=fmt.date(m.previous.as_of, lang), items=_t(lang, "list_sep").join(parts))
+
+
+def overall_sentence(m: Meeting, lang: str) -> str:
+    judged = [s for s in m.indicators if s.status is not None]
+    if not judged:
+        return _t(lang, "overall_none", day=fmt.date(m.until, lang), scope=m.scope_name)
+    count = {status: sum(s.status is status for s in judged) for status in Status}
+    return _t(lang, "overall", day=fmt.date(m.until, lang), whole=whole(m, lang),
+              progress=fmt.completion(m.progress), total=len(judged), green=count[Status.GREEN],
+              amber=count[Status.AMBER], red=count[Status.RED])
+
+
+def _table(doc, header: list[str], rows: list[list[str]]) -> None:
+    table = doc.add_table(rows=len(rows) + 1, cols=len(header))
+    table.style = "Table Grid"
+    for r, values in enumerate([header, *rows]):
+        for c, value in enumerate(values):
+            cell = table.cell(r, c)
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(str(value))
+            _font(run, HEADING_FONT if r == 0 else BODY_FONT, 11, bold=r == 0)
+
+
+def build_docx(m: Meeting, by: str, lang: str) -> bytes:
+    """The bulletin of the meeting: title, overall, one paragraph per indicator with its lagging and
+    warning units, the ranking table on `by`, and the changes since the previous snapshot."""
+    doc = Document()
+    section = doc.sections[0]
+    section.top_margin, section.bottom_margin = Pt(105), Pt(99)  # GB/T 9704: 37 mm and 35 mm
+    section.left_margin, section.right_margin = Pt(79), Pt(74)
+    _paragraph(doc, _t(lang, "title", scope=m.scope_name), TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER,
+               indent=False)
+    from rehabdash.export.briefing import period_label
+    _paragraph(doc, period_label(m, lang), BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    if m.sample:
+        _paragraph(doc, i18n.text(lang, "meeting.sample"), HEADING_FONT, 14, bold=True,
+                   align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="8A4B00")
+    _paragraph(doc, overall_sentence(m, lang))
+
+    for n, s in enumerate(m.indicators):
+        heading = f"{NUMERALS[n]}、{dispatch.label(lang, s.indicator)}" if lang == "zh" else \
+            f"{n + 1}. {dispatch.label(lang, s.indicator)}"
+        _paragraph(doc, heading, HEADING_FONT, 16, indent=lang == "zh")
+        _paragraph(doc, indicator_sentence(m, s, lang) + units_sentence(m, s.indicator, lang))
+
+    n = len(m.indicators)
+    _paragraph(doc, f"{NUMERALS[n]}、{_t(lang, 'ranking_heading')}" if lang == "zh" else
+               f"{n + 1}. {_t(lang, 'ranking_heading')}", HEADING_FONT, 16, indent=lang == "zh")
+    if m.subunits:
+        by = by if by in dispatch.rankable(m.subunits) else dispatch.INDICATOR_ORDER[0]
+        ranking = dispatch.ranking_table(m, by, lang)
+        shown = dispatch.display(ranking)
+        value = next(c for c in ranking.frame.columns[3:] if c.startswith(dispatch.label(lang, by)))
+        status = f"{dispatch.label(lang, by)} · {i18n.text(lang, 'dispatch.status')}"
+        _paragraph(doc, _t(lang, "ranking_intro", indicator=dispatch.label(lang, by)))
+        header = [shown.columns[0], shown.columns[1], value, i18n.text(lang, "dispatch.status"), shown.columns[2]]
+        _table(doc, header, shown[[shown.columns[0], shown.columns[1], value, status, shown.columns[2]]]
+               .values.tolist())
+    else:
+        _paragraph(doc, i18n.text(lang, "overview.no_subunits"))
+
+    _paragraph(doc, f"{NUMERALS[n + 1]}、{_t(lang, 'changes_heading')}" if lang == "zh" else
+               f"{n + 2}. {_t(lang, 'changes_heading')}", HEADING_FONT, 16, indent=lang == "zh")
+    _paragraph(doc, changes_sentence(m, lang))
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
