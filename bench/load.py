@@ -53,14 +53,14 @@ def _free_port() -> int:
 class Server:
     """One `streamlit run` on loopback, with its process for CPU and memory readings."""
 
-    def __init__(self, script: Path, env: dict, log_name: str):
+    def __init__(self, script: Path, env: dict, log_name: str, cwd: Path = PROJECT):
         self.port = _free_port()
         self.log = open(Path(tempfile.gettempdir()) / log_name, "w")
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=PROJECT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=cwd, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
         self.proc = psutil.Process(self.popen.pid)
         for _ in range(300):  # at most about 90 s for the server to come up
             try:
@@ -214,9 +214,11 @@ def soak(server: Server, pages: list[str], query: dict, n: int, timeout: float) 
     return out
 
 
-def git_commit() -> str:
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT,
+def git_commit(where: Path) -> str:
+    if not (where / ".git").exists():
+        return f"export in {where}"
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
                            capture_output=True, text=True).stdout.strip()
     return head.stdout.strip() + ("+dirty" if dirty else "")
 
@@ -226,6 +228,8 @@ def main(argv=None) -> int:
     parser.add_argument("--levels", default="1,10,30,60", help="concurrent sessions per round")
     parser.add_argument("--soak", type=int, default=0, help="sessions in sequence after the rounds (0: none)")
     parser.add_argument("--data-dir", type=Path, default=PROJECT / "data")
+    parser.add_argument("--app-dir", type=Path, default=PROJECT,
+                        help="the checkout whose app.py is served (e.g. an export of an older commit)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds one session may take")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "load.json")
     args = parser.parse_args(argv)
@@ -234,11 +238,12 @@ def main(argv=None) -> int:
     trivial_file = Path(tempfile.mkdtemp(prefix="rehab-load-")) / "trivial.py"
     trivial_file.write_text(TRIVIAL, encoding="utf-8")
     results = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-               "commit": git_commit(), "command": "python bench/load.py " + " ".join(argv or sys.argv[1:]),
+               "commit": git_commit(args.app_dir), "command": "python bench/load.py " + " ".join(argv or sys.argv[1:]),
                "cpus": os.cpu_count(), "load_average_start": [round(x, 2) for x in os.getloadavg()],
                "pages": PAGES, "query": SCOPE, "levels": {}}
     trivial = Server(trivial_file, {}, "rehab-load-trivial.log")
-    dash = Server(PROJECT / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)}, "rehab-load-dash.log")
+    dash = Server(args.app_dir / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)}, "rehab-load-dash.log",
+                  cwd=args.app_dir)
     try:
         # A meeting's link is opened on a server that has been up: one open of each page first, timed.
         results["warmup"] = {"trivial": run_level(trivial, ["floor"], {}, 1, args.timeout),
