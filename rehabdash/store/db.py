@@ -91,4 +91,11 @@ def _execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
         cursor.close()
 
 
-_cached_run = st.cache_data(_execute, show_spinner=False, max_entries=2000)
+# One frame per query and arguments for the whole process, handed out as a shallow copy: with pandas'
+# copy-on-write the cached frame stays as it was whatever a caller does to its copy, and a hit costs
+# no unpickling (st.cache_data copied the frame by pickle on every hit, dozens per page run).
+_shared_run = st.cache_resource(_execute, show_spinner=False, max_entries=2000)
+
+
+def _cached_run(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
+    return _shared_run(name, snapshot_path, params).copy(deep=False)
