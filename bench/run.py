@@ -71,10 +71,16 @@ def clear_caches() -> None:
     charts.clear_figures()
 
 
+_cpu: list[float] = []  # process CPU seconds of each timed run, beside its wall time
+
+
 def timed(at: AppTest) -> float:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     at.run(timeout=300)
     elapsed = time.perf_counter() - start
+    # On a shared machine the wall time grows with the load; the CPU the process spent does not
+    # (AppTest's main thread only waits for the script thread).
+    _cpu.append(time.process_time() - cpu)
     if at.exception:
         raise RuntimeError(f"{at.exception[0].message}")
     return elapsed
@@ -87,8 +93,10 @@ def page_times(page: str, runs: int) -> dict:
     _payloads.clear()
     at.switch_page(f"app_pages/{page}.py")
     cold = timed(at)
+    _cpu.clear()
     warm = [timed(at) for _ in range(runs)]
-    out = {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3)}
+    out = {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3),
+           "warm_cpu_s": round(statistics.median(_cpu), 3)}
     if _payloads:
         out["map_payload_bytes"] = _payloads[-1]
     return out
@@ -97,8 +105,10 @@ def page_times(page: str, runs: int) -> dict:
 def trivial_times(runs: int) -> dict:
     at = AppTest.from_string(TRIVIAL)
     cold = timed(at)
+    _cpu.clear()
     warm = [timed(at) for _ in range(runs)]
-    return {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3)}
+    return {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3),
+            "warm_cpu_s": round(statistics.median(_cpu), 3)}
 
 
 def query_params(name: str, snapshot, city: str, district: str) -> tuple:
@@ -121,7 +131,7 @@ def query_times(snapshot, runs: int) -> dict:
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            db.execute(name, snapshot.path, params)
+            db._execute(name, snapshot.path, params)
             times.append(time.perf_counter() - start)
         out[name] = round(statistics.median(times) * 1000, 1)
     return out
@@ -256,7 +266,8 @@ def targets(r: dict) -> dict:
     floor = r["trivial"]["warm_s"]
     out = {}
     for page, p in r["demo"]["pages"].items():
-        out[f"warm {page} (demo) <= 150 ms"] = {"s": p["warm_s"], "holds": p["warm_s"] <= 0.150}
+        out[f"warm {page} (demo) <= 150 ms"] = {"s": p["warm_s"], "cpu_s": p["warm_cpu_s"],
+                                                "holds": p["warm_s"] <= 0.150}
     if "province" not in r:
         return out
     for page, p in r["province"]["pages"].items():
