@@ -230,6 +230,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", type=Path, default=PROJECT / "data")
     parser.add_argument("--app-dir", type=Path, default=PROJECT,
                         help="the checkout whose app.py is served (e.g. an export of an older commit)")
+    parser.add_argument("--compare-dir", type=Path,
+                        help="also serve this checkout's app.py (e.g. the commit before a change) in the same run")
     parser.add_argument("--timeout", type=float, default=180, help="seconds one session may take")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "load.json")
     args = parser.parse_args(argv)
@@ -244,7 +246,15 @@ def main(argv=None) -> int:
     trivial = Server(trivial_file, {}, "rehab-load-trivial.log")
     dash = Server(args.app_dir / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)}, "rehab-load-dash.log",
                   cwd=args.app_dir)
+    other = None
+    if args.compare_dir:
+        other = Server(args.compare_dir / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)},
+                       "rehab-load-compare.log", cwd=args.compare_dir)
+        results["compare"] = {"app_dir": str(args.compare_dir), "commit": git_commit(args.compare_dir)}
     try:
+        if other:
+            for p in PAGES:
+                run_level(other, [p], SCOPE, 1, args.timeout)
         # A meeting's link is opened on a server that has been up: one open of each page first, timed.
         results["warmup"] = {"trivial": run_level(trivial, ["floor"], {}, 1, args.timeout),
                              "dashboard": {p: run_level(dash, [p], SCOPE, 1, args.timeout) for p in PAGES}}
@@ -252,6 +262,11 @@ def main(argv=None) -> int:
         for n in levels:
             row = {"trivial": run_level(trivial, ["floor"], {}, n, args.timeout),
                    "dashboard": run_level(dash, PAGES, SCOPE, n, args.timeout)}
+            if other:
+                row["compare"] = run_level(other, PAGES, SCOPE, n, args.timeout)
+                c = row["compare"]
+                print(f"N={n}: compared checkout p50/p90 {c.get('p50_s')}/{c.get('p90_s')} s, "
+                      f"{c['throughput_per_s']}/s, {c['cpu_s_per_open']} cpu-s", flush=True)
             t, d = row["trivial"], row["dashboard"]
             if t.get("p90_s") and d.get("p90_s"):
                 row["ratios"] = {"p90_vs_trivial": round(d["p90_s"] / t["p90_s"], 2),
@@ -268,6 +283,8 @@ def main(argv=None) -> int:
     finally:
         trivial.stop()
         dash.stop()
+        if other:
+            other.stop()
     results["targets"] = targets(results)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     for name, verdict in results["targets"].items():
