@@ -1,10 +1,10 @@
 """残疾儿童康复救助: children aided against applicants, early intervention, funds, month by month, and
 breakdowns by disability type, age band and designated institution, with small-number care."""
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from rehabdash import ui
+from rehabdash.charts import child_rehab as charts
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.suppression import is_hidden, small_label
 from rehabdash.topics import child_rehab
@@ -68,8 +68,8 @@ else:
     table = months.assign(month=[ui.t("child_rehab.month_label", month=m) for m in months["month"]])
     table = table.rename(columns={"month": month_col, "this_year": this_year, "last_year": last_year})
     lines = table.melt(id_vars=month_col, var_name=year_col, value_name=aided_col).dropna()
-    figure = px.line(lines, x=month_col, y=aided_col, color=year_col, line_dash=year_col, symbol=year_col,
-                     markers=True, title=ui.t("child_rehab.monthly_chart", scope=f.scope_label))
+    figure = charts.monthly(lines, month_col, aided_col, year_col,
+                            ui.t("child_rehab.monthly_chart", scope=f.scope_label))
     ui.chart_with_data(figure, table, key="child_monthly", file_stem=ui.t("child_rehab.monthly"))
 
 # ---------------------------------------------------------------------------- breakdowns
@@ -81,16 +81,6 @@ def bars_of(table: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str]]:
     rows = table.iloc[:-1]
     labels = [str(v) for v in rows[column]]
     return rows.assign(**{column: [0 if is_hidden(v) else v for v in rows[column]]}), labels
-
-
-def label_outside(figure, values, orientation: str) -> None:
-    """Bar labels beside the bars (a hidden count has no bar to hold its '<5'), with room for them."""
-    figure.update_traces(textposition="outside", cliponaxis=False)
-    room = [0, max([*values, 1]) * 1.15]
-    if orientation == "h":
-        figure.update_xaxes(range=room)
-    else:
-        figure.update_yaxes(range=room)
 
 
 def breakdown_section(dimension: str, orientation: str) -> None:
@@ -105,12 +95,8 @@ def breakdown_section(dimension: str, orientation: str) -> None:
         ui.t("child_rehab.funds_col"): frame["funds_yuan"].map(lambda v: shown(v, wan)),
     })
     bars, labels = bars_of(table, aided)
-    axes = {"x": category, "y": aided} if orientation == "v" else {"x": aided, "y": category}
-    figure = px.bar(bars, **axes, orientation=orientation, text=labels,
-                    title=ui.t(f"child_rehab.{dimension}_chart", scope=f.scope_label))
-    label_outside(figure, bars[aided], orientation)
-    if orientation == "h":
-        figure.update_yaxes(autorange="reversed")
+    figure = charts.breakdown(bars, category, aided, labels, orientation,
+                              ui.t(f"child_rehab.{dimension}_chart", scope=f.scope_label))
     ui.chart_with_data(figure, table, key=f"child_{dimension}", file_stem=ui.t(f"child_rehab.by_{dimension}"))
 
 
@@ -146,13 +132,8 @@ table = pd.DataFrame({
 })
 if len(frame) > 1:
     bars, labels = bars_of(table, aided)
-    # Ownership by pattern as well as colour, so the chart reads without colour.
-    figure = px.bar(bars, x=aided, y=institution, color=ownership, pattern_shape=ownership,
-                    orientation="h", text=labels,
-                    title=ui.t("child_rehab.institutions_chart", scope=f.scope_label))
-    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(bars[institution]))
-    label_outside(figure, bars[aided], "h")
-    figure.update_layout(height=160 + 30 * len(bars))
+    figure = charts.institutions(bars, institution, aided, ownership, labels,
+                                 ui.t("child_rehab.institutions_chart", scope=f.scope_label))
     ui.plotly_chart(figure, key="child_institutions_chart")
     ui.table_with_download(table, key="child_institutions", file_stem=ui.t("child_rehab.institutions"))
 else:

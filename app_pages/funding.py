@@ -72,15 +72,23 @@ for column, source in zip(source_columns, funding.by_source(lines).itertuples())
         ui.figure_card(ui.label("source", source.source), wan(source.allocated_yuan), None, notes)
 
 
-measure = st.segmented_control(
-    ui.t("funding.measure"), ["allocated_yuan", "spent_yuan"], key="funding_measure", default="allocated_yuan",
-    format_func=measure_name,
-) or "allocated_yuan"  # clicking the chosen segment again clears it
-figure = charts.sankey(
-    lines, measure, lambda c: ui.label("source", c), lambda c: ui.label("program", c), wan,
-    ui.t("funding.sankey_chart", scope=f.scope_label, year=f.year, measure=measure_name(measure)),
-)
-ui.chart_with_table(figure, lines, charts.FLOW_COLUMNS, key="flows", file_stem=ui.t("funding.flows"))
+
+
+# A fragment: switching allocated / spent redraws this chart, not the page.
+@st.fragment
+def flows_chart(lines) -> None:
+    measure = st.segmented_control(
+        ui.t("funding.measure"), ["allocated_yuan", "spent_yuan"], key="funding_measure", default="allocated_yuan",
+        format_func=measure_name,
+    ) or "allocated_yuan"  # clicking the chosen segment again clears it
+    figure = charts.sankey(
+        lines, measure, lambda c: ui.label("source", c), lambda c: ui.label("program", c), wan,
+        ui.t("funding.sankey_chart", scope=f.scope_label, year=f.year, measure=measure_name(measure)),
+    )
+    ui.chart_with_table(figure, lines, charts.FLOW_COLUMNS, key="flows", file_stem=ui.t("funding.flows"))
+
+
+flows_chart(lines)
 
 # ---- subunits compared
 st.subheader(ui.t("funding.subunits"))

@@ -34,6 +34,7 @@ import streamlit as st  # noqa: E402
 import streamlit_folium  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from rehabdash import charts  # noqa: E402
 from rehabdash.kernel import measures
 from rehabdash.kernel.config import QUERIES_DIR  # noqa: E402
 from rehabdash.maps import facility_map  # noqa: E402
@@ -41,7 +42,7 @@ from rehabdash.store import db
 from rehabdash.store.snapshots import list_snapshots, newest_valid  # noqa: E402
 from tools import province  # noqa: E402
 
-PAGES = ["overview", "facility_map", "funding", "devices", "child_rehab", "data_upload", "snapshots"]
+PAGES = ["overview", "rehab", "facility_map", "funding", "devices", "child_rehab", "data_upload", "snapshots"]
 TRIVIAL = "import streamlit as st\nst.title('floor')\nst.write('a trivial page')\n"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -67,12 +68,19 @@ def clear_caches() -> None:
     db.connection.cache_clear()
     facility_map._boundary_file.cache_clear()
     facility_map._boundary_file_codes.cache_clear()
+    charts.clear_figures()
+
+
+_cpu: list[float] = []  # process CPU seconds of each timed run, beside its wall time
 
 
 def timed(at: AppTest) -> float:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     at.run(timeout=300)
     elapsed = time.perf_counter() - start
+    # On a shared machine the wall time grows with the load; the CPU the process spent does not
+    # (AppTest's main thread only waits for the script thread).
+    _cpu.append(time.process_time() - cpu)
     if at.exception:
         raise RuntimeError(f"{at.exception[0].message}")
     return elapsed
@@ -85,8 +93,10 @@ def page_times(page: str, runs: int) -> dict:
     _payloads.clear()
     at.switch_page(f"app_pages/{page}.py")
     cold = timed(at)
+    _cpu.clear()
     warm = [timed(at) for _ in range(runs)]
-    out = {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3)}
+    out = {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3),
+           "warm_cpu_s": round(statistics.median(_cpu), 3)}
     if _payloads:
         out["map_payload_bytes"] = _payloads[-1]
     return out
@@ -95,8 +105,10 @@ def page_times(page: str, runs: int) -> dict:
 def trivial_times(runs: int) -> dict:
     at = AppTest.from_string(TRIVIAL)
     cold = timed(at)
+    _cpu.clear()
     warm = [timed(at) for _ in range(runs)]
-    return {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3)}
+    return {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3),
+            "warm_cpu_s": round(statistics.median(_cpu), 3)}
 
 
 def query_params(name: str, snapshot, city: str, district: str) -> tuple:
@@ -119,7 +131,7 @@ def query_times(snapshot, runs: int) -> dict:
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            db.execute(name, snapshot.path, params)
+            db._execute(name, snapshot.path, params)
             times.append(time.perf_counter() - start)
         out[name] = round(statistics.median(times) * 1000, 1)
     return out
@@ -224,8 +236,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results.json")
+    parser.add_argument("--demo-only", action="store_true", help="skip the province (a quicker run)")
     args = parser.parse_args(argv)
-    if newest_valid(list_snapshots(args.province_dir)) is None:
+    if not args.demo_only and newest_valid(list_snapshots(args.province_dir)) is None:
         print(f"generating the province into {args.province_dir} ...", flush=True)
         province.write_province(args.province_dir)
 
@@ -238,7 +251,8 @@ def main(argv=None) -> int:
         "command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "runs": args.runs,
         "trivial": floor,
-        **measure({"demo": PROJECT / "data", "province": args.province_dir}, args.runs, not args.no_browser),
+        **measure({"demo": PROJECT / "data", **({} if args.demo_only else {"province": args.province_dir})},
+                  args.runs, not args.no_browser),
     }
     results["targets"] = targets(results)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -251,6 +265,11 @@ def targets(r: dict) -> dict:
     """The issue's targets, each with the figures it was judged on."""
     floor = r["trivial"]["warm_s"]
     out = {}
+    for page, p in r["demo"]["pages"].items():
+        out[f"warm {page} (demo) <= 150 ms"] = {"s": p["warm_s"], "cpu_s": p["warm_cpu_s"],
+                                                "holds": p["warm_s"] <= 0.150}
+    if "province" not in r:
+        return out
     for page, p in r["province"]["pages"].items():
         demo = r["demo"]["pages"][page]["warm_s"]
         ratio_floor, ratio_demo = p["warm_s"] / floor, p["warm_s"] / demo

@@ -5,11 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import plotly.express as px
 
+from rehabdash.charts import by_inputs
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.columns import Column, status_text
 from rehabdash.kernel.contract import DEVICE_TYPES
-from rehabdash.kernel.theme import PALETTE, STATION_KIND_COLORS, STATUS_COLORS, STATUS_MARKERS
+from rehabdash.kernel.theme import (
+    PALETTE,
+    STATION_KIND_COLORS,
+    STATUS_COLORS,
+    STATUS_MARKERS,
+)
 from rehabdash.topics.devices import LOAN_COLUMNS, LOAN_OUTCOMES, loan_outcomes
 
 # The tables under the charts (and their downloads), declared once.
@@ -44,6 +50,7 @@ def bar_height(rows: int) -> int:
     return 140 + 30 * rows
 
 
+@by_inputs
 def by_type(types: pd.DataFrame, lang: str, scope_label: str):
     """Need and fitted per device type, side by side (the fitted bars hatched)."""
     text = _text(lang)
@@ -61,6 +68,7 @@ def by_type(types: pd.DataFrame, lang: str, scope_label: str):
     return figure
 
 
+@by_inputs
 def subunit_rates(subunits: pd.DataFrame, lang: str, scope_label: str):
     """Fitting rate of each unit as a dot, coloured and shaped by the task's traffic light."""
     text = _text(lang)
@@ -84,6 +92,7 @@ def subunit_rates(subunits: pd.DataFrame, lang: str, scope_label: str):
     return figure
 
 
+@by_inputs
 def openings(openings: pd.DataFrame, lang: str, scope_label: str):
     """Service points opened per year, by kind (pattern as well as colour)."""
     text = _text(lang)
@@ -101,6 +110,7 @@ def openings(openings: pd.DataFrame, lang: str, scope_label: str):
     return figure
 
 
+@by_inputs
 def loans(frame: pd.DataFrame, label_column: str, lang: str, title: str):
     """Stacked bars of each row's loans: returned, on loan within term, overdue (pattern as well as colour)."""
     outcome_labels = {o: i18n.text(lang, f"devices.{o}") for o in LOAN_OUTCOMES}
@@ -118,6 +128,7 @@ def loans(frame: pd.DataFrame, label_column: str, lang: str, title: str):
     return figure
 
 
+@by_inputs
 def placed(placed: pd.DataFrame, lang: str, scope_label: str, year: int):
     """Shared devices placed at the points this year, by type and source."""
     text = _text(lang)

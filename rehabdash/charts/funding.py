@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from rehabdash.charts import by_inputs
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.columns import Column
@@ -142,6 +143,7 @@ def measure_name(column: str, lang: str) -> str:
     return i18n.text(lang, "funding.allocated" if column == "allocated_yuan" else "funding.spent")
 
 
+@by_inputs
 def money_by_unit(people: pd.DataFrame, lang: str, title: str) -> go.Figure:
     """Allocated and spent of each unit, side by side in 万元 (spent hatched)."""
     long = people.melt(id_vars="label", value_vars=["allocated_yuan", "spent_yuan"], var_name="measure")
@@ -156,6 +158,7 @@ def money_by_unit(people: pd.DataFrame, lang: str, title: str) -> go.Figure:
     return bars
 
 
+@by_inputs
 def per_person_by_unit(people: pd.DataFrame, lang: str, title: str) -> go.Figure:
     """Funds spent per registered disabled person of each unit, in yuan."""
     bars = px.bar(

@@ -14,6 +14,7 @@ from typing import Callable
 import pandas as pd
 import plotly.express as px
 
+from rehabdash.charts import by_inputs
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.theme import PALETTE, STATUS_COLORS, STATUS_MARKERS
@@ -55,6 +56,7 @@ def places_caption(places: list[str], lang: str) -> str:
 
 # ---------------------------------------------------------------------------- precise rehab
 
+@by_inputs
 def by_type(types: pd.DataFrame, lang: str, scope_label: str):
     """Need vs served per disability type: grouped bars (pattern as well as colour)."""
     need, served = _t(lang, "need_col"), _t(lang, "served_col")
@@ -120,6 +122,7 @@ def by_subunit(subunits: pd.DataFrame, lang: str, scope_label: str, status_text:
     return figure, table
 
 
+@by_inputs
 def by_month(months: pd.DataFrame, lang: str, scope_label: str, year: int):
     """Persons served month by month, this year against last (line style and marker as well as colour)."""
     month_col, year_col, persons = _t(lang, "month"), _t(lang, "year"), _t(lang, "served_month")
@@ -176,6 +179,7 @@ def prevention(frame: pd.DataFrame, lang: str, scope_label: str, year: int, stat
     return figure, table
 
 
+@by_inputs
 def outreach(frame: pd.DataFrame, lang: str, scope_label: str, year: int):
     """Dots, not bars, on a log axis: counts run from 22 clinics to 2,500 people, and a bar's length on a
     log axis would mislead; the values are written beside the dots and in the table."""

@@ -21,7 +21,11 @@ import streamlit as st
 
 from rehabdash.kernel.config import QUERIES_DIR
 from rehabdash.kernel.contract import TABLES
-from rehabdash.kernel.errors import NoAccess, ScopeRequired, UnknownQuery  # noqa: F401 (db.NoAccess)
+from rehabdash.kernel.errors import (  # noqa: F401 (db.NoAccess)
+    NoAccess,
+    ScopeRequired,
+    UnknownQuery,
+)
 from rehabdash.store.snapshots import Snapshot
 
 SETUP_FILE = "_setup.sql"  # not a named result: builds region_closure and scoped_regions
@@ -91,4 +95,11 @@ def _execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
         cursor.close()
 
 
-_cached_run = st.cache_data(_execute, show_spinner=False, max_entries=2000)
+# One frame per query and arguments for the whole process, handed out as a shallow copy: with pandas'
+# copy-on-write the cached frame stays as it was whatever a caller does to its copy, and a hit costs
+# no unpickling (st.cache_data copied the frame by pickle on every hit, dozens per page run).
+_shared_run = st.cache_resource(_execute, show_spinner=False, max_entries=2000)
+
+
+def _cached_run(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
+    return _shared_run(name, snapshot_path, params).copy(deep=False)
