@@ -37,6 +37,8 @@ if account.may("admin"):
     upkeep_pages.append(st.Page("app_pages/snapshots.py", title=ui.t("pages.snapshots"),
                                 icon=":material/history:", url_path="snapshots",
                                 default=filters is None and not upkeep_pages))
+    upkeep_pages.append(st.Page("app_pages/boundaries.py", title=ui.t("boundaries.nav"),
+                                icon=":material/border_outer:", url_path="boundaries"))
 page = st.navigation((topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1])
 if filters is None and page not in upkeep_pages:
     st.stop()

@@ -60,7 +60,9 @@ def geojson(features: list[tuple[dict, dict]]) -> bytes:
         {"type": "Feature", "properties": p, "geometry": g} for p, g in features]}, ensure_ascii=False).encode()
 
 
-def test_a_wrong_code_an_invalid_polygon_and_one_outside_are_refused_and_nothing_published(data_dir):
+def three_problems() -> tuple[bytes, list[tuple[str, str]]]:
+    """A GeoJSON of four townships of 源汇区: a wrong code, a self-intersecting polygon, one 30 km
+    outside its district and a good one; with the (code, name) of the first three."""
     towns = list(surveyed().items())
     (code1, (name1, good1)), (code2, (name2, _)), (code3, (name3, poly3)), (code4, (name4, good4)) = towns[:4]
     minx, miny, maxx, maxy = good1.bounds
@@ -73,6 +75,11 @@ def test_a_wrong_code_an_invalid_polygon_and_one_outside_are_refused_and_nothing
         ({"代码": code3, "名称": name3}, mapping(shifted)),
         ({"代码": code4, "名称": name4}, mapping(good4)),
     ])
+    return content, [("411102999000", "不存在街道"), (code2, name2), (code3, name3)]
+
+
+def test_a_wrong_code_an_invalid_polygon_and_one_outside_are_refused_and_nothing_published(data_dir):
+    content, [_, (code2, name2), (code3, name3)] = three_problems()
     checked = township_import.check_file(content, "乡镇.geojson", ADMIN)
     assert not checked.valid
     assert len(checked.problems) == 3, checked.problems
@@ -180,3 +187,52 @@ def test_unreadable_and_unknown_crs(data_dir):
     # projected coordinates declared as WGS-84: refused, naming the feature
     projected = township_import.check_file(shapefile_zip(towns, 4547), "a.zip", ADMIN, crs="wgs84")
     assert len(projected.problems) == 1 and "不在中国的经纬度范围内" in projected.problems[0]
+
+
+def test_the_command_line(data_dir, tmp_path, capsys):
+    from rehabdash.__main__ import main
+    bad = tmp_path / "bad.geojson"
+    bad.write_bytes(three_problems()[0])
+    assert main(["boundaries", "import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "发现 3 个问题，未发布任何内容" in err and err.count("第 ") == 3
+    assert not boundaries.imported_path().exists()
+    good = tmp_path / "good.zip"
+    good.write_bytes(shapefile_zip(dict(list(surveyed().items())[:2]), 4547))
+    assert main(["boundaries", "import", str(good), "--check-only"]) == 0
+    assert not boundaries.imported_path().exists()
+    assert main(["boundaries", "import", str(good)]) == 0
+    assert "已发布 2 个乡镇（街道）边界" in capsys.readouterr().out
+    assert len(township_import.published()) == 2
+
+
+def test_the_admin_page(data_dir):
+    from .conftest import open_app_page
+    at = open_app_page("app_pages/boundaries.py")
+    assert not at.exception and at.title[0].value == "乡镇边界导入"
+    assert "尚未导入实测乡镇边界" in at.info[0].value
+    at.file_uploader[0].set_value(("乡镇.geojson", three_problems()[0], "application/geo+json"))
+    at.run()
+    at.button(key="boundaries_check").click()
+    at.run()
+    assert not at.exception
+    assert at.error[0].value == "发现 3 个问题，未发布任何内容："
+    problems = next(d.value for d in at.dataframe if "问题" in d.value.columns)
+    assert len(problems) == 3 and problems["问题"].iloc[0].startswith("第 1 个要素")
+    assert not [b for b in at.button if b.key == "boundaries_publish"]
+    at.file_uploader[0].set_value(("乡镇.zip", shapefile_zip(dict(list(surveyed().items())[:3]), 4547),
+                                   "application/zip"))
+    at.radio(key="boundaries_crs").set_value("epsg")
+    at.run()
+    at.text_input(key="boundaries_epsg").set_value("4547")
+    at.run()
+    at.button(key="boundaries_check").click()
+    at.run()
+    assert at.success[0].value.startswith("检查通过：3 个要素")
+    at.button(key="boundaries_publish").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value == "已发布 3 个乡镇（街道）边界。"
+    shown = next(d.value for d in at.dataframe if "区划代码" in d.value.columns)
+    assert shown["区划代码"].tolist() == list(surveyed())[:3]
+    assert set(shown["所属区县"]) == {"源汇区"}

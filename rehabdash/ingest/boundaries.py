@@ -250,7 +250,7 @@ def check_file(content: bytes, file_name: str, account: Account, *, crs: str = "
         checked.features.append({
             "type": "Feature",
             "properties": {"region_code": code, "name": name_of[code], "parent_code": district,
-                           "approximate": False, "source_file": file_name},
+                           "district_name": name_of.get(district, ""), "approximate": False, "source_file": file_name},
             "geometry": mapping(geom),
         })
     return checked
