@@ -54,8 +54,8 @@ def scope_outlines(scope: Scope) -> tuple[dict, dict]:
     def collection(features):
         return {"type": "FeatureCollection", "features": features}
 
-    zoom = boundaries.ZOOM_OF_LEVEL["district" if scope.district else "city"]
-    codes = [scope.district] if scope.district else boundaries.districts_under(scope.city, shipped_first=True)
+    zoom = boundaries.ZOOM_OF_LEVEL["district" if scope.district else scope.level]
+    codes = [scope.district] if scope.district else boundaries.districts_under(scope.root, shipped_first=True)
     districts = boundaries.features("districts", codes, zoom)
     townships = [] if not scope.district else [
         f for f in boundaries.load("townships")["features"]

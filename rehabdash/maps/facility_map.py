@@ -135,8 +135,11 @@ def _tier_marker(tier: str) -> folium.CircleMarker | folium.Marker:
 
 
 def boundary_zoom(data: MapData) -> int:
-    """The zoom the scope is seen at, for simplifying its polygons: a city's or a district's."""
-    return boundaries.ZOOM_OF_LEVEL["city" if (data.regions["level"] == "district").sum() > 1 else "district"]
+    """The zoom the scope is seen at, for simplifying its polygons: a province's (districts of several
+    cities), a city's or a district's."""
+    districts = data.regions[data.regions["level"] == "district"]
+    level = "province" if districts["parent_code"].nunique() > 1 else "city" if len(districts) > 1 else "district"
+    return boundaries.ZOOM_OF_LEVEL[level]
 
 
 def scope_boundaries(data: MapData, lang: str) -> tuple[dict, dict]:

