@@ -87,7 +87,7 @@ def test_a_wrong_code_an_invalid_polygon_and_one_outside_are_refused_and_nothing
     assert wrong.startswith("第 1 个要素（411102999000 / 不存在街道）") and "区划表中没有" in wrong
     assert wrong.endswith("的乡镇（街道）。")
     assert invalid.startswith(f"第 2 个要素（{code2} / {name2}）") and "多边形无效" in invalid
-    assert "Self-intersection" in invalid
+    assert "边界自相交，在经度 " in invalid and "Self-intersection" not in invalid
     assert outside.startswith(f"第 3 个要素（{code3} / {name3}）") and "源汇区 的边界之外" in outside
     assert "100%" in outside
     with pytest.raises(ValueError):

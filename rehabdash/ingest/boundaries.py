@@ -61,6 +61,27 @@ def _t(lang: str, key: str, **values) -> str:
     return i18n.text(lang, f"boundaries.{key}", **values)
 
 
+# GEOS's reasons for an invalid polygon ("Self-intersection[114.03 33.57]"), in the user's language.
+GEOS_REASONS = {"Self-intersection": "self_intersection", "Ring Self-intersection": "ring_self_intersection",
+                "Too few points in geometry component": "too_few_points",
+                "Hole lies outside shell": "hole_outside", "Nested shells": "nested_shells",
+                "Interior is disconnected": "interior_disconnected", "Nested holes": "nested_holes"}
+
+
+def invalid_reason(geom, lang: str) -> str:
+    """Why GEOS finds the polygon invalid, and where (longitude, latitude)."""
+    reason = shapely.is_valid_reason(geom)
+    kind, _, where = reason.partition("[")
+    key = GEOS_REASONS.get(kind.strip())
+    if key is None:
+        return reason
+    lon, _, lat = where.rstrip("]").partition(" ")
+    try:
+        return _t(lang, f"reason_{key}", lon=f"{float(lon):.5f}", lat=f"{float(lat):.5f}")
+    except ValueError:
+        return _t(lang, f"reason_{key}", lon="?", lat="?")
+
+
 def newest_regions() -> pd.DataFrame | None:
     """The regions table of the newest valid snapshot, which the file is matched against."""
     snapshot = newest_valid(list_snapshots(data_dir()))
@@ -231,7 +252,7 @@ def check_file(content: bytes, file_name: str, account: Account, *, crs: str = "
             problems.append(_t(lang, "not_in_china", n=n, label=label))
             continue
         if not geom.is_valid:
-            problems.append(_t(lang, "invalid", n=n, label=label, reason=shapely.is_valid_reason(geom)))
+            problems.append(_t(lang, "invalid", n=n, label=label, reason=invalid_reason(geom, lang)))
             continue
         # 3. inside its district (outlines are simplified, so a margin of EDGE_TOLERANCE is allowed)
         district = district_of(code, parent, level)
