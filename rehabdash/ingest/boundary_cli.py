@@ -59,3 +59,39 @@ def add_commands(commands) -> None:
     importer.add_argument("--check-only", action="store_true")
     importer.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     importer.set_defaults(run=run_import)
+
+
+def run_setup(args) -> int:
+    from rehabdash.ingest import setup
+
+    found = setup.find(args.division)
+    if len(found) != 1:
+        print(i18n.text(args.lang, "setup.not_one", query=args.division, count=len(found),
+                        names="、".join(f"{n}（{c[:6]}）" for n, c in zip(found["name"], found["region_code"]))[:400]),
+              file=sys.stderr)
+        return 1
+    code = found["region_code"].iloc[0]
+    try:
+        path = setup.create(code, _account(args.user), args.as_of)
+    except NoAccess:
+        print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
+        return 2
+    except FileExistsError:
+        print(i18n.text(args.lang, "setup.not_empty"), file=sys.stderr)
+        return 1
+    print(i18n.text(args.lang, "setup.created", name=found["name"].iloc[0], code=code, path=path))
+    return 0
+
+
+def add_setup_command(commands) -> None:
+    """Register `setup DIVISION` on the subparsers of `python -m rehabdash`."""
+    import datetime as dt
+
+    command = commands.add_parser("setup", help="start a new deployment: the region tree of a province, city "
+                                                "or district and an empty first snapshot")
+    command.add_argument("division", help="name or code of the federation's division, e.g. 金水区 or 410105")
+    command.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                         help="the empty snapshot's date (default: 31 December of last year)")
+    command.add_argument("--user", default=None)
+    command.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
+    command.set_defaults(run=run_setup)

@@ -146,7 +146,8 @@ def sidebar_filters(account) -> Filters | None:
         if snapshot.source == "sample":
             st.info(t("app.sample_badge"), icon=":material/science:")
 
-        years = db.run("data_years", snapshot)["year"].astype(int).tolist()
+        # A new deployment's first snapshot holds no figures yet: its own year, so the pages say "no data".
+        years = db.run("data_years", snapshot)["year"].astype(int).tolist() or [snapshot.as_of.year]
         year = _bound_selectbox(t("sidebar.year"), years, "year")
 
         allowed = allowed_regions(snapshot, account)
