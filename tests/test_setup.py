@@ -97,3 +97,22 @@ def test_set_up_jinshui_import_a_first_month_and_see_it(empty_dir):
     assert "17" in [m.value for m in at.metric][0], [m.value for m in at.metric]  # 10 + 7 served
     at = open_app_page("app_pages/facility_map.py", district="金水区")
     assert not at.exception and not at.error
+
+
+def test_the_setup_page_on_an_empty_directory(empty_dir):
+    from streamlit.testing.v1 import AppTest
+
+    from rehabdash.kernel.config import PROJECT_DIR
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "新部署：选择本级残联的行政区划"
+    at.text_input(key="setup_query").set_value("金水区")
+    at.run()
+    assert at.selectbox(key="setup_code").value == JINSHUI
+    at.date_input(key="setup_as_of").set_value(dt.date(2025, 12, 31))
+    at.button(key="setup_create").click()
+    at.run()
+    assert not at.exception and at.success[0].value.startswith("已为 金水区（410105，区县）")
+    snapshot = newest_valid(list_snapshots(empty_dir))
+    assert snapshot.as_of == dt.date(2025, 12, 31) and snapshot.source == "setup"

@@ -95,6 +95,11 @@ def empty_tables(regions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def default_as_of(today: dt.date | None = None) -> dt.date:
+    """31 December of last year: the first import then takes any month of this year."""
+    return dt.date((today or dt.date.today()).year - 1, 12, 31)
+
+
 def create(code: str, account: Account, as_of: dt.date | None = None, directory: Path | None = None) -> Path:
     """Write the empty first snapshot of a new deployment for ``code``; refuses unless the account is
     an admin of every region (a new deployment has no regions to be restricted to) and the data
@@ -104,5 +109,5 @@ def create(code: str, account: Account, as_of: dt.date | None = None, directory:
     directory = directory or data_dir()
     if list_snapshots(directory):
         raise FileExistsError(f"{directory} already holds snapshots")
-    as_of = as_of or dt.date(dt.date.today().year - 1, 12, 31)
+    as_of = as_of or default_as_of()
     return write_snapshot(directory, as_of, empty_tables(region_tree(code)), SOURCE)
