@@ -26,8 +26,11 @@ def server(tmp_path):
 
 
 def choose_file(page, name: str, content: bytes, mime: str) -> None:
+    """Choose the file and wait until the app has rerun with it (a click before that hits the old run)."""
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": content}])
+    page.locator('[data-testid="stFileUploader"]').get_by_text(name).wait_for(timeout=30_000)
+    wait_for_app(page, '[data-testid="stFileUploader"]')
 
 
 def test_refused_then_published_then_drawn(server, page, screenshots_dir):
