@@ -29,14 +29,21 @@ topic_pages = [
             url_path="children"),
 ]
 upkeep_pages = []
+# An empty data directory (no snapshot at all, not even a refused one): an admin starts a new deployment.
+new_deployment = filters is None and account.may("admin") and not account.scope and not ui.available_snapshots()
 if account.may("clerk"):
     upkeep_pages.append(st.Page("app_pages/data_upload.py", title=ui.t("pages.upload"),
                                 icon=":material/upload_file:", url_path="upload",
-                                default=filters is None))
+                                default=filters is None and not new_deployment))
 if account.may("admin"):
     upkeep_pages.append(st.Page("app_pages/snapshots.py", title=ui.t("pages.snapshots"),
                                 icon=":material/history:", url_path="snapshots",
                                 default=filters is None and not upkeep_pages))
+    upkeep_pages.append(st.Page("app_pages/boundaries.py", title=ui.t("boundaries.nav"),
+                                icon=":material/border_outer:", url_path="boundaries"))
+    if new_deployment:
+        upkeep_pages.insert(0, st.Page("app_pages/setup.py", title=ui.t("setup.nav"),
+                                       icon=":material/add_location:", url_path="setup", default=True))
 page = st.navigation((topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1])
 if filters is None and page not in upkeep_pages:
     st.stop()

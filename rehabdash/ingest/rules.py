@@ -26,6 +26,7 @@ from rehabdash.kernel.contract import (
     OPTIONAL,
     PROJECT_MEASURES_OF,
     TABLES,
+    TOP_LEVELS,
 )
 
 # A count that may not exceed another in the same row: served ≤ need, aided ≤ applicants …
@@ -162,11 +163,12 @@ def _tier_fits(tier, level) -> bool:
 
 
 def _parent_fits(level, parent_level) -> bool:
-    """A region's parent is one level up (市 → 区县 → 乡镇 → 村); a city has none."""
-    if level not in LEVELS or (level == "city" and parent_level is None):
+    """A region's parent is one level up (全国 → 省 → 市 → 区县 → 乡镇 → 村); the top of the tree
+    (a nation, province or city) has none."""
+    if level not in LEVELS or (level in TOP_LEVELS and parent_level is None):
         return True
     if parent_level is None:
-        return level == "city"
+        return False
     return LEVELS.index(parent_level) == LEVELS.index(level) - 1
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 1
 
-LEVELS = ("city", "district", "township", "village")
+LEVELS = ("nation", "province", "city", "district", "township", "village")
+# The levels that may have no parent: a regions table starts at one of them (the sample at its cities).
+TOP_LEVELS = ("nation", "province", "city")
 TIERS = ("district_center", "township_station", "village_room")
 HOST_TYPES = (
     "public_hospital",

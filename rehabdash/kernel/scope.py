@@ -1,4 +1,5 @@
-"""The region tree and the city → district → township scope chosen in the sidebar."""
+"""The region tree and the scope chosen in the sidebar: from the top of the tree (a nation, province or
+city, whatever the regions table's roots are) down to a township."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,21 +9,31 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Scope:
-    """A city, optionally narrowed to one of its districts and one of that district's townships."""
+    """A city, optionally narrowed to one of its districts and one of that district's townships; above
+    the city, ``above`` holds the (level, code) chosen from the top of the tree (nation, province),
+    and ``city`` is empty when the scope is one of them as a whole."""
 
     city: str
     district: str = ""
     township: str = ""
+    above: tuple[tuple[str, str], ...] = ()
 
     @property
     def root(self) -> str:
         """The region code whose subtree the figures cover."""
-        return self.township or self.district or self.city
+        return self.township or self.district or self.city or (self.above[-1][1] if self.above else "")
 
     @property
     def level(self) -> str:
-        """The level of the root: city, district or township."""
-        return "township" if self.township else "district" if self.district else "city"
+        """The level of the root: nation, province, city, district or township."""
+        if self.township or self.district or self.city or not self.above:
+            return "township" if self.township else "district" if self.district else "city"
+        return self.above[-1][0]
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The codes chosen, from the top of the tree down to the root."""
+        return tuple(c for _, c in self.above) + tuple(c for c in (self.city, self.district, self.township) if c)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -63,12 +74,44 @@ class RegionTree:
             code = self._parents.get(code)
         return False
 
-    def cities(self) -> list[str]:
-        return [c for c in self.children(None) if self.level(c) == "city"]
+    def levels_above_city(self) -> list[str]:
+        """The levels the tree has above its cities, top first (e.g. ['nation', 'province']; [] for
+        the sample, whose roots are cities)."""
+        levels, parents = [], [None]
+        while parents:
+            codes = [c for p in parents for c in self.children(p)]
+            above = [c for c in codes if self.level(c) in ("nation", "province")]
+            if not above:
+                break
+            levels.append(self.level(above[0]))
+            parents = above
+        return levels
 
-    def resolve(self, city: str | None, district: str | None, township: str | None) -> Scope:
-        """The deepest valid scope along the requested path: a stale or foreign code drops to its parent."""
-        cities = self.cities()
+    def cities(self, parent: str | None = None) -> list[str]:
+        """The cities directly under ``parent`` (the top of the tree for None)."""
+        return [c for c in self.children(parent) if self.level(c) == "city"]
+
+    def resolve(self, city: str | None, district: str | None, township: str | None,
+                above: tuple[str | None, ...] = ()) -> Scope:
+        """The deepest valid scope along the requested path: a stale or foreign code drops to its parent.
+        ``above``: the codes requested at each of levels_above_city(), top first ('' or None = 全部)."""
+        levels = self.levels_above_city()
+        requested = list(above) + [None] * (len(levels) - len(above))
+        chosen: list[tuple[str, str]] = []
+        parent = None
+        for level, code in zip(levels, requested):
+            options = [c for c in self.children(parent) if self.level(c) == level]
+            if code not in options:
+                if parent is not None and self.allows(parent):
+                    return Scope("", above=tuple(chosen))  # 全部: the parent as a whole
+                if not options:
+                    break
+                code = options[0]  # the top level always has a choice, as the cities do
+            chosen.append((level, code))
+            parent = code
+        if levels and not city and parent is not None and self.allows(parent):
+            return Scope("", above=tuple(chosen))
+        cities = self.cities(parent)
         city = city if city in cities else (cities[0] if cities else "")
         district = district if district in self.children(city) else ""
         if not district and not self.allows(city):
@@ -76,8 +119,8 @@ class RegionTree:
         township = township if district and township in self.children(district) else ""
         if not township and district and not self.allows(district):
             township = next(iter(self.children(district)), "")
-        return Scope(city, district, township)
+        return Scope(city, district, township, tuple(chosen))
 
     def label(self, scope: Scope) -> str:
         """'包头市 / 青山区' — the whole path, so a screenshot names its scope."""
-        return " / ".join(self.name(c) for c in (scope.city, scope.district, scope.township) if c)
+        return " / ".join(self.name(c) for c in scope.path)

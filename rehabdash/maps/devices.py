@@ -54,9 +54,9 @@ def scope_outlines(scope: Scope) -> tuple[dict, dict]:
     def collection(features):
         return {"type": "FeatureCollection", "features": features}
 
-    districts = [f for f in boundaries.load("districts")["features"]
-                 if f["properties"]["region_code"][:4] == scope.city[:4]
-                 and scope.district in ("", f["properties"]["region_code"])]
+    zoom = boundaries.ZOOM_OF_LEVEL["district" if scope.district else scope.level]
+    codes = [scope.district] if scope.district else boundaries.districts_under(scope.root, shipped_first=True)
+    districts = boundaries.features("districts", codes, zoom)
     townships = [] if not scope.district else [
         f for f in boundaries.load("townships")["features"]
         if f["properties"]["parent_code"] == scope.district

@@ -13,8 +13,6 @@ here: text comes from ``i18n`` in the language passed in.
 from __future__ import annotations
 
 import base64
-import functools
-from pathlib import Path
 
 import folium
 import pandas as pd
@@ -136,41 +134,29 @@ def _tier_marker(tier: str) -> folium.CircleMarker | folium.Marker:
     return folium.CircleMarker()
 
 
-@functools.lru_cache(maxsize=8)
-def _boundary_file(kind: str, _path: Path, _mtime: int) -> dict:
-    return boundaries.load(kind)
-
-
-def _boundaries(kind: str) -> dict:
-    """The boundary file of ``kind``, parsed once per file version (do not modify the result)."""
-    path = boundaries.path(kind)
-    return _boundary_file(kind, path, path.stat().st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=8)
-def _boundary_file_codes(kind: str, _path: Path, _mtime: int) -> frozenset[str]:
-    return frozenset(f["properties"]["region_code"] for f in _boundary_file(kind, _path, _mtime)["features"])
-
-
-def _boundary_codes(kind: str) -> frozenset[str]:
-    """The region codes that have a polygon in the boundary file of ``kind``: once per file version,
-    not per rerun (a province's files hold thousands of polygons)."""
-    path = boundaries.path(kind)
-    return _boundary_file_codes(kind, path, path.stat().st_mtime_ns)
+def boundary_zoom(data: MapData) -> int:
+    """The zoom the scope is seen at, for simplifying its polygons: a province's (districts of several
+    cities), a city's or a district's."""
+    districts = data.regions[data.regions["level"] == "district"]
+    level = "province" if districts["parent_code"].nunique() > 1 else "city" if len(districts) > 1 else "district"
+    return boundaries.ZOOM_OF_LEVEL[level]
 
 
 def scope_boundaries(data: MapData, lang: str) -> tuple[dict, dict]:
-    """(districts, townships) polygons of the scope; township features get a tooltip that says the
-    outline is approximate and whether the township lacks a built station."""
+    """(districts, townships) polygons of the scope; township features get a tooltip that says
+    whether the outline is approximate and whether the township lacks a built station."""
     codes = set(data.regions["region_code"])
-    districts = [f for f in _boundaries("districts")["features"] if f["properties"]["region_code"] in codes]
+    zoom = boundary_zoom(data)
+    districts = boundaries.features("districts", data.regions.loc[data.regions["level"] == "district",
+                                                                  "region_code"], zoom)
     uncovered = townships_without_station(data)
     townships = []
-    for f in _boundaries("townships")["features"]:
+    for f in boundaries.features("townships", codes, zoom):
         code = f["properties"]["region_code"]
-        if code not in codes:
-            continue
-        note = text(lang, "township_uncovered_tip") if code in uncovered else text(lang, "township_tip")
+        if f["properties"]["approximate"]:
+            note = text(lang, "township_uncovered_tip") if code in uncovered else text(lang, "township_tip")
+        else:  # imported by an admin: a surveyed outline, not 示意
+            note = i18n.text(lang, "boundaries.surveyed_uncovered_tip") if code in uncovered else ""
         townships.append({**f, "id": code,
                           "properties": {**f["properties"], "tooltip": f"{f['properties']['name']}{note}",
                                          "uncovered": code in uncovered}})
@@ -179,7 +165,7 @@ def scope_boundaries(data: MapData, lang: str) -> tuple[dict, dict]:
 
 def missing_boundaries(data: MapData) -> list[str]:
     """Names of the scope's units that have no polygon (稀土高新区), topmost only."""
-    have = set().union(*(_boundary_codes(kind) for kind in boundaries.FILES))
+    have = boundaries.covered(data.regions["region_code"])
     lacking = data.regions[~data.regions["region_code"].isin(have)]
     codes = set(lacking["region_code"])
     return lacking.loc[~lacking["parent_code"].isin(codes), "name"].tolist()
@@ -250,7 +236,9 @@ def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> ma
         folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
     if "boundaries" in view.layers:
         mapkit.add_boundaries(m, districts, name=text(lang, "district_boundary"), style=DISTRICT_STYLE)
-        mapkit.add_geojson(m, townships, name=text(lang, "township_boundary"), tooltip_fields=("tooltip",),
+        approximate = any(f["properties"]["approximate"] for f in townships["features"])
+        name = text(lang, "township_boundary") if approximate else i18n.text(lang, "boundaries.township_layer")
+        mapkit.add_geojson(m, townships, name=name, tooltip_fields=("tooltip",),
                            style=lambda f: UNCOVERED_STYLE if f["properties"]["uncovered"] else TOWNSHIP_STYLE)
     if "pairings" in view.layers:
         mapkit.add_geojson(m, pairing_collection(data.pairings, lang), name=text(lang, "layer_pairings"),

@@ -174,7 +174,8 @@ def sidebar_filters(account) -> Filters | None:
         if snapshot.source == "sample":
             st.info(t("app.sample_badge"), icon=":material/science:")
 
-        years = db.run("data_years", snapshot)["year"].astype(int).tolist()
+        # A new deployment's first snapshot holds no figures yet: its own year, so the pages say "no data".
+        years = db.run("data_years", snapshot)["year"].astype(int).tolist() or [snapshot.as_of.year]
         year = _bound_selectbox(t("sidebar.year"), years, "year")
 
         allowed = allowed_regions(snapshot, account)
@@ -185,16 +186,34 @@ def sidebar_filters(account) -> Filters | None:
             # "全部" only where the account may see the whole parent: a district account gets no city total.
             return ([""] if tree.allows(parent) else []) + tree.children(parent)
 
-        city = _bound_selectbox(t("sidebar.city"), tree.cities(), "city", format_func=tree.name)
+        # Above the cities, one choice per level the tree has (nation, province): the top always has
+        # a choice; below it "全部" is the level above as a whole.
+        above, parent = [], None
+        for level in tree.levels_above_city():
+            options = [c for c in tree.children(parent) if tree.level(c) == level]
+            if parent is not None:
+                options = ([""] if tree.allows(parent) else []) + options
+            code = _bound_selectbox(label("level", level), options, level,
+                                    format_func=lambda c: tree.name(c) if c else all_label)
+            above.append(code)
+            if not code:
+                break
+            parent = code
+        whole = bool(above) and not above[-1]  # 全部 chosen above the cities
+        cities = [] if whole else tree.cities(parent)
+        city_options = cities if parent is None else ([""] if tree.allows(parent) else []) + cities
+        city = _bound_selectbox(t("sidebar.city"), city_options or [""], "city",
+                                format_func=lambda c: tree.name(c) if c else all_label,
+                                disabled=whole or not city_options)
         district = _bound_selectbox(
-            t("sidebar.district"), choices(city), "district",
-            format_func=lambda c: tree.name(c) if c else all_label,
+            t("sidebar.district"), choices(city) if city else [""], "district",
+            format_func=lambda c: tree.name(c) if c else all_label, disabled=not city,
         )
         township = _bound_selectbox(
             t("sidebar.township"), choices(district) if district else [""], "township",
             format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
         )
-        scope = tree.resolve(city, district, township)
+        scope = tree.resolve(city, district, township, tuple(above))
         st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
         st.toggle(t("briefing.contrast"), key="contrast", bind="query-params", help=t("briefing.contrast_help"))
     filters = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)

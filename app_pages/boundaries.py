@@ -1,0 +1,72 @@
+"""乡镇边界导入 (admins): upload township polygons (GeoJSON, zipped Shapefile, KML) with their coordinate
+system, see every problem at once, publish them when there are none; the imported ones so far."""
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from rehabdash import ui
+from rehabdash.access import gate
+from rehabdash.ingest import boundaries as township_import
+from rehabdash.kernel.errors import NoAccess
+
+CHECKED = "_boundaries_checked"  # (sha256 + options, CheckedBoundaries) of the last check
+PUBLISHED = "_boundaries_published"  # the success message, shown after the rerun
+
+lang = ui.lang()
+account = gate.current()
+st.title(ui.t("boundaries.title"))
+st.caption(ui.t("boundaries.intro"))
+if message := st.session_state.pop(PUBLISHED, None):
+    st.success(message)
+
+upload = st.file_uploader(ui.t("boundaries.file"), type=[s.lstrip(".") for s in township_import.SUFFIXES],
+                          key="boundaries_file")
+choices = {"auto": ui.t("boundaries.crs_auto"), "wgs84": ui.t("boundaries.crs_wgs84"),
+           "gcj02": ui.t("boundaries.crs_gcj02"), "epsg": ui.t("boundaries.crs_epsg")}
+choice = st.radio(ui.t("boundaries.crs"), list(choices), format_func=choices.get, key="boundaries_crs")
+crs = choice
+if choice == "epsg":
+    crs = st.text_input(ui.t("boundaries.epsg"), key="boundaries_epsg").strip() or "auto"
+key_field = st.text_input(ui.t("boundaries.field"), key="boundaries_field").strip() or None
+
+if upload is not None:
+    content = upload.getvalue()
+    signature = f"{hashlib.sha256(content).hexdigest()}|{crs}|{key_field}"
+    if st.button(ui.t("boundaries.check"), key="boundaries_check", type="primary"):
+        try:
+            checked = township_import.check_file(content, upload.name, account, crs=crs,
+                                                 key_field=key_field, lang=lang)
+        except NoAccess:
+            st.error(ui.t("boundaries.not_admin"))
+            st.stop()
+        st.session_state[CHECKED] = (signature, checked)
+    last = st.session_state.get(CHECKED)
+    if last is not None and last[0] == signature:
+        checked = last[1]
+        if checked.problems:
+            st.error(ui.t("boundaries.problems", count=len(checked.problems)))
+            ui.table_with_download(pd.DataFrame({ui.t("boundaries.col_no"): range(1, len(checked.problems) + 1),
+                                                 ui.t("boundaries.col_problem"): checked.problems}),
+                                   key="boundary_problems", file_stem=ui.t("boundaries.title"))
+        elif checked.valid:
+            st.success(ui.t("boundaries.checked_ok", count=len(checked.features)))
+            if st.button(ui.t("boundaries.publish"), key="boundaries_publish"):
+                township_import.publish(checked, account)
+                st.session_state.pop(CHECKED, None)
+                st.session_state[PUBLISHED] = ui.t("boundaries.published", count=len(checked.features))
+                st.rerun()
+
+st.subheader(ui.t("boundaries.current"))
+imported = township_import.published()
+if not imported:
+    st.info(ui.t("boundaries.none_yet"))
+else:
+    ui.table_with_download(pd.DataFrame([{
+        ui.t("boundaries.col_code"): f["properties"]["region_code"],
+        ui.t("boundaries.col_name"): f["properties"]["name"],
+        ui.t("boundaries.col_district"): f["properties"].get("district_name", f["properties"]["parent_code"]),
+        ui.t("boundaries.col_source"): f"{f['properties'].get('source_file', '')} · "
+                                       f"{f['properties'].get('imported_by', '')} · "
+                                       f"{f['properties'].get('imported_at', '')}",
+    } for f in imported]), key="boundaries_imported", file_stem=ui.t("boundaries.current"))

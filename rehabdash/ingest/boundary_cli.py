@@ -1,0 +1,97 @@
+"""`python -m rehabdash boundaries import FILE [--crs auto|wgs84|gcj02|EPSG] [--field F] [--user NAME]`.
+
+The account checked is ``--user`` from the accounts file (it must be an admin whose regions cover the
+townships); without it, the operator at the server's shell, who may change every region anyway.
+"""
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from rehabdash.access.accounts import Account, AccountStore
+from rehabdash.ingest import boundaries as township_import
+from rehabdash.kernel import i18n
+from rehabdash.kernel.errors import NoAccess
+
+
+def _account(username: str | None) -> Account:
+    if username is None:
+        return Account(getpass.getuser(), "admin", (), password_hash="")
+    accounts = AccountStore().load()
+    if username not in accounts or accounts[username].disabled:
+        raise NoAccess([])
+    return accounts[username]
+
+
+def run_import(args) -> int:
+    try:
+        account = _account(args.user)
+        checked = township_import.check_file(args.file.read_bytes(), args.file.name, account, crs=args.crs,
+                                             key_field=args.field, lang=args.lang)
+    except NoAccess:
+        print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
+        return 2
+    if checked.problems:
+        print(i18n.text(args.lang, "boundaries.problems", count=len(checked.problems)), file=sys.stderr)
+        for problem in checked.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(i18n.text(args.lang, "boundaries.checked_ok", count=len(checked.features)))
+    if args.check_only:
+        return 0
+    path = township_import.publish(checked, account)
+    print(i18n.text(args.lang, "boundaries.published", count=len(checked.features)))
+    print(path)
+    return 0
+
+
+def add_commands(commands) -> None:
+    """Register `boundaries import` on the subparsers of `python -m rehabdash`."""
+    group = commands.add_parser("boundaries", help="township boundaries").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    importer = group.add_parser("import", help="check a GeoJSON, zipped Shapefile or KML of townships and publish it")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--crs", default="auto",
+                          help="auto (the file's own), wgs84 (also CGCS2000), gcj02, or an EPSG code such as 4547")
+    importer.add_argument("--field", default=None, help="the attribute holding the region code or name")
+    importer.add_argument("--user", default=None, help="the admin account (REHAB_AUTH=local) checked")
+    importer.add_argument("--check-only", action="store_true")
+    importer.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
+    importer.set_defaults(run=run_import)
+
+
+def run_setup(args) -> int:
+    from rehabdash.ingest import setup
+
+    found = setup.find(args.division)
+    if len(found) != 1:
+        print(i18n.text(args.lang, "setup.not_one", query=args.division, count=len(found),
+                        names="、".join(f"{n}（{c[:6]}）" for n, c in zip(found["name"], found["region_code"]))[:400]),
+              file=sys.stderr)
+        return 1
+    code = found["region_code"].iloc[0]
+    try:
+        path = setup.create(code, _account(args.user), args.as_of)
+    except NoAccess:
+        print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
+        return 2
+    except FileExistsError:
+        print(i18n.text(args.lang, "setup.not_empty"), file=sys.stderr)
+        return 1
+    print(i18n.text(args.lang, "setup.created", name=found["name"].iloc[0], code=code, path=path))
+    return 0
+
+
+def add_setup_command(commands) -> None:
+    """Register `setup DIVISION` on the subparsers of `python -m rehabdash`."""
+    import datetime as dt
+
+    command = commands.add_parser("setup", help="start a new deployment: the region tree of a province, city "
+                                                "or district and an empty first snapshot")
+    command.add_argument("division", help="name or code of the federation's division, e.g. 金水区 or 410105")
+    command.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                         help="the empty snapshot's date (default: 31 December of last year)")
+    command.add_argument("--user", default=None)
+    command.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
+    command.set_defaults(run=run_setup)
