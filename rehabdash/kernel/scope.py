@@ -63,6 +63,14 @@ class RegionTree:
             code = self._parents.get(code)
         return False
 
+    def path(self, code: str) -> list[str]:
+        """`code` and its ancestors, top first: the breadcrumb of a scope (包头市 › 青山区 › 先锋道街道)."""
+        path: list[str] = []
+        while isinstance(code, str) and code and code not in path:
+            path.append(code)
+            code = self._parents.get(code)
+        return path[::-1]
+
     def cities(self) -> list[str]:
         return [c for c in self.children(None) if self.level(c) == "city"]
 
