@@ -29,7 +29,21 @@ until = f.window["until"]
 meeting = bool(st.session_state.get("meeting"))
 data = fm.load(f.run, f.as_of)
 subunits = data.regions[data.regions["parent_code"] == f.scope.root].sort_values("region_code")
-ui.breadcrumb(f, list(zip(subunits["region_code"], subunits["name"])))
+# A board, not a thumbnail: less padding, a smaller title, and the map as tall as the window allows
+# (its frame follows the viewport; Leaflet inside follows its frame).
+st.html("""<style>
+[data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important;
+  padding-top: 2.2rem !important; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem !important; padding-bottom: 0.1rem !important; }
+iframe[title="streamlit_folium.st_folium"] { height: max(520px, calc(100vh - 230px)) !important; }
+.st-key-side_panel { max-height: max(560px, calc(100vh - 190px)); overflow-y: auto; padding-right: 4px; }
+</style>""")
+ui.breadcrumb(f)
+# The board: the map on the left, a side panel on the right with the facility list and card first, then
+# drill-down, thematic layer and toggles (a long card scrolls in the panel; the legend is in the map).
+map_column, side = st.columns([3.2, 1], gap="small")
+panel = side.container(key="side_panel")
+picker_box, card_box, controls_box = panel.container(), panel.container(), panel.container()
 
 
 def toggles(title_key: str, options: tuple, default: tuple, key: str, format_func) -> tuple:
@@ -38,7 +52,11 @@ def toggles(title_key: str, options: tuple, default: tuple, key: str, format_fun
     return tuple(o for o in options if o in chosen)  # a fixed order keeps the map's script stable
 
 
-with st.container(horizontal=True, gap="small"):  # the three groups wrap onto a new row when narrow
+with controls_box:
+    ui.drill_down_select(f, list(zip(subunits["region_code"], subunits["name"])))
+    theme = ui.bound_selectbox(
+        ui.t("thematic.choose"), ["", *thematic_topic.INDICATORS], "map_theme",
+        format_func=lambda c, lang=f.lang: i18n.text(lang, f"thematic.{c}" if c else "thematic.off"))
     tiers = toggles("map.tiers", TIERS, TIERS, "map_tiers", lambda c: ui.label("tier", c))
     statuses = toggles("map.statuses", FACILITY_STATUSES, FACILITY_STATUSES, "map_status",
                        lambda c: ui.label("status", c))
@@ -52,13 +70,10 @@ tasks = tasks_topic.tasks(f.run, f.as_of, f.lang)
 if (clicked := st.session_state.pop(CLICKED_KEY, None)) in set(shown["label"]):
     st.session_state[FACILITY_KEY] = clicked
 
-with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
-    theme = ui.bound_selectbox(
-        ui.t("thematic.choose"), ["", *thematic_topic.INDICATORS], "map_theme",
-        format_func=lambda c, lang=f.lang: i18n.text(lang, f"thematic.{c}" if c else "thematic.off"), width=360)
+with picker_box:
     chosen_label = ui.bound_selectbox(
         ui.t("map.pick"), shown["label"].tolist(), FACILITY_KEY, index=None,
-        placeholder=ui.t("map.pick_placeholder"), help=ui.t("map.pick_help"), width=420,
+        placeholder=ui.t("map.pick_placeholder"), help=ui.t("map.pick_help"),
     )
 chosen = shown[shown["label"] == chosen_label]
 
@@ -100,11 +115,7 @@ def remember_click(shown: pd.DataFrame, m: mapkit.OfflineMap) -> None:
 
 
 
-height = 720 if meeting else 640
-if len(chosen):  # the card in a side panel of the map's height; without a choice the map is full width
-    map_column, card_column = st.columns([3, 1.15], gap="small")
-else:
-    map_column, card_column = st.container(), None
+height = 720 if meeting else 640  # the page's style sets the frame from the viewport
 
 with map_column:
     if shown.empty:
@@ -195,8 +206,8 @@ def show_tasks(facility_id: str) -> None:
                  key="task_history")
 
 
-if card_column is not None:
-    with card_column, st.container(height=height, border=False, key="side_panel"):
+if len(chosen):
+    with card_box:
         st.button(ui.t("board.side_close"), on_click=close_card, key="close_card", icon=":material/close:")
         show_card(fm.facility_card(f.run, data, chosen["facility_id"].iloc[0], f.year, until))
         show_tasks(chosen["facility_id"].iloc[0])

@@ -92,8 +92,30 @@ class ZoomClasses(MacroElement):
                     if (start === null) start = map.getZoom();
                     map.getContainer().classList.toggle("rd-zoom-near", map.getZoom() >= start + steps);
                 }
-                map.whenReady(function () { setTimeout(mark, 0); });
-                map.on("zoomend", mark);
+                // Declutter: labels in rank order (values, districts, townships); one that would
+                // overlap a label already shown is hidden at this zoom.
+                function declutter() {
+                    var labels = Array.from(map.getContainer().querySelectorAll(".rd-label"));
+                    var rank = function (el) {
+                        return el.classList.contains("rd-label-value") ? 0 :
+                               el.classList.contains("rd-label-district") ? 1 : 2;
+                    };
+                    labels.sort(function (a, b) { return rank(a) - rank(b); });
+                    var kept = [];
+                    labels.forEach(function (el) {
+                        el.classList.remove("rd-hidden");
+                        var span = el.firstElementChild;
+                        if (!span || getComputedStyle(el).display === "none") return;
+                        var r = span.getBoundingClientRect();
+                        var clash = kept.some(function (k) {
+                            return r.left < k.right + 4 && r.right > k.left - 4 &&
+                                   r.top < k.bottom + 2 && r.bottom > k.top - 2;
+                        });
+                        if (clash) { el.classList.add("rd-hidden"); } else { kept.push(r); }
+                    });
+                }
+                map.whenReady(function () { setTimeout(function () { mark(); declutter(); }, 0); });
+                map.on("zoomend", function () { mark(); setTimeout(declutter, 0); });
             })({{ this._parent.get_name() }}, {{ this.steps|tojson }});
         {% endmacro %}
         """
@@ -152,11 +174,15 @@ BOARD_CSS = """
 .rd-label.rd-label-value span { font-size: 15px; background: rgba(255,255,255,.88); padding: 1px 5px;
   border: 1px solid #4a5563; border-radius: 3px; text-shadow: none; }
 .rd-label.rd-when-near { display: none; }
+.rd-label.rd-hidden { visibility: hidden; }
 .rd-zoom-near .rd-label.rd-when-near { display: block; }
 .rd-legend-box { background: rgba(255,255,255,.95); padding: 6px 10px; border-radius: 4px;
   box-shadow: 0 1px 5px rgba(0,0,0,.4); max-height: 70vh; overflow: auto; max-width: 340px; }
 .rd-legend-box summary { cursor: pointer; font: 600 15px sans-serif; }
-.rd-legend-box .rd-legend { font-size: 14px !important; }
+.rd-legend-box .rd-legend { font-size: 13px !important; line-height: 1.2 !important; }
+.rd-legend-box .rd-legend > div:first-child { display: none; }  /* the summary names it already */
+.rd-legend-box .rd-legend li { margin: 1px 0 !important; }
+.rd-legend-box img { transform: scale(.85); }
 .rd-reset a { font-size: 20px; line-height: 30px; font-weight: 700; }
 .leaflet-control-attribution { font-size: 12px; }
 .leaflet-control-scale-line { font-size: 13px; }
@@ -167,6 +193,7 @@ def add_board(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], r
     """Reset control, zoom classes and the board's styles (the chrome comes with every OfflineMap)."""
     (y0, x0), (y1, x1) = m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])
     mapkit.add_style(m, BOARD_CSS, "rd_board")
+    mapkit.add_style(m, FILL_FRAME_CSS, "rd_fill_frame")
     m.add_child(ResetView([[y0, x0], [y1, x1]], reset_title))
     m.add_child(ZoomClasses(1.5))
 
@@ -247,14 +274,20 @@ def clicked_region(result: dict | None, polygons: dict, m: mapkit.OfflineMap) ->
     return None
 
 
-def spread_centres(collection: dict, size: int) -> None:
+def spread_centres(collection: dict, size: int, within_km: float = 2.5) -> None:
     """Give co-located district centres (a DivIcon square of ``size`` px) icon anchors that set them
     around a ring instead of on top of one another; in place, as a feature property ``icon`` that the
     facility style merges into the icon's options."""
     features = collection.get("features", [])
     offsets = spread_offsets([f["geometry"]["coordinates"][0] for f in features],
-                             [f["geometry"]["coordinates"][1] for f in features], ring_px=size)
+                             [f["geometry"]["coordinates"][1] for f in features], within_km=within_km,
+                             ring_px=size)
     half = size // 2
     for f, (dx, dy) in zip(features, offsets):
         if (dx, dy) != (0, 0):
             f["properties"]["icon"] = {"iconAnchor": [half - dx, half - dy]}
+
+
+# The map fills its frame, whose height the page may set from the viewport (st_folium gives the map
+# a fixed pixel height otherwise).
+FILL_FRAME_CSS = "html, body { height: 100%; margin: 0; } #map_div, .folium-map { height: 100vh !important; }"

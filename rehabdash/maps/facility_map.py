@@ -240,6 +240,14 @@ def _bounds(data: MapData, districts: dict, townships: dict) -> tuple[float, flo
     return float(min_lon), float(min_lat), float(max_lon), float(max_lat)
 
 
+def _extent_km(data: MapData) -> float:
+    """The scope's width in km (of its own points): what counts as 'the same place' at its zoom."""
+    points = data.regions[["lon", "lat"]].dropna()
+    if points.empty:
+        return 0.0
+    return float((points["lon"].max() - points["lon"].min()) * 111.32 * 0.75)
+
+
 def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> mapkit.OfflineMap:
     """The facility map of the scope as the view asks, fitted to the scope."""
     districts, townships = scope_boundaries(data, lang)
@@ -261,7 +269,7 @@ def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> ma
         if tier in view.tiers:
             collection = facility_collection(shown[shown["tier"] == tier], lang)
             if tier == "district_center":  # co-located centres set around a ring, not piled up
-                controls.spread_centres(collection, CENTRE_SIZE)
+                controls.spread_centres(collection, CENTRE_SIZE + 4, within_km=_extent_km(data) / 25)
             mapkit.add_geojson(
                 m, collection,
                 name=i18n.code_label(lang, "tier", tier), style=_facility_style,

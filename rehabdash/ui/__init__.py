@@ -391,7 +391,7 @@ def _drill_from_pills(key: str, codes: dict) -> None:
         drill_to(codes[chosen])
 
 
-def breadcrumb(f: Filters, subunits: list[tuple[str, str]] | None = None) -> None:
+def breadcrumb(f: Filters, subunits: list[tuple[str, str]] | None = None) -> None:  # noqa: D417
     """'包头市 › 青山区 › 先锋道街道': each unit above the scope a button that goes back up to it (where
     the account may see it), the scope in bold; then, if given, the units one level down to drill into."""
     tree = f.tree
@@ -407,10 +407,17 @@ def breadcrumb(f: Filters, subunits: list[tuple[str, str]] | None = None) -> Non
             st.markdown("›")
         st.markdown(f"**{_md(tree.name(path[-1]))}**")
     if subunits:
-        names = {name: code for code, name in subunits}
-        key = f"drill_{f.scope.root}"
-        st.pills(t("drill.down"), list(names), key=key, on_change=_drill_from_pills, args=(key, names),
-                 help=t("drill.down_help"))
+        drill_down_select(f, subunits)
+
+
+def drill_down_select(f: Filters, subunits: list[tuple[str, str]], **kwargs) -> None:
+    """'下钻到': the units one level down (code, name); choosing one makes it the scope."""
+    if not subunits:
+        return
+    names = {name: code for code, name in subunits}
+    key = f"drill_{f.scope.root}"  # one per scope: a fresh, empty choice after every drill
+    st.selectbox(t("drill.down"), list(names), index=None, key=key, on_change=_drill_from_pills,
+                 args=(key, names), help=t("drill.down_help"), placeholder=t("drill.placeholder"), **kwargs)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
