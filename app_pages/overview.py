@@ -10,7 +10,7 @@ from rehabdash.export import briefing
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.theme import STATUS_COLORS
-from rehabdash.topics import dispatch
+from rehabdash.topics import dispatch, site_tasks
 from rehabdash.topics.overview import headline
 
 f = ui.filters()
@@ -62,7 +62,8 @@ with st.container(key="section_indicators"):
     ]))
 
     st.subheader(ui.t("overview.lagging"))
-    lines = dispatch.lagging_lines(dispatch.lagging(subunits, f.scope_label, statuses), f.lang)
+    lines = dispatch.lagging_lines(dispatch.lagging(subunits, f.scope_label, statuses), f.lang) + [
+        ui.md(line) for line in site_tasks.overdue_lines(site_tasks.overdue_tasks(f.run, f.as_of), f.lang)]
     if lines:
         st.markdown("\n".join(f"- ✖ {line}" for line in lines))
     else:

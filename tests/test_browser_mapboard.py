@@ -193,7 +193,7 @@ def test_board_screenshots(app_server, browser, screenshots_dir, size, meeting):
     assert box["height"] >= 0.6 * height and box["width"] >= 0.55 * width
     # the legend sits inside the map
     legend = frame.locator(".rd-legend-box").bounding_box()
-    assert legend["y"] + legend["height"] <= box["height"] + 1
+    assert box["y"] <= legend["y"] and legend["y"] + legend["height"] <= box["y"] + box["height"] + 1
     # no two shown name labels overlap
     overlaps = map_js(p, """() => {
         const rs = Array.from(document.querySelectorAll('.rd-label span'))

@@ -67,7 +67,8 @@ def test_some_baotou_sites_are_overdue_with_their_unit():
     assert (overdue["days_late"] == (NEWEST - dt.date(2025, 6, 30)).days).all()
     assert st_tasks.overdue_tasks(runner(NEWEST, YUANHUI), NEWEST).empty
     lines = st_tasks.overdue_lines(overdue, "zh")
-    assert lines[0].startswith("⚠ ") and overdue["responsible_unit"].iloc[0] in lines[0]
+    assert len(lines) == len(overdue)
+    assert "逾期62天" in lines[0] and overdue["responsible_unit"].iloc[0] in lines[0]
 
 
 def test_filters_and_scope():

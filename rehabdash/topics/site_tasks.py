@@ -86,8 +86,9 @@ def overdue_tasks(run: RunQuery, as_of: dt.date) -> pd.DataFrame:
 
 
 def overdue_lines(overdue: pd.DataFrame, lang: str) -> list[str]:
-    """One line per overdue site: '⚠ 兴盛社区康复室（友谊大街街道办事处）逾期62天，进展：建设中'."""
-    return [i18n.text(lang, "tasks.lagging_item", mark=OVERDUE_MARK, facility=r.facility_name,
+    """One line per overdue site, for the lagging list (which puts its ✖ before each):
+    '兴盛社区康复室（友谊大街街道办事处）建设任务逾期62天，进展：建设中'. Plain text: escape it for Markdown."""
+    return [i18n.text(lang, "tasks.lagging_item", facility=r.facility_name,
                       unit=r.responsible_unit, days=int(r.days_late),
                       stage=i18n.code_label(lang, "task_stage", r.stage))
             for r in overdue.itertuples()]
