@@ -31,13 +31,14 @@ data = fm.load(f.run, f.as_of)
 subunits = data.regions[data.regions["parent_code"] == f.scope.root].sort_values("region_code")
 # A board, not a thumbnail: less padding, a smaller title, and the map as tall as the window allows
 # (its frame follows the viewport; Leaflet inside follows its frame).
+above = 300 if meeting else 230  # px above the map: title, caption, breadcrumb (and the meeting banner)
 st.html("""<style>
 [data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important;
   padding-top: 2.2rem !important; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem !important; padding-bottom: 0.1rem !important; }
-iframe[title="streamlit_folium.st_folium"] { height: max(520px, calc(100vh - 230px)) !important; }
-.st-key-side_panel { max-height: max(560px, calc(100vh - 190px)); overflow-y: auto; padding-right: 4px; }
-</style>""")
+iframe[title="streamlit_folium.st_folium"] { height: max(520px, calc(100vh - ABOVEpx)) !important; }
+.st-key-side_panel { max-height: max(520px, calc(100vh - ABOVEpx)); overflow-y: auto; padding-right: 4px; }
+</style>""".replace("ABOVE", str(above)))
 ui.breadcrumb(f)
 # The board: the map on the left, a side panel on the right with the facility list and card first, then
 # drill-down, thematic layer and toggles (a long card scrolls in the panel; the legend is in the map).

@@ -67,6 +67,18 @@ class ResetView(MacroElement):
                     }
                 });
                 new Reset().addTo(map);
+                // The page sets the frame's height from the window after Leaflet has fitted the
+                // scope to the first height: fit again on a resize until the reader has moved the map.
+                var touched = false;
+                ["mousedown", "wheel", "keydown", "touchstart"].forEach(function (type) {
+                    map.getContainer().addEventListener(type, function () { touched = true; }, true);
+                });
+                function refit() {
+                    map.invalidateSize({pan: false});
+                    if (!touched) map.fitBounds(bounds, {animate: false});
+                }
+                map.on("resize", refit);
+                setTimeout(refit, 150);
             })({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.title|tojson }});
         {% endmacro %}
         """
@@ -166,7 +178,7 @@ class LegendControl(MacroElement):
 
 BOARD_CSS = """
 .rd-label { background: none; border: none; }
-.rd-label span { display: inline-block; transform: translate(-50%, -50%); white-space: nowrap;
+.rd-label span { display: inline-block; transform: translate(-50%, 9px); white-space: nowrap;
   font: 600 14px/1.2 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #1b2a3a;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
 .rd-label.rd-label-district span { font-size: 16px; font-weight: 700; }
@@ -249,9 +261,11 @@ def spread_offsets(lons: Iterable[float], lats: Iterable[float], *, within_km: f
     for group in groups:
         if len(group) < 2:
             continue
+        # a ring wide enough that neighbours on it stay ring_px (a marker and a gap) apart
+        radius = max(ring_px, ring_px * 1.2 / (2 * math.sin(math.pi / len(group))))
         for k, i in enumerate(group):
             angle = 2 * math.pi * k / len(group) - math.pi / 2
-            offsets[i] = (round(ring_px * math.cos(angle)), round(ring_px * math.sin(angle)))
+            offsets[i] = (round(radius * math.cos(angle)), round(radius * math.sin(angle)))
     return offsets
 
 

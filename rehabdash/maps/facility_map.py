@@ -269,7 +269,7 @@ def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> ma
         if tier in view.tiers:
             collection = facility_collection(shown[shown["tier"] == tier], lang)
             if tier == "district_center":  # co-located centres set around a ring, not piled up
-                controls.spread_centres(collection, CENTRE_SIZE + 4, within_km=_extent_km(data) / 25)
+                controls.spread_centres(collection, CENTRE_SIZE + 4, within_km=_extent_km(data) / 12)
             mapkit.add_geojson(
                 m, collection,
                 name=i18n.code_label(lang, "tier", tier), style=_facility_style,
