@@ -84,11 +84,10 @@ def query(page) -> str:
 def test_yuanhui_network_card_and_copied_url(app_server, page, browser, screenshots_dir):
     p = page.page
     p.set_viewport_size({"width": 1440, "height": 900})
-    open_map(p, f"{app_server.url}/map")  # the map has drawn and sent its first value (a rerun)
+    p.goto(f"{app_server.url}/map")
+    wait_for_app(p, ready_selector=MAP_FRAME, timeout=SLOW)
     choose_in_sidebar(p, "市", "漯河市")
     p.wait_for_function("() => decodeURIComponent(location.search).includes('city=漯河市')")
-    wait_for_app(p, ready_selector=MAP_FRAME, timeout=SLOW)
-    p.wait_for_timeout(2500)  # the new map draws and its first value reruns the page once more
     wait_for_app(p, ready_selector=MAP_FRAME, timeout=SLOW)
     choose_in_sidebar(p, "区县", "源汇区")
     p.wait_for_function("() => decodeURIComponent(location.search).includes('district=源汇区')")
