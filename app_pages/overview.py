@@ -13,7 +13,7 @@ from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.theme import STATUS_COLORS
 from rehabdash.maps import facility_map as fmap
 from rehabdash.maps import mapkit
-from rehabdash.topics import dispatch
+from rehabdash.topics import dispatch, site_tasks
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics.overview import headline
 
@@ -90,7 +90,13 @@ for number, rows in enumerate(pages, start=1):
         else:
             if number == 1:
                 st.caption(ui.t("dispatch_page.lagging_caption"))
-            st.table(dispatch.display(lagging).iloc[rows.index], hide_index=True)
+            st.table(ui.md_frame(dispatch.display(lagging).iloc[rows.index]), hide_index=True)
+
+overdue = site_tasks.overdue_lines(site_tasks.overdue_tasks(f.run, f.as_of), f.lang)
+if overdue:  # sites of the network past their deadline, with the unit responsible (挂图作战)
+    with st.container(key="section_overdue_tasks"):
+        st.subheader(ui.t("tasks.overdue_title"))
+        st.markdown("\n".join(f"- ⚠ {ui.md(line)}" for line in overdue))
 
 with st.container(key="section_changes"):
     changes = dispatch.changes_table(m, f.lang)

@@ -588,6 +588,61 @@ def facilities_as_of(history: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
+# Site tasks (建设任务): every facility built since 2023 or planned has a task, a responsible unit and
+# person, a deadline and its stages; Baotou's sites due in 2025 and not open by August are overdue.
+# ---------------------------------------------------------------------------------------------
+TASK_PLAN_DAY = dt.date(2024, 3, 1)  # the three-year plan (2024-2026, to 2028) handed out its tasks
+OVERDUE_DEADLINE = dt.date(2025, 6, 30)  # Baotou's sites of 2025 not open by August are past it
+
+
+def _task_owner(row, names: dict, parents: dict) -> tuple[str, str]:
+    """(responsible unit, responsible person's role): a village room answers to its township's
+    government, a station or a centre to the district's federation."""
+    if row["tier"] == "village_room":
+        township = names[parents[row["region_code"]]]
+        street = "街道" in township
+        return (f"{township}{'办事处' if street else '人民政府'}",
+                f"{township}分管副{'主任' if street else '镇长' if township.endswith('镇') else '乡长'}")
+    up = {"district_center": 0, "township_station": 1}[row["tier"]]
+    code = row["region_code"]
+    for _ in range(up):
+        code = parents[code]
+    district = names[code]
+    return f"{district}残疾人联合会", f"{district}残联康复部部长"
+
+
+def build_site_tasks(facilities: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """The task history of every facility with a planned year, up to the end of the history."""
+    names = dict(zip(regions["region_code"], regions["name"]))
+    parents = dict(zip(regions["region_code"], regions["parent_code"]))
+    rows = []
+    for f in facilities.to_dict("records"):
+        if pd.isna(f["planned_year"]):
+            continue  # built before 2023: no task
+        year = int(f["planned_year"])
+        opened = f["opened_on"] if isinstance(f["opened_on"], dt.date) else None
+        started = min(dt.date(year, 1, 15), TASK_PLAN_DAY)
+        if opened is not None:
+            started = min(started, opened - dt.timedelta(days=120))
+        baotou = str(f["region_code"]).startswith("1502")
+        deadline = OVERDUE_DEADLINE if (baotou and year == 2025 and opened is None) else dt.date(year, 12, 31)
+        unit, person = _task_owner(f, names, parents)
+        if opened is not None:
+            stages = [("site_selection", started), ("construction", opened - dt.timedelta(days=90)),
+                      ("acceptance", opened - dt.timedelta(days=20)), ("in_use", opened)]
+        elif year <= 2026:
+            stages = [("site_selection", started), ("construction", dt.date(year - 1 if year > 2025 else 2025,
+                                                                             4 if year > 2025 else 2, 1))]
+        else:
+            stages = [("site_selection", started)]
+        for stage, day in stages:
+            rows.append({"facility_id": f["facility_id"], "task": f"建成{f['name']}并投入使用",
+                         "responsible_unit": unit, "responsible_person": person, "started_on": started,
+                         "deadline": deadline, "stage": stage, "updated_on": min(day, HISTORY_END)})
+    return pd.DataFrame(rows, columns=list(TABLES["site_tasks"]))
+
+
+# ---------------------------------------------------------------------------------------------
 # Designated institutions and their pairing with townships
 # ---------------------------------------------------------------------------------------------
 # (name, kind, ownership, serves children, township name, designated in 2024).
@@ -1069,6 +1124,7 @@ def _history() -> dict[str, pd.DataFrame]:
         "targets": build_targets(regions, facilities, services, devices, children, activities),
         "activities": activities,
         "programs": build_programs(),
+        "site_tasks": build_site_tasks(facilities, regions),
     }
 
 
@@ -1116,6 +1172,9 @@ def cut_history(h: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, pd.Data
         "targets": h["targets"][h["targets"]["year"] <= as_of.year],
         "activities": month(h["activities"]),
         "programs": programs_as_of(h["programs"], as_of),
+        # the province benchmark's history has no tasks: built from its facilities here
+        "site_tasks": (tasks := h["site_tasks"] if "site_tasks" in h else
+                       build_site_tasks(h["facilities"], h["regions"]))[tasks["updated_on"] <= as_of],
     }
     return {name: conform(name, tables[name]) for name in TABLES}
 

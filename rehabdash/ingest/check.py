@@ -350,7 +350,7 @@ def check(reading: Reading, as_of: dt.date, data_dir: Path | None = None,
         if "regions" in cleaned else previous["regions"]
     ids = {table: frozenset(previous[table][KEYS[table][0]]).union(
         cleaned[table].frame[KEYS[table][0]].dropna() if table in cleaned else ())
-        for table in ("institutions", "device_stations")}
+        for table in ("institutions", "device_stations", "facilities")}
     ctx = rules.Context(as_of, checked.period_start, regions, ids, geo.RegionAreas(regions))
     for done, (table, sheet) in enumerate(sheets.items()):
         progress(0.5 + 0.5 * done / len(sheets), sheet.name)

@@ -44,6 +44,8 @@ def _region_codes(table: str, frame: pd.DataFrame, station_regions: dict) -> pd.
         return frame["region_code"]
     if "township_code" in frame:
         return frame["township_code"]
+    if "facility_id" in frame:  # site_tasks: the facility's region (in the same lookup as stations)
+        return frame["facility_id"].map(station_regions)
     return frame["station_id"].map(station_regions)
 
 
@@ -61,6 +63,8 @@ def compare(older: Snapshot, newer: Snapshot) -> Comparison:
     levels = dict(zip(regions["region_code"], regions["level"]))
     stations = pd.concat([after["device_stations"], before["device_stations"]])
     station_regions = dict(zip(stations["station_id"], stations["region_code"]))
+    facilities = pd.concat([after["facilities"], before["facilities"]])
+    station_regions.update(zip(facilities["facility_id"], facilities["region_code"]))
     totals, by_region = [], []
     for table in TABLES:
         old, new = before[table], after[table]

@@ -21,6 +21,7 @@ LABEL_LISTS: dict[tuple[str, str], str] = {
     ("activities", "kind"): "activity_kind",
     ("programs", "kind"): "project_kind",
     ("programs", "measure"): "project_measure",
+    ("site_tasks", "stage"): "task_stage",
 }
 
 # Columns that hold a region code, and the region levels each accepts. Monthly figures sit at township

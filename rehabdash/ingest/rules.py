@@ -36,12 +36,13 @@ NOT_ABOVE = {
     "child_rehab": (("aided", "applicants"), ("early_intervention", "aided")),
 }
 # A date that may not come before another in the same row.
-NOT_BEFORE = {"device_loans": (("returned_on", "lent_on"), ("due_on", "lent_on"))}
-# Dates that may lie after the snapshot date (a loan falls due later).
-FUTURE_ALLOWED = frozenset({"due_on"})
+NOT_BEFORE = {"device_loans": (("returned_on", "lent_on"), ("due_on", "lent_on")),
+              "site_tasks": (("deadline", "started_on"),)}
+# Dates that may lie after the snapshot date (a loan falls due later, so may a task, or start later).
+FUTURE_ALLOWED = frozenset({"due_on", "deadline", "started_on"})
 # The tier of a facility and the level of the region it sits in go together.
 TIER_LEVELS = {"district_center": "district", "township_station": "township", "village_room": "village"}
-REFERENCES = {"institution_id": "institutions", "station_id": "device_stations"}
+REFERENCES = {"institution_id": "institutions", "station_id": "device_stations", "facility_id": "facilities"}
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,9 @@ PROJECT_KINDS = (
     "training_city",  # 市级康复培训
 )
 PROJECT_MEASURES = ("persons", "bases", "employed", "sessions")
+# Not in DESIGN.md's list: the stages of a site's construction task (挂图作战: 明确工作任务, 夯实人员责任,
+# 限定完成时间), 选址 → 建设中 → 验收 → 投入使用.
+TASK_STAGES = ("site_selection", "construction", "acceptance", "in_use")
 # Which measures each kind reports (the import refuses the others).
 PROJECT_MEASURES_OF = {
     "inpatient_subsidy": ("persons",),
@@ -135,6 +138,12 @@ TABLES: dict[str, dict[str, str]] = {
     "activities": {"period": "date", "region_code": "str", "kind": "str", "count": "int"},
     # year x region (a district, or the city for city-level work) x project kind x measure
     "programs": {"year": "int", "region_code": "str", "kind": "str", "measure": "str", "count": "int"},
+    # One row per facility and update: the site's task, who answers for it, its deadline and its stage
+    # on that day; a facility's rows in date order are its task history, the newest is where it stands.
+    "site_tasks": {
+        "facility_id": "str", "task": "str", "responsible_unit": "str", "responsible_person": "str",
+        "started_on": "date", "deadline": "date", "stage": "str", "updated_on": "date",
+    },
 }
 
 # Which code list each coded column must come from.
@@ -159,6 +168,7 @@ CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("activities", "kind"): ACTIVITY_KINDS,
     ("programs", "kind"): PROJECT_KINDS,
     ("programs", "measure"): PROJECT_MEASURES,
+    ("site_tasks", "stage"): TASK_STAGES,
 }
 
 # The columns that identify a row. An import replaces the previous snapshot's rows that have the same
@@ -178,6 +188,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "targets": ("year", "region_code", "indicator"),
     "activities": ("period", "region_code", "kind"),
     "programs": ("year", "region_code", "kind", "measure"),
+    "site_tasks": ("facility_id", "updated_on"),
 }
 
 # Columns that may be empty; every other column must be filled.

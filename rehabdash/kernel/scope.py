@@ -87,6 +87,14 @@ class RegionTree:
             parents = above
         return levels
 
+    def path(self, code: str) -> list[str]:
+        """`code` and its ancestors, top first: the breadcrumb of a scope (包头市 › 青山区 › 先锋道街道)."""
+        path: list[str] = []
+        while isinstance(code, str) and code and code not in path:
+            path.append(code)
+            code = self._parents.get(code)
+        return path[::-1]
+
     def cities(self, parent: str | None = None) -> list[str]:
         """The cities directly under ``parent`` (the top of the tree for None)."""
         return [c for c in self.children(parent) if self.level(c) == "city"]

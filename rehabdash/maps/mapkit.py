@@ -369,6 +369,7 @@ class OfflineMap(folium.Map):
     :meth:`project_geojson` on its way onto the map."""
 
     def __init__(self, *args, basemap: str = "none", datum: str = WGS84, **kwargs):
+        scale = kwargs.pop("control_scale", False)  # folium's scale shows miles too: ours is metric
         super().__init__(*args, **kwargs)
         self.basemap = basemap
         self.datum = datum
@@ -377,6 +378,11 @@ class OfflineMap(folium.Map):
         self.add_child(_IconImagePath())  # first child: runs before any marker is made
         self.add_child(_FocusWithoutScroll())
         self.add_child(_NamedMarkers())
+        from rehabdash.maps.controls import (
+            BoardChrome,  # no flag prefix; metric scale (issue 18)
+        )
+
+        self.add_child(BoardChrome(scale=scale))
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
         """WGS-84 (lon, lat) → (lon, lat) in the map's datum."""

@@ -1,0 +1,84 @@
+"""AppTest of the board parts of the map page and of the overview's lagging list (issue 18): overdue
+site tasks with their responsible unit, the task table and its filter, the card's task history,
+drill-down through the list and back up through the breadcrumb, the thematic layer's table.
+
+The map itself is replaced by a fake st_folium (tests.test_app_facility_map.FakeFolium)."""
+from __future__ import annotations
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from rehabdash.topics import site_tasks as st_tasks
+
+from .conftest import PROJECT, open_app_page
+from .seed import BAOTOU, NEWEST, runner, snapshot
+from .test_app_facility_map import fake  # noqa: F401 (fixture)
+
+PAGE = "app_pages/facility_map.py"
+
+
+def frame_with(at, column: str, *others: str) -> pd.DataFrame:
+    """The shown table that has these columns (AppTest does not index plain tables by key)."""
+    return next(d.value for d in at.dataframe if {column, *others} <= set(d.value.columns))
+
+
+def overdue_from_parquet() -> pd.DataFrame:
+    tasks = pd.read_parquet(snapshot(NEWEST).path / "site_tasks.parquet")
+    latest = tasks.sort_values("updated_on").groupby("facility_id").tail(1)
+    late = latest[(latest["stage"] != "in_use") & (pd.to_datetime(latest["deadline"]).dt.date < NEWEST)]
+    return late[late["facility_id"].str.startswith("F-1502")]
+
+
+def test_overdue_sites_join_the_lagging_list_with_their_unit():
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    late = overdue_from_parquet()
+    assert len(late) > 0
+    facilities = pd.read_parquet(snapshot(NEWEST).path / "facilities.parquet").set_index("facility_id")
+    for row in late.itertuples():
+        assert f"{facilities.loc[row.facility_id, 'name']}（{row.responsible_unit}）建设任务逾期" in text
+
+
+def test_task_table_filter_and_card_history(fake):  # noqa: F811
+    at = open_app_page(PAGE, city="包头市")
+    assert not at.exception, at.exception
+    late = overdue_from_parquet()
+    summary = " ".join(m.value for m in at.markdown)
+    assert f"逾期{len(late)}项" in summary
+    at.segmented_control(key="map_tasks").set_value("overdue").run()
+    table = frame_with(at, "责任单位", "提示")
+    assert len(table) == len(late)
+    assert set(table["责任单位"]) == set(late["responsible_unit"])
+    assert table["提示"].str.startswith("⚠").all()
+    # the card of an overdue site shows its task and its history
+    name = table["站点"].iloc[0]
+    picker = at.selectbox(key="map_facility")
+    label = next(o for o in picker.options if o.startswith(name))
+    picker.select(label).run()
+    assert not at.exception, at.exception
+    history = frame_with(at, "进展阶段", "更新日期")
+    assert list(history["进展阶段"]) == ["选址", "建设中"]
+    assert any("已逾期" in m.value for m in at.markdown)
+
+
+def test_drill_down_and_breadcrumb_back(fake):  # noqa: F811
+    at = open_app_page(PAGE, city="包头市")
+    at.selectbox(key=f"drill_{BAOTOU}").select("青山区").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="district").value == "150204000000"
+    assert any("包头市 / 青山区" in c.value for c in at.caption)
+    qingshan = st_tasks.tasks(runner(NEWEST, "150204000000"), NEWEST)
+    assert any(f"共{len(qingshan)}项任务" in m.value for m in at.markdown)
+    at.button(key=f"crumb_{BAOTOU}").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="district").value == ""
+
+
+def test_thematic_table_one_row_per_district(fake):  # noqa: F811
+    at = open_app_page(PAGE, city="包头市", map_theme="村（社区）康复室覆盖率")
+    assert not at.exception, at.exception
+    table = frame_with(at, "单位", "数值")
+    regions = pd.read_parquet(snapshot(NEWEST).path / "regions.parquet")
+    assert len(table) == int((regions["parent_code"] == BAOTOU).sum())
+    assert table["数值"].str.endswith("%").all()
