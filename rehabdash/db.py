@@ -17,6 +17,7 @@ import streamlit as st
 
 from .config import QUERIES_DIR
 from .contract import TABLES
+from . import i18n, snapshots
 from .snapshots import Snapshot
 
 SETUP_FILE = "_setup.sql"  # not a named result: builds region_closure and scoped_regions
@@ -24,6 +25,15 @@ SETUP_FILE = "_setup.sql"  # not a named result: builds region_closure and scope
 
 class UnknownQuery(KeyError):
     pass
+
+
+class SnapshotUnreadable(RuntimeError):
+    """A file of the snapshot could not be read: the snapshot is now refused (snapshots.refuse), and the
+    page is run again on the next valid one."""
+
+
+# What DuckDB raises when a Parquet file is damaged or unreadable (not for a wrong query).
+_READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.InternalException, OSError)
 
 
 class NoAccess(PermissionError):
@@ -77,11 +87,19 @@ def run(name: str, snapshot: Snapshot, allowed: tuple[str, ...] | None = None, *
 
 def execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
     """Uncached run on a fresh cursor of the snapshot's shared connection."""
-    cursor = connection(snapshot_path).cursor()
     try:
-        return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params}).df()
-    finally:
-        cursor.close()
+        cursor = connection(snapshot_path).cursor()
+        try:
+            return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params}).df()
+        finally:
+            cursor.close()
+    except _READ_ERRORS as error:
+        problem = snapshots.check_snapshot(snapshot_path)
+        if problem is None and str(snapshot_path) not in str(error):
+            raise  # not a file of the snapshot: a bug to see, not data to refuse
+        snapshots.refuse(snapshot_path, problem or i18n.text("zh", "publishing.read_failed",
+                                                             error=str(error).splitlines()[0][:200]))
+        raise SnapshotUnreadable(str(snapshot_path)) from None
 
 
 _cached_run = st.cache_data(execute, show_spinner=False, max_entries=2000)

@@ -415,7 +415,9 @@ def through_arrow(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize("as_of", sample.SNAPSHOT_DATES)
 def test_committed_snapshots_match_the_generator(snapshots, as_of):
-    folder = PROJECT / "data" / "snapshots" / as_of.isoformat()
+    number = sample.SNAPSHOT_DATES.index(as_of) + 1  # versions in date order
+    folder = PROJECT / "data" / "snapshots" / f"{number:06d}"
+    assert read_manifest(folder)["as_of"] == as_of.isoformat()
     assert folder.is_dir(), "run: python -m rehabdash.sample"
     assert check_snapshot(folder) is None
     assert read_manifest(folder)["source"] == "sample"

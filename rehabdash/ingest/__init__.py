@@ -3,7 +3,7 @@
     template_bytes(snapshot, lang)            the template clerks fill in
     read(content, lang) → check(reading, as_of)   read, then clean and check; nothing is written
     check_workbook(content, as_of, ...)       both in one call
-    publish(checked, who, file_name, ...)     merge into the previous snapshot, write it, log it
+    publish(checked, who, file_name, note=…)  merge into the newest version, commit it with its log
 
 Every problem is reported at once, in the clerk's language, with sheet, Excel row and header.
 """
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import i18n
+from ..snapshots import PublishError
+
 from .check import Checked, Reading, check, check_workbook, read
 from .problems import Problem, problem_table
 from .publish import LOG_FILE, Change, Published, count_changes, publish_tables, read_log
 from .template import template_bytes
 
-__all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "Published", "Reading", "check", "check_workbook",
+__all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "PublishError", "Published", "Reading", "check", "check_workbook",
            "preview", "problem_table", "publish", "read", "read_log", "template_bytes"]
 
 
@@ -25,12 +28,16 @@ class NotValid(ValueError):
 
 
 def publish(checked: Checked, who: str, file_name: str, data_dir: Path | None = None,
-            progress=lambda share, stage: None) -> Published:
-    """Publish a checked workbook as the snapshot of its as-of date; refuses one with problems."""
+            progress=lambda share, stage: None, note: str = "") -> Published:
+    """Commit a checked workbook as a new version on the newest one; refuses one with problems.
+
+    `who` (the account name) and `note` (free text) go into the version's log entry. Raises
+    PublishError (Chinese by default, `.text(lang)`) when nothing could be published.
+    """
     if not checked.valid:
-        raise NotValid(f"{len(checked.problems)} problems; nothing published")
+        raise NotValid(i18n.text(checked.lang, "publishing.not_valid", count=len(checked.problems)))
     return publish_tables(checked.tables, checked.base, checked.as_of, who, file_name,
-                          checked.file_sha256, data_dir, progress)
+                          checked.file_sha256, data_dir, progress, note=note)
 
 
 def preview(checked: Checked) -> dict[str, Change]:

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import i18n
 from ..config import data_dir as default_data_dir
 from ..contract import CODE_LISTS, KEYS, LEVELS, TABLES
-from ..snapshots import Snapshot, list_snapshots
+from ..snapshots import Snapshot, list_snapshots, newest_valid
 from . import cells, geo, layout, rules
 from .problems import Problem, Problems
 from .publish import key_strings, read_tables
@@ -275,8 +275,7 @@ def _sorted_problems(problems: list[Problem], order: dict[str, int]) -> list[Pro
 
 
 def _as_of_problems(as_of: dt.date, snapshots: list[Snapshot], problems: Problems) -> None:
-    if any(s.as_of == as_of for s in snapshots):
-        problems.add("snapshot_exists", value=as_of.isoformat())
+    # Several versions may carry the same date (every district publishes the same month): no refusal.
     if as_of > dt.date.today():
         problems.add("as_of_future", value=as_of.isoformat())
 
@@ -322,7 +321,7 @@ def check(reading: Reading, as_of: dt.date, data_dir: Path | None = None,
     checked = Checked(as_of, lang, reading.file_sha256, [])
     snapshots = list_snapshots(directory)
     _as_of_problems(as_of, snapshots, problems)
-    checked.base = next((s for s in snapshots if s.valid and s.as_of < as_of), None)
+    checked.base = newest_valid(snapshots)  # publishing merges onto the newest version at commit time
     workbook = reading.workbook
     if workbook is None:
         checked.problems = problems.items
