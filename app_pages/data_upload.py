@@ -77,7 +77,8 @@ st.download_button(ui.t("upload.template_button"), functools.partial(template, c
 
 st.subheader(ui.t("upload.upload_heading"))
 # A new uploader after each publish, so the published file is not checked again.
-uploaded = st.file_uploader(ui.t("upload.uploader"), type=["xlsx"],
+# Other spreadsheet types are let through so that the check can say what the file is and what to do.
+uploaded = st.file_uploader(ui.t("upload.uploader"), type=list(ingest.UPLOAD_TYPES),
                             key=f"workbook_{st.session_state.get(ROUND, 0)}")
 if uploaded is None:
     st.stop()
@@ -133,13 +134,13 @@ if st.button(ui.t("upload.publish_button"), type="primary", key="publish", disab
             ui.t("upload.stage_publish"),
             lambda progress: ingest.publish(checked, who, uploaded.name, progress=progress),
             describe=lambda table: layout.sheet_name(table, lang) if table in TABLES else "")
-    except FileExistsError:  # another clerk published this date meanwhile: check again to say so
-        del st.session_state["_upload_checked"]
-        st.rerun()
+    except ingest.PublishError as error:  # full disk, no permission: nothing was published
+        st.error(error.text(lang), icon=":material/error:")
+        st.stop()
     del st.session_state["_upload_checked"]
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
     st.session_state[PUBLISHED] = ui.t(
-        "upload.published", date=as_of.isoformat(),
+        "upload.published", date=ui.snapshot_label(published.snapshot),
         added=sum(c.added for c in published.changes.values()),
         replaced=sum(c.replaced for c in published.changes.values()))
     st.rerun()  # the sidebar lists the new snapshot on the next run

@@ -141,7 +141,7 @@ def _choose_snapshot() -> Snapshot | None:
         if st.session_state.get("snapshot") == wanted:
             del st.session_state["snapshot"]  # refused now: fall back to the newest valid one
     for refused in (s for s in listed if not s.valid):
-        st.warning(t("app.refused_snapshot", date=_label(refused, listed), problem=refused.problem))
+        st.warning(t("app.refused_snapshot", date=snapshot_label(refused), problem=refused.problem))
     if not by_label:
         return None
     chosen = by_label[_bound_selectbox(t("sidebar.snapshot"), list(by_label), "snapshot")]
@@ -150,7 +150,8 @@ def _choose_snapshot() -> Snapshot | None:
     return chosen
 
 
-def _label(snapshot: Snapshot, listed: list[Snapshot]) -> str:
+def snapshot_label(snapshot: Snapshot) -> str:
+    """A version named unambiguously: its date and number ("2025-09-30 (v5)")."""
     return f"{snapshot.as_of.isoformat()} (v{snapshot.version})" if snapshot.as_of != dt.date.min \
         else snapshot.path.name
 

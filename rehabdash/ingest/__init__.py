@@ -23,6 +23,10 @@ __all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "PublishError", "Publis
            "preview", "problem_table", "publish", "read", "read_log", "template_bytes"]
 
 
+# What the upload page lets through: the workbook types clerks have; reader.py says what each one is.
+UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "et", "ods", "csv", "txt")
+
+
 class NotValid(ValueError):
     """Publishing was asked for a workbook that has problems."""
 
