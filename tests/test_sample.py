@@ -429,8 +429,9 @@ def test_committed_snapshots_match_the_generator(snapshots, as_of):
 def test_write_sample_replaces_sample_but_not_imported_snapshots(tmp_path):
     first = sample.write_sample(tmp_path)
     again = sample.write_sample(tmp_path)
-    names = [d.isoformat() for d in sample.SNAPSHOT_DATES]
+    names = [f"{n:06d}" for n in range(1, len(sample.SNAPSHOT_DATES) + 1)]  # versions in date order
     assert [p.name for p in first] == [p.name for p in again] == names
+    assert [read_manifest(p)["as_of"] for p in again] == [d.isoformat() for d in sample.SNAPSHOT_DATES]
     manifest = again[0] / "manifest.json"
     text = manifest.read_text(encoding="utf-8").replace('"sample"', '"import"')
     manifest.write_text(text, encoding="utf-8")
