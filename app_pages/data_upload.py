@@ -113,6 +113,11 @@ if checked.notes:
 if not checked.valid:
     st.subheader(ui.t("upload.problems_heading"))
     st.caption(ui.t("upload.problems_caption"))
+    groups = [p for p in ingest.problems.grouped(checked.problems, lang) if p.row is None
+              and p.key == "problem_group"]
+    if groups:  # many rows with one problem: say so first, with the count (the table follows)
+        st.warning("\n".join(f"- {ui.escape_markdown(p.sheet)} · {ui.escape_markdown(p.column)}："
+                             f"{ui.escape_markdown(p.problem)}" for p in groups), icon=":material/summarize:")
     ui.table_with_download(ingest.problem_table(checked.problems, lang), key="problems",
                            file_stem=ui.t("upload.problems_file"))
     st.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +149,14 @@ def _choose_snapshot() -> Snapshot | None:
     if requested and requested not in by_label:  # a shared link to a snapshot that is gone or refused
         st.warning(t("app.snapshot_fallback", date=snapshots.label(chosen, listed)))
     return chosen
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text from a workbook (sheet names, cell values) shown literally inside Markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def snapshot_label(snapshot: Snapshot) -> str:
