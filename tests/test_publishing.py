@@ -252,3 +252,24 @@ def test_a_folder_the_app_cannot_read_is_refused_and_the_newest_readable_served(
         assert int(served) == current.version - 1
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_real_full_tmpfs_is_a_chinese_message_and_nothing_is_published(tmp_path, data):
+    """Where the test may mount (root with CAP_SYS_ADMIN), a 320 KB tmpfs that holds one version only;
+    the patched-writer test above covers the same path everywhere else."""
+    source, _ = data
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=320k", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        directory = mount / "data"
+        newest = newest_valid(list_snapshots(source))
+        shutil.copytree(newest.path, directory / "snapshots" / newest.path.name)
+        with pytest.raises(PublishError, match="磁盘空间不足"):
+            publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64,
+                           directory)
+        assert [p.name for p in (directory / "snapshots").iterdir()] == [newest.path.name]
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
