@@ -184,10 +184,27 @@ def _versions(root: Path) -> list[tuple[int, Path]]:
     return sorted(((n, c) for n, c in found if n is not None), reverse=True)
 
 
-def list_snapshots(data_dir: Path) -> list[Snapshot]:
-    """Every version, newest (highest number) first, each checked against its manifest."""
+def _dated_folders(root: Path) -> list[tuple[dt.date, Path]]:
+    """Folders of the layout before versions (<YYYY-MM-DD>/), oldest first."""
     found = []
-    for _, child in _versions(snapshots_root(data_dir)):
+    try:
+        children = list(root.iterdir()) if root.exists() else []
+    except OSError:
+        return []
+    for child in children:
+        try:
+            found.append((dt.date.fromisoformat(child.name), child))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def list_snapshots(data_dir: Path) -> list[Snapshot]:
+    """Every version, newest (highest number) first, each checked against its manifest; folders of
+    the old dated layout follow, refused, with the command that turns them into versions."""
+    root = snapshots_root(data_dir)
+    found = []
+    for _, child in _versions(root):
         manifest = read_manifest(child)
         problem = check_snapshot(child)
         try:
@@ -195,7 +212,28 @@ def list_snapshots(data_dir: Path) -> list[Snapshot]:
         except (KeyError, TypeError, ValueError):
             as_of, problem = dt.date.min, problem or "manifest.json 缺少截止日期"
         found.append(Snapshot(as_of, child, manifest, problem))
+    found += [Snapshot(day, path, read_manifest(path), i18n.text("zh", "publishing.dated_layout"))
+              for day, path in reversed(_dated_folders(root))]
     return with_refusals(found)
+
+
+def migrate_dated(data_dir: Path) -> list[Path]:
+    """Turn the folders of the dated layout into versions, oldest date first, after any existing
+    version; each keeps its files, its manifest gains `version` and `as_of`. Run while nobody
+    publishes (python -m rehabdash.snapshots migrate)."""
+    root = snapshots_root(data_dir)
+    number = max((n for n, _ in _versions(root)), default=0)
+    moved = []
+    for day, path in _dated_folders(root):
+        number += 1
+        manifest = read_manifest(path)
+        manifest.update(version=number, as_of=manifest.get("as_of", day.isoformat()))
+        _write_synced(path / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        target = root / version_name(number)
+        os.rename(path, target)
+        moved.append(target)
+    _fsync_dir(root)
+    return moved
 
 
 def newest_valid(snapshots: list[Snapshot]) -> Snapshot | None:
@@ -377,3 +415,21 @@ def write_snapshot(data_dir: Path, as_of: dt.date, tables: dict[str, pd.DataFram
     if missing:
         raise ValueError(f"snapshot lacks tables: {sorted(missing)}")
     return commit(data_dir, lambda base: (as_of, tables, log), source).path
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from .config import data_dir as default_data_dir
+
+    parser = argparse.ArgumentParser(prog="python -m rehabdash.snapshots")
+    parser.add_argument("command", choices=["migrate"], help="turn <YYYY-MM-DD>/ folders into versions")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    for path in migrate_dated(args.data_dir or default_data_dir()):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -73,3 +73,19 @@ def test_half_written_staging_folders_are_ignored(tmp_path):
     (data / "snapshots" / ".2025-09-30-abc").mkdir()
     (data / "snapshots" / ".staging-1-abc").mkdir()
     assert [s.as_of for s in list_snapshots(data)][0] == NEWEST
+
+
+def test_folders_of_the_dated_layout_are_refused_then_migrated_into_versions(tmp_path):
+    data = copy_sample(tmp_path)
+    root = data / "snapshots"
+    for number, day in ((1, "2024-06-30"), (2, "2024-12-31")):  # as an older deployment has them
+        (root / f"{number:06d}").rename(root / day)
+    listed = list_snapshots(data)
+    assert [s.version for s in listed[:2]] == [4, 3]
+    assert [s.as_of.isoformat() for s in listed[2:]] == ["2024-12-31", "2024-06-30"]
+    assert all("migrate" in s.problem for s in listed[2:])
+    from rehabdash.snapshots import migrate_dated
+    assert [p.name for p in migrate_dated(data)] == ["000005", "000006"]
+    listed = list_snapshots(data)
+    assert all(s.valid for s in listed)
+    assert [(s.version, s.as_of.isoformat()) for s in listed[:2]] == [(6, "2024-12-31"), (5, "2024-06-30")]
