@@ -129,7 +129,7 @@ st.dataframe(pd.DataFrame(
      for t, n in checked.row_counts.items()],
     columns=[ui.t("upload.sheet"), ui.t("upload.rows"), ui.t("upload.added"), ui.t("upload.replaced")],
 ), hide_index=True, key="import_summary")
-st.caption(ui.t("upload.base", date=checked.base.as_of.isoformat()) if checked.base
+st.caption(ui.t("upload.base", date=ui.snapshot_label(checked.base)) if checked.base
            else ui.t("upload.no_base"))
 
 if st.button(ui.t("upload.publish_button"), type="primary", key="publish", disabled=not who,

@@ -273,3 +273,22 @@ def test_a_real_full_tmpfs_is_a_chinese_message_and_nothing_is_published(tmp_pat
         assert [p.name for p in (directory / "snapshots").iterdir()] == [newest.path.name]
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_losing_every_race_ends_in_a_chinese_message_with_nothing_staged(data, monkeypatch):
+    directory, _ = data
+    real = snapshots._stage
+
+    def always_beaten(root, number, *args):  # another publisher takes the number every time
+        staging = real(root, number, *args)
+        taken = root / snapshots.version_name(number)
+        taken.mkdir()
+        (taken / "x").write_text("someone else's")
+        return staging
+
+    monkeypatch.setattr(snapshots, "_stage", always_beaten)
+    with pytest.raises(PublishError) as raised:
+        publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64, directory)
+    assert "已重试 20 次" in str(raised.value) and "未发布任何数据" in str(raised.value)
+    assert not [p for p in (directory / "snapshots").iterdir() if p.name.startswith(".")]
+    assert read_log(directory) == []
