@@ -348,6 +348,22 @@ def _fill(staging: Path, version: int, as_of: dt.date, tables: dict[str, pd.Data
     _checkpoint("staging_synced")
 
 
+def _base_and_next(root: Path) -> tuple[Snapshot | None, int]:
+    """The newest valid version (checked newest first, stopping at the first good one: older
+    versions are not hashed again at every publish) and the next version number."""
+    versions = _versions(root)
+    for _, path in versions:
+        if path in _REFUSED or check_snapshot(path) is not None:
+            continue
+        manifest = read_manifest(path)
+        try:
+            as_of = dt.date.fromisoformat(manifest["as_of"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        return Snapshot(as_of, path, manifest), versions[0][0] + 1
+    return None, (versions[0][0] + 1 if versions else 1)
+
+
 Build = Callable[[Snapshot | None], tuple[dt.date, dict[str, pd.DataFrame], dict | None]]
 
 
@@ -364,9 +380,7 @@ def commit(data_dir: Path, build: Build, source: str, attempts: int = COMMIT_ATT
         root.mkdir(parents=True, exist_ok=True)
         clean_staging(root)
         for _ in range(attempts):
-            present = list_snapshots(data_dir)
-            base = newest_valid(present)
-            number = max((s.version for s in present), default=0) + 1
+            base, number = _base_and_next(root)
             as_of, tables, log = build(base)
             missing = set(TABLES) - set(tables)
             if missing:
