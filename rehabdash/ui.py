@@ -17,7 +17,7 @@ import streamlit as st
 from . import access, audit, db, formatting, i18n, snapshots
 from .config import data_dir
 from .scope import RegionTree, Scope
-from .snapshots import Snapshot, list_snapshots, newest_valid
+from .snapshots import Snapshot, list_snapshots
 from .theme import STATUS_SYMBOLS
 
 FILTERS_KEY = "_filters"

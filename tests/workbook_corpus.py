@@ -22,7 +22,7 @@ from rehabdash.ingest.publish import read_tables
 from rehabdash.ingest.reader import OLE_MAGIC
 
 from .seed import QINGSHAN
-from .workbooks import SEPTEMBER, column_number, edit, filled, month_rows, newest
+from .workbooks import column_number, edit, filled, month_rows, newest
 
 SHEET = {t: layout.sheet_name(t, "zh") for t in ("rehab_services", "child_rehab", "device_loans",
                                                   "device_stations")}
