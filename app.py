@@ -51,6 +51,8 @@ if filters is not None:
     ui.meeting_banner(filters)
 try:
     page.run()
+except db.SnapshotUnreadable:  # a file rotted or became unreadable: refused now, serve the next one
+    st.rerun()
 except db.NoAccess as refused:  # a scope outside the account's regions, however it was asked for
     audit.record("no_access", account.username, refused.codes, page=page.url_path)
     st.error(refused.message(ui.lang()))

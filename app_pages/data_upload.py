@@ -78,7 +78,8 @@ st.download_button(ui.t("upload.template_button"), functools.partial(template, c
 
 st.subheader(ui.t("upload.upload_heading"))
 # A new uploader after each publish, so the published file is not checked again.
-uploaded = st.file_uploader(ui.t("upload.uploader"), type=["xlsx"],
+# Other spreadsheet types are let through so that the check can say what the file is and what to do.
+uploaded = st.file_uploader(ui.t("upload.uploader"), type=list(ingest.UPLOAD_TYPES),
                             key=f"workbook_{st.session_state.get(ROUND, 0)}")
 if uploaded is None:
     st.stop()
@@ -113,6 +114,11 @@ if checked.notes:
 if not checked.valid:
     st.subheader(ui.t("upload.problems_heading"))
     st.caption(ui.t("upload.problems_caption"))
+    groups = [p for p in ingest.problems.grouped(checked.problems, lang) if p.row is None
+              and p.key == "problem_group"]
+    if groups:  # many rows with one problem: say so first, with the count (the table follows)
+        st.warning("\n".join(f"- {ui.md(p.sheet)} · {ui.md(p.column)}："
+                             f"{ui.md(p.problem)}" for p in groups), icon=":material/summarize:")
     ui.table_with_download(ingest.problem_table(checked.problems, lang), key="problems",
                            file_stem=ui.t("upload.problems_file"))
     st.stop()
@@ -124,7 +130,7 @@ st.dataframe(pd.DataFrame(
      for t, n in checked.row_counts.items()],
     columns=[ui.t("upload.sheet"), ui.t("upload.rows"), ui.t("upload.added"), ui.t("upload.replaced")],
 ), hide_index=True, key="import_summary")
-st.caption(ui.t("upload.base", date=checked.base.as_of.isoformat()) if checked.base
+st.caption(ui.t("upload.base", date=ui.snapshot_label(checked.base)) if checked.base
            else ui.t("upload.no_base"))
 
 if st.button(ui.t("upload.publish_button"), type="primary", key="publish", disabled=not who,
@@ -134,13 +140,13 @@ if st.button(ui.t("upload.publish_button"), type="primary", key="publish", disab
             ui.t("upload.stage_publish"),
             lambda progress: ingest.publish(checked, who, uploaded.name, progress=progress),
             describe=lambda table: layout.sheet_name(table, lang) if table in TABLES else "")
-    except FileExistsError:  # another clerk published this date meanwhile: check again to say so
-        del st.session_state["_upload_checked"]
-        st.rerun()
+    except ingest.PublishError as error:  # full disk, no permission: nothing was published
+        st.error(error.text(lang), icon=":material/error:")
+        st.stop()
     del st.session_state["_upload_checked"]
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
     st.session_state[PUBLISHED] = ui.t(
-        "upload.published", date=as_of.isoformat(),
+        "upload.published", date=ui.snapshot_label(published.snapshot),
         added=sum(c.added for c in published.changes.values()),
         replaced=sum(c.replaced for c in published.changes.values()))
     st.rerun()  # the sidebar lists the new snapshot on the next run

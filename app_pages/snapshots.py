@@ -7,6 +7,7 @@ from rehabdash import ui
 from rehabdash.ingest import history, layout, read_log
 from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import Snapshot
+from rehabdash.store.snapshots import label as snapshot_label
 
 lang = ui.lang()
 snapshots = ui.available_snapshots()
@@ -32,6 +33,7 @@ st.subheader(ui.t("snapshots.list_heading"))
 listing = history.snapshot_list(snapshots)
 shown = pd.DataFrame({
     ui.t("snapshots.date"): listing["as_of"].map(lambda d: d.isoformat()),
+    ui.t("publishing.version_label"): [s.version for s in snapshots],  # several may carry one date
     ui.t("snapshots.default"): listing["is_default"].map(
         lambda d: ui.t("snapshots.default_mark") if d else ""),
     ui.t("snapshots.validity"): [ui.t("snapshots.valid") if valid else ui.t("snapshots.invalid", problem=problem)
@@ -45,7 +47,7 @@ shown = pd.DataFrame({
 ui.table_with_download(shown, key="snapshot_list", file_stem=ui.t("snapshots.list_file"))
 
 st.subheader(ui.t("snapshots.compare_heading"))
-valid = {s.as_of.isoformat(): s for s in snapshots if s.valid}
+valid = {snapshot_label(s, snapshots): s for s in snapshots if s.valid}  # "2025-09-30 (v5)" when needed
 if len(valid) < 2:
     st.info(ui.t("snapshots.need_two"))
 else:

@@ -84,7 +84,7 @@ def test_a_damaged_snapshot_is_refused_with_a_warning(tmp_path, monkeypatch):
     from .seed import snapshot
 
     shutil.copytree(snapshot(NEWEST).path.parent, tmp_path / "snapshots")
-    damaged = tmp_path / "snapshots" / NEWEST.isoformat() / "rehab_services.parquet"
+    damaged = tmp_path / "snapshots" / snapshot(NEWEST).path.name / "rehab_services.parquet"
     damaged.write_bytes(b"not parquet")
     monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
     at = start(snapshot=NEWEST.isoformat())

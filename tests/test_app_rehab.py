@@ -5,12 +5,12 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from rehabdash.kernel.config import data_dir
+from .seed import NEWEST, snapshot
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE = "app_pages/rehab.py"
-SNAPSHOT = data_dir() / "snapshots" / "2025-08-31"
+SNAPSHOT = snapshot(NEWEST).path
 
 
 def start(**query) -> AppTest:

@@ -87,3 +87,53 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
     log = table_with(at, "填报人")
     assert log["填报人"].tolist() == ["张三"] and log["文件"].tolist() == ["九月.xlsx"]
 
+
+
+def publish_on_page(at, name: str, content: bytes, who: str):
+    at = upload(at, name, content)
+    at.text_input(key="upload_who").input(who).run()
+    return at.button(key="publish").click().run()
+
+
+def test_two_districts_publish_the_same_month_and_the_newest_version_holds_both(data):
+    from .seed import YUANHUI
+    from .test_publishing import september_rows
+
+    at = open_app_page("app_pages/data_upload.py")
+    at = publish_on_page(at, "青山区九月.xlsx", filled(data, month_rows(data, (QINGSHAN,))), "青山区")
+    assert not at.exception
+    # The second clerk is not told to choose another date: the same month becomes a newer version.
+    at = publish_on_page(at, "源汇区九月.xlsx", filled(data, month_rows(data, (YUANHUI,))), "源汇区")
+    assert not at.exception and "已发布数据快照 2025-09-30 (v6)" in at.success[0].value
+    newest = list_snapshots(data)[0]
+    assert newest.version == 6 and newest.as_of == AS_OF
+    for district in (QINGSHAN, YUANHUI):
+        assert september_rows(newest, district) == len(month_rows(data, (district,))["rehab_services"])
+    options = at.sidebar.selectbox(key="snapshot").options
+    assert options[:2] == ["2025-09-30", "2025-09-30 (v5)"]
+
+    at.switch_page("app_pages/snapshots.py")
+    at.run()
+    assert not at.exception
+    listing = table_with(at, "校验")
+    assert listing["版本"].tolist()[:2] == [6, 5]
+    assert at.selectbox(key="compare_newer").options[:2] == ["2025-09-30", "2025-09-30 (v5)"]
+    log = table_with(at, "填报人")
+    assert log["填报人"].tolist() == ["源汇区", "青山区"]
+
+
+def test_a_full_disk_on_publish_is_a_chinese_message_and_nothing_is_published(data, monkeypatch):
+    import errno
+
+    from rehabdash.store import snapshots
+
+    def full(path, content):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(snapshots, "_write_synced", full)
+    before = sorted(p.name for p in (data / "snapshots").iterdir())
+    at = publish_on_page(open_app_page("app_pages/data_upload.py"), "九月.xlsx",
+                         filled(data, month_rows(data, (QINGSHAN,))), "张三")
+    assert not at.exception
+    assert any("磁盘空间不足" in e.value and "未发布任何数据" in e.value for e in at.error)
+    assert sorted(p.name for p in (data / "snapshots").iterdir()) == before

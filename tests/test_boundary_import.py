@@ -21,13 +21,12 @@ from shapely.geometry import mapping, shape
 
 from rehabdash.access.accounts import Account
 from rehabdash.ingest import boundaries as township_import
-from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.kernel.errors import NoAccess
 from rehabdash.maps import facility_map as fmap
 from rehabdash.store import boundaries
 from rehabdash.topics import facility_map as fm
 
-from .seed import NEWEST, YUANHUI
+from .seed import NEWEST, YUANHUI, snapshot
 
 ADMIN = Account("admin1", "admin", (), password_hash="")
 YUANHUI_ADMIN = Account("yh", "admin", (YUANHUI,), password_hash="")
@@ -38,8 +37,7 @@ CLERK = Account("clerk", "clerk", (), password_hash="")
 @pytest.fixture()
 def data_dir(tmp_path, monkeypatch):
     """A data directory with the newest sample snapshot and no boundaries of its own."""
-    shutil.copytree(PROJECT_DIR / "data" / "snapshots" / NEWEST.isoformat(),
-                    tmp_path / "snapshots" / NEWEST.isoformat())
+    shutil.copytree(snapshot(NEWEST).path, tmp_path / "snapshots" / snapshot(NEWEST).path.name)
     monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))
     monkeypatch.delenv("REHAB_BASEMAP", raising=False)

@@ -5,10 +5,8 @@ import shutil
 
 import pytest
 
-from rehabdash.kernel.config import PROJECT_DIR
-
 from .conftest import StreamlitServer, _require_chromium, assert_clean, wait_for_app
-from .seed import NEWEST
+from .seed import NEWEST, snapshot
 from .test_boundary_import import shapefile_zip, surveyed, three_problems
 
 pytestmark = pytest.mark.browser
@@ -17,8 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(tmp_path):
     _require_chromium()
-    shutil.copytree(PROJECT_DIR / "data" / "snapshots" / NEWEST.isoformat(),
-                    tmp_path / "snapshots" / NEWEST.isoformat())
+    shutil.copytree(snapshot(NEWEST).path, tmp_path / "snapshots" / snapshot(NEWEST).path.name)
     running = StreamlitServer(env={"REHAB_DATA_DIR": str(tmp_path),
                                    "REHAB_INSTANCE_DIR": str(tmp_path / "instance")})
     yield running, tmp_path

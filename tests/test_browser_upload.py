@@ -94,3 +94,49 @@ def test_template_broken_copy_then_fixed_copy_published(upload_server, page, scr
     assert "数据快照" in text and "两个快照的差异" in text and "导入记录" in text
     browser_page.screenshot(path=str(screenshots_dir / "snapshots.png"), full_page=True)
     assert_clean(page)
+
+
+def test_messy_workbooks_one_refused_one_accepted(upload_server, page, screenshots_dir):
+    """A copied sheet with the month in it is refused naming the copy; headers with Alt+Enter line breaks
+    and age bands typed with a hyphen or a full-width tilde are accepted and published."""
+    from . import workbook_corpus as corpus
+
+    server, directory = upload_server
+    before = sorted(p.name for p in (directory / "snapshots").iterdir())
+    browser_page = page.page
+    browser_page.goto(f"{server.url}/upload")
+    wait_for_app(browser_page, '[data-testid="stFileUploader"]')
+
+    choose_file(browser_page, "青山区9月-副本.xlsx", corpus.copied_sheet(directory))
+    browser_page.get_by_text("没有发布任何数据").first.wait_for(timeout=60_000)
+    wait_for_app(browser_page, '[data-testid="stDataFrame"]')
+    browser_page.screenshot(path=str(screenshots_dir / "upload-copied-sheet.png"), full_page=True)
+    problems = openpyxl.load_workbook(io.BytesIO(download(browser_page, "下载表格（Excel）"))).active
+    rows = [[c.value for c in row] for row in problems.iter_rows()]
+    copied = [r for r in rows[1:] if r[0] == "精准康复服务 (2)"]
+    assert copied and "副本" in copied[0][4] and "精准康复服务" in copied[0][5]
+    assert browser_page.get_by_role("button", name="发布为新的数据快照").count() == 0
+    assert sorted(p.name for p in (directory / "snapshots").iterdir()) == before
+
+    def messy(book):
+        sheet = book[corpus.SHEET["rehab_services"]]
+        sheet.cell(1, corpus.column_number(sheet, "服务人数")).value = "服务\n人数"
+        sheet = book[corpus.SHEET["child_rehab"]]
+        column = corpus.column_number(sheet, "年龄段")
+        for row in range(2, sheet.max_row + 1):
+            value = sheet.cell(row, column).value
+            sheet.cell(row, column).value = {"0–3岁": "0-3岁", "4–6岁": "4～6岁"}.get(value, value)
+
+    choose_file(browser_page, "青山区2025年9月.xlsx", corpus.edit(corpus.base(directory), messy))
+    browser_page.get_by_text("检查通过").wait_for(timeout=60_000)
+    browser_page.get_by_role("textbox", name="填报人").fill("张三")
+    browser_page.get_by_role("textbox", name="填报人").press("Enter")
+    browser_page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('发布为新的数据快照')"
+        " && !b.disabled)", timeout=15_000)
+    browser_page.get_by_role("button", name="发布为新的数据快照").click()
+    browser_page.get_by_text("已发布数据快照 2025-09-30").wait_for(timeout=60_000)
+    browser_page.screenshot(path=str(screenshots_dir / "upload-messy-published.png"), full_page=True)
+    newest = list_snapshots(directory)[0]
+    assert newest.as_of == AS_OF and newest.valid and newest.log["who"] == "张三"
+    assert_clean(page)

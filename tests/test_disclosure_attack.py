@@ -36,7 +36,7 @@ BIG = 10**6
 
 def truth(snapshot: str) -> pd.DataFrame:
     """Township x measure, 2025 to the snapshot date, summed from the raw Parquet with pandas."""
-    folder = PROJECT_DIR / "data" / "snapshots" / snapshot
+    folder = snapshot_of(snapshot).path
     rows = pd.read_parquet(folder / "child_rehab.parquet")
     rows = rows[pd.to_datetime(rows["period"]).dt.year == 2025]
     regions = pd.read_parquet(folder / "regions.parquet")

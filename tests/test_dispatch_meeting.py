@@ -11,7 +11,7 @@ from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.indicators import Status
 from rehabdash.topics import dispatch, funding
 
-from .seed import BAOTOU, NEWEST, YUANHUI, runner
+from .seed import BAOTOU, NEWEST, YUANHUI, runner, snapshot
 
 MARGIN = 0.05
 JUNE = dt.date(2025, 6, 30)
@@ -20,7 +20,7 @@ LAOJIE = "411102001000"  # a township of 源汇区
 
 
 def raw(table: str, as_of=NEWEST) -> pd.DataFrame:
-    return pd.read_parquet(data_dir() / "snapshots" / as_of.isoformat() / f"{table}.parquet")
+    return pd.read_parquet(snapshot(as_of).path / f"{table}.parquet")
 
 
 def below(code: str, as_of=NEWEST) -> set[str]:

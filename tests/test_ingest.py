@@ -142,10 +142,13 @@ def test_clean_import_publishes_previous_figures_plus_the_import(tmp_path, monke
     # Earlier snapshots are untouched, and one log line says who, what file and what changed.
     after = files_state(directory)
     assert {k: v for k, v in after.items() if k in before} == before
-    [entry] = [json.loads(line) for line in (directory / "import_log.jsonl").read_text().splitlines()]
+    # The log entry is committed inside the version's manifest; read_log derives the log from them.
+    [entry] = ingest.read_log(directory)
+    assert json.loads((published.path / "manifest.json").read_text())["log"]["who"] == "测试员"
     assert entry["who"] == "测试员" and entry["file"] == "九月.xlsx"
-    assert entry["sha256"] == checked.file_sha256 and entry["snapshot"] == "2025-09-30"
-    assert entry["based_on"] == previous.as_of.isoformat()
+    assert entry["sha256"] == checked.file_sha256
+    assert entry["snapshot"] == f"2025-09-30 (v{previous.version + 1})"
+    assert entry["based_on"] == f"{previous.as_of.isoformat()} (v{previous.version})"
     assert entry["tables"]["rehab_services"] == {"added": len(sep["rehab_services"]),
                                                  "replaced": len(corrected)}
 
@@ -291,10 +294,10 @@ def test_every_problem_is_reported_at_once_as_a_chinese_table(good):
     assert table.loc[table["问题"].str.contains("不是数字"), "填写内容"].tolist() == ["十二"]
 
 
-def test_an_existing_snapshot_date_or_a_future_date_is_refused(good):
+def test_an_existing_date_is_accepted_as_a_new_version_but_a_future_date_is_refused(good):
     directory, content, _ = good
-    taken = ingest.check_workbook(content, newest(directory).as_of, directory)
-    assert "snapshot_exists" in {p.key for p in taken.problems}
+    taken = ingest.check_workbook(content, AS_OF, directory)
+    assert "snapshot_exists" not in {p.key for p in taken.problems}
     future = ingest.check_workbook(content, dt.date.today() + dt.timedelta(days=1), directory)
     assert "as_of_future" in {p.key for p in future.problems}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.kernel.contract import TABLES
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db
@@ -17,7 +16,7 @@ from rehabdash.store.snapshots import list_snapshots, write_snapshot
 from rehabdash.topics import dispatch
 
 from .conftest import open_app_page
-from .seed import BAOTOU, NEWEST, QINGSHAN
+from .seed import BAOTOU, NEWEST, QINGSHAN, snapshot
 
 NATION = "100000000000"
 NEIMENGGU = "150000000000"
@@ -27,7 +26,7 @@ PAGES = ["overview", "rehab", "facility_map", "funding", "devices", "child_rehab
 
 
 def nation_tables() -> dict[str, pd.DataFrame]:
-    source = PROJECT_DIR / "data" / "snapshots" / NEWEST.isoformat()
+    source = snapshot(NEWEST).path
     tables = {t: pd.read_parquet(source / f"{t}.parquet") for t in TABLES}
     regions = tables["regions"]
     cities = regions["level"] == "city"
@@ -101,7 +100,7 @@ def run_at(directory, code):
 
 @pytest.mark.parametrize("code, prefix", [(NATION, ""), (NEIMENGGU, "15"), (HENAN, "41")])
 def test_targets_and_actuals_sum_upward(nation_dir, code, prefix):
-    source = PROJECT_DIR / "data" / "snapshots" / NEWEST.isoformat()
+    source = snapshot(NEWEST).path
     targets = pd.read_parquet(source / "targets.parquet")
     targets = targets[(targets["year"] == 2025) & targets["region_code"].str.startswith(prefix)]
     expected = targets.groupby("indicator")["target_value"].sum().to_dict()

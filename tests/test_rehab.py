@@ -7,20 +7,19 @@ import pytest
 
 from rehabdash import ingest
 from rehabdash.charts import rehab as rehab_view
-from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.indicators import Status
 from rehabdash.store import db
 from rehabdash.store.snapshots import Snapshot
 from rehabdash.topics import rehab
 
-from .seed import BAOTOU, NEWEST, QINGSHAN, YUANHUI, runner
+from .seed import BAOTOU, NEWEST, QINGSHAN, YUANHUI, runner, snapshot
 from .workbooks import AS_OF, data_copy, filled, month_rows
 
 MID_2024 = dt.date(2024, 6, 30)
 
 
 def raw(table: str, as_of: dt.date = NEWEST) -> pd.DataFrame:
-    return pd.read_parquet(data_dir() / "snapshots" / as_of.isoformat() / f"{table}.parquet")
+    return pd.read_parquet(snapshot(as_of).path / f"{table}.parquet")
 
 
 def of(frame: pd.DataFrame, prefix: str, year: int, last: dt.date | None = None) -> pd.DataFrame:

@@ -416,7 +416,9 @@ def through_arrow(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize("as_of", sample.SNAPSHOT_DATES)
 def test_committed_snapshots_match_the_generator(snapshots, as_of):
-    folder = PROJECT / "data" / "snapshots" / as_of.isoformat()
+    number = sample.SNAPSHOT_DATES.index(as_of) + 1  # versions in date order
+    folder = PROJECT / "data" / "snapshots" / f"{number:06d}"
+    assert read_manifest(folder)["as_of"] == as_of.isoformat()
     assert folder.is_dir(), "run: python -m tools.sample"
     assert check_snapshot(folder) is None
     assert read_manifest(folder)["source"] == "sample"
@@ -428,8 +430,9 @@ def test_committed_snapshots_match_the_generator(snapshots, as_of):
 def test_write_sample_replaces_sample_but_not_imported_snapshots(tmp_path):
     first = sample.write_sample(tmp_path)
     again = sample.write_sample(tmp_path)
-    names = [d.isoformat() for d in sample.SNAPSHOT_DATES]
+    names = [f"{n:06d}" for n in range(1, len(sample.SNAPSHOT_DATES) + 1)]  # versions in date order
     assert [p.name for p in first] == [p.name for p in again] == names
+    assert [read_manifest(p)["as_of"] for p in again] == [d.isoformat() for d in sample.SNAPSHOT_DATES]
     manifest = again[0] / "manifest.json"
     text = manifest.read_text(encoding="utf-8").replace('"sample"', '"import"')
     manifest.write_text(text, encoding="utf-8")

@@ -35,7 +35,13 @@ from rehabdash.kernel.contract import (
     INDICATORS,
     TABLES,
 )
-from rehabdash.store.snapshots import read_manifest, snapshots_root, write_snapshot
+from rehabdash.store.snapshots import (
+    list_snapshots,
+    read_manifest,
+    snapshots_root,
+    version_name,
+    write_snapshot,
+)
 
 SEED = 20241231
 SNAPSHOT_DATES = (dt.date(2024, 6, 30), dt.date(2024, 12, 31), dt.date(2025, 6, 30), dt.date(2025, 8, 31))
@@ -1180,16 +1186,18 @@ def cut_history(h: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, pd.Data
 
 
 def write_sample(data_dir: Path) -> list[Path]:
-    """(Re)write the sample snapshots; refuses to touch a folder that holds imported data."""
+    """(Re)write the sample snapshots as versions 1, 2, … (one per SNAPSHOT_DATES, in date order);
+    refuses to touch a data directory that holds any other version (imported data)."""
     root = snapshots_root(data_dir)
-    paths = []
-    for as_of in SNAPSHOT_DATES:
-        old = root / as_of.isoformat()
-        if old.exists():
-            if read_manifest(old).get("source") != "sample":
-                raise FileExistsError(f"{old} is not a sample snapshot; not replacing it")
-            shutil.rmtree(old)
-        paths.append(write_snapshot(Path(data_dir), as_of, build_tables(as_of), source="sample"))
+    existing = [s.path for s in list_snapshots(data_dir)]
+    others = [p for p in existing if read_manifest(p).get("source") != "sample"]
+    if others:
+        raise FileExistsError(f"{others[0]} is not a sample snapshot; not replacing the sample")
+    for path in existing:
+        shutil.rmtree(path)
+    paths = [write_snapshot(Path(data_dir), as_of, build_tables(as_of), source="sample")
+             for as_of in SNAPSHOT_DATES]
+    assert [p.name for p in paths] == [version_name(n) for n in range(1, len(paths) + 1)], root
     return paths
 
 

@@ -3,7 +3,7 @@
     template_bytes(snapshot, lang)            the template clerks fill in
     read(content, lang) → check(reading, as_of)   read, then clean and check; nothing is written
     check_workbook(content, as_of, ...)       both in one call
-    publish(checked, who, file_name, ...)     merge into the previous snapshot, write it, log it
+    publish(checked, who, file_name, note=…)  merge into the newest version, commit it with its log
 
 Every problem is reported at once, in the clerk's language, with sheet, Excel row and header.
 """
@@ -23,18 +23,27 @@ from rehabdash.ingest.publish import (
 )
 from rehabdash.ingest.template import template_bytes
 from rehabdash.kernel.errors import NotValid
+from rehabdash.store.snapshots import PublishError
 
-__all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "Published", "Reading", "check", "check_workbook",
+__all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "PublishError", "Published", "Reading", "check", "check_workbook",
            "preview", "problem_table", "publish", "read", "read_log", "template_bytes"]
 
 
+# What the upload page lets through: the workbook types clerks have; reader.py says what each one is.
+UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "et", "ods", "csv", "txt")
+
+
 def publish(checked: Checked, who: str, file_name: str, data_dir: Path | None = None,
-            progress=lambda share, stage: None) -> Published:
-    """Publish a checked workbook as the snapshot of its as-of date; refuses one with problems."""
+            progress=lambda share, stage: None, note: str = "") -> Published:
+    """Commit a checked workbook as a new version on the newest one; refuses one with problems.
+
+    `who` (the account name) and `note` (free text) go into the version's log entry. Raises
+    PublishError (Chinese by default, `.text(lang)`) when nothing could be published.
+    """
     if not checked.valid:
         raise NotValid(len(checked.problems))
     return publish_tables(checked.tables, checked.base, checked.as_of, who, file_name,
-                          checked.file_sha256, data_dir, progress)
+                          checked.file_sha256, data_dir, progress, note=note)
 
 
 def preview(checked: Checked) -> dict[str, Change]:

@@ -14,10 +14,37 @@ from rehabdash.ingest.layout import WAN, normal
 from rehabdash.kernel.errors import CellProblem
 
 
+class NoCachedValue:
+    """A formula cell saved without its result (written by a script or a tool that does not calculate):
+    the reader puts one in place of the missing value so that every parser refuses it by name."""
+
+    def __init__(self, formula: str):
+        self.formula = formula
+
+    def __repr__(self) -> str:
+        return f"NoCachedValue({self.formula!r})"
+
+
+# What Excel and WPS show for a failed formula (e.g. #N/A from a VLOOKUP that found nothing).
+ERROR_VALUES = frozenset({"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                          "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+                          "#GETTING_DATA", "#N/A!"})
+
+
+def refuse_special(value) -> None:
+    """A formula without a result, or an Excel error value, in any column, text included."""
+    if isinstance(value, NoCachedValue):
+        raise CellProblem("formula_no_value")
+    if isinstance(value, str) and normal(value).upper() in ERROR_VALUES:
+        raise CellProblem("excel_error")
+
+
 def shown(value) -> str:
     """The cell as the clerk sees it, for the 'value' column of the problem table."""
     if value is None:
         return ""
+    if isinstance(value, NoCachedValue):
+        return value.formula
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, float) and math.isfinite(value) and value == int(value):
@@ -35,6 +62,7 @@ def _plain_number_text(value) -> str:
 
 
 def _number(value) -> float:
+    refuse_special(value)
     if isinstance(value, bool):
         raise CellProblem("not_number")
     if isinstance(value, (int, float)):
@@ -53,6 +81,7 @@ def to_int(value) -> int | None:
     """A count or a year: 12, '12', '１２', '1,234', 12.0; not 12.5, not '12人'."""
     if is_blank(value):
         return None
+    refuse_special(value)
     if isinstance(value, str):
         value = re.sub(r"年$", "", normal(value))  # '2025年' in a year column
     number = _number(value)
@@ -71,6 +100,7 @@ def to_money(value, factor: int) -> tuple[float | None, bool]:
     """
     if is_blank(value):
         return None, False
+    refuse_special(value)
     if isinstance(value, str):
         text = normal(value)
         if text.endswith(("万元", "万")):
@@ -84,6 +114,7 @@ def to_float(value) -> float | None:
     """A coordinate: 110.03, '１１０.０３', '110.03°'."""
     if is_blank(value):
         return None
+    refuse_special(value)
     if isinstance(value, str):
         value = normal(value).rstrip("°")
     return _number(value)
@@ -94,6 +125,7 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
 
 
 def _date_parts(value) -> tuple[int, int, int | None]:
+    refuse_special(value)
     if isinstance(value, dt.datetime):
         return value.year, value.month, value.day
     if isinstance(value, dt.date):
@@ -122,11 +154,27 @@ def to_date(value) -> dt.date | None:
         raise CellProblem("not_date") from None
 
 
+_MONTH_NAMES = re.compile(r"^(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*月(?:份)?$")
+# Excel's day numbers of 1990-01-01 .. 2099-12-31: a month cell formatted as a number shows one.
+_SERIALS = (32874, 73050)
+
+
 def to_month(value) -> dt.date | None:
-    """A month, as its first day: '2025-07', '2025年7月', '202507', or any day of the month."""
+    """A month, as its first day: '2025-07', '2025年7月', '202507', or any day of the month.
+
+    A day number (45901, a date cell formatted as a number) and a month without its year ('九月')
+    are refused with their own message and an example."""
     if is_blank(value):
         return None
-    year, month, _ = _date_parts(value)
+    refuse_special(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and _SERIALS[0] <= value <= _SERIALS[1]:
+        raise CellProblem("month_serial")
+    if isinstance(value, str) and _MONTH_NAMES.match(normal(value)):
+        raise CellProblem("month_without_year")
+    try:
+        year, month, _ = _date_parts(value)
+    except CellProblem as problem:
+        raise CellProblem("not_month") if problem.key == "not_date" else problem from None
     try:
         return dt.date(year, month, 1)
     except ValueError:
@@ -141,6 +189,7 @@ def to_bool(value) -> bool | None:
     """是/否, TRUE/FALSE, Y/N, 1/0."""
     if is_blank(value):
         return None
+    refuse_special(value)
     if isinstance(value, bool):
         return value
     text = normal(shown(value)).casefold()
@@ -155,6 +204,7 @@ def to_text(value) -> str | None:
     """A name or an identifier: trimmed; a number cell reads as its digits (1.50204E+11 → '150204000000')."""
     if is_blank(value):
         return None
+    refuse_special(value)
     if isinstance(value, float) and math.isfinite(value) and value == int(value):
         return str(int(value))
     return str(value).strip()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rehabdash.ingest import (
     NotValid,
+    PublishError,
     check_workbook,
     problem_table,
     publish,
@@ -46,13 +47,16 @@ def run_import(args) -> int:
         print(i18n.text(args.lang, "upload.checked_ok", rows=sum(checked.row_counts.values())))
         return 0
     try:
-        published = publish(checked, args.who, args.file.name)
-    except (NotValid, FileExistsError) as error:  # another import took the date meanwhile
+        published = publish(checked, args.who, args.file.name, note=args.note)
+    except NotValid as error:
         print(error, file=sys.stderr)
+        return 1
+    except PublishError as error:  # full disk, no permission, too many concurrent publishes
+        print(error.text(args.lang), file=sys.stderr)
         return 1
     added = sum(c.added for c in published.changes.values())
     replaced = sum(c.replaced for c in published.changes.values())
-    print(i18n.text(args.lang, "upload.published", date=args.as_of.isoformat(), added=added,
+    print(i18n.text(args.lang, "upload.published", date=published.snapshot.as_of.isoformat(), added=added,
                     replaced=replaced))
     print(published.path)
     return 0
@@ -67,8 +71,9 @@ def add_commands(commands) -> None:
 
     importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")
     importer.add_argument("file", type=Path, help="the filled-in .xlsx file")
-    importer.add_argument("--as-of", type=_date, required=True, help="the new snapshot's date, YYYY-MM-DD")
+    importer.add_argument("--as-of", type=_date, required=True, help="the reporting date the new version carries, YYYY-MM-DD")
     importer.add_argument("--who", default=getpass.getuser(), help="recorded in the import log")
+    importer.add_argument("--note", default="", help="free text recorded in the version's log entry")
     importer.add_argument("--check-only", action="store_true", help="check, but publish nothing")
     importer.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     importer.set_defaults(run=run_import)

@@ -73,7 +73,7 @@ def special_sheet(kind: str, lang: str) -> str:
     return i18n.text(lang, f"template.{kind}_sheet")
 
 
-_UNIT = re.compile(r"^(.*?)\s*[(]\s*([^()]*?)\s*[)]$")
+_UNIT = re.compile(r"^(.*?)\s*[(]\s*([^()]*?)\s*[)]$", re.S)  # re.S: Alt+Enter line breaks
 
 
 def split_header(text: str) -> tuple[str, str]:
@@ -83,9 +83,15 @@ def split_header(text: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else (flat, "")
 
 
+# Dashes and tildes clerks type between numbers ('0-3岁', '4～6岁', '7—14岁') read as the label's en dash.
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹣~〜"})
+_SPACE = re.compile(r"\s+")
+
+
 def match_key(text: str) -> str:
-    """How names are compared: 'Region code', 'region_code' and 'ＲＥＧＩＯＮ ＣＯＤＥ' are the same."""
-    return normal(text).casefold().replace(" ", "").replace("_", "")
+    """How names are compared: 'Region code', 'region_code' and 'ＲＥＧＩＯＮ ＣＯＤＥ' are the same, and so are
+    a header with a line break made with Alt+Enter ('需求⏎人数') and one without, and '0-3岁' and '0–3岁'."""
+    return _SPACE.sub("", normal(text).casefold()).replace("_", "").translate(_DASHES)
 
 
 def sheet_lookup() -> dict[str, str]:
@@ -111,12 +117,13 @@ def column_lookup(table: str) -> dict[str, str]:
 def code_labels(table: str, column: str) -> dict[str, str]:
     """Every way a code may be written (the code, its label in each language) → the code."""
     code_list = LABEL_LISTS[(table, column)]
-    found = {}
+    found: dict[str, set[str]] = {}
     for code in CODE_LISTS[(table, column)]:
-        found[match_key(code)] = code
+        found.setdefault(match_key(code), set()).add(code)
         for lang in i18n.LANGUAGES:
-            found[match_key(i18n.code_label(lang, code_list, code))] = code
-    return found
+            found.setdefault(match_key(i18n.code_label(lang, code_list, code)), set()).add(code)
+    # Only where unambiguous: a way of writing that two codes share after folding names neither.
+    return {key: codes.pop() for key, codes in found.items() if len(codes) == 1}
 
 
 def code_label(table: str, column: str, code: str, lang: str) -> str:

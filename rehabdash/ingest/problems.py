@@ -41,8 +41,51 @@ class Problems:
         return bool(self.items)
 
 
+GROUP_FROM = 10  # this many rows with one problem in one column are summarised first
+
+
+def _row_ranges(rows: list[int], shown: int = 3) -> str:
+    """[2, 3, 4, 9] → '2—4、9'; long lists end with '…'."""
+    ranges, start, last = [], None, None
+    for row in sorted(rows):
+        if start is None:
+            start = last = row
+        elif row == last + 1:
+            last = row
+        else:
+            ranges.append((start, last))
+            start = last = row
+    if start is not None:
+        ranges.append((start, last))
+    text = "、".join(str(a) if a == b else f"{a}—{b}" for a, b in ranges[:shown])
+    return text + ("、…" if len(ranges) > shown else "")
+
+
+def grouped(problems: list[Problem], lang: str) -> list[Problem]:
+    """When many rows share one problem (same sheet, column and check), a first line says so with the
+    count, the rows and an example; then every problem as before. Fewer than GROUP_FROM: unchanged."""
+    groups: dict[tuple, list[Problem]] = {}
+    for problem in problems:
+        if problem.row is not None:
+            groups.setdefault((problem.sheet, problem.column, problem.key), []).append(problem)
+    summaries = []
+    for (sheet, column, key), members in groups.items():
+        if len(members) < GROUP_FROM:
+            continue
+        entry = i18n.catalogue(lang)["validation"]["problem_group"]
+        first = members[0]
+        values = {"count": f"{len(members):,}", "rows": _row_ranges([p.row for p in members]),
+                  "example": first.problem, "fix": first.fix}
+        summaries.append((len(members), Problem(sheet, None, column, "", entry["problem"].format(**values),
+                                                entry["fix"].format(**values), "problem_group")))
+    summaries.sort(key=lambda pair: -pair[0])
+    return [summary for _, summary in summaries] + list(problems)
+
+
 def problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
-    """The problems as a table with headers in `lang` (工作表, 行, 列, 填写内容, 问题, 修改方法)."""
+    """The problems as a table with headers in `lang` (工作表, 行, 列, 填写内容, 问题, 修改方法); when many
+    rows share a problem, its summary comes first (`grouped`)."""
+    problems = grouped(problems, lang)
     headers = [i18n.text(lang, f"validation.header_{name}") for name in TABLE_COLUMNS]
     # Row numbers as text: a problem of a whole sheet or file has none, and shows an empty cell.
     rows = [[p.sheet, "" if p.row is None else str(p.row), p.column, p.value, p.problem, p.fix]

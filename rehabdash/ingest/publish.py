@@ -1,12 +1,11 @@
-"""Publishing a checked import: the previous snapshot's tables with the imported rows replacing the
-rows of the same key (contract.KEYS), written as a new snapshot by snapshots.write_snapshot (temporary
-folder, then rename; earlier snapshots are never touched), and one line in the import log."""
+"""Publishing a checked import: the newest version's tables with the imported rows replacing the rows
+of the same key (contract.KEYS), committed as a new version by snapshots.commit (staging folder,
+fsync, rename to the next version number; rebased and retried when another publish wins). The import
+log entry is part of the version's manifest; earlier versions are never touched."""
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +14,10 @@ import pandas as pd
 from rehabdash.access import audit
 from rehabdash.kernel.config import data_dir as default_data_dir
 from rehabdash.kernel.contract import KEYS, TABLES
-from rehabdash.store.snapshots import Snapshot, write_snapshot
+from rehabdash.store.snapshots import Snapshot, commit, list_snapshots
 
 SOURCE = "import"
-LOG_FILE = "import_log.jsonl"
+LOG_FILE = "import_log.jsonl"  # no longer written: the log lives in the versions' manifests
 
 
 def empty_table(table: str) -> pd.DataFrame:
@@ -96,58 +95,69 @@ class Published:
     path: Path
     changes: dict[str, Change]
     log_entry: dict
+    snapshot: Snapshot | None = None  # the committed version
 
 
 def publish_tables(
     imported: dict[str, pd.DataFrame], base: Snapshot | None, as_of: dt.date, who: str, file_name: str,
-    file_sha256: str, data_dir: Path | None = None, progress=lambda share, stage: None,
+    file_sha256: str, data_dir: Path | None = None, progress=lambda share, stage: None, note: str = "",
 ) -> Published:
-    """Write the merged snapshot of `as_of`, then append the import log; nothing is written on failure.
+    """Commit a new version: the newest version at commit time with the imported rows merged in.
 
+    `base` is what the clerk was shown (the check's preview); the rows are merged onto whatever is
+    newest when the commit happens, and merged again if another publish commits first. The version
+    carries `as_of`, or its base's date if that is later (a version's date never goes back). The log
+    entry (who, note, file, rows added/replaced against the real base) is part of the version's
+    manifest. Raises snapshots.PublishError (Chinese text) when nothing could be published.
     `progress(share, stage)` names the table being merged as its stage.
     """
     directory = Path(data_dir or default_data_dir())
-    previous = read_tables(base)
-    tables, changes = {}, {}
-    for done, table in enumerate(TABLES):
-        progress(done / len(TABLES) * 0.5, table)
-        tables[table], changes[table] = merge(previous[table], imported.get(table, empty_table(table)), table)
-    progress(0.5, "")
-    path = write_snapshot(directory, as_of, tables, source=SOURCE)
-    entry = {
-        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "who": who,
-        "file": file_name,
-        "sha256": file_sha256,
-        "snapshot": as_of.isoformat(),
-        "based_on": base.as_of.isoformat() if base else None,
-        "tables": {t: {"added": c.added, "replaced": c.replaced}
-                   for t, c in changes.items() if c.added or c.replaced},
-    }
-    append_log(directory, entry)
-    audit.record("import", who, None, file=file_name, sha256=file_sha256, snapshot=as_of.isoformat())
-    audit.record("snapshot", who, None, published=as_of.isoformat(), source=SOURCE)
+    outcome: dict = {}
+
+    def build(newest: Snapshot | None):
+        previous = read_tables(newest)
+        tables, changes = {}, {}
+        for done, table in enumerate(TABLES):
+            progress(done / len(TABLES) * 0.5, table)
+            tables[table], changes[table] = merge(previous[table], imported.get(table, empty_table(table)),
+                                                  table)
+        progress(0.5, "")
+        carried = max(as_of, newest.as_of) if newest else as_of
+        entry = {
+            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "who": who,
+            "note": note,
+            "file": file_name,
+            "sha256": file_sha256,
+            "as_of": carried.isoformat(),
+            "requested_as_of": as_of.isoformat(),
+            "based_on_as_of": newest.as_of.isoformat() if newest else None,
+            "tables": {t: {"added": c.added, "replaced": c.replaced}
+                       for t, c in changes.items() if c.added or c.replaced},
+        }
+        outcome["changes"] = changes
+        return carried, tables, entry
+
+    committed = commit(directory, build, source=SOURCE)
+    entry = committed.log or {}
+    label = f"{committed.as_of.isoformat()} (v{committed.version})"
+    audit.record("import", who, None, file=file_name, sha256=file_sha256, snapshot=label)
+    audit.record("snapshot", who, None, published=label, source=SOURCE)
     progress(1.0, "")
-    return Published(path, changes, entry)
-
-
-def append_log(directory: Path, entry: dict) -> None:
-    """One JSON line per import, appended and flushed to disk; earlier lines are never rewritten."""
-    with open(Path(directory) / LOG_FILE, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    return Published(committed.path, outcome["changes"], entry, committed)
 
 
 def read_log(directory: Path | None = None) -> list[dict]:
-    """The import log, oldest first; a damaged line is skipped rather than hiding the others."""
-    path = Path(directory or default_data_dir()) / LOG_FILE
-    if not path.exists():
-        return []
+    """The import log, oldest first, derived from the manifests of the versions (each version commits
+    its own entry, so the log cannot miss a published import nor list one that was not published).
+    Display fields: `snapshot` and `based_on` as "date (vN)"."""
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
+    for snapshot in reversed(list_snapshots(Path(directory or default_data_dir()))):
+        entry = snapshot.log
+        if not entry:
             continue
+        based = entry.get("based_on_version")
+        entries.append({**entry,
+                        "snapshot": f"{entry.get('as_of', snapshot.as_of.isoformat())} (v{snapshot.version})",
+                        "based_on": f"{entry.get('based_on_as_of')} (v{based})" if based else None})
     return entries

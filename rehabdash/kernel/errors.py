@@ -44,6 +44,11 @@ class ScopeRequired(RehabError):
         super().__init__("scope_required", name=name)
 
 
+class SnapshotUnreadable(RuntimeError):
+    """A file of the snapshot could not be read: the snapshot is now refused (snapshots.refuse), and the
+    page is run again on the next valid one (app.py), so no user sees it as such."""
+
+
 class NoAccess(RehabError, PermissionError):
     """A query asked for regions outside what the session's account may see."""
 

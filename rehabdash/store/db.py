@@ -19,17 +19,22 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from rehabdash.kernel import i18n
 from rehabdash.kernel.config import QUERIES_DIR
 from rehabdash.kernel.contract import TABLES
-from rehabdash.kernel.errors import (  # noqa: F401 (db.NoAccess)
+from rehabdash.kernel.errors import (  # noqa: F401 (db.NoAccess, db.SnapshotUnreadable)
     NoAccess,
     ScopeRequired,
+    SnapshotUnreadable,
     UnknownQuery,
 )
+from rehabdash.store import snapshots
 from rehabdash.store.snapshots import Snapshot
 
 SETUP_FILE = "_setup.sql"  # not a named result: builds region_closure and scoped_regions
 _UNSCOPED = re.compile(r"^-- unscoped:", re.M)
+# What DuckDB raises when a Parquet file is damaged or unreadable (not for a wrong query).
+_READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.InternalException, OSError)
 
 
 @functools.lru_cache(maxsize=None)
@@ -90,9 +95,18 @@ def _execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
     """Uncached run on a fresh cursor of the snapshot's shared connection (unchecked: see run)."""
     cursor = connection(snapshot_path).cursor()
     try:
-        return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params}).df()
-    finally:
-        cursor.close()
+        cursor = connection(snapshot_path).cursor()
+        try:
+            return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params}).df()
+        finally:
+            cursor.close()
+    except _READ_ERRORS as error:
+        problem = snapshots.check_snapshot(snapshot_path)
+        if problem is None and str(snapshot_path) not in str(error):
+            raise  # not a file of the snapshot: a bug to see, not data to refuse
+        snapshots.refuse(snapshot_path, problem or i18n.text("zh", "publishing.read_failed",
+                                                             error=str(error).splitlines()[0][:200]))
+        raise SnapshotUnreadable(str(snapshot_path)) from None
 
 
 # One frame per query and arguments for the whole process, handed out as a shallow copy: with pandas'

@@ -1,26 +1,47 @@
-"""The snapshot store: immutable folders of Parquet tables with a manifest of checksums.
+"""The snapshot store: numbered versions of the whole data set, each a folder of Parquet tables with a
+manifest of checksums, committed like a table format's log.
 
-<data dir>/snapshots/<YYYY-MM-DD>/<table>.parquet + manifest.json. Publishing writes to a hidden
-temporary folder and renames it into place, so a reader never sees a half-written snapshot.
+<data dir>/snapshots/<version>/ (six digits, 000001, 000002, … in publish order) holds one
+<table>.parquet per contract table and manifest.json: schema version, version, the reporting date
+`as_of` it carries (several versions may carry the same month), source, created_at, rows and sha256 per
+file and, for an import, the log entry (who, note, file, rows added/replaced, base version). The log is
+inside the commit, so a version never exists without it.
+
+Publishing (`commit`) is optimistic concurrency on folder names: the new version is built from the
+newest valid one (its base) in a staging folder `.staging-<pid>-<random>`, every file and the folder
+are fsynced, and the folder is renamed to the next number. rename(2) of a folder onto an existing
+(non-empty) version fails, so the commit succeeds only if nobody committed since the base was read;
+otherwise the publish is rebuilt on the newer version and tried again. Versions are never changed after.
 """
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import SCHEMA_VERSION, TABLES
 
 MANIFEST = "manifest.json"
+STAGING_PREFIX = ".staging-"
+VERSION_DIGITS = 6
+# Published folders and files are readable by the group of the data directory (give it the service
+# account's group, with the setgid bit so new versions inherit it); never by everyone.
+DIR_MODE = 0o750
+FILE_MODE = 0o640
+COMMIT_ATTEMPTS = 20
 
 _ARROW_TYPES = {
     "str": pa.string(),
@@ -48,6 +69,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def version_name(number: int) -> str:
+    return f"{number:0{VERSION_DIGITS}d}"
+
+
+def version_number(name: str) -> int | None:
+    return int(name) if name.isdigit() and len(name) == VERSION_DIGITS else None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     as_of: dt.date
@@ -63,6 +92,15 @@ class Snapshot:
     def source(self) -> str:
         return self.manifest.get("source", "")
 
+    @property
+    def version(self) -> int:
+        return version_number(self.path.name) or 0
+
+    @property
+    def log(self) -> dict | None:
+        """The import log entry committed with this version (None for sample versions)."""
+        return self.manifest.get("log")
+
     def table_path(self, table: str) -> Path:
         return self.path / f"{table}.parquet"
 
@@ -72,7 +110,17 @@ def snapshots_root(data_dir: Path) -> Path:
 
 
 def check_snapshot(path: Path) -> str | None:
-    """Return why a snapshot folder cannot be trusted, or None when manifest and files agree."""
+    """Return why a snapshot folder cannot be trusted, or None when manifest and files agree.
+
+    A folder or file the app cannot read (permissions, I/O error) is refused like a bad checksum.
+    """
+    try:
+        return _check(path)
+    except OSError as error:
+        return i18n.text("zh", "publishing.unreadable", error=error.strerror or type(error).__name__)
+
+
+def _check(path: Path) -> str | None:
     manifest_path = path / MANIFEST
     if not manifest_path.exists():
         return "缺少 manifest.json"
@@ -82,6 +130,8 @@ def check_snapshot(path: Path) -> str | None:
         return "manifest.json 无法解析"
     if manifest.get("schema_version") != SCHEMA_VERSION:
         return f"数据结构版本 {manifest.get('schema_version')} 与程序版本 {SCHEMA_VERSION} 不符"
+    if manifest.get("version") != version_number(path.name):
+        return f"manifest.json 中的版本号 {manifest.get('version')} 与文件夹 {path.name} 不符"
     files = manifest.get("files", {})
     for table in TABLES:
         entry = files.get(table)
@@ -100,62 +150,300 @@ def read_manifest(path: Path) -> dict:
         return {}
 
 
-def list_snapshots(data_dir: Path) -> list[Snapshot]:
-    """Every snapshot folder, newest first, each checked against its manifest."""
-    root = snapshots_root(data_dir)
+# Versions found unreadable while the app runs (a file rotted in place keeps its size and mtime, so
+# the folder listing alone would not notice): refused for the rest of the process, like a bad checksum.
+_REFUSED: dict[Path, str] = {}
+_REFUSED_LOCK = threading.Lock()
+
+
+def refuse(path: Path, problem: str) -> None:
+    with _REFUSED_LOCK:
+        _REFUSED.setdefault(Path(path), problem)
+
+
+def with_refusals(snapshots: list[Snapshot]) -> list[Snapshot]:
+    """The list with every version refused during this process marked invalid."""
+    return [replace(s, problem=_REFUSED[s.path]) if s.valid and s.path in _REFUSED else s
+            for s in snapshots]
+
+
+def verify(snapshot: Snapshot) -> bool:
+    """Check a version's files again (cheap: the data set is a few MB); refuse it if they fail."""
+    problem = check_snapshot(snapshot.path)
+    if problem:
+        refuse(snapshot.path, problem)
+    return problem is None
+
+
+def _versions(root: Path) -> list[tuple[int, Path]]:
+    try:
+        children = list(root.iterdir()) if root.exists() else []
+    except OSError:
+        return []
+    found = [(version_number(c.name), c) for c in children]
+    return sorted(((n, c) for n, c in found if n is not None), reverse=True)
+
+
+def _dated_folders(root: Path) -> list[tuple[dt.date, Path]]:
+    """Folders of the layout before versions (<YYYY-MM-DD>/), oldest first."""
     found = []
-    for child in sorted(root.iterdir(), reverse=True) if root.exists() else []:
-        if not child.is_dir() or child.name.startswith("."):
-            continue
+    try:
+        children = list(root.iterdir()) if root.exists() else []
+    except OSError:
+        return []
+    for child in children:
         try:
-            as_of = dt.date.fromisoformat(child.name)
+            found.append((dt.date.fromisoformat(child.name), child))
         except ValueError:
             continue
-        found.append(Snapshot(as_of, child, read_manifest(child), check_snapshot(child)))
-    return found
+    return sorted(found)
+
+
+def list_snapshots(data_dir: Path) -> list[Snapshot]:
+    """Every version, newest (highest number) first, each checked against its manifest; folders of
+    the old dated layout follow, refused, with the command that turns them into versions."""
+    root = snapshots_root(data_dir)
+    found = []
+    for _, child in _versions(root):
+        manifest = read_manifest(child)
+        problem = check_snapshot(child)
+        try:
+            as_of = dt.date.fromisoformat(manifest["as_of"])
+        except (KeyError, TypeError, ValueError):
+            as_of, problem = dt.date.min, problem or "manifest.json 缺少截止日期"
+        found.append(Snapshot(as_of, child, manifest, problem))
+    found += [Snapshot(day, path, read_manifest(path), i18n.text("zh", "publishing.dated_layout"))
+              for day, path in reversed(_dated_folders(root))]
+    return with_refusals(found)
+
+
+def migrate_dated(data_dir: Path) -> list[Path]:
+    """Turn the folders of the dated layout into versions, oldest date first, after any existing
+    version; each keeps its files, its manifest gains `version` and `as_of`. Run while nobody
+    publishes (python -m rehabdash.store.snapshots migrate)."""
+    root = snapshots_root(data_dir)
+    number = max((n for n, _ in _versions(root)), default=0)
+    moved = []
+    for day, path in _dated_folders(root):
+        number += 1
+        manifest = read_manifest(path)
+        manifest.update(version=number, as_of=manifest.get("as_of", day.isoformat()))
+        _write_synced(path / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        target = root / version_name(number)
+        os.rename(path, target)
+        moved.append(target)
+    _fsync_dir(root)
+    return moved
 
 
 def newest_valid(snapshots: list[Snapshot]) -> Snapshot | None:
     return next((s for s in snapshots if s.valid), None)
 
 
-def write_snapshot(
-    data_dir: Path, as_of: dt.date, tables: dict[str, pd.DataFrame], source: str
-) -> Path:
-    """Publish tables as the snapshot of `as_of`; refuses to replace an existing one."""
-    missing = set(TABLES) - set(tables)
-    if missing:
-        raise ValueError(f"snapshot lacks tables: {sorted(missing)}")
-    root = snapshots_root(data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    target = root / as_of.isoformat()
-    if target.exists():
-        raise FileExistsError(f"snapshot {as_of} already exists; snapshots are immutable")
-    staging = Path(tempfile.mkdtemp(prefix=f".{as_of.isoformat()}-", dir=root))
+def label(snapshot: Snapshot, snapshots: list[Snapshot]) -> str:
+    """How a version is named in the sidebar and the URL: its date when it is the newest valid version
+    of that date (so links by date keep working), else the date with its version number."""
+    newest_of_day = next((s for s in snapshots if s.valid and s.as_of == snapshot.as_of), None)
+    if newest_of_day is not None and newest_of_day.path == snapshot.path:
+        return snapshot.as_of.isoformat()
+    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})"
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+class PublishError(Exception):
+    """Nothing was published; `text(lang)` says why in the clerk's language."""
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        super().__init__(self.text("zh"))
+
+    def text(self, lang: str = "zh") -> str:
+        return i18n.text(lang, f"publishing.{self.key}", **self.values)
+
+
+def _checkpoint(step: str) -> None:
+    """A named point of the publishing sequence; tests replace this to stop the process at each one."""
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        files = {}
-        for table, frame in tables.items():
-            file_path = staging / f"{table}.parquet"
-            arrow = pa.Table.from_pandas(frame, schema=arrow_schema(table, frame), preserve_index=False)
-            pq.write_table(arrow, file_path)
-            files[table] = {"rows": len(frame), "sha256": sha256_of(file_path)}
-        manifest = {
-            "schema_version": SCHEMA_VERSION,
-            "as_of": as_of.isoformat(),
-            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "source": source,
-            "files": files,
-        }
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        try:
-            os.rename(staging, target)
-        except OSError:
-            if target.exists():  # another publisher took this date between our check and the rename
-                raise FileExistsError(f"snapshot {as_of} already exists; snapshots are immutable") from None
-            raise
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, FILE_MODE)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_staging(root: Path) -> None:
+    """Remove staging folders left by a publisher that was killed (its process is gone)."""
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return
+    for child in children:
+        if not child.name.startswith(STAGING_PREFIX):
+            continue
+        pid = child.name[len(STAGING_PREFIX):].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _stage(root: Path, version: int, as_of: dt.date, tables: dict[str, pd.DataFrame], source: str,
+           log: dict | None) -> Path:
+    staging = root / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    os.mkdir(staging, DIR_MODE)
+    try:
+        _fill(staging, version, as_of, tables, source, log)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
+    return staging
+
+
+def _fill(staging: Path, version: int, as_of: dt.date, tables: dict[str, pd.DataFrame], source: str,
+          log: dict | None) -> None:
+    os.chmod(staging, DIR_MODE)  # mkdir's mode is cut by the umask
+    _checkpoint("staging_created")
+    files = {}
+    for table in TABLES:
+        frame = tables[table]
+        file_path = staging / f"{table}.parquet"
+        arrow = pa.Table.from_pandas(frame, schema=arrow_schema(table, frame), preserve_index=False)
+        sink = pa.BufferOutputStream()
+        pq.write_table(arrow, sink)
+        _write_synced(file_path, sink.getvalue().to_pybytes())
+        files[table] = {"rows": len(frame), "sha256": sha256_of(file_path)}
+        _checkpoint(f"table:{table}")
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "version": version,
+        "as_of": as_of.isoformat(),
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "source": source,
+        "files": files,
+    }
+    if log is not None:
+        manifest["log"] = log
+    _write_synced(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+    _checkpoint("manifest_written")
+    _fsync_dir(staging)
+    _checkpoint("staging_synced")
+
+
+def _base_and_next(root: Path) -> tuple[Snapshot | None, int]:
+    """The newest valid version (checked newest first, stopping at the first good one: older
+    versions are not hashed again at every publish) and the next version number."""
+    versions = _versions(root)
+    for _, path in versions:
+        if path in _REFUSED or check_snapshot(path) is not None:
+            continue
+        manifest = read_manifest(path)
+        try:
+            as_of = dt.date.fromisoformat(manifest["as_of"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        return Snapshot(as_of, path, manifest), versions[0][0] + 1
+    return None, (versions[0][0] + 1 if versions else 1)
+
+
+Build = Callable[[Snapshot | None], tuple[dt.date, dict[str, pd.DataFrame], dict | None]]
+
+
+def commit(data_dir: Path, build: Build, source: str, attempts: int = COMMIT_ATTEMPTS) -> Snapshot:
+    """Publish a new version: `build(base)` → (as_of, tables, log entry) on the newest valid version.
+
+    If another publisher commits first, `build` runs again on that newer version (rebase) and the
+    commit is retried; after `attempts` tries, or on a full disk or a missing permission, PublishError
+    (Chinese by default) and nothing is published.
+    """
+    root = snapshots_root(data_dir)
+    staging: Path | None = None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        clean_staging(root)
+        for _ in range(attempts):
+            base, number = _base_and_next(root)
+            as_of, tables, log = build(base)
+            missing = set(TABLES) - set(tables)
+            if missing:
+                raise ValueError(f"snapshot lacks tables: {sorted(missing)}")
+            if log is not None:
+                log = {**log, "version": number, "based_on_version": base.version if base else None}
+            _checkpoint("building_done")
+            staging = _stage(root, number, as_of, tables, source, log)
+            target = root / version_name(number)
+            try:
+                os.rename(staging, target)  # the commit point: fails if `number` was taken meanwhile
+            except OSError as error:
+                if error.errno in (errno.EEXIST, errno.ENOTEMPTY) or target.exists():
+                    shutil.rmtree(staging, ignore_errors=True)
+                    staging = None
+                    _checkpoint("conflict")
+                    continue  # someone committed first: rebase on their version
+                raise
+            staging = None
+            _checkpoint("renamed")
+            _fsync_dir(root)
+            _checkpoint("committed")
+            return Snapshot(as_of, target, read_manifest(target))
+    except OSError as error:
+        _remove(staging)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise PublishError("disk_full", path=str(root)) from None
+        if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise PublishError("no_permission", path=str(root)) from None
+        raise PublishError("write_failed", path=str(root), error=error.strerror or str(error)) from None
+    except BaseException:
+        _remove(staging)
+        raise
+    raise PublishError("conflict", attempts=attempts)
+
+
+def _remove(staging: Path | None) -> None:
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_snapshot(data_dir: Path, as_of: dt.date, tables: dict[str, pd.DataFrame], source: str,
+                   log: dict | None = None) -> Path:
+    """Publish `tables` as a whole new version carrying `as_of` (the sample generator's path)."""
+    missing = set(TABLES) - set(tables)
+    if missing:
+        raise ValueError(f"snapshot lacks tables: {sorted(missing)}")
+    return commit(data_dir, lambda base: (as_of, tables, log), source).path
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from rehabdash.kernel.config import data_dir as default_data_dir
+
+    parser = argparse.ArgumentParser(prog="python -m rehabdash.store.snapshots")
+    parser.add_argument("command", choices=["migrate"], help="turn <YYYY-MM-DD>/ folders into versions")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    for path in migrate_dated(args.data_dir or default_data_dir()):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from rehabdash.access import audit, gate
 from rehabdash.kernel import columns, formatting, i18n, measures, safe_text
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
-from rehabdash.store import db
-from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
+from rehabdash.store import db, snapshots
+from rehabdash.store.snapshots import Snapshot, list_snapshots
 from rehabdash.topics import child_rehab, dispatch
 
 FILTERS_KEY = "_filters"
@@ -104,10 +103,14 @@ def _files_signature(root: Path) -> tuple:
     """Cheap fingerprint of the snapshot folders, so checksums are recomputed only when files change."""
     if not root.exists():
         return ()
-    return tuple(
-        (str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(root.glob("*/*"))
-    )
+    found = []
+    for path in sorted(root.glob("*/*")):
+        try:
+            found.append((str(path.relative_to(root)), path.stat().st_size, path.stat().st_mtime_ns))
+        except OSError:  # a folder the app may not read: check_snapshot refuses it with the reason
+            found.append((str(path.relative_to(root)), -1, -1))
+    # A folder that cannot be listed yields no files above; its own entry still changes the key.
+    return tuple(found) + tuple((p.name, 0, 0) for p in sorted(root.iterdir()))
 
 
 @st.cache_data(show_spinner=False)
@@ -118,9 +121,10 @@ def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
 
 
 def available_snapshots() -> list[Snapshot]:
+    """Every version, newest first; those found unreadable while the app runs are marked refused."""
     directory = data_dir()
     signature = _files_signature(directory / "snapshots")
-    return _snapshots(str(directory), signature) if signature else []
+    return snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
 
 
 @st.cache_resource(show_spinner=False)
@@ -151,6 +155,41 @@ def _bound_selectbox(label_text: str, options: list, key: str, format_func=str, 
 bound_selectbox = _bound_selectbox
 
 
+def _choose_snapshot() -> Snapshot | None:
+    """The version chosen in the sidebar (by label, in the URL), the newest valid one by default.
+
+    The chosen version's files are checked again on every run (a few MB, milliseconds): a file that
+    rotted in place or became unreadable refuses that version, with the warning, and the next one is
+    served instead.
+    """
+    requested = st.query_params.get("snapshot")
+    while True:
+        listed = available_snapshots()
+        by_label = {snapshots.label(s, listed): s for s in listed if s.valid}
+        if not by_label:
+            break
+        wanted = st.session_state.get("snapshot", requested)
+        candidate = by_label.get(wanted, next(iter(by_label.values())))
+        if snapshots.verify(candidate):
+            break
+        if st.session_state.get("snapshot") == wanted:
+            del st.session_state["snapshot"]  # refused now: fall back to the newest valid one
+    for refused in (s for s in listed if not s.valid):
+        st.warning(t("app.refused_snapshot", date=snapshot_label(refused), problem=refused.problem))
+    if not by_label:
+        return None
+    chosen = by_label[_bound_selectbox(t("sidebar.snapshot"), list(by_label), "snapshot")]
+    if requested and requested not in by_label:  # a shared link to a snapshot that is gone or refused
+        st.warning(t("app.snapshot_fallback", date=snapshots.label(chosen, listed)))
+    return chosen
+
+
+def snapshot_label(snapshot: Snapshot) -> str:
+    """A version named unambiguously: its date and number ("2025-09-30 (v5)")."""
+    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})" if snapshot.as_of != dt.date.min \
+        else snapshot.path.name
+
+
 def sidebar_filters(account) -> Filters | None:
     """Draw the sidebar (language, snapshot, year, scope) and return the choice; None without data."""
     with st.sidebar:
@@ -160,18 +199,10 @@ def sidebar_filters(account) -> Filters | None:
             "lang",
             format_func=i18n.LANGUAGE_NAMES.get,
         )
-        snapshots = available_snapshots()
-        for refused in (s for s in snapshots if not s.valid):
-            st.warning(t("app.refused_snapshot", date=refused.as_of.isoformat(), problem=refused.problem))
-        valid = [s for s in snapshots if s.valid]
-        if newest_valid(snapshots) is None:
+        snapshot = _choose_snapshot()
+        if snapshot is None:
             st.error(t("app.no_snapshot", path=data_dir()))
             return None
-        by_date = {s.as_of.isoformat(): s for s in valid}
-        requested = st.query_params.get("snapshot")
-        snapshot = by_date[_bound_selectbox(t("sidebar.snapshot"), list(by_date), "snapshot")]
-        if requested and requested not in by_date:  # a shared link to a snapshot that is gone or refused
-            st.warning(t("app.snapshot_fallback", date=snapshot.as_of.isoformat()))
         if snapshot.source == "sample":
             st.info(t("app.sample_badge"), icon=":material/science:")
 
