@@ -1,21 +1,23 @@
 """Accounts, roles and region scopes for the `local` authentication mode, and the login rule.
 
-Passwords are stored as Argon2id hashes (argon2-cffi); the accounts file holds no plain text. After
-`lockout_after()` consecutive wrong passwords an account is locked for `lockout_minutes()`.
+Passwords are stored as Argon2id hashes (argon2-cffi) in the accounts table (rehabdash.accountdb); no
+plain text is kept. After `lockout_after()` consecutive wrong passwords an account is locked for
+`lockout_minutes()`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from .config import accounts_file, lockout_after, lockout_minutes
+from . import accountdb
+from .accountdb import accounts as table
+from .config import lockout_after, lockout_minutes
 
 ROLES = ("viewer", "clerk", "admin")
 _hasher = PasswordHasher()
@@ -49,46 +51,49 @@ class Account:
 
 
 class AccountStore:
-    """The accounts file: a JSON object of accounts, rewritten atomically on every change."""
+    """The accounts table of the database (rehabdash.accountdb): SQLite by default, PostgreSQL through
+    REHAB_DATABASE_URL. Every change is one statement, so parallel sessions never lose an update."""
 
-    def __init__(self, path: Path | None = None):
-        self.path = Path(path or accounts_file())
+    def __init__(self, url: str | None = None):
+        self.engine = accountdb.engine(url)
+
+    @staticmethod
+    def _account(row) -> Account:
+        locked = row.locked_until
+        return Account(row.username, row.role, tuple(json.loads(row.scope)), row.password_hash,
+                       bool(row.disabled), int(row.failed_logins),
+                       locked.replace(tzinfo=dt.timezone.utc).isoformat() if locked else None)
 
     def load(self) -> dict[str, Account]:
-        if not self.path.exists():
-            return {}
-        raw = json.loads(self.path.read_text(encoding="utf-8"))
-        return {name: Account(**{**entry, "scope": tuple(entry["scope"])}) for name, entry in raw.items()}
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(table).order_by(table.c.username)).all()
+        return {row.username: self._account(row) for row in rows}
 
-    def _save(self, accounts: dict[str, Account]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps({name: {**asdict(a), "scope": list(a.scope)} for name, a in accounts.items()},
-                          ensure_ascii=False, indent=2)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".accounts-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(data)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, self.path)
+    def get(self, username: str) -> Account | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(table).where(table.c.username == username)).first()
+        return self._account(row) if row else None
 
     def _update(self, username: str, **changes) -> Account:
-        accounts = self.load()
-        if username not in accounts:
+        with self.engine.begin() as connection:
+            done = connection.execute(update(table).where(table.c.username == username).values(**changes))
+        if done.rowcount == 0:
             raise KeyError(username)
-        accounts[username] = replace(accounts[username], **changes)
-        self._save(accounts)
-        return accounts[username]
+        return self.get(username)
 
     def add(self, username: str, password: str, role: str, scope: list[str]) -> Account:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
         if not scope:
             raise ValueError("an account needs at least one region code in its scope")
-        accounts = self.load()
-        if username in accounts:
-            raise ValueError(f"account {username} exists")
-        accounts[username] = Account(username, role, tuple(scope), _hasher.hash(password))
-        self._save(accounts)
-        return accounts[username]
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(table).values(
+                    username=username, role=role, scope=json.dumps(list(scope)),
+                    password_hash=_hasher.hash(password), disabled=False, failed_logins=0))
+        except IntegrityError:
+            raise ValueError(f"account {username} exists") from None
+        return self.get(username)
 
     def set_disabled(self, username: str, disabled: bool) -> Account:
         return self._update(username, disabled=disabled)
@@ -97,23 +102,43 @@ class AccountStore:
         return self._update(username, password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
 
     def login(self, username: str, password: str, now: dt.datetime | None = None) -> Account:
-        """The account if the password is right; otherwise LoginRefused, counting toward the lockout."""
-        now = now or dt.datetime.now(dt.timezone.utc)
-        account = self.load().get(username)
-        if account is None:
-            _hasher.hash(password)  # same work as a real check, so timing does not reveal accounts
-            raise LoginRefused("wrong_credentials", username)
-        if account.disabled:
-            raise LoginRefused("disabled", username)
-        if account.locked(now):
+        """The account if the password is right; otherwise LoginRefused, counting toward the lockout.
+
+        The attempt is counted before the password is verified, in one UPDATE that also ends an expired
+        lock: of any number of parallel attempts at most `lockout_after()` get a password checked, the
+        rest find the account locked.
+        """
+        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        limit = lockout_after()
+        expired = table.c.locked_until.is_not(None) & (table.c.locked_until <= now)
+        with self.engine.begin() as connection:
+            counted = connection.execute(
+                update(table)
+                .where(table.c.username == username, table.c.disabled.is_(False),
+                       or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+                .values(failed_logins=case((expired, 1), else_=table.c.failed_logins + 1),
+                        locked_until=case((expired, None), else_=table.c.locked_until))
+                .returning(table.c.failed_logins, table.c.password_hash)).first()
+        if counted is None:
+            account = self.get(username)
+            if account is None:
+                _hasher.hash(password)  # same work as a real check, so timing does not reveal accounts
+                raise LoginRefused("wrong_credentials", username)
+            raise LoginRefused("disabled" if account.disabled else "locked", username)
+        attempts, password_hash = counted
+        if attempts > limit:  # parallel attempts used up the allowance before this one
+            self._lock(username, now)
             raise LoginRefused("locked", username)
         try:
-            _hasher.verify(account.password_hash, password)
+            _hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
-            failed = account.failed_logins + 1
-            locked_until = None
-            if failed >= lockout_after():
-                locked_until = (now + dt.timedelta(minutes=lockout_minutes())).isoformat()
-            self._update(username, failed_logins=failed, locked_until=locked_until)
-            raise LoginRefused("locked" if locked_until else "wrong_credentials", username) from None
+            if attempts >= limit:
+                self._lock(username, now)
+                raise LoginRefused("locked", username) from None
+            raise LoginRefused("wrong_credentials", username) from None
         return self._update(username, failed_logins=0, locked_until=None)
+
+    def _lock(self, username: str, now: dt.datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(table).where(table.c.username == username, table.c.locked_until.is_(None))
+                               .values(locked_until=now + dt.timedelta(minutes=lockout_minutes())))

@@ -1,16 +1,19 @@
-"""Accounts: hashed passwords, lockout after repeated failures, roles, and the audit log."""
+"""Accounts: hashed passwords, lockout after repeated failures (also under 40 parallel attempts), roles,
+and the append-only audit log — on SQLite and on PostgreSQL."""
 import datetime as dt
+import threading
 
 import pytest
+from sqlalchemy import text
 
-from rehabdash import audit
+from rehabdash import accountdb, audit
 from rehabdash.auth import AccountStore, LoginRefused
 
 NOW = dt.datetime(2025, 9, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("REHAB_LOCKOUT_AFTER", "3")
     monkeypatch.setenv("REHAB_LOCKOUT_MINUTES", "15")
@@ -19,10 +22,14 @@ def store(tmp_path, monkeypatch):
     return store
 
 
-def test_password_file_holds_no_plain_text(store):
-    text = store.path.read_text(encoding="utf-8")
-    assert "correct horse" not in text and "$argon2id$" in text
-    assert oct(store.path.stat().st_mode)[-3:] == "600"
+def test_the_store_holds_no_plain_text(store):
+    with store.engine.connect() as connection:
+        [stored] = connection.execute(text("SELECT password_hash FROM rehab_accounts")).scalars().all()
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    if store.engine.dialect.name == "sqlite":  # the database file: for the service user only
+        path = store.engine.url.database
+        assert oct(__import__("os").stat(path).st_mode)[-3:] == "600"
+        assert b"correct horse" not in open(path, "rb").read()
 
 
 def test_login_returns_role_and_scope(store):
@@ -43,6 +50,31 @@ def test_wrong_passwords_lock_after_the_configured_count(store):
         store.login("qingshan", "correct horse 青山", NOW + dt.timedelta(minutes=14))
     assert refused.value.reason == "locked"
     assert store.login("qingshan", "correct horse 青山", NOW + dt.timedelta(minutes=16)).failed_logins == 0
+
+
+def test_forty_parallel_wrong_passwords_lock_the_account(store, monkeypatch):
+    monkeypatch.setenv("REHAB_LOCKOUT_AFTER", "5")
+    reasons, start = [], threading.Barrier(40)
+
+    def guess():
+        start.wait()
+        try:
+            store.login("qingshan", "guess", NOW)
+        except LoginRefused as refused:
+            reasons.append(refused.reason)
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reasons) == 40
+    # Only the first four of the allowance of five are told "wrong": every other attempt finds it locked.
+    assert reasons.count("wrong_credentials") == 4 and reasons.count("locked") == 36
+    account = store.get("qingshan")
+    assert account.locked(NOW + dt.timedelta(minutes=1)) and account.failed_logins >= 5
+    with pytest.raises(LoginRefused, match="locked"):
+        store.login("qingshan", "correct horse 青山", NOW + dt.timedelta(minutes=1))
 
 
 def test_disabled_and_unknown_accounts_are_refused(store):
@@ -69,3 +101,13 @@ def test_audit_log_appends_one_line_per_event(store):
     assert events[1]["detail"] == {"reason": "wrong_credentials"}
     with pytest.raises(ValueError):
         audit.record("party", "x")
+
+
+def test_audit_lines_cannot_be_changed_or_deleted(store):
+    audit.record("login", "qingshan", ["150204000000"])
+    engine = accountdb.engine()
+    for statement in ("UPDATE rehab_audit SET username = 'someone else'", "DELETE FROM rehab_audit"):
+        with pytest.raises(Exception, match="append-only"):
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+    assert [e["user"] for e in audit.entries()] == ["qingshan"]
