@@ -120,7 +120,8 @@ def newest_valid(snapshots: list[Snapshot]) -> Snapshot | None:
 
 
 def write_snapshot(
-    data_dir: Path, as_of: dt.date, tables: dict[str, pd.DataFrame], source: str
+    data_dir: Path, as_of: dt.date, tables: dict[str, pd.DataFrame], source: str,
+    published_by: dict | None = None,
 ) -> Path:
     """Publish tables as the snapshot of `as_of`; refuses to replace an existing one."""
     missing = set(TABLES) - set(tables)
@@ -144,6 +145,7 @@ def write_snapshot(
             "as_of": as_of.isoformat(),
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "source": source,
+            **({"published_by": published_by} if published_by else {}),
             "files": files,
         }
         (staging / MANIFEST).write_text(

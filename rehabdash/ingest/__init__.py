@@ -2,14 +2,17 @@
 
     template_bytes(snapshot, lang)            the template clerks fill in
     read(content, lang) → check(reading, as_of)   read, then clean and check; nothing is written
-    check_workbook(content, as_of, ...)       both in one call
-    publish(checked, who, file_name, ...)     merge into the previous snapshot, write it, log it
+    check_workbook(content, as_of, ..., account=)  both in one call
+    publish(checked, account, file_name, ...) merge into the previous snapshot, write it, log it
+Both take the signed-in account: rows outside its regions are problems (scope_rules.py).
 
 Every problem is reported at once, in the clerk's language, with sheet, Excel row and header.
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+from ..auth import Account
 
 from .check import Checked, Reading, check, check_workbook, read
 from .problems import Problem, problem_table
@@ -24,13 +27,18 @@ class NotValid(ValueError):
     """Publishing was asked for a workbook that has problems."""
 
 
-def publish(checked: Checked, who: str, file_name: str, data_dir: Path | None = None,
-            progress=lambda share, stage: None) -> Published:
-    """Publish a checked workbook as the snapshot of its as-of date; refuses one with problems."""
+def publish(checked: Checked, account: Account, file_name: str, data_dir: Path | None = None,
+            progress=lambda share, stage: None, note: str = "") -> Published:
+    """Publish a workbook checked for `account` as the snapshot of its as-of date, recorded as the
+    account's (`note`, free text, is kept beside it); refuses one with problems or checked for another
+    account, whose regions it was not checked against."""
     if not checked.valid:
         raise NotValid(f"{len(checked.problems)} problems; nothing published")
-    return publish_tables(checked.tables, checked.base, checked.as_of, who, file_name,
-                          checked.file_sha256, data_dir, progress)
+    if checked.account is None or (checked.account.username, checked.account.scope, checked.account.role) \
+            != (account.username, account.scope, account.role):
+        raise NotValid("checked for another account; check it again as this one")
+    return publish_tables(checked.tables, checked.base, checked.as_of, account.username, file_name,
+                          checked.file_sha256, data_dir, progress, account=account, note=note)
 
 
 def preview(checked: Checked) -> dict[str, Change]:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 from pathlib import Path
 
 from .. import i18n
-from ..config import data_dir
+from ..auth import Account, AccountStore
+from ..config import auth_mode, data_dir
 from ..snapshots import list_snapshots, newest_valid
 from . import NotValid, check_workbook, problem_table, publish, template_bytes
 
@@ -27,9 +27,26 @@ def run_template(args) -> int:
     return 0
 
 
+def import_account(name: str | None) -> Account | None:
+    """The account an import is made as: `--account NAME` of the account store; without it, only in the
+    local demo (REHAB_AUTH=off), the demo account that covers every region."""
+    if name:
+        account = AccountStore().get(name)
+        return account if account is not None and not account.disabled else None
+    if auth_mode() == "off":
+        from ..access import DEMO
+        return DEMO
+    return None
+
+
 def run_import(args) -> int:
+    account = import_account(args.account)
+    if account is None:
+        print(f"未完成：需要 --account 指定一个有效的账号（{args.account or '未指定'}）/ "
+              "not done: --account must name an enabled account", file=sys.stderr)
+        return 2
     content = args.file.read_bytes()
-    checked = check_workbook(content, args.as_of, lang=args.lang)
+    checked = check_workbook(content, args.as_of, lang=args.lang, account=account)
     for note in checked.notes:
         print(note)
     if not checked.valid:
@@ -40,13 +57,13 @@ def run_import(args) -> int:
         print(i18n.text(args.lang, "upload.checked_ok", rows=sum(checked.row_counts.values())))
         return 0
     try:
-        published = publish(checked, args.who, args.file.name)
+        published = publish(checked, account, args.file.name, note=args.note)
     except (NotValid, FileExistsError) as error:  # another import took the date meanwhile
         print(error, file=sys.stderr)
         return 1
     added = sum(c.added for c in published.changes.values())
     replaced = sum(c.replaced for c in published.changes.values())
-    print(i18n.text(args.lang, "upload.published", date=args.as_of.isoformat(), added=added,
+    print(i18n.text(args.lang, "upload.published", date=checked.as_of.isoformat(), added=added,
                     replaced=replaced))
     print(published.path)
     return 0
@@ -61,8 +78,13 @@ def add_commands(commands) -> None:
 
     importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")
     importer.add_argument("file", type=Path, help="the filled-in .xlsx file")
-    importer.add_argument("--as-of", type=_date, required=True, help="the new snapshot's date, YYYY-MM-DD")
-    importer.add_argument("--who", default=getpass.getuser(), help="recorded in the import log")
+    importer.add_argument("--as-of", type=_date, default=None,
+                          help="the new snapshot's date, YYYY-MM-DD; by default the as-of rule's date "
+                               "(the last day of the newest month filled in); another date is refused")
+    importer.add_argument("--account", default=None,
+                          help="the account importing (its regions bound what may be imported); "
+                               "required unless REHAB_AUTH=off")
+    importer.add_argument("--note", default="", help="free text kept beside the account in the import log")
     importer.add_argument("--check-only", action="store_true", help="check, but publish nothing")
     importer.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     importer.set_defaults(run=run_import)

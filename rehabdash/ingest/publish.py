@@ -101,6 +101,7 @@ class Published:
 def publish_tables(
     imported: dict[str, pd.DataFrame], base: Snapshot | None, as_of: dt.date, who: str, file_name: str,
     file_sha256: str, data_dir: Path | None = None, progress=lambda share, stage: None,
+    account=None, note: str = "",
 ) -> Published:
     """Write the merged snapshot of `as_of`, then append the import log; nothing is written on failure.
 
@@ -113,10 +114,16 @@ def publish_tables(
         progress(done / len(TABLES) * 0.5, table)
         tables[table], changes[table] = merge(previous[table], imported.get(table, empty_table(table)), table)
     progress(0.5, "")
-    path = write_snapshot(directory, as_of, tables, source=SOURCE)
+    # Who published: the signed-in account (issue 15), in the manifest and the log; `note` beside it.
+    scope = list(account.scope) if account is not None else None
+    published_by = {"account": who, "role": getattr(account, "role", None), "scope": scope, "note": note}
+    path = write_snapshot(directory, as_of, tables, source=SOURCE, published_by=published_by)
     entry = {
         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "who": who,
+        "role": published_by["role"],
+        "scope": scope,
+        "note": note,
         "file": file_name,
         "sha256": file_sha256,
         "snapshot": as_of.isoformat(),
@@ -125,8 +132,9 @@ def publish_tables(
                    for t, c in changes.items() if c.added or c.replaced},
     }
     append_log(directory, entry)
-    audit.record("import", who, None, file=file_name, sha256=file_sha256, snapshot=as_of.isoformat())
-    audit.record("snapshot", who, None, published=as_of.isoformat(), source=SOURCE)
+    audit.record("import", who, scope, file=file_name, sha256=file_sha256, snapshot=as_of.isoformat(),
+                 note=note)
+    audit.record("snapshot", who, scope, published=as_of.isoformat(), source=SOURCE)
     progress(1.0, "")
     return Published(path, changes, entry)
 

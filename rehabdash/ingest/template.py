@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import i18n
 from ..contract import CODE_LISTS, KEYS, TABLES
 from ..snapshots import Snapshot
-from . import layout
+from . import layout, scope_rules
 from .publish import read_tables
 
 LAST_ROW = 5000  # drop-downs and hints reach this far down each sheet
@@ -205,10 +205,13 @@ class _TemplateWriter:
 
 
 def template_bytes(snapshot: Snapshot | None, lang: str = "zh",
-                   rows: dict[str, pd.DataFrame] | None = None) -> bytes:
-    """The template as .xlsx bytes: region list and examples from `snapshot`; sheets filled from `rows`."""
+                   rows: dict[str, pd.DataFrame] | None = None, scope: tuple[str, ...] = ()) -> bytes:
+    """The template as .xlsx bytes: region list and examples from `snapshot`; sheets filled from `rows`.
+
+    `scope` (an account's region codes; () for every region) limits the region list and the example
+    rows to those regions: a district clerk's template holds nothing of another district."""
     writer = _TemplateWriter(lang)
-    tables = read_tables(snapshot)
+    tables = scope_rules.rows_within(read_tables(snapshot), scope)
     examples = {t: f.tail(1) for t, f in tables.items() if len(f)} if snapshot else {}
     writer.instructions_sheet(examples, snapshot.as_of if snapshot else None)
     writer.code_lists()
