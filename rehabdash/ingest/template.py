@@ -212,6 +212,11 @@ def template_bytes(snapshot: Snapshot | None, lang: str = "zh",
     rows to those regions: a district clerk's template holds nothing of another district."""
     writer = _TemplateWriter(lang)
     tables = scope_rules.rows_within(read_tables(snapshot), scope)
+    if scope:  # the parent of the account's own top region lies outside it: not shown
+        regions = tables["regions"]
+        inside = set(regions["region_code"])
+        tables["regions"] = regions.assign(parent_code=regions["parent_code"].where(
+            regions["parent_code"].isin(inside), None))
     examples = {t: f.tail(1) for t, f in tables.items() if len(f)} if snapshot else {}
     writer.instructions_sheet(examples, snapshot.as_of if snapshot else None)
     writer.code_lists()
