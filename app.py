@@ -1,4 +1,6 @@
 """康复服务看板 entry point: login gate, sidebar filters shared by every page, then the chosen page."""
+import logging
+
 import streamlit as st
 
 from rehabdash import access, audit, db, theme, ui
@@ -8,6 +10,7 @@ st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png",
 theme.apply_plotly_defaults()
 ui.accessibility_styles()
 account = access.login_gate()
+access.audit_oidc_login(account)
 filters = ui.sidebar_filters(account)
 ui.account_box(account)
 
@@ -33,7 +36,18 @@ if account.may("admin"):
     upkeep_pages.append(st.Page("app_pages/snapshots.py", title=ui.t("pages.snapshots"),
                                 icon=":material/history:", url_path="snapshots",
                                 default=filters is None and not upkeep_pages))
-page = st.navigation((topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1])
+ROLE_OF_PAGE = {"upload": "clerk", "snapshots": "admin"}
+asked = access.requested_page()
+if asked in ROLE_OF_PAGE and not account.may(ROLE_OF_PAGE[asked]):  # e.g. a viewer's link to /upload
+    access.refuse_page(account, asked, ROLE_OF_PAGE[asked])
+pages = (topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1]
+page = st.navigation(pages)
+wanted = access.take_deep_link()  # the page asked for before the login
+if wanted and wanted != page.url_path:
+    if wanted in ROLE_OF_PAGE and not account.may(ROLE_OF_PAGE[wanted]):
+        access.refuse_page(account, wanted, ROLE_OF_PAGE[wanted])
+    elif any(p.url_path == wanted for p in pages):
+        st.switch_page(next(p for p in pages if p.url_path == wanted))
 if filters is None and page not in upkeep_pages:
     st.stop()
 if filters is not None:
@@ -41,5 +55,8 @@ if filters is not None:
 try:
     page.run()
 except db.NoAccess as refused:  # a scope outside the account's regions, however it was asked for
-    audit.record("no_access", account.username, refused.codes, page=page.url_path)
+    audit.record("no_access", account.username, refused.codes, page="/" + page.url_path)
     st.error(ui.t("auth.no_access", codes=", ".join(refused.codes)))
+except Exception:  # no traceback reaches a user: the server log has it, the page a message
+    logging.getLogger("rehabdash").exception("page %s failed", page.url_path)
+    st.error(ui.t("writepath.error"))

@@ -40,6 +40,15 @@ audit_log = Table(
     Column("detail", Text, nullable=True),  # JSON object, or null
 )
 
+# Local sign-ins that outlive a page reload: the browser keeps a random token in a cookie, the database
+# its SHA-256 and expiry; logging out deletes the row, so a copied cookie ends with the sign-in.
+sessions = Table(
+    "rehab_sessions", metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("username", String(120), nullable=False),
+    Column("expires_at", DateTime, nullable=False),  # naive UTC
+)
+
 # Append-only in the database itself, so no code path (ours or a hand-made SQL session through the
 # application's user) edits or removes an audit line.
 _APPEND_ONLY = {

@@ -7,16 +7,19 @@ plain text is kept. After `lockout_after()` consecutive wrong passwords an accou
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, insert, or_, select, update
+from sqlalchemy import case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import accountdb
 from .accountdb import accounts as table
+from .accountdb import sessions
 from .config import lockout_after, lockout_minutes
 
 ROLES = ("viewer", "clerk", "admin")
@@ -142,3 +145,38 @@ class AccountStore:
         with self.engine.begin() as connection:
             connection.execute(update(table).where(table.c.username == username, table.c.locked_until.is_(None))
                                .values(locked_until=now + dt.timedelta(minutes=lockout_minutes())))
+
+    # ------------------------------------------------------------------ sign-ins kept in a cookie
+
+    @staticmethod
+    def _token_hash(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+    def start_session(self, username: str, days: float, now: dt.datetime | None = None) -> str:
+        """A new random sign-in token for the browser's cookie; the database keeps its hash and expiry."""
+        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.expires_at <= now))  # expired ones
+            connection.execute(insert(sessions).values(token_sha256=self._token_hash(token), username=username,
+                                                       expires_at=now + dt.timedelta(days=days)))
+        return token
+
+    def session_account(self, token: str | None, now: dt.datetime | None = None) -> Account | None:
+        """The account of an unexpired sign-in token, if it is still enabled and not locked."""
+        if not token:
+            return None
+        aware = now or dt.datetime.now(dt.timezone.utc)
+        naive = aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        with self.engine.connect() as connection:
+            username = connection.execute(select(sessions.c.username).where(
+                sessions.c.token_sha256 == self._token_hash(token), sessions.c.expires_at > naive)).scalar()
+        account = self.get(username) if username else None
+        if account is None or account.disabled or account.locked(aware):
+            return None
+        return account
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            with self.engine.begin() as connection:
+                connection.execute(delete(sessions).where(sessions.c.token_sha256 == self._token_hash(token)))

@@ -58,6 +58,10 @@ class RegionTree:
             code = self._parents.get(code)
         return False
 
+    def allows_name(self, name: str) -> bool:
+        """Whether a region of this name lies in an allowed subtree (a URL carries names, not codes)."""
+        return any(n == name and self.allows(c) for c, n in self._names.items())
+
     def cities(self) -> list[str]:
         return [c for c in self.children(None) if self.level(c) == "city"]
 
