@@ -37,17 +37,14 @@ if account.may("admin"):
                                 icon=":material/history:", url_path="snapshots",
                                 default=filters is None and not upkeep_pages))
 ROLE_OF_PAGE = {"upload": "clerk", "snapshots": "admin"}
-asked = access.requested_page()
+pages = (topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1]
+deep_link = access.take_deep_link()  # the page asked for before the login
+asked = deep_link or access.requested_page()
 if asked in ROLE_OF_PAGE and not account.may(ROLE_OF_PAGE[asked]):  # e.g. a viewer's link to /upload
     access.refuse_page(account, asked, ROLE_OF_PAGE[asked])
-pages = (topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1]
+elif deep_link in {p.url_path for p in pages}:
+    access.ask_for_page(deep_link)
 page = st.navigation(pages)
-wanted = access.take_deep_link()  # the page asked for before the login
-if wanted and wanted != page.url_path:
-    if wanted in ROLE_OF_PAGE and not account.may(ROLE_OF_PAGE[wanted]):
-        access.refuse_page(account, wanted, ROLE_OF_PAGE[wanted])
-    elif any(p.url_path == wanted for p in pages):
-        st.switch_page(next(p for p in pages if p.url_path == wanted))
 if filters is None and page not in upkeep_pages:
     st.stop()
 if filters is not None:

@@ -77,6 +77,16 @@ def requested_page() -> str:
     return (getattr(ctx.pages_manager, "intended_page_name", None) or "") if ctx else ""
 
 
+def ask_for_page(url_path: str) -> None:
+    """Make st.navigation open `url_path` on this run (the deep link asked for before the login; a rerun
+    after the login form has forgotten it)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and hasattr(ctx.pages_manager, "set_script_intent"):
+        ctx.pages_manager.set_script_intent("", url_path)
+
+
 def _cookie_script(token: str | None) -> None:
     """Set (token) or delete (None) the sign-in cookie in the browser; st.html runs the script once."""
     age = int(session_days() * 86400) if token else 0
@@ -158,9 +168,13 @@ def take_deep_link() -> str | None:
 
 
 def refuse_page(account: Account, page: str, role: str) -> None:
-    """A page the role may not open was asked for: one audit line, and a message instead of an error."""
-    audit.record("role_refused", account.username, account.scope, page=page, needs=role)
-    st.warning(_text("writepath.role_refused", role=_text(f"roles.{role}")))
+    """A page the role may not open was asked for: one audit line (once per session and page), and a
+    message instead of an error."""
+    refused = st.session_state.setdefault("_rehab_refused_pages", set())
+    if page not in refused:
+        refused.add(page)
+        audit.record("role_refused", account.username, account.scope, page=page, needs=role)
+        st.warning(_text("writepath.role_refused", role=_text(f"roles.{role}")))
 
 
 def logout() -> None:
