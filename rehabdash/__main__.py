@@ -1,7 +1,7 @@
 """python -m rehabdash COMMAND …: the dashboard's command line.
 
-    python -m rehabdash template OUT.xlsx                    the Excel template for clerks
-    python -m rehabdash import FILE.xlsx --as-of YYYY-MM-DD   check a workbook, publish it as a snapshot
+    python -m rehabdash template OUT.xlsx [--account NAME]    the Excel template for clerks
+    python -m rehabdash import FILE.xlsx --account NAME       check a workbook, publish it as a snapshot
     python -m rehabdash accounts add NAME --role viewer --scope 150204000000   accounts (REHAB_AUTH=local)
 
 To add a command, write a function that registers it on the subparsers (`add_parser(...)`, then

@@ -231,3 +231,33 @@ def test_the_template_of_a_qingshan_clerk_holds_nothing_outside_qingshan(directo
     # the whole city's admin gets the whole city; the demo account everything
     whole = openpyxl.load_workbook(io.BytesIO(ingest.template_bytes(snapshot, "zh")))
     assert whole["区划代码"].max_row - 1 == len(tables["regions"])
+
+
+def test_the_command_line_imports_as_the_named_account(directory, tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from rehabdash.auth import AccountStore
+    from rehabdash.config import PROJECT_DIR
+
+    monkeypatch.setenv("REHAB_AUTH", "local")
+    AccountStore().add("qs_clerk", "secret", "clerk", [QINGSHAN])
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "rehabdash", *map(str, args)], capture_output=True,
+                              text=True, env={**os.environ, "REHAB_DATA_DIR": str(directory)},
+                              cwd=PROJECT_DIR, timeout=120)
+
+    donghe = tmp_path / "东河.xlsx"
+    donghe.write_bytes(filled(directory, month_rows(directory, (DONGHE,))))
+    before = files_state(directory)
+    result = run("import", donghe)  # no account with REHAB_AUTH=local: refused
+    assert result.returncode == 2 and "--account" in result.stderr
+    result = run("import", donghe, "--account", "qs_clerk", "--note", "bt_admin")
+    assert result.returncode == 1 and "不在本账号可填报的区域（青山区）内" in result.stderr
+    assert "Traceback" not in result.stderr and files_state(directory) == before
+    template = tmp_path / "模板.xlsx"
+    assert run("template", template, "--account", "qs_clerk").returncode == 0
+    codes = [c.value for c in openpyxl.load_workbook(template)["区划代码"]["A"][1:]]
+    assert codes and all(code.startswith("150204") for code in codes)

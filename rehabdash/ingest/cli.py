@@ -22,7 +22,14 @@ def _date(text: str) -> dt.date:
 
 def run_template(args) -> int:
     snapshot = newest_valid(list_snapshots(data_dir()))
-    args.out.write_bytes(template_bytes(snapshot, args.lang))
+    scope = ()
+    if args.account:  # the template of an account: its regions' codes and example rows only
+        account = import_account(args.account)
+        if account is None:
+            print(f"未完成：账号 {args.account} 不存在或已停用 / not done: no such enabled account", file=sys.stderr)
+            return 2
+        scope = tuple(account.scope)
+    args.out.write_bytes(template_bytes(snapshot, args.lang, scope=scope))
     print(f"{args.out}  ({i18n.text(args.lang, 'template.title')})")
     return 0
 
@@ -74,6 +81,7 @@ def add_commands(commands) -> None:
     template = commands.add_parser("template", help="write the Excel template clerks fill in")
     template.add_argument("out", type=Path, help="where to write the .xlsx file")
     template.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
+    template.add_argument("--account", default=None, help="limit region codes and examples to its regions")
     template.set_defaults(run=run_template)
 
     importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")
