@@ -11,6 +11,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from . import accountdb
 from .accountdb import accounts as table
 from .accountdb import sessions
-from .config import lockout_after, lockout_minutes
+from .config import instance_dir, lockout_after, lockout_minutes
 
 ROLES = ("viewer", "clerk", "admin")
 _hasher = PasswordHasher()
@@ -59,6 +60,25 @@ class AccountStore:
 
     def __init__(self, url: str | None = None):
         self.engine = accountdb.engine(url)
+        if url is None:
+            self._import_legacy_file(instance_dir() / "accounts.json")
+
+    def _import_legacy_file(self, path: Path) -> None:
+        """Accounts of the former accounts.json (hashes and all), moved into an empty table once; the
+        file is then renamed to accounts.json.imported."""
+        if not path.exists():
+            return
+        with self.engine.begin() as connection:
+            if connection.execute(select(table.c.username).limit(1)).first() is None:
+                for name, entry in json.loads(path.read_text(encoding="utf-8")).items():
+                    locked = entry.get("locked_until")
+                    connection.execute(insert(table).values(
+                        username=name, role=entry["role"], scope=json.dumps(list(entry["scope"])),
+                        password_hash=entry["password_hash"], disabled=bool(entry.get("disabled")),
+                        failed_logins=int(entry.get("failed_logins", 0)),
+                        locked_until=dt.datetime.fromisoformat(locked).astimezone(dt.timezone.utc).replace(
+                            tzinfo=None) if locked else None))
+        path.rename(path.with_name(path.name + ".imported"))
 
     @staticmethod
     def _account(row) -> Account:

@@ -111,3 +111,19 @@ def test_audit_lines_cannot_be_changed_or_deleted(store):
             with engine.begin() as connection:
                 connection.execute(text(statement))
     assert [e["user"] for e in audit.entries()] == ["qingshan"]
+
+
+def test_accounts_of_the_former_accounts_file_move_into_the_store(database_url, tmp_path, monkeypatch):
+    import json
+
+    from argon2 import PasswordHasher
+
+    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path))
+    legacy = tmp_path / "accounts.json"
+    legacy.write_text(json.dumps({"old": {
+        "username": "old", "role": "clerk", "scope": ["150204000000"],
+        "password_hash": PasswordHasher().hash("old secret"), "disabled": False, "failed_logins": 0,
+        "locked_until": None}}), encoding="utf-8")
+    store = AccountStore()
+    assert store.login("old", "old secret", NOW).scope == ("150204000000",)
+    assert not legacy.exists() and (tmp_path / "accounts.json.imported").exists()
