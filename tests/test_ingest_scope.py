@@ -261,3 +261,14 @@ def test_the_command_line_imports_as_the_named_account(directory, tmp_path, monk
     assert run("template", template, "--account", "qs_clerk").returncode == 0
     codes = [c.value for c in openpyxl.load_workbook(template)["区划代码"]["A"][1:]]
     assert codes and all(code.startswith("150204") for code in codes)
+
+
+def test_rows_changed_after_the_check_are_not_published(directory):
+    checked = ingest.check_workbook(filled(directory, month_rows(directory, (QINGSHAN,))), None, directory,
+                                    account=QINGSHAN_CLERK)
+    assert checked.valid
+    services = checked.tables["rehab_services"]
+    checked.tables["rehab_services"] = services.assign(region_code=DONGHE[:6] + "001000")  # after the check
+    with pytest.raises(ingest.NotValid):
+        ingest.publish(checked, QINGSHAN_CLERK, "九月.xlsx", directory)
+    assert newest(directory).as_of != AS_OF

@@ -37,6 +37,8 @@ def publish(checked: Checked, account: Account, file_name: str, data_dir: Path |
     if checked.account is None or (checked.account.username, checked.account.scope, checked.account.role) \
             != (account.username, account.scope, account.role):
         raise NotValid("checked for another account; check it again as this one")
+    if not checked.seal or checked.sealed() != checked.seal:
+        raise NotValid("the rows changed after they were checked; check them again")
     return publish_tables(checked.tables, checked.base, checked.as_of, account.username, file_name,
                           checked.file_sha256, data_dir, progress, account=account, note=note)
 

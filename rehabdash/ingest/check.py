@@ -43,6 +43,17 @@ class Checked:
     notes: list[str] = field(default_factory=list)  # what was converted on the way, for the clerk
     period_start: dt.date | None = None
     account: Account | None = None  # who checked it: publishing needs the same account
+    seal: str = ""  # fingerprint of account, date, base and rows as checked (see `sealed`)
+
+    def sealed(self) -> str:
+        """What publishing compares with `seal`: the rows, date, base and account that were checked, so
+        nothing changed after the check (another account, an edited frame) can be published."""
+        digest = hashlib.sha256(repr((self.account.username, self.account.role, self.account.scope,
+                                      self.as_of, self.base.path if self.base else None)).encode())
+        for table in sorted(self.tables):
+            digest.update(table.encode())
+            digest.update(pd.util.hash_pandas_object(self.tables[table], index=False).to_numpy().tobytes())
+        return digest.hexdigest()
 
     @property
     def valid(self) -> bool:
@@ -384,6 +395,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     checked.problems = problems.items
     checked.notes = [i18n.text(lang, f"validation_notes.{key}", sheet=sheet, column=column, count=count)
                      for (sheet, column, key), count in notes.items()]
+    checked.seal = checked.sealed()
     progress(1.0, "")
     return checked
 
