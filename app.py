@@ -37,15 +37,17 @@ if account.may("admin"):
                                 icon=":material/history:", url_path="snapshots",
                                 default=filters is None and not upkeep_pages))
 ROLE_OF_PAGE = {"upload": "clerk", "snapshots": "admin"}
+# A page the role may not open answers its URL with a message in Chinese and an audit line, rather than
+# Streamlit's "Page not found".
+refusals = [st.Page(access.refusal_page(path, role), title=ui.t(f"pages.{path}"), url_path=path,
+                    visibility="hidden")
+            for path, role in ROLE_OF_PAGE.items() if not account.may(role)]
 pages = (topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1]
 deep_link = access.take_deep_link()  # the page asked for before the login
-asked = deep_link or access.requested_page()
-if asked in ROLE_OF_PAGE and not account.may(ROLE_OF_PAGE[asked]):  # e.g. a viewer's link to /upload
-    access.refuse_page(account, asked, ROLE_OF_PAGE[asked])
-elif deep_link in {p.url_path for p in pages}:
+if deep_link in {p.url_path for p in pages + refusals}:
     access.ask_for_page(deep_link)
-page = st.navigation(pages)
-if filters is None and page not in upkeep_pages:
+page = st.navigation(pages + refusals)
+if filters is None and page not in upkeep_pages + refusals:
     st.stop()
 if filters is not None:
     ui.meeting_banner(filters)

@@ -167,6 +167,14 @@ def take_deep_link() -> str | None:
     return st.session_state.pop(DEEP_LINK_KEY, None)
 
 
+def refusal_page(url_path: str, role: str):
+    """The page function that stands in for a page the account's role may not open."""
+    def refused() -> None:
+        refuse_page(current(), url_path, role)
+    refused.__name__ = f"refused_{url_path}"
+    return refused
+
+
 def refuse_page(account: Account, page: str, role: str) -> None:
     """A page the role may not open was asked for: one audit line (once per session and page), and a
     message instead of an error."""
@@ -174,7 +182,7 @@ def refuse_page(account: Account, page: str, role: str) -> None:
     if page not in refused:
         refused.add(page)
         audit.record("role_refused", account.username, account.scope, page=page, needs=role)
-        st.warning(_text("writepath.role_refused", role=_text(f"roles.{role}")))
+    st.warning(_text("writepath.role_refused", role=_text(f"roles.{role}")))
 
 
 def logout() -> None:

@@ -131,7 +131,7 @@ def test_a_viewers_link_to_the_upload_page_is_refused_and_audited(local_auth):
     at.session_state["_rehab_deep_link"] = "upload"  # the page asked for before the login
     at.run()
     assert not at.exception
-    assert "此页面需要“数据录入”权限" in at.warning[0].value
+    assert "此页面需要“数据录入”权限，本账号不能打开" in at.warning[0].value
     [line] = events("role_refused")
     assert line["user"] == "qingshan" and line["detail"] == {"page": "upload", "needs": "clerk"}
 

@@ -61,6 +61,12 @@ def test_deep_link_reload_and_logout(session_server, fresh_page, screenshots_dir
     assert "qingshan（查看）" in page.locator('[data-testid="stSidebar"]').inner_text()
     page.screenshot(path=str(screenshots_dir / "session-after-reload.png"), full_page=True)
 
+    # a viewer's link to the admin's page: a message in Chinese, not Streamlit's "Page not found"
+    page.goto(f"{server.url}/snapshots")
+    page.get_by_text("此页面需要“管理员”权限，本账号不能打开").wait_for(timeout=30_000)
+    assert "Page not found" not in page.locator("body").inner_text()
+    page.screenshot(path=str(screenshots_dir / "session-viewer-refused.png"), full_page=True)
+
     page.get_by_role("button", name="退出登录").click()
     page.get_by_label("密码").wait_for(timeout=30_000)
     wait_for_app(page, 'input[type="password"]')
