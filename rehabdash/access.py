@@ -16,9 +16,11 @@ for before the login (a deep link such as /map?year=2024) is opened after it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit, i18n
 from .auth import ROLES, Account, AccountStore, LoginRefused
@@ -113,6 +115,15 @@ def _from_cookie() -> Account | None:
 
 def login_gate() -> Account:
     """The signed-in account, or the login form and st.stop() until there is one."""
+    try:
+        return _login_gate()
+    except SQLAlchemyError:  # the account database is down or misconfigured: say so, no traceback
+        logging.getLogger("rehabdash").exception("account database unavailable")
+        st.error(_text("writepath.db_unavailable"))
+        st.stop()
+
+
+def _login_gate() -> Account:
     account = current()
     if account is None and auth_mode() == "local":
         account = _from_cookie()

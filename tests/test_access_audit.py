@@ -155,3 +155,15 @@ def test_the_snapshot_page_of_a_city_admin_shows_its_city_only(local_auth, data)
     assert not log or "yh_admin" not in log[0]["填报人"].tolist()
     by_table = next(d.value for d in at.dataframe if "原行数" in d.value.columns).set_index("数据表")
     assert by_table.loc["精准康复服务", "新增"] == 0  # 源汇区's new rows are not the city's
+
+
+def test_an_unreachable_account_database_is_a_message_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv("REHAB_AUTH", "local")
+    monkeypatch.setenv("REHAB_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.text_input[0].input("qingshan")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "账号数据库暂时无法连接" in at.error[0].value
