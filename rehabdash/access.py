@@ -125,6 +125,14 @@ def login_gate() -> Account:
 
 def _login_gate() -> Account:
     account = current()
+    if account is not None and auth_mode() == "local" and TOKEN_KEY in st.session_state:
+        # Checked on every run: a disabled or reset account, or a sign-in ended elsewhere, ends here too.
+        if AccountStore().session_account(st.session_state[TOKEN_KEY]) is None:
+            st.session_state.pop(ACCOUNT_KEY, None)
+            st.session_state.pop(TOKEN_KEY, None)
+            st.session_state[FORGET_COOKIE_KEY] = True
+            account = None
+            st.warning(_text("writepath.session_expired"))
     if account is None and auth_mode() == "local":
         account = _from_cookie()
         if account is not None:
@@ -135,7 +143,7 @@ def _login_gate() -> Account:
         return account
     if FORGET_COOKIE_KEY in st.session_state:
         _cookie_script(None)
-    if requested_page():  # /map before the login: opened after it (app.open_deep_link)
+    if requested_page():  # /map before the login: opened after it (app.py, ask_for_page)
         st.session_state[DEEP_LINK_KEY] = requested_page()
     st.title(_text("auth.title"))
     if auth_mode() == "oidc":

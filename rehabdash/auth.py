@@ -119,10 +119,15 @@ class AccountStore:
         return self.get(username)
 
     def set_disabled(self, username: str, disabled: bool) -> Account:
-        return self._update(username, disabled=disabled)
+        account = self._update(username, disabled=disabled)
+        self.end_sessions_of(username)
+        return account
 
     def reset_password(self, username: str, password: str) -> Account:
-        return self._update(username, password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+        account = self._update(username, password_hash=_hasher.hash(password), failed_logins=0,
+                               locked_until=None)
+        self.end_sessions_of(username)  # a reset ends every sign-in of the old password
+        return account
 
     def login(self, username: str, password: str, now: dt.datetime | None = None) -> Account:
         """The account if the password is right; otherwise LoginRefused, counting toward the lockout.
@@ -183,18 +188,22 @@ class AccountStore:
         return token
 
     def session_account(self, token: str | None, now: dt.datetime | None = None) -> Account | None:
-        """The account of an unexpired sign-in token, if it is still enabled and not locked."""
+        """The account of an unexpired sign-in token, if it is still enabled. (A lockout does not end it:
+        someone guessing passwords must not be able to sign the account's owner out.)"""
         if not token:
             return None
-        aware = now or dt.datetime.now(dt.timezone.utc)
-        naive = aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        naive = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
         with self.engine.connect() as connection:
             username = connection.execute(select(sessions.c.username).where(
                 sessions.c.token_sha256 == self._token_hash(token), sessions.c.expires_at > naive)).scalar()
         account = self.get(username) if username else None
-        if account is None or account.disabled or account.locked(aware):
+        if account is None or account.disabled:
             return None
         return account
+
+    def end_sessions_of(self, username: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.username == username))
 
     def end_session(self, token: str | None) -> None:
         if token:

@@ -167,3 +167,12 @@ def test_an_unreachable_account_database_is_a_message_not_a_traceback(monkeypatc
     at.run()
     assert not at.exception
     assert "账号数据库暂时无法连接" in at.error[0].value
+
+
+def test_disabling_an_account_ends_its_open_session(local_auth):
+    at = login("qingshan")
+    assert at.metric
+    local_auth.set_disabled("qingshan", True)
+    at.run()
+    assert not at.exception and not at.metric
+    assert "登录已过期" in at.warning[0].value and at.title[0].value == "康复服务看板 · 登录"

@@ -127,3 +127,19 @@ def test_accounts_of_the_former_accounts_file_move_into_the_store(database_url, 
     store = AccountStore()
     assert store.login("old", "old secret", NOW).scope == ("150204000000",)
     assert not legacy.exists() and (tmp_path / "accounts.json.imported").exists()
+
+
+def test_sign_in_tokens_expire_end_on_logout_and_on_disable_or_reset(store):
+    token = store.start_session("qingshan", days=1, now=NOW)
+    assert store.session_account(token, NOW + dt.timedelta(hours=23)).username == "qingshan"
+    assert store.session_account(token, NOW + dt.timedelta(hours=25)) is None  # expired
+    assert store.session_account("forged", NOW) is None
+    with store.engine.connect() as connection:  # only the token's hash is stored
+        assert token not in str(connection.execute(text("SELECT * FROM rehab_sessions")).all())
+    store.end_session(token)
+    assert store.session_account(token, NOW) is None
+    for end in (lambda: store.set_disabled("qingshan", True), lambda: store.reset_password("qingshan", "n")):
+        store.set_disabled("qingshan", False)
+        token = store.start_session("qingshan", days=1, now=NOW)
+        end()
+        assert store.session_account(token, NOW) is None
