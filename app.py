@@ -1,4 +1,6 @@
 """康复服务看板 entry point: login gate, sidebar filters shared by every page, then the chosen page."""
+import logging
+
 import streamlit as st
 
 from rehabdash import charts, ui
@@ -10,6 +12,7 @@ st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png",
 charts.apply_plotly_defaults()
 ui.accessibility_styles()
 account = gate.login_gate()
+gate.audit_oidc_login(account)
 filters = ui.sidebar_filters(account)
 ui.account_box(account)
 
@@ -44,8 +47,18 @@ if account.may("admin"):
     if new_deployment:
         upkeep_pages.insert(0, st.Page("app_pages/setup.py", title=ui.t("setup.nav"),
                                        icon=":material/add_location:", url_path="setup", default=True))
-page = st.navigation((topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1])
-if filters is None and page not in upkeep_pages:
+ROLE_OF_PAGE = {"upload": "clerk", "snapshots": "admin", "boundaries": "admin"}
+# A page the role may not open answers its URL with a message in Chinese and an audit line, rather than
+# Streamlit's "Page not found".
+refusals = [st.Page(gate.refusal_page(path, role), title=ui.t(f"pages.{path}"), url_path=path,
+                    visibility="hidden")
+            for path, role in ROLE_OF_PAGE.items() if not account.may(role)]
+pages = (topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1]
+deep_link = gate.take_deep_link()  # the page asked for before the login
+if deep_link in {p.url_path for p in pages + refusals}:
+    gate.ask_for_page(deep_link)
+page = st.navigation(pages + refusals)
+if filters is None and page not in upkeep_pages + refusals:
     st.stop()
 if filters is not None:
     ui.meeting_banner(filters)
@@ -54,5 +67,8 @@ try:
 except db.SnapshotUnreadable:  # a file rotted or became unreadable: refused now, serve the next one
     st.rerun()
 except db.NoAccess as refused:  # a scope outside the account's regions, however it was asked for
-    audit.record("no_access", account.username, refused.codes, page=page.url_path)
+    audit.record("no_access", account.username, refused.codes, page="/" + page.url_path)
     st.error(refused.message(ui.lang()))
+except Exception:  # no traceback reaches a user: the server log has it, the page a message
+    logging.getLogger("rehabdash").exception("page %s failed", page.url_path)
+    st.error(ui.t("writepath.error"))

@@ -1,13 +1,15 @@
 """数据上传: download the template, upload a filled-in workbook, see every problem at once, publish it
-as a new snapshot when there are none. Reading, checking and publishing show their progress."""
-import calendar
-import datetime as dt
+as a new snapshot when there are none. Reading, checking and publishing show their progress.
+
+The signed-in account checks and publishes: the library refuses rows outside its regions and dates off
+the as-of rule (rehabdash/ingest/scope_rules.py); this page only shows what it says."""
 import functools
 
 import pandas as pd
 import streamlit as st
 
 from rehabdash import ingest, ui
+from rehabdash.access import gate as access
 from rehabdash.ingest import layout
 from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import Snapshot, newest_valid
@@ -18,25 +20,13 @@ ROUND = "_upload_round"  # how many workbooks this session has published
 
 lang = ui.lang()
 current = newest_valid(ui.available_snapshots())
+account = access.current()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def template(snapshot: Snapshot | None, lang: str) -> bytes:
-    return ingest.template_bytes(snapshot, lang)  # snapshots are immutable: cached by snapshot
-
-
-def submitter() -> str:
-    """Who publishes, for the import log. The access issue will restrict this page to clerks and take
-    the name from the signed-in account instead of this field."""
-    return st.text_input(ui.t("upload.who"), key="upload_who", help=ui.t("upload.who_help")).strip()
-
-
-def default_as_of(reading: ingest.Reading) -> dt.date:
-    """The last day of the newest month filled in (or of last month), never after today."""
-    today = dt.date.today()
-    month = reading.latest_month() or (today.replace(day=1) - dt.timedelta(days=1))
-    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    return min(month_end, today)
+@st.cache_data(show_spinner=False, max_entries=8)
+def template(snapshot: Snapshot | None, lang: str, scope: tuple[str, ...]) -> bytes:
+    # snapshots are immutable: cached by snapshot and the account's regions
+    return ingest.template_bytes(snapshot, lang, scope=scope)
 
 
 def with_progress(label: str, work, describe=str):
@@ -65,14 +55,15 @@ st.title(ui.t("upload.title"))
 st.caption(ui.t("upload.intro"))
 if PUBLISHED in st.session_state:
     st.success(st.session_state.pop(PUBLISHED))
-    st.page_link("app_pages/snapshots.py", label=ui.t("upload.view_snapshots"), icon=":material/history:")
+    if account.may("admin"):  # the snapshot page is an admin's; a clerk ends on the confirmation
+        st.page_link("app_pages/snapshots.py", label=ui.t("upload.view_snapshots"), icon=":material/history:")
 
 st.subheader(ui.t("upload.template_heading"))
 if current:
     st.caption(ui.t("upload.template_caption", date=current.as_of.isoformat()))
 # Built when clicked, not on every visit: with a province's tens of thousands of region codes the
 # workbook takes seconds (docs/performance.md).
-st.download_button(ui.t("upload.template_button"), functools.partial(template, current, lang),
+st.download_button(ui.t("upload.template_button"), functools.partial(template, current, lang, tuple(account.scope)),
                    file_name=f"{ui.t('upload.template_file')}.xlsx", mime=XLSX, key="template_download",
                    icon=":material/download:")
 
@@ -89,16 +80,12 @@ reading, box = remembered("_upload_reading", (uploaded.file_id, lang), ui.t("upl
                           lambda progress: ingest.read(content, lang, progress))
 if box:
     box.update(state="complete", expanded=False)
-left, right = st.columns(2)
-with left:
-    as_of = st.date_input(ui.t("upload.as_of"), value=default_as_of(reading), max_value=dt.date.today(),
-                          key=f"as_of_{reading.file_sha256[:12]}", help=ui.t("upload.as_of_help"))
-with right:
-    who = submitter()
-
 checked, box = remembered(
-    "_upload_checked", (reading.file_sha256, as_of, lang, current.path if current else None),
-    ui.t("upload.stage_check"), lambda progress: ingest.check(reading, as_of, progress=progress))
+    "_upload_checked", (reading.file_sha256, account.username, lang, current.path if current else None),
+    ui.t("upload.stage_check"), lambda progress: ingest.check(reading, None, progress=progress, account=account))
+as_of = checked.as_of  # the as-of rule's date, not a choice
+st.caption(ui.t("writepath.who_account", user=account.username, role=ui.t(f"roles.{account.role}")))
+st.caption(ui.t("writepath.as_of_rule", date=as_of.isoformat()))
 outcome = (ui.t("upload.checked_ok", rows=sum(checked.row_counts.values())) if checked.valid
            else ui.t("upload.checked_bad", count=len(checked.problems)))
 state = "complete" if checked.valid else "error"
@@ -133,16 +120,19 @@ st.dataframe(pd.DataFrame(
 st.caption(ui.t("upload.base", date=ui.snapshot_label(checked.base)) if checked.base
            else ui.t("upload.no_base"))
 
-if st.button(ui.t("upload.publish_button"), type="primary", key="publish", disabled=not who,
-             help=None if who else ui.t("upload.who_needed")):
+note = st.text_input(ui.t("writepath.note"), key="upload_note", help=ui.t("writepath.note_help")).strip()
+if st.button(ui.t("upload.publish_button"), type="primary", key="publish"):
     try:
         published, _ = with_progress(
             ui.t("upload.stage_publish"),
-            lambda progress: ingest.publish(checked, who, uploaded.name, progress=progress),
+            lambda progress: ingest.publish(checked, account, uploaded.name, progress=progress, note=note),
             describe=lambda table: layout.sheet_name(table, lang) if table in TABLES else "")
     except ingest.PublishError as error:  # full disk, no permission: nothing was published
         st.error(error.text(lang), icon=":material/error:")
         st.stop()
+    except ingest.NotValid:  # the rows or the account changed since the check: check again
+        del st.session_state["_upload_checked"]
+        st.rerun()
     del st.session_state["_upload_checked"]
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
     st.session_state[PUBLISHED] = ui.t(

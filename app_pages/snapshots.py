@@ -4,13 +4,17 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash import ui
-from rehabdash.ingest import history, layout, read_log
+from rehabdash.access import gate as access
+from rehabdash.ingest import history, layout, read_log, scope_rules
+from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel.contract import TABLES
-from rehabdash.store.snapshots import Snapshot
+from rehabdash.store.snapshots import Snapshot, newest_valid
 from rehabdash.store.snapshots import label as snapshot_label
 
 lang = ui.lang()
 snapshots = ui.available_snapshots()
+# An admin of a city sees its city: counts, comparisons and the import log of its regions only.
+scope = tuple(access.current().scope)
 
 
 def table_name(table: str) -> str:
@@ -22,15 +26,25 @@ def source_name(source: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def comparison(older: Snapshot, newer: Snapshot) -> history.Comparison:
-    return history.compare(older, newer)  # snapshots are immutable: cached by their folders
+def comparison(older: Snapshot, newer: Snapshot, scope: tuple[str, ...]) -> history.Comparison:
+    return history.compare(older, newer, scope)  # snapshots are immutable: cached by their folders
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def listing_of(snapshots: list[Snapshot], scope: tuple[str, ...]):
+    return history.snapshot_list(snapshots, scope)
 
 
 st.title(ui.t("snapshots.title"))
 st.caption(ui.t("snapshots.intro"))
+newest = newest_valid(snapshots)
+regions = scope_rules.regions_within(read_tables(newest)["regions"], scope) if scope and newest else None
+if regions is not None:
+    names = dict(zip(read_tables(newest)["regions"]["region_code"], read_tables(newest)["regions"]["name"]))
+    st.caption(ui.t("writepath.scope_caption", scope="、".join(names.get(c, c) for c in scope)))
 
 st.subheader(ui.t("snapshots.list_heading"))
-listing = history.snapshot_list(snapshots)
+listing = listing_of(snapshots, scope)
 shown = pd.DataFrame({
     ui.t("snapshots.date"): listing["as_of"].map(lambda d: d.isoformat()),
     ui.t("publishing.version_label"): [s.version for s in snapshots],  # several may carry one date
@@ -57,7 +71,7 @@ else:
         older = st.selectbox(ui.t("snapshots.older"), dates, index=1, key="compare_older")
     with right:
         newer = st.selectbox(ui.t("snapshots.newer"), dates, index=0, key="compare_newer")
-    diff = comparison(valid[older], valid[newer])
+    diff = comparison(valid[older], valid[newer], scope)
     counts = {c: ui.t(f"snapshots.{c}") for c in ("added", "removed", "changed")}
     st.markdown(f"**{ui.t('snapshots.by_table')}**")
     by_table = diff.by_table.assign(table=diff.by_table["table"].map(table_name)).rename(columns={
@@ -75,13 +89,14 @@ else:
                                file_stem=f"{ui.t('snapshots.compare_file')}-{ui.t('snapshots.region')}")
 
 st.subheader(ui.t("snapshots.log_heading"))
-log = read_log()
+log = [entry for entry in read_log() if scope_rules.log_entry_within(entry, regions)]
 if not log:
     st.info(ui.t("snapshots.no_log"))
 else:
     ui.table_with_download(pd.DataFrame([{
         ui.t("snapshots.log_at"): entry.get("at", ""),
         ui.t("snapshots.log_who"): entry.get("who", ""),
+        ui.t("writepath.log_note"): entry.get("note", ""),
         ui.t("snapshots.log_file"): entry.get("file", ""),
         ui.t("snapshots.log_snapshot"): entry.get("snapshot", ""),
         ui.t("snapshots.log_based_on"): entry.get("based_on") or "",

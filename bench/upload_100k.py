@@ -15,7 +15,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from rehabdash import ingest  # noqa: E402
+from rehabdash import ingest
+from tests.workbooks import ADMIN  # noqa: E402
 from tests import workbook_corpus as corpus  # noqa: E402
 from tests.workbooks import AS_OF, data_copy  # noqa: E402
 
@@ -31,7 +32,7 @@ def main() -> int:
     print(f"workbook: {len(content) / 2**20:.1f} MB, made in {time.perf_counter() - start:.1f} s")
 
     start = time.perf_counter()
-    checked = ingest.check_workbook(content, AS_OF, directory)
+    checked = ingest.check_workbook(content, AS_OF, directory, account=ADMIN)
     table = ingest.problem_table(checked.problems, "zh")
     print(f"library: read + check + grouped table {time.perf_counter() - start:.1f} s, "
           f"{len(table)} lines; first: {table.iloc[0]['问题'][:60]}")

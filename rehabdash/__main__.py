@@ -1,7 +1,7 @@
 """python -m rehabdash COMMAND …: the dashboard's command line.
 
-    python -m rehabdash template OUT.xlsx                    the Excel template for clerks
-    python -m rehabdash import FILE.xlsx --as-of YYYY-MM-DD   check a workbook, publish it as a snapshot
+    python -m rehabdash template OUT.xlsx [--account NAME]    the Excel template for clerks
+    python -m rehabdash import FILE.xlsx --account NAME       check a workbook, publish it as a snapshot
     python -m rehabdash accounts add NAME --role viewer --scope 150204000000   accounts (REHAB_AUTH=local)
     python -m rehabdash boundaries import FILE [--crs 4547]  township polygons (GeoJSON, zipped Shapefile, KML)
     python -m rehabdash setup 金水区                          a new deployment: region tree and empty first snapshot

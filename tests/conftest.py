@@ -163,3 +163,35 @@ def screenshots_dir() -> Path:
 
 
 has_chromium = shutil.which(CHROMIUM) is not None
+
+
+# The account and audit store, on both of its databases: SQLite in a temporary folder, and PostgreSQL
+# at REHAB_TEST_POSTGRES_URL (set by .ci/run, which starts a cluster). Outside CI a missing server skips.
+POSTGRES_URL = os.environ.get("REHAB_TEST_POSTGRES_URL")
+
+
+def _postgres_schema_url() -> str:
+    """A fresh schema of the test database for one test, so tests never see each other's rows."""
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("REHAB_TEST_POSTGRES_URL is not set; CI must test the PostgreSQL store")
+        pytest.skip("REHAB_TEST_POSTGRES_URL not set (allowed outside CI only)")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, monkeypatch):
+    """REHAB_DATABASE_URL for one test, on SQLite and on PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'rehab.db'}" if request.param == "sqlite" else _postgres_schema_url()
+    monkeypatch.setenv("REHAB_DATABASE_URL", url)
+    return url

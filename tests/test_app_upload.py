@@ -45,7 +45,8 @@ def test_broken_workbook_shows_every_problem_and_publishes_nothing(data):
     before = sorted(p.name for p in (data / "snapshots").iterdir())
     at = upload(open_app_page("app_pages/data_upload.py"), "九月.xlsx", broken)
     assert not at.exception
-    assert at.date_input[0].value == AS_OF  # the month filled in decides the default date
+    assert not at.date_input  # the as-of date is the rule's: the month filled in decides it
+    assert "数据截止日期：2025-09-30" in " ".join(c.value for c in at.caption)
     problems = table_with(at, "修改方法")
     assert list(problems.columns) == ["工作表", "行", "列", "填写内容", "问题", "修改方法"]
     assert problems[["工作表", "行", "列"]].values.tolist() == [["精准康复服务", "3", "服务人数"],
@@ -62,8 +63,9 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
     assert not at.exception
     summary = table_with(at, "新增行数")
     assert summary.set_index("工作表").loc["精准康复服务", "新增行数"] > 0
-    assert at.button(key="publish").disabled  # who publishes must be named first
-    at.text_input(key="upload_who").input("张三").run()
+    # who publishes is the signed-in account (the demo account with REHAB_AUTH=off); a note may go beside it
+    assert "填报账号：demo（管理员）" in " ".join(c.value for c in at.caption)
+    at.text_input(key="upload_note").input("张三").run()
     at.button(key="publish").click().run()
     assert not at.exception
     assert "已发布数据快照 2025-09-30" in at.success[0].value
@@ -85,13 +87,14 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
     by_region = table_with(at, "区县")
     assert set(by_region["区县"]) == {"青山区"}  # a file for one district changes that district only
     log = table_with(at, "填报人")
-    assert log["填报人"].tolist() == ["张三"] and log["文件"].tolist() == ["九月.xlsx"]
+    assert log["填报人"].tolist() == ["demo"] and log["备注"].tolist() == ["张三"]
+    assert log["文件"].tolist() == ["九月.xlsx"]
 
 
 
 def publish_on_page(at, name: str, content: bytes, who: str):
     at = upload(at, name, content)
-    at.text_input(key="upload_who").input(who).run()
+    at.text_input(key="upload_note").input(who).run()  # the account is the signed-in one; the note beside it
     return at.button(key="publish").click().run()
 
 
@@ -118,8 +121,8 @@ def test_two_districts_publish_the_same_month_and_the_newest_version_holds_both(
     listing = table_with(at, "校验")
     assert listing["版本"].tolist()[:2] == [6, 5]
     assert at.selectbox(key="compare_newer").options[:2] == ["2025-09-30", "2025-09-30 (v5)"]
-    log = table_with(at, "填报人")
-    assert log["填报人"].tolist() == ["源汇区", "青山区"]
+    log = table_with(at, "填报人")  # who is the signed-in account (the demo here); the note says which district
+    assert log["填报人"].tolist() == ["demo", "demo"] and log["备注"].tolist() == ["源汇区", "青山区"]
 
 
 def test_a_full_disk_on_publish_is_a_chinese_message_and_nothing_is_published(data, monkeypatch):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 def local_server(tmp_path_factory):
     _require_chromium()
     instance = tmp_path_factory.mktemp("instance")
-    AccountStore(instance / "accounts.json").add("qingshan", "青山 correct horse", "viewer", [QINGSHAN])
+    AccountStore(f"sqlite:///{instance / 'rehab.db'}").add("qingshan", "青山 correct horse", "viewer", [QINGSHAN])
     (PROJECT / ".pytest_cache").mkdir(exist_ok=True)
     server = StreamlitServer(env={"REHAB_AUTH": "local", "REHAB_INSTANCE_DIR": str(instance)})
     yield server

@@ -69,8 +69,10 @@ def test_template_broken_copy_then_fixed_copy_published(upload_server, page, scr
     choose_file(browser_page, "青山区2025年9月.xlsx", month)
     browser_page.get_by_text("检查通过").wait_for(timeout=60_000)
     wait_for_app(browser_page, '[data-testid="stDataFrame"]')
-    browser_page.get_by_role("textbox", name="填报人").fill("张三")
-    browser_page.get_by_role("textbox", name="填报人").press("Enter")
+    # the submitter is the signed-in account (the demo one here); the note is free text beside it
+    assert "填报账号：demo（管理员）" in browser_page.locator('[data-testid="stMain"]').inner_text()
+    browser_page.get_by_role("textbox", name="备注（可选）").fill("张三")
+    browser_page.get_by_role("textbox", name="备注（可选）").press("Enter")
     publish = browser_page.get_by_role("button", name="发布为新的数据快照")
     publish.wait_for()
     browser_page.wait_for_function(

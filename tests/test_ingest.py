@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from rehabdash import ingest
+from rehabdash.access.accounts import AccountStore
 from rehabdash.ingest import layout
 from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel import measures
@@ -34,8 +35,10 @@ from rehabdash.topics.overview import headline
 
 from .seed import BAOTOU, QINGSHAN
 from .workbooks import (
+    ADMIN,
     AS_OF,
     AUGUST,
+    admin,
     data_copy,
     edit,
     filled,
@@ -89,7 +92,7 @@ def test_template_has_a_sheet_per_table_with_chinese_headers_drop_downs_and_inst
 
 def test_template_reads_back_with_no_problem_but_an_empty_workbook(tmp_path):
     directory = data_copy(tmp_path)
-    checked = ingest.check_workbook(ingest.template_bytes(newest(directory)), AS_OF, directory)
+    checked = ingest.check_workbook(ingest.template_bytes(newest(directory)), AS_OF, directory, account=ADMIN)
     assert [p.key for p in checked.problems] == ["empty_workbook"]
 
 
@@ -110,9 +113,9 @@ def test_clean_import_publishes_previous_figures_plus_the_import(tmp_path, monke
     assert lowered > 0
     rows["rehab_services"] = pd.concat([rows["rehab_services"], corrected], ignore_index=True)
 
-    checked = ingest.check_workbook(filled(directory, rows), AS_OF, directory)
+    checked = ingest.check_workbook(filled(directory, rows), AS_OF, directory, account=ADMIN)
     assert checked.valid, ingest.problem_table(checked.problems, "zh").head()
-    published = ingest.publish(checked, "测试员", "九月.xlsx", directory)
+    published = ingest.publish(checked, ADMIN, "九月.xlsx", directory)
 
     assert check_snapshot(published.path) is None
     assert newest_valid(list_snapshots(directory)).as_of == AS_OF
@@ -155,12 +158,17 @@ def test_clean_import_publishes_previous_figures_plus_the_import(tmp_path, monke
 
 def test_second_import_appends_to_the_log_and_builds_on_the_first(tmp_path):
     directory = data_copy(tmp_path)
-    content = filled(directory, month_rows(directory, (QINGSHAN,)))
-    ingest.publish(ingest.check_workbook(content, AS_OF, directory), "甲", "a.xlsx", directory)
-    again = ingest.check_workbook(content, dt.date(2025, 10, 1), directory)
-    assert again.valid and again.base.as_of == AS_OF
-    published = ingest.publish(again, "乙", "a.xlsx", directory)
-    assert published.changes["rehab_services"].added == 0  # the same rows replace themselves
+    september = month_rows(directory, (QINGSHAN,))
+    content = filled(directory, september)
+    first, second = admin("甲"), admin("乙")
+    ingest.publish(ingest.check_workbook(content, AS_OF, directory, account=first), first, "a.xlsx", directory)
+    # October: the same rows a month later; the as-of date follows the month filled in.
+    october = {t: f.assign(period=dt.date(2025, 10, 1)) for t, f in september.items()}
+    again = ingest.check_workbook(filled(directory, october), None, directory, account=second)
+    assert again.valid and again.base.as_of == AS_OF and again.as_of == dt.date(2025, 10, 31)
+    published = ingest.publish(again, second, "a.xlsx", directory)
+    assert published.changes["rehab_services"].added == len(october["rehab_services"])
+    assert published.changes["rehab_services"].replaced == 0
     assert [e["who"] for e in ingest.read_log(directory)] == ["甲", "乙"]
 
 
@@ -177,7 +185,7 @@ def good(tmp_path_factory):
     rows["funding"] = tables["funding"][(tables["funding"]["year"] == 2025)
                                         & (tables["funding"]["region_code"] == QINGSHAN)].head(1)
     content = filled(directory, rows)
-    checked = ingest.check_workbook(content, AS_OF, directory)
+    checked = ingest.check_workbook(content, AS_OF, directory, account=ADMIN)
     assert checked.valid, ingest.problem_table(checked.problems, "zh").head()
     return directory, content, rows
 
@@ -266,7 +274,7 @@ def test_each_bad_input_is_named_in_chinese_and_nothing_is_written(case, good):
     directory, content, _ = good
     damage, key, sheet, row, column, words = BAD_INPUTS[case]
     before = files_state(directory)
-    checked = ingest.check_workbook(damage(content), AS_OF, directory)
+    checked = ingest.check_workbook(damage(content), AS_OF, directory, account=ADMIN)
     found = [p for p in checked.problems if p.key == key]
     assert found, [(p.key, p.problem) for p in checked.problems]
     problem = found[0]
@@ -276,7 +284,7 @@ def test_each_bad_input_is_named_in_chinese_and_nothing_is_written(case, good):
     assert words in problem.problem
     assert CJK.search(problem.fix)
     with pytest.raises(ingest.NotValid):
-        ingest.publish(checked, "测试员", "bad.xlsx", directory)
+        ingest.publish(checked, ADMIN, "bad.xlsx", directory)
     assert files_state(directory) == before
 
 
@@ -284,7 +292,7 @@ def test_every_problem_is_reported_at_once_as_a_chinese_table(good):
     directory, content, _ = good
     for damage, *_ in list(BAD_INPUTS.values())[2:12]:
         content = damage(content)
-    checked = ingest.check_workbook(content, AS_OF, directory)
+    checked = ingest.check_workbook(content, AS_OF, directory, account=ADMIN)
     keys = {p.key for p in checked.problems}
     assert {"not_number", "not_integer", "not_date", "not_month", "unknown_code", "unknown_region",
             "wrong_level", "ambiguous_region", "negative", "exceeds"} <= keys
@@ -296,16 +304,16 @@ def test_every_problem_is_reported_at_once_as_a_chinese_table(good):
 
 def test_an_existing_date_is_accepted_as_a_new_version_but_a_future_date_is_refused(good):
     directory, content, _ = good
-    taken = ingest.check_workbook(content, AS_OF, directory)
-    assert "snapshot_exists" not in {p.key for p in taken.problems}
-    future = ingest.check_workbook(content, dt.date.today() + dt.timedelta(days=1), directory)
+    taken = ingest.check_workbook(content, newest(directory).as_of, directory, account=ADMIN)
+    assert "snapshot_exists" not in {p.key for p in taken.problems}  # several versions may carry one month
+    future = ingest.check_workbook(content, dt.date.today() + dt.timedelta(days=1), directory, account=ADMIN)
     assert "as_of_future" in {p.key for p in future.problems}
 
 
 @pytest.mark.parametrize("content", [b"", b"not a workbook", b"PK\x03\x04broken zip"])
 def test_a_file_that_is_not_a_workbook_is_one_problem(content, good):
     directory, _, _ = good
-    checked = ingest.check_workbook(content, AS_OF, directory)
+    checked = ingest.check_workbook(content, AS_OF, directory, account=ADMIN)
     assert [p.key for p in checked.problems] == ["unreadable"]
     assert "文件无法读取" in checked.problems[0].problem
 
@@ -314,7 +322,7 @@ def test_a_file_that_is_not_a_workbook_is_one_problem(content, good):
 
 def imported(good, content, table):
     directory = good[0]
-    checked = ingest.check_workbook(content, AS_OF, directory)
+    checked = ingest.check_workbook(content, AS_OF, directory, account=ADMIN)
     assert checked.valid, ingest.problem_table(checked.problems, "zh").to_string()
     return checked, checked.tables[table]
 
@@ -393,8 +401,12 @@ def run_cli(*args, directory):
                           cwd=PROJECT_DIR, timeout=120)
 
 
-def test_command_line_writes_the_template_and_imports(tmp_path):
+def test_command_line_writes_the_template_and_imports(tmp_path, monkeypatch):
     directory = data_copy(tmp_path)
+    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))
+    AccountStore().add("cli_admin", "secret", "admin", [BAOTOU])
+    result = run_cli("import", tmp_path / "none.xlsx", "--account", "nobody", directory=directory)
+    assert result.returncode == 2 and "--account" in result.stderr and "Traceback" not in result.stderr
     template = tmp_path / "模板.xlsx"
     result = run_cli("template", template, directory=directory)
     assert result.returncode == 0, result.stderr
@@ -404,7 +416,7 @@ def test_command_line_writes_the_template_and_imports(tmp_path):
     broken.write_bytes(set_cell(filled(directory, month_rows(directory, (QINGSHAN,))),
                                 "rehab_services", 2, "served_count", -1))
     before = files_state(directory)
-    result = run_cli("import", broken, "--as-of", AS_OF, directory=directory)
+    result = run_cli("import", broken, "--as-of", AS_OF, "--account", "cli_admin", directory=directory)
     assert result.returncode == 1
     assert "精准康复服务" in result.stderr and "不能为负数" in result.stderr
     assert "Traceback" not in result.stderr
@@ -412,18 +424,19 @@ def test_command_line_writes_the_template_and_imports(tmp_path):
 
     good_file = tmp_path / "good.xlsx"
     good_file.write_bytes(filled(directory, month_rows(directory, (QINGSHAN,))))
-    result = run_cli("import", good_file, "--as-of", AS_OF, "--who", "王五", directory=directory)
+    result = run_cli("import", good_file, "--account", "cli_admin", "--note", "王五", directory=directory)
     assert result.returncode == 0, result.stderr
-    assert "已发布数据快照 2025-09-30" in result.stdout
+    assert "已发布数据快照 2025-09-30" in result.stdout  # the as-of rule's date: September's last day
     assert newest(directory).as_of == AS_OF
-    assert ingest.read_log(directory)[-1]["who"] == "王五"
+    entry = ingest.read_log(directory)[-1]
+    assert (entry["who"], entry["note"]) == ("cli_admin", "王五")  # the account, the note beside it
 
 
 # ------------------------------------------------------------------------------- concurrency
 
 def test_readers_in_threads_never_see_a_mix_of_two_snapshots(tmp_path):
     directory = data_copy(tmp_path)
-    checked = ingest.check_workbook(filled(directory, month_rows(directory)), AS_OF, directory)
+    checked = ingest.check_workbook(filled(directory, month_rows(directory)), AS_OF, directory, account=ADMIN)
     assert checked.valid
     window = measures.year_window(AS_OF, 2025)
 
@@ -455,7 +468,7 @@ def test_readers_in_threads_never_see_a_mix_of_two_snapshots(tmp_path):
     threads = [threading.Thread(target=reader) for _ in range(4)]
     for thread in threads:
         thread.start()
-    ingest.publish(checked, "测试员", "all.xlsx", directory)
+    ingest.publish(checked, ADMIN, "all.xlsx", directory)
     published.set()
     for thread in threads:
         thread.join(timeout=120)
@@ -474,10 +487,10 @@ def test_the_first_import_into_an_empty_data_directory_becomes_the_first_snapsho
     empty.mkdir()
     template = openpyxl.load_workbook(io.BytesIO(ingest.template_bytes(None)))
     assert "当前没有数据快照，暂无示例。" in [c.value for c in template["填表说明"]["A"]]
-    checked = ingest.check_workbook(filled(sample, rows), AS_OF, empty)
+    checked = ingest.check_workbook(filled(sample, rows), AS_OF, empty, account=ADMIN)
     assert checked.notes == []
     assert checked.valid and checked.base is None, ingest.problem_table(checked.problems, "zh").head()
-    published = ingest.publish(checked, "首次", "first.xlsx", empty)
+    published = ingest.publish(checked, ADMIN, "first.xlsx", empty)
     [snapshot] = list_snapshots(empty)
     assert snapshot.valid and snapshot.path == published.path
     assert snapshot.manifest["files"]["rehab_services"]["rows"] == len(rows["rehab_services"])
@@ -490,8 +503,8 @@ def test_a_workbook_made_in_english_reads_the_same(good):
     directory, content, rows = good
     english = ingest.template_bytes(newest(directory), "en", rows)
     assert "Rehab services" in openpyxl.load_workbook(io.BytesIO(english)).sheetnames
-    in_english = ingest.check_workbook(english, AS_OF, directory)
-    in_chinese = ingest.check_workbook(content, AS_OF, directory)
+    in_english = ingest.check_workbook(english, AS_OF, directory, account=ADMIN)
+    in_chinese = ingest.check_workbook(content, AS_OF, directory, account=ADMIN)
     assert in_english.valid
     for table, frame in in_chinese.tables.items():
         pd.testing.assert_frame_equal(in_english.tables[table], frame)

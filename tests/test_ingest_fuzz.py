@@ -18,7 +18,7 @@ from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import check_snapshot, list_snapshots
 
 from .seed import QINGSHAN
-from .workbooks import AS_OF, data_copy, filled, month_rows
+from .workbooks import ADMIN, AS_OF, data_copy, filled, month_rows
 
 SHEETS = [layout.sheet_name(t, "zh") for t in TABLES] + ["填表说明"]
 
@@ -92,17 +92,17 @@ def damaged(content: bytes, changes, damage) -> bytes:
 def test_damaged_workbooks_give_problems_or_a_whole_snapshot(sample_data, changes, damage):
     directory, content = sample_data
     before = sorted(p.name for p in (directory / "snapshots").iterdir())
-    checked = ingest.check_workbook(damaged(content, changes, damage), AS_OF, directory)
+    checked = ingest.check_workbook(damaged(content, changes, damage), AS_OF, directory, account=ADMIN)
     for problem in checked.problems:
         assert problem.problem and problem.fix  # every problem says what is wrong and how to fix it
     if checked.valid:
-        published = ingest.publish(checked, "fuzz", "fuzz.xlsx", directory)
+        published = ingest.publish(checked, ADMIN, "fuzz.xlsx", directory)
         assert check_snapshot(published.path) is None
-        assert published.snapshot.log["who"] == "fuzz"  # the log entry is part of the version
+        assert published.snapshot.log["who"] == ADMIN.username  # the log entry is part of the version
         shutil.rmtree(published.path)  # so the next example starts from the same versions
     else:
         try:
-            ingest.publish(checked, "fuzz", "fuzz.xlsx", directory)
+            ingest.publish(checked, ADMIN, "fuzz.xlsx", directory)
             raise AssertionError("a workbook with problems was published")
         except ingest.NotValid:
             pass

@@ -184,7 +184,7 @@ def test_the_command_line_says_a_full_disk_in_chinese(data, monkeypatch, capsys)
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(snapshots, "_write_synced", full)
-    code = cli.run_import(Namespace(file=workbook, as_of=AS_OF, lang="zh", check_only=False, who="张三",
+    code = cli.run_import(Namespace(file=workbook, as_of=AS_OF, lang="zh", check_only=False, account=None,
                                     note=""))
     assert code == 1
     err = capsys.readouterr().err

@@ -13,6 +13,7 @@ from rehabdash.store.snapshots import Snapshot
 from rehabdash.topics import rehab
 
 from .seed import BAOTOU, NEWEST, QINGSHAN, YUANHUI, runner, snapshot
+from .workbooks import ADMIN
 from .workbooks import AS_OF, data_copy, filled, month_rows
 
 MID_2024 = dt.date(2024, 6, 30)
@@ -139,9 +140,9 @@ def programs(rows):
 def test_programs_sheet_imports_and_reaches_the_page(tmp_path):
     directory = data_copy(tmp_path)
     rows = {**month_rows(directory), **programs([(2025, QINGSHAN, "psychological_rehab", "persons", 61)])}
-    checked = ingest.check_workbook(filled(directory, rows), AS_OF, directory)
+    checked = ingest.check_workbook(filled(directory, rows), AS_OF, directory, account=ADMIN)
     assert checked.problems == []
-    published = ingest.publish(checked, "测试", "九月.xlsx", directory)
+    published = ingest.publish(checked, ADMIN, "九月.xlsx", directory)
     snapshot = Snapshot(AS_OF, published.path)
     run = lambda name, **p: db.run(name, snapshot, allowed=(QINGSHAN,), scope=(QINGSHAN,), **p)  # noqa: E731
     assert rehab.projects(run, AS_OF, 2025).at["psychological_rehab", "persons"] == 61
@@ -155,6 +156,6 @@ def test_programs_sheet_imports_and_reaches_the_page(tmp_path):
 ])
 def test_programs_rows_are_checked(tmp_path, row, key):
     directory = data_copy(tmp_path)
-    checked = ingest.check_workbook(filled(directory, programs([row])), AS_OF, directory)
+    checked = ingest.check_workbook(filled(directory, programs([row])), None, directory, account=ADMIN)  # as-of rule
     assert [p.key for p in checked.problems] == [key]
     assert checked.problems[0].sheet == "康复项目与培训"

@@ -16,6 +16,7 @@ from rehabdash.ingest import reader
 
 from . import workbook_corpus as corpus
 from .seed import QINGSHAN
+from .workbooks import ADMIN
 from .workbooks import AS_OF, data_copy, filled, month_rows
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -29,7 +30,7 @@ def directory(tmp_path_factory):
 @pytest.mark.parametrize("case", corpus.CASES, ids=lambda c: c.name)
 def test_corpus_case(case, directory):
     before = sorted(p.name for p in (directory / "snapshots").iterdir())
-    checked = ingest.check_workbook(case.make(directory), AS_OF, directory)
+    checked = ingest.check_workbook(case.make(directory), AS_OF, directory, account=ADMIN)
     expected = case.expected
     if isinstance(expected, corpus.Accepted):
         assert checked.valid, ingest.problem_table(checked.problems, "zh").head().to_string()
@@ -51,19 +52,19 @@ def test_corpus_case(case, directory):
         assert problem.value == expected.value
     assert "Traceback" not in table.to_string()
     with pytest.raises(ingest.NotValid):
-        ingest.publish(checked, "corpus", f"{case.name}.xlsx", directory)
+        ingest.publish(checked, ADMIN, f"{case.name}.xlsx", directory)
     assert sorted(p.name for p in (directory / "snapshots").iterdir()) == before
 
 
 def test_a_formula_return_date_is_not_read_as_still_on_loan(directory):
-    checked = ingest.check_workbook(corpus.formula_return_date(directory), AS_OF, directory)
+    checked = ingest.check_workbook(corpus.formula_return_date(directory), AS_OF, directory, account=ADMIN)
     [problem] = [p for p in checked.problems if p.key == "formula_no_value"]
     assert problem.value == "=E3+25" or problem.value.endswith("3+25")
     assert "公式没有计算结果" in problem.fix
 
 
 def test_many_rows_with_one_problem_are_summarised_first(directory):
-    checked = ingest.check_workbook(corpus.wrong_station_everywhere(40)(directory), AS_OF, directory)
+    checked = ingest.check_workbook(corpus.wrong_station_everywhere(40)(directory), AS_OF, directory, account=ADMIN)
     table = ingest.problem_table(checked.problems, "zh")
     first = table.iloc[0]
     assert first["行"] == "" and first["列"] == "站点编号"
@@ -74,20 +75,21 @@ def test_many_rows_with_one_problem_are_summarised_first(directory):
 
 
 def test_a_few_problems_are_not_summarised(directory):
-    checked = ingest.check_workbook(corpus.wrong_station_everywhere(3)(directory), AS_OF, directory)
+    checked = ingest.check_workbook(corpus.wrong_station_everywhere(3)(directory), AS_OF, directory, account=ADMIN)
     assert "problem_group" not in {p.key for p in ingest.problems.grouped(checked.problems, "zh")}
 
 
 def test_too_many_rows_are_refused_before_reading_them_all(directory, monkeypatch):
     monkeypatch.setattr(reader, "MAX_ROWS", 20)
-    checked = ingest.check_workbook(filled(directory, month_rows(directory, (QINGSHAN,))), AS_OF, directory)
+    checked = ingest.check_workbook(filled(directory, month_rows(directory, (QINGSHAN,))), AS_OF, directory,
+                                    account=ADMIN)
     [problem] = checked.problems
     assert problem.key == "too_many_rows" and "删除空行" in problem.fix and problem.sheet
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(directory, monkeypatch):
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", 1000)
-    checked = ingest.check_workbook(corpus.base(directory), AS_OF, directory)
+    checked = ingest.check_workbook(corpus.base(directory), AS_OF, directory, account=ADMIN)
     assert [p.key for p in checked.problems] == ["file_too_large"]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from rehabdash.access.accounts import Account
 from rehabdash.ingest import layout, template_bytes
 from rehabdash.ingest.publish import read_tables
 from rehabdash.ingest.template import write_rows
@@ -21,6 +22,18 @@ AUGUST = dt.date(2025, 8, 1)
 SEPTEMBER = dt.date(2025, 9, 1)
 AS_OF = dt.date(2025, 9, 30)
 MONTHLY = ("rehab_services", "child_rehab", "assistive_devices", "activities")
+
+
+def admin(name: str = "测试员", scope: tuple[str, ...] = ()) -> Account:
+    """An admin account (of every region by default) to check and publish as."""
+    return Account(name, "admin", scope, password_hash="")
+
+
+def clerk(name: str, scope: tuple[str, ...]) -> Account:
+    return Account(name, "clerk", scope, password_hash="")
+
+
+ADMIN = admin()
 
 
 def data_copy(tmp_path: Path) -> Path:

@@ -1,48 +1,44 @@
-"""The audit log: one JSON line per event (logins, failed logins, imports, exports, snapshot changes).
+"""The audit log: one row per event (logins, failed logins, imports, exports, snapshot changes, and
+every refusal) in the database's audit table (rehabdash.access.accountdb).
 
-Append-only: lines are only ever added, each with one write on a file opened for appending, which the
-operating system keeps whole even when two sessions write at once.
+Append-only: rows are only ever inserted; the database's own trigger refuses any UPDATE or DELETE, and
+no page or command offers to edit them.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from pathlib import Path
 
-from rehabdash.kernel.config import instance_dir
+from sqlalchemy import insert, select
+
+from rehabdash.access import accountdb
+from rehabdash.access.accountdb import audit_log
 
 EVENTS = ("login", "login_failed", "logout", "account_locked", "import", "export", "snapshot",
-          "no_access", "account_changed")
-
-
-def log_path() -> Path:
-    return instance_dir() / "audit.jsonl"
+          "no_access", "account_changed",
+          # refusals: a URL or widget value outside the account replaced, a page the role may not
+          # open, an import with rows outside the account's regions
+          "value_replaced", "role_refused", "import_refused")
 
 
 def record(event: str, user: str | None, scope: list[str] | tuple[str, ...] | None = None, **detail) -> None:
     """Append one event: who, when, what scope, and what else the event needs to be understood."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
-    entry = {
-        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "event": event,
-        "user": user,
-        "scope": list(scope) if scope is not None else None,
-        **({"detail": detail} if detail else {}),
-    }
-    path = log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(descriptor, line)
-    finally:
-        os.close(descriptor)
+    with accountdb.engine().begin() as connection:
+        connection.execute(insert(audit_log).values(
+            at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), event=event, username=user,
+            scope=json.dumps(list(scope), ensure_ascii=False) if scope is not None else None,
+            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
 
 
-def entries() -> list[dict]:
-    path = log_path()
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def entries(event: str | None = None) -> list[dict]:
+    """Every audit line, oldest first, as {at, event, user, scope, detail?}."""
+    query = select(audit_log).order_by(audit_log.c.id)
+    if event:
+        query = query.where(audit_log.c.event == event)
+    with accountdb.engine().connect() as connection:
+        rows = connection.execute(query).all()
+    return [{"at": row.at, "event": row.event, "user": row.username,
+             "scope": json.loads(row.scope) if row.scope is not None else None,
+             **({"detail": json.loads(row.detail)} if row.detail else {})} for row in rows]

@@ -7,19 +7,33 @@
   or a comma-separated string). An identity without them is refused.
 The signed-in account lives in session state under a key no widget uses; the query layer takes its
 scope from there (ui.Filters.allowed), so no widget, URL or page can widen it.
+
+Local sign-ins survive a reload: the browser keeps a random token in the `rehab_session` cookie
+(REHAB_SESSION_DAYS, default 1 day), the database its hash (AccountStore.start_session); Streamlit hands
+the cookies of each new connection to st.context.cookies. Logging out deletes the token. The page asked
+for before the login (a deep link such as /map?year=2024) is opened after it.
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from rehabdash.access import audit
-from rehabdash.access.accounts import ROLES, Account, AccountStore, LoginRefused
+from rehabdash.access.accounts import ROLES, Account, AccountStore
 from rehabdash.kernel import i18n
-from rehabdash.kernel.config import auth_mode
+from rehabdash.kernel.config import auth_mode, session_days
+from rehabdash.kernel.errors import LoginRefused
 
 ACCOUNT_KEY = "_rehab_account"
+COOKIE = "rehab_session"
+TOKEN_KEY = "_rehab_session_token"  # this session's token, to end it on logout
+SET_COOKIE_KEY = "_rehab_set_cookie"  # a token the next run hands to the browser
+FORGET_COOKIE_KEY = "_rehab_forget_cookie"  # the next run deletes the browser's cookie
+DEEP_LINK_KEY = "_rehab_deep_link"  # the page asked for before the login
 DEMO = Account("demo", "admin", (), password_hash="", disabled=False)  # scope () = every region
 
 
@@ -36,8 +50,15 @@ def allowed_scope(account: Account) -> tuple[str, ...] | None:
     return account.scope or None
 
 
+def _oidc_logged_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except (AttributeError, KeyError):  # no [auth] configured
+        return False
+
+
 def _oidc_account() -> Account | None:
-    if not st.user.is_logged_in:
+    if not _oidc_logged_in():
         return None
     role = st.user.get(os.environ.get("REHAB_OIDC_ROLE_CLAIM", "rehab_role"))
     scope = st.user.get(os.environ.get("REHAB_OIDC_SCOPE_CLAIM", "rehab_scope")) or []
@@ -52,14 +73,83 @@ def _text(key: str, **values) -> str:
     return i18n.text(st.session_state.get("lang", i18n.DEFAULT_LANGUAGE), key, **values)
 
 
+def requested_page() -> str:
+    """The page path the browser asked for ('map' for /map; '' for the start page)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return (getattr(ctx.pages_manager, "intended_page_name", None) or "") if ctx else ""
+
+
+def ask_for_page(url_path: str) -> None:
+    """Make st.navigation open `url_path` on this run (the deep link asked for before the login; a rerun
+    after the login form has forgotten it)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and hasattr(ctx.pages_manager, "set_script_intent"):
+        ctx.pages_manager.set_script_intent("", url_path)
+
+
+def _cookie_script(token: str | None) -> None:
+    """Set (token) or delete (None) the sign-in cookie in the browser; st.html runs the script once."""
+    age = int(session_days() * 86400) if token else 0
+    value = json.dumps(token or "")
+    st.html(f"""<script>document.cookie = "{COOKIE}=" + encodeURIComponent({value}) + "; path=/; max-age={age}"
+        + "; SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : "");</script>""",
+            unsafe_allow_javascript=True)
+
+
+def _from_cookie() -> Account | None:
+    if st.session_state.get(FORGET_COOKIE_KEY):  # logged out in this session: the old cookie is void
+        return None
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser connection (a bare script run)
+        return None
+    if not isinstance(token, str):
+        return None
+    account = AccountStore().session_account(token)
+    if account is not None:
+        st.session_state[TOKEN_KEY] = token
+    return account
+
+
 def login_gate() -> Account:
     """The signed-in account, or the login form and st.stop() until there is one."""
+    try:
+        return _login_gate()
+    except SQLAlchemyError:  # the account database is down or misconfigured: say so, no traceback
+        logging.getLogger("rehabdash").exception("account database unavailable")
+        st.error(_text("writepath.db_unavailable"))
+        st.stop()
+
+
+def _login_gate() -> Account:
     account = current()
+    if account is not None and auth_mode() == "local" and TOKEN_KEY in st.session_state:
+        # Checked on every run: a disabled or reset account, or a sign-in ended elsewhere, ends here too.
+        if AccountStore().session_account(st.session_state[TOKEN_KEY]) is None:
+            st.session_state.pop(ACCOUNT_KEY, None)
+            st.session_state.pop(TOKEN_KEY, None)
+            st.session_state[FORGET_COOKIE_KEY] = True
+            account = None
+            st.warning(_text("writepath.session_expired"))
+    if account is None and auth_mode() == "local":
+        account = _from_cookie()
+        if account is not None:
+            st.session_state[ACCOUNT_KEY] = account
     if account is not None:
+        if SET_COOKIE_KEY in st.session_state:
+            _cookie_script(st.session_state.pop(SET_COOKIE_KEY))
         return account
+    if FORGET_COOKIE_KEY in st.session_state:
+        _cookie_script(None)
+    if requested_page():  # /map before the login: opened after it (app.py, ask_for_page)
+        st.session_state[DEEP_LINK_KEY] = requested_page()
     st.title(_text("auth.title"))
     if auth_mode() == "oidc":
-        if st.user.is_logged_in:  # signed in, but the identity carries no role or scope for us
+        if _oidc_logged_in():  # signed in, but the identity carries no role or scope for us
             st.error(_text("auth.no_claims"))
             st.button(_text("auth.logout"), on_click=st.logout)
         else:
@@ -70,20 +160,61 @@ def login_gate() -> Account:
         password = st.text_input(_text("auth.password"), type="password", autocomplete="current-password")
         submitted = st.form_submit_button(_text("auth.submit"), type="primary")
     if submitted:
+        store = AccountStore()
         try:
-            account = AccountStore().login(username.strip(), password)
+            account = store.login(username.strip(), password)
         except LoginRefused as refused:
             audit.record("account_locked" if refused.reason == "locked" else "login_failed",
                          refused.username, reason=refused.reason)
             st.error(_text(f"auth.{refused.reason}"))
         else:
-            st.session_state[ACCOUNT_KEY] = account
+            token = store.start_session(account.username, session_days())
+            st.session_state.update({ACCOUNT_KEY: account, TOKEN_KEY: token, SET_COOKIE_KEY: token})
+            st.session_state.pop(FORGET_COOKIE_KEY, None)
             audit.record("login", account.username, account.scope, role=account.role)
             st.rerun()
     st.stop()
 
 
+def audit_oidc_login(account: Account) -> None:
+    """Single sign-on logins are audited once per session, like local ones."""
+    if auth_mode() == "oidc" and not st.session_state.get("_rehab_oidc_audited"):
+        st.session_state["_rehab_oidc_audited"] = True
+        audit.record("login", account.username, account.scope, role=account.role, via="oidc")
+
+
+def take_deep_link() -> str | None:
+    """The page asked for before the login, once."""
+    return st.session_state.pop(DEEP_LINK_KEY, None)
+
+
+def refusal_page(url_path: str, role: str):
+    """The page function that stands in for a page the account's role may not open."""
+    def refused() -> None:
+        refuse_page(current(), url_path, role)
+    refused.__name__ = f"refused_{url_path}"
+    return refused
+
+
+def refuse_page(account: Account, page: str, role: str) -> None:
+    """A page the role may not open was asked for: one audit line (once per session and page), and a
+    message instead of an error."""
+    refused = st.session_state.setdefault("_rehab_refused_pages", set())
+    if page not in refused:
+        refused.add(page)
+        audit.record("role_refused", account.username, account.scope, page=page, needs=role)
+    st.warning(_text("writepath.role_refused", role=_text(f"roles.{role}")))
+
+
 def logout() -> None:
+    """End the sign-in: the account leaves the session, its token the database, the cookie the browser."""
     account = st.session_state.pop(ACCOUNT_KEY, None)
+    token = st.session_state.pop(TOKEN_KEY, None)
+    if auth_mode() == "local":
+        AccountStore().end_session(token)
+    st.session_state[FORGET_COOKIE_KEY] = True
+    st.session_state.pop(SET_COOKIE_KEY, None)
     if account is not None:
         audit.record("logout", account.username, account.scope)
+    if auth_mode() == "oidc" and _oidc_logged_in():
+        st.logout()

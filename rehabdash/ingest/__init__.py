@@ -2,8 +2,9 @@
 
     template_bytes(snapshot, lang)            the template clerks fill in
     read(content, lang) → check(reading, as_of)   read, then clean and check; nothing is written
-    check_workbook(content, as_of, ...)       both in one call
-    publish(checked, who, file_name, note=…)  merge into the newest version, commit it with its log
+    check_workbook(content, as_of, ..., account=)  both in one call
+    publish(checked, account, file_name, note=…)   merge into the newest version, commit it with its log
+Both take the signed-in account: rows outside its regions are problems (scope_rules.py).
 
 Every problem is reported at once, in the clerk's language, with sheet, Excel row and header.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rehabdash.access.accounts import Account
 from rehabdash.ingest.check import Checked, Reading, check, check_workbook, read
 from rehabdash.ingest.problems import Problem, problem_table
 from rehabdash.ingest.publish import (
@@ -33,17 +35,20 @@ __all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "PublishError", "Publis
 UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "et", "ods", "csv", "txt")
 
 
-def publish(checked: Checked, who: str, file_name: str, data_dir: Path | None = None,
+def publish(checked: Checked, account: Account, file_name: str, data_dir: Path | None = None,
             progress=lambda share, stage: None, note: str = "") -> Published:
-    """Commit a checked workbook as a new version on the newest one; refuses one with problems.
-
-    `who` (the account name) and `note` (free text) go into the version's log entry. Raises
-    PublishError (Chinese by default, `.text(lang)`) when nothing could be published.
-    """
+    """Commit a workbook checked for `account` as a new version on the newest one, recorded as the
+    account's (`note`, free text, is kept beside it); refuses one with problems or checked for another
+    account, whose regions it was not checked against."""
     if not checked.valid:
-        raise NotValid(len(checked.problems))
-    return publish_tables(checked.tables, checked.base, checked.as_of, who, file_name,
-                          checked.file_sha256, data_dir, progress, note=note)
+        raise NotValid(problems=len(checked.problems))
+    if checked.account is None or (checked.account.username, checked.account.scope, checked.account.role) \
+            != (account.username, account.scope, account.role):
+        raise NotValid("other_account")
+    if not checked.seal or checked.sealed() != checked.seal:
+        raise NotValid("rows_changed")
+    return publish_tables(checked.tables, checked.base, checked.as_of, account.username, file_name,
+                          checked.file_sha256, data_dir, progress, account=account, note=note)
 
 
 def preview(checked: Checked) -> dict[str, Change]:

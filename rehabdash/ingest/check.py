@@ -16,7 +16,9 @@ from pathlib import Path
 import coordTransform  # PyPI coordtransform==0.2.1 (MIT)
 import pandas as pd
 
-from rehabdash.ingest import cells, geo, layout, rules
+from rehabdash.access import audit
+from rehabdash.access.accounts import Account
+from rehabdash.ingest import cells, geo, layout, rules, scope_rules
 from rehabdash.ingest.problems import Problem, Problems
 from rehabdash.ingest.publish import key_strings, read_tables
 from rehabdash.ingest.reader import HEADER_ROW, Settings, Sheet, Workbook, read_workbook
@@ -41,6 +43,18 @@ class Checked:
     base: Snapshot | None = None  # the snapshot the import is merged into
     notes: list[str] = field(default_factory=list)  # what was converted on the way, for the clerk
     period_start: dt.date | None = None
+    account: Account | None = None  # who checked it: publishing needs the same account
+    seal: str = ""  # fingerprint of account, date, base and rows as checked (see `sealed`)
+
+    def sealed(self) -> str:
+        """What publishing compares with `seal`: the rows, date, base and account that were checked, so
+        nothing changed after the check (another account, an edited frame) can be published."""
+        digest = hashlib.sha256(repr((self.account.username, self.account.role, self.account.scope,
+                                      self.as_of, self.base.path if self.base else None)).encode())
+        for table in sorted(self.tables):
+            digest.update(table.encode())
+            digest.update(pd.util.hash_pandas_object(self.tables[table], index=False).to_numpy().tobytes())
+        return digest.hexdigest()
 
     @property
     def valid(self) -> bool:
@@ -321,17 +335,22 @@ def read(content: bytes, lang: str = "zh", progress=lambda share, stage: None) -
     return Reading(lang, hashlib.sha256(content).hexdigest(), workbook, tuple(problems.items))
 
 
-def check(reading: Reading, as_of: dt.date, data_dir: Path | None = None,
-          progress=lambda share, stage: None) -> Checked:
-    """Check a read workbook for the snapshot of `as_of`; nothing is written.
+def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
+          progress=lambda share, stage: None, *, account: Account) -> Checked:
+    """Check a read workbook, written by `account`, for the snapshot of `as_of`; nothing is written.
 
+    `as_of` None takes the date of the as-of rule (scope_rules.as_of_rule); another date is a problem.
+    Rows outside the account's regions are problems too (scope_rules.check_scope).
     `progress(share, stage)` is called as the work goes on (share from 0 to 1).
     """
     directory = Path(data_dir or default_data_dir())
     lang = reading.lang
     problems = Problems(lang, list(reading.problems))
-    checked = Checked(as_of, lang, reading.file_sha256, [])
     snapshots = list_snapshots(directory)
+    newest = newest_valid(snapshots)
+    expected = scope_rules.as_of_rule(reading.latest_month(), newest.as_of if newest else None)
+    as_of = as_of or expected
+    checked = Checked(as_of, lang, reading.file_sha256, [], account=account)
     _as_of_problems(as_of, snapshots, problems)
     checked.base = newest_valid(snapshots)  # publishing merges onto the newest version at commit time
     workbook = reading.workbook
@@ -371,18 +390,31 @@ def check(reading: Reading, as_of: dt.date, data_dir: Path | None = None,
         order = {reporter.header(c): i for i, c in enumerate(TABLES[table])}
         problems.items.extend(_sorted_problems(table_problems[table].items, order))
 
+    scoped = Problems(lang)
+    scope_rules.check_scope(account, sheets, cleaned, previous, scoped)
+    problems.items.extend(scoped.items)
     checked.tables = {t: c.frame.reset_index(drop=True) for t, c in cleaned.items() if len(c.frame)}
     if not checked.tables and not problems:
         problems.add("empty_workbook")
+    if checked.tables:
+        dated = Problems(lang)
+        scope_rules.as_of_problems(as_of, expected, newest.as_of if newest else None, dated)
+        problems.items[:0] = dated.items
+    if scoped:  # one audit line per refused import: who asked to write where
+        audit.record("import_refused", account.username, account.scope, sha256=reading.file_sha256,
+                     as_of=as_of.isoformat(), problems=len(scoped),
+                     places=sorted({p.value for p in scoped.items})[:20])
     checked.problems = problems.items
     checked.notes = [i18n.text(lang, f"validation_notes.{key}", sheet=sheet, column=column, count=count)
                      for (sheet, column, key), count in notes.items()]
+    checked.seal = checked.sealed()
     progress(1.0, "")
     return checked
 
 
-def check_workbook(content: bytes, as_of: dt.date, data_dir: Path | None = None, lang: str = "zh",
-                   progress=lambda share, stage: None) -> Checked:
+def check_workbook(content: bytes, as_of: dt.date | None, data_dir: Path | None = None, lang: str = "zh",
+                   progress=lambda share, stage: None, *, account: Account) -> Checked:
     """Read and check a workbook in one go (the command line's path)."""
     reading = read(content, lang, lambda share, stage: progress(0.3 * share, stage))
-    return check(reading, as_of, data_dir, lambda share, stage: progress(0.3 + 0.7 * share, stage))
+    return check(reading, as_of, data_dir, lambda share, stage: progress(0.3 + 0.7 * share, stage),
+                 account=account)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 from pathlib import Path
 
+from rehabdash.access.accounts import Account, AccountStore
 from rehabdash.ingest import (
     NotValid,
     PublishError,
@@ -16,7 +16,7 @@ from rehabdash.ingest import (
     template_bytes,
 )
 from rehabdash.kernel import i18n
-from rehabdash.kernel.config import data_dir
+from rehabdash.kernel.config import auth_mode, data_dir
 from rehabdash.store.snapshots import list_snapshots, newest_valid
 
 
@@ -29,14 +29,38 @@ def _date(text: str) -> dt.date:
 
 def run_template(args) -> int:
     snapshot = newest_valid(list_snapshots(data_dir()))
-    args.out.write_bytes(template_bytes(snapshot, args.lang))
+    scope = ()
+    if args.account:  # the template of an account: its regions' codes and example rows only
+        account = import_account(args.account)
+        if account is None:
+            print(f"未完成：账号 {args.account} 不存在或已停用 / not done: no such enabled account", file=sys.stderr)
+            return 2
+        scope = tuple(account.scope)
+    args.out.write_bytes(template_bytes(snapshot, args.lang, scope=scope))
     print(f"{args.out}  ({i18n.text(args.lang, 'template.title')})")
     return 0
 
 
+def import_account(name: str | None) -> Account | None:
+    """The account an import is made as: `--account NAME` of the account store; without it, only in the
+    local demo (REHAB_AUTH=off), the demo account that covers every region."""
+    if name:
+        account = AccountStore().get(name)
+        return account if account is not None and not account.disabled else None
+    if auth_mode() == "off":
+        from rehabdash.access.gate import DEMO
+        return DEMO
+    return None
+
+
 def run_import(args) -> int:
+    account = import_account(args.account)
+    if account is None:
+        print(f"未完成：需要 --account 指定一个有效的账号（{args.account or '未指定'}）/ "
+              "not done: --account must name an enabled account", file=sys.stderr)
+        return 2
     content = args.file.read_bytes()
-    checked = check_workbook(content, args.as_of, lang=args.lang)
+    checked = check_workbook(content, args.as_of, lang=args.lang, account=account)
     for note in checked.notes:
         print(note)
     if not checked.valid:
@@ -47,7 +71,7 @@ def run_import(args) -> int:
         print(i18n.text(args.lang, "upload.checked_ok", rows=sum(checked.row_counts.values())))
         return 0
     try:
-        published = publish(checked, args.who, args.file.name, note=args.note)
+        published = publish(checked, account, args.file.name, note=args.note)
     except NotValid as error:
         print(error, file=sys.stderr)
         return 1
@@ -67,13 +91,18 @@ def add_commands(commands) -> None:
     template = commands.add_parser("template", help="write the Excel template clerks fill in")
     template.add_argument("out", type=Path, help="where to write the .xlsx file")
     template.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
+    template.add_argument("--account", default=None, help="limit region codes and examples to its regions")
     template.set_defaults(run=run_template)
 
     importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")
     importer.add_argument("file", type=Path, help="the filled-in .xlsx file")
-    importer.add_argument("--as-of", type=_date, required=True, help="the reporting date the new version carries, YYYY-MM-DD")
-    importer.add_argument("--who", default=getpass.getuser(), help="recorded in the import log")
-    importer.add_argument("--note", default="", help="free text recorded in the version's log entry")
+    importer.add_argument("--as-of", type=_date, default=None,
+                          help="the new snapshot's date, YYYY-MM-DD; by default the as-of rule's date "
+                               "(the last day of the newest month filled in); another date is refused")
+    importer.add_argument("--account", default=None,
+                          help="the account importing (its regions bound what may be imported); "
+                               "required unless REHAB_AUTH=off")
+    importer.add_argument("--note", default="", help="free text kept beside the account in the import log")
     importer.add_argument("--check-only", action="store_true", help="check, but publish nothing")
     importer.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     importer.set_defaults(run=run_import)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rehabdash.ingest import scope_rules
 from rehabdash.ingest.geo import district_of
 from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel.contract import KEYS, TABLES
@@ -15,14 +16,17 @@ from rehabdash.store.snapshots import Snapshot, newest_valid
 STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
 
 
-def snapshot_list(snapshots: list[Snapshot]) -> pd.DataFrame:
+def snapshot_list(snapshots: list[Snapshot], scope: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per snapshot, newest first: as_of, source, created_at, valid, problem, is_default, rows
-    per table (from the manifest)."""
+    per table (from the manifest; for an account's `scope`, its regions' rows, counted in the tables)."""
     default = newest_valid(snapshots)
     rows = []
     for snapshot in snapshots:
         files = snapshot.manifest.get("files", {})
         counts = {table: files.get(table, {}).get("rows") for table in TABLES}
+        if scope:
+            mine = scope_rules.rows_within(read_tables(snapshot), scope) if snapshot.valid else {}
+            counts = {table: len(mine[table]) if table in mine else None for table in TABLES}
         rows.append({"as_of": snapshot.as_of, "source": snapshot.source,
                      "created_at": pd.to_datetime(snapshot.manifest.get("created_at"), errors="coerce"),
                      "valid": snapshot.valid, "problem": snapshot.problem or "",
@@ -55,10 +59,14 @@ def _row_hashes(frame: pd.DataFrame, columns) -> pd.Series:
     return pd.util.hash_pandas_object(frame[list(columns)], index=False).to_numpy()
 
 
-def compare(older: Snapshot, newer: Snapshot) -> Comparison:
-    """Rows added, removed and changed (same key, other values) from `older` to `newer`."""
-    before, after = read_tables(older), read_tables(newer)
-    regions = pd.concat([after["regions"], before["regions"]]).drop_duplicates("region_code")
+def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Comparison:
+    """Rows added, removed and changed (same key, other values) from `older` to `newer`; for an
+    account's `scope` (region codes), of the rows of those regions only."""
+    before = scope_rules.rows_within(read_tables(older), scope)
+    after = scope_rules.rows_within(read_tables(newer), scope)
+    # Names and parents from the whole tree: a district's rows are placed by the regions above them.
+    regions = pd.concat([read_tables(newer)["regions"], read_tables(older)["regions"]]).drop_duplicates(
+        "region_code")
     parents = dict(zip(regions["region_code"], regions["parent_code"]))
     levels = dict(zip(regions["region_code"], regions["level"]))
     stations = pd.concat([after["device_stations"], before["device_stations"]])

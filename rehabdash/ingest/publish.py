@@ -100,7 +100,8 @@ class Published:
 
 def publish_tables(
     imported: dict[str, pd.DataFrame], base: Snapshot | None, as_of: dt.date, who: str, file_name: str,
-    file_sha256: str, data_dir: Path | None = None, progress=lambda share, stage: None, note: str = "",
+    file_sha256: str, data_dir: Path | None = None, progress=lambda share, stage: None,
+    account=None, note: str = "",
 ) -> Published:
     """Commit a new version: the newest version at commit time with the imported rows merged in.
 
@@ -113,6 +114,7 @@ def publish_tables(
     """
     directory = Path(data_dir or default_data_dir())
     outcome: dict = {}
+    scope = list(account.scope) if account is not None else None
 
     def build(newest: Snapshot | None):
         previous = read_tables(newest)
@@ -125,7 +127,9 @@ def publish_tables(
         carried = max(as_of, newest.as_of) if newest else as_of
         entry = {
             "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "who": who,
+            "who": who,  # the signed-in account (issue 15); `note`, free text, beside it
+            "role": getattr(account, "role", None),
+            "scope": scope,
             "note": note,
             "file": file_name,
             "sha256": file_sha256,
@@ -141,8 +145,8 @@ def publish_tables(
     committed = commit(directory, build, source=SOURCE)
     entry = committed.log or {}
     label = f"{committed.as_of.isoformat()} (v{committed.version})"
-    audit.record("import", who, None, file=file_name, sha256=file_sha256, snapshot=label)
-    audit.record("snapshot", who, None, published=label, source=SOURCE)
+    audit.record("import", who, scope, file=file_name, sha256=file_sha256, snapshot=label, note=note)
+    audit.record("snapshot", who, scope, published=label, source=SOURCE)
     progress(1.0, "")
     return Published(committed.path, outcome["changes"], entry, committed)
 

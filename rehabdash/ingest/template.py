@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rehabdash.ingest import layout
+from rehabdash.ingest import layout, scope_rules
 from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel import i18n, safe_text
 from rehabdash.kernel.contract import CODE_LISTS, KEYS, TABLES
@@ -206,10 +206,18 @@ class _TemplateWriter:
 
 
 def template_bytes(snapshot: Snapshot | None, lang: str = "zh",
-                   rows: dict[str, pd.DataFrame] | None = None) -> bytes:
-    """The template as .xlsx bytes: region list and examples from `snapshot`; sheets filled from `rows`."""
+                   rows: dict[str, pd.DataFrame] | None = None, scope: tuple[str, ...] = ()) -> bytes:
+    """The template as .xlsx bytes: region list and examples from `snapshot`; sheets filled from `rows`.
+
+    `scope` (an account's region codes; () for every region) limits the region list and the example
+    rows to those regions: a district clerk's template holds nothing of another district."""
     writer = _TemplateWriter(lang)
-    tables = read_tables(snapshot)
+    tables = scope_rules.rows_within(read_tables(snapshot), scope)
+    if scope:  # the parent of the account's own top region lies outside it: not shown
+        regions = tables["regions"]
+        inside = set(regions["region_code"])
+        tables["regions"] = regions.assign(parent_code=regions["parent_code"].where(
+            regions["parent_code"].isin(inside), None))
     examples = {t: f.tail(1) for t, f in tables.items() if len(f)} if snapshot else {}
     writer.instructions_sheet(examples, snapshot.as_of if snapshot else None)
     writer.code_lists()

@@ -36,8 +36,15 @@ def auth_mode() -> str:
     return mode
 
 
-def accounts_file() -> Path:
-    return Path(os.environ.get("REHAB_ACCOUNTS_FILE") or instance_dir() / "accounts.json")
+def database_url() -> str:
+    """Accounts and the audit log: REHAB_DATABASE_URL (e.g. postgresql+psycopg://…), else SQLite in the
+    instance folder."""
+    return os.environ.get("REHAB_DATABASE_URL") or f"sqlite:///{instance_dir() / 'rehab.db'}"
+
+
+def session_days() -> float:
+    """How long a local sign-in lasts in the browser (a signed cookie), in days."""
+    return float(os.environ.get("REHAB_SESSION_DAYS", "1"))
 
 
 def lockout_after() -> int:

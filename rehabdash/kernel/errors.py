@@ -71,10 +71,11 @@ class LoginRefused(RehabError):
 
 
 class NotValid(RehabError, ValueError):
-    """Publishing was asked for a workbook that has problems."""
+    """Publishing was refused: the workbook has problems (`problems`), or it was checked for another
+    account (`other_account`), or its rows changed after the check (`rows_changed`)."""
 
-    def __init__(self, problems: int):
-        super().__init__("not_valid", problems=problems)
+    def __init__(self, code: str = "not_valid", **values):
+        super().__init__(code, **values)
 
 
 class CellProblem(RehabError, ValueError):

@@ -95,6 +95,10 @@ class RegionTree:
             code = self._parents.get(code)
         return path[::-1]
 
+    def allows_name(self, name: str) -> bool:
+        """Whether a region of this name lies in an allowed subtree (a URL carries names, not codes)."""
+        return any(n == name and self.allows(c) for c, n in self._names.items())
+
     def cities(self, parent: str | None = None) -> list[str]:
         """The cities directly under ``parent`` (the top of the tree for None)."""
         return [c for c in self.children(parent) if self.level(c) == "city"]

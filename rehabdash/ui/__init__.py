@@ -190,6 +190,26 @@ def snapshot_label(snapshot: Snapshot) -> str:
         else snapshot.path.name
 
 
+def _scope_selectbox(label_text: str, options: list, key: str, tree: RegionTree, account, **kwargs):
+    """A scope box (city, district, township): a URL label or remembered code outside the account's
+    regions is replaced by the box's own choice, and leaves one audit line (once per session)."""
+    asked_url, asked_state = st.query_params.get(key), st.session_state.get(key)
+    value = _bound_selectbox(label_text, options, key, **kwargs)
+    if not account.scope:
+        return value
+    shown = {kwargs.get("format_func", str)(o) for o in options}
+    tampered = [v for v in (asked_url,) if v and v not in shown and not tree.allows_name(v)] + \
+        [v for v in (asked_state,) if isinstance(v, str) and v and v not in options and not tree.allows(v)]
+    reported = st.session_state.setdefault("_rehab_replaced", set())
+    for asked in tampered:
+        if (key, asked) not in reported:
+            reported.add((key, asked))
+            audit.record("value_replaced", account.username, account.scope, widget=key, asked=asked,
+                         shown=kwargs.get("format_func", str)(value))
+            st.warning(t("writepath.value_replaced", value=asked))
+    return value
+
+
 def sidebar_filters(account) -> Filters | None:
     """Draw the sidebar (language, snapshot, year, scope) and return the choice; None without data."""
     with st.sidebar:
@@ -234,15 +254,15 @@ def sidebar_filters(account) -> Filters | None:
         whole = bool(above) and not above[-1]  # 全部 chosen above the cities
         cities = [] if whole else tree.cities(parent)
         city_options = cities if parent is None else ([""] if tree.allows(parent) else []) + cities
-        city = _bound_selectbox(t("sidebar.city"), city_options or [""], "city",
+        city = _scope_selectbox(t("sidebar.city"), city_options or [""], "city", tree, account,
                                 format_func=lambda c: tree.name(c) if c else all_label,
                                 disabled=whole or not city_options)
-        district = _bound_selectbox(
-            t("sidebar.district"), choices(city) if city else [""], "district",
+        district = _scope_selectbox(
+            t("sidebar.district"), choices(city) if city else [""], "district", tree, account,
             format_func=lambda c: tree.name(c) if c else all_label, disabled=not city,
         )
-        township = _bound_selectbox(
-            t("sidebar.township"), choices(district) if district else [""], "township",
+        township = _scope_selectbox(
+            t("sidebar.township"), choices(district) if district else [""], "township", tree, account,
             format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
         )
         scope = tree.resolve(city, district, township, tuple(above))
@@ -640,8 +660,6 @@ def account_box(account) -> None:
 
 def _logout() -> None:
     gate.logout()
-    if st.user.is_logged_in:
-        st.logout()
 
 
 # ---------------------------------------------------------------------------- drill-down and roll-up
