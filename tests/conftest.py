@@ -132,7 +132,12 @@ def choose_in_sidebar(page, box_label: str, option: str) -> None:
     """Pick `option` in the sidebar select box labelled `box_label` (年度, 区县 …), as a user would."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=box_label)
     box.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    try:
+        wanted.wait_for(timeout=3000)
+    except Exception:  # the click focused the box without opening it (seen after a scope change): open it
+        box.locator("input").press("ArrowDown")  # as a keyboard user does
+    wanted.click()
 
 
 def open_app_page(page_script: str, before_page=lambda: None, **query):
