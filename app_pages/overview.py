@@ -49,16 +49,20 @@ with st.container(key="section_headline"):  # the first screen of meeting mode: 
     with columns[0]:
         ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(
             *task_note("precise_rehab_served"), f"{ui.t('overview.service_rate')} {fmt.rate(h.served.rate)}"))
+        st.page_link("app_pages/rehab.py", label=ui.t("pages.rehab"), icon=":material/healing:")  # its topic page
     with columns[1]:
         ui.figure_card(ui.t("overview.fitted"), fmt.count(h.fitted.value, f.lang), **ui.year_on_year(h.fitted.change), notes=(
             *task_note("devices_fitted"), f"{ui.t('overview.fitting_rate')} {fmt.rate(h.fitted.rate)}"))
+        st.page_link("app_pages/devices.py", label=ui.t("pages.devices"), icon=":material/accessible:")
     with columns[2]:
         children = status_of[dispatch.CHILDREN]  # through dispatch.disclose_children, like every output
         ui.figure_card(ui.t("overview.children_aided"), children.shown or fmt.count(children.actual, f.lang),
                        **({} if children.hidden else ui.year_on_year(h.children.change)), notes=(
             *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(children.rate)}"))
+        st.page_link("app_pages/child_rehab.py", label=ui.t("pages.children"), icon=":material/child_care:")
     with columns[3]:
         funds_card()
+        st.page_link("app_pages/funding.py", label=ui.t("pages.funding"), icon=":material/payments:")
 
 
 def show_table(table: dispatch.Table, key: str) -> None:

@@ -131,8 +131,8 @@ def test_messy_workbooks_one_refused_one_accepted(upload_server, page, screensho
 
     choose_file(browser_page, "青山区2025年9月.xlsx", corpus.edit(corpus.base(directory), messy))
     browser_page.get_by_text("检查通过").wait_for(timeout=60_000)
-    browser_page.get_by_role("textbox", name="填报人").fill("张三")
-    browser_page.get_by_role("textbox", name="填报人").press("Enter")
+    browser_page.get_by_role("textbox", name="备注（可选）").fill("张三")  # the account is who; a note beside it
+    browser_page.get_by_role("textbox", name="备注（可选）").press("Enter")
     browser_page.wait_for_function(
         "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('发布为新的数据快照')"
         " && !b.disabled)", timeout=15_000)
@@ -140,5 +140,5 @@ def test_messy_workbooks_one_refused_one_accepted(upload_server, page, screensho
     browser_page.get_by_text("已发布数据快照 2025-09-30").wait_for(timeout=60_000)
     browser_page.screenshot(path=str(screenshots_dir / "upload-messy-published.png"), full_page=True)
     newest = list_snapshots(directory)[0]
-    assert newest.as_of == AS_OF and newest.valid and newest.log["who"] == "张三"
+    assert newest.as_of == AS_OF and newest.valid and newest.log["who"] == "demo" and newest.log["note"] == "张三"
     assert_clean(page)

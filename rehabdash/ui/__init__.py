@@ -698,7 +698,7 @@ def breadcrumb(f: Filters, subunits: list[tuple[str, str]] | None = None) -> Non
         st.markdown(f"**{t('drill.where')}**")
         for code in path[:-1]:
             if tree.allows(code):
-                st.button(tree.name(code), key=f"crumb_{code}", type="tertiary", on_click=drill_to,
+                st.button(md(tree.name(code)), key=f"crumb_{code}", type="tertiary", on_click=drill_to,
                           args=(code,), help=t("drill.up_help", name=tree.name(code)))
             else:
                 st.text(tree.name(code))
