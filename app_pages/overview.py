@@ -122,7 +122,8 @@ with st.container(key="section_ranking"):
         backgrounds = lights.map(lambda s: "" if s is None else f"background-color: {STATUS_COLORS[s]}33")
         backgrounds = texts.map(lambda _: "").assign(**backgrounds)
         st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch.label(f.lang, by)))
-        st.table(texts.style.apply(lambda _: backgrounds, axis=None).hide(axis="index"))
+        literal = texts.map(lambda v: ui.md(v) if isinstance(v, str) else v)  # st.table reads Markdown
+        st.table(literal.style.apply(lambda _: backgrounds, axis=None).hide(axis="index"))
     else:
         by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))

@@ -715,7 +715,8 @@ def drill_down_select(f: Filters, subunits: list[tuple[str, str]], **kwargs) -> 
     names = {name: code for code, name in subunits}
     key = f"drill_{f.scope.root}"  # one per scope: a fresh, empty choice after every drill
     st.selectbox(t("drill.down"), list(names), index=None, key=key, on_change=_drill_from_pills,
-                 args=(key, names), help=t("drill.down_help"), placeholder=t("drill.placeholder"), **kwargs)
+                 args=(key, names), help=t("drill.down_help"), placeholder=t("drill.placeholder"),
+                 format_func=md, **kwargs)  # a name from data shown literally
 
 
 def drill_table(table: pd.DataFrame, codes: pd.Series, key: str, file_stem: str) -> None:
