@@ -62,7 +62,7 @@ def test_the_township_view_offers_no_download_of_children_counts(monkeypatch):
         downloads[sheet] = original(frame, sheet)
         return downloads[sheet]
 
-    monkeypatch.setattr(ui, "xlsx_bytes", recording)
+    monkeypatch.setattr(ui.widgets, "xlsx_bytes", recording)
     at = open_page(before_page=downloads.clear, **ZHAOTAN)  # only the child page's downloads
     assert not at.exception, at.exception
     assert downloads == {}

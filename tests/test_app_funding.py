@@ -124,7 +124,7 @@ def test_every_download_has_chinese_headers_and_the_shown_data(monkeypatch):
         downloads[sheet] = (frame, original(frame, sheet))
         return downloads[sheet][1]
 
-    monkeypatch.setattr(ui, "xlsx_bytes", recording)
+    monkeypatch.setattr(ui.widgets, "xlsx_bytes", recording)
     at = open_page(before_page=downloads.clear, year="2024")
     assert not at.exception
     assert set(downloads) == {"资金来源与用途明细", "下达与支出", "人均资金", "执行率", "全年执行进度"}

@@ -167,7 +167,7 @@ def test_a_failing_export_says_so_in_chinese_and_exports_nothing(monkeypatch):
     monkeypatch.setattr(briefing, "build_pptx", broken)
     from rehabdash import ui
 
-    ui._cached_build.clear()  # a deck built for this view by an earlier test would hide the failure
+    ui.exports._cached_build.clear()  # a deck built for this view by an earlier test would hide the failure
     before = len(_exports_audited())
     at = open_app_page("app_pages/overview.py", year="2025", city="漯河市", district="源汇区",
                        township="老街街道")

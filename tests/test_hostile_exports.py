@@ -70,7 +70,7 @@ def test_every_page_download_is_free_of_formulas(hostile, monkeypatch, query):
         downloads[f"{sheet}·{len(downloads)}"] = content = original(frame, sheet)
         return content
 
-    monkeypatch.setattr(ui, "xlsx_bytes", recording)
+    monkeypatch.setattr(ui.widgets, "xlsx_bytes", recording)
     seen: set[str] = set()
     for script in PAGES:
         at = open_app_page(script, **query)

@@ -1,0 +1,58 @@
+"""Download buttons for the briefing deck, workbook and bulletin, built on click and cached by view.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from rehabdash.kernel import columns
+from rehabdash.ui.sidebar import Filters
+from rehabdash.ui.text import t
+from rehabdash.ui.widgets import audit_export
+
+
+EXPORT_TYPES = {
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ":material/slideshow:"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ":material/description:"),
+}
+
+
+def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> None:
+    """The exports of a page. Each file is built first, in the library, and only a file that was built
+    gets a download button: a failure shows a Chinese message naming the export, and as nothing was
+    downloaded no export is audited. The deck and the workbook are built with the page (cached per
+    view); the bulletin when its button is clicked."""
+    view = (str(f.snapshot.path), f.scope.codes, f.year, f.lang, stem, variant)
+    columns = st.columns(len(builders))
+    for column, (kind, build) in zip(columns, builders.items()):
+        mime, icon = EXPORT_TYPES[kind]
+        name = f"{stem}.{kind}"
+        with column:
+            state_key = f"_export_{kind}"
+            if kind == "docx":
+                if st.button(t("dispatch_page.make_docx"), icon=icon, key="make_docx"):
+                    st.session_state[state_key] = (view, _try_build(kind, build))
+                made = st.session_state.get(state_key)
+                data = made[1] if made and made[0] == view else None
+                if data is None:
+                    continue
+            else:
+                data = _try_build(kind, build, view)
+            if data is None:
+                continue
+            st.download_button(t(f"dispatch_page.download_{kind}"), data, file_name=name, mime=mime,
+                               icon=icon, key=f"briefing_{kind}", on_click=audit_export, args=(name,))
+
+
+def _try_build(kind: str, build, view=None) -> bytes | None:
+    try:
+        return _cached_build(kind, view, build) if view is not None else build()
+    except Exception as problem:  # noqa: BLE001 - any failure becomes a message, never a traceback
+        st.error(t("dispatch_page.export_failed", export=t(f"dispatch_page.export_{kind}"),
+                   problem=type(problem).__name__))
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_build(kind: str, view: tuple, _build) -> bytes:
+    return _build()

@@ -1,0 +1,254 @@
+"""The sidebar filters: snapshot, scope and year, each bound to a URL query parameter
+(Streamlit's bind="query-params"), so a copied link reproduces the view and the filters survive page
+switches and server restarts; `Filters` carries the choice and the query runner bound to it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from rehabdash.access import audit
+from rehabdash.kernel import formatting, i18n, measures
+from rehabdash.kernel.config import data_dir
+from rehabdash.kernel.scope import RegionTree, Scope
+from rehabdash.store import db, snapshots
+from rehabdash.store.snapshots import Snapshot, list_snapshots
+from rehabdash.ui.text import label, lang, t, t_md
+
+
+FILTERS_KEY = "_filters"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar chose; pages read this and nothing else."""
+
+    snapshot: Snapshot
+    year: int
+    scope: Scope
+    scope_label: str
+    lang: str
+    allowed: tuple[str, ...]  # the account's regions: every query is checked against them
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.snapshot.as_of
+
+    @property
+    def window(self) -> dict:
+        """Bound parameters for 'this year to the snapshot date, and last year to the same day'."""
+        return measures.year_window(self.as_of, self.year)
+
+    @property
+    def tree(self) -> RegionTree:
+        """The regions this account may choose from, with their ancestors for the path."""
+        return region_tree(self.snapshot.path, self.allowed)
+
+    def run_at(self, snapshot: Snapshot):
+        """`run` of the same scope on another snapshot (the same day last year, earlier dates)."""
+        return dataclasses.replace(self, snapshot=snapshot).run
+    def run_parent(self, query: str, **params) -> pd.DataFrame:
+        """Run a named query on the township's district (the scope one level up): the sibling set
+        that disclosure control needs. Checked against the account's regions like every query."""
+        parent = Scope(self.scope.city, self.scope.district) if self.scope.township else Scope(self.scope.city)
+        return db.run(query, self.snapshot, allowed=self.allowed, scope=parent.codes, **params)
+
+    def run(self, query: str, **params) -> pd.DataFrame:
+        """Run a named query on this snapshot, constrained to this scope and the account's regions."""
+        return db.run(query, self.snapshot, allowed=self.allowed, scope=self.scope.codes, **params)
+
+
+def _files_signature(root: Path) -> tuple:
+    """Cheap fingerprint of the snapshot folders, so checksums are recomputed only when files change."""
+    if not root.exists():
+        return ()
+    found = []
+    for path in sorted(root.glob("*/*")):
+        try:
+            found.append((str(path.relative_to(root)), path.stat().st_size, path.stat().st_mtime_ns))
+        except OSError:  # a folder the app may not read: check_snapshot refuses it with the reason
+            found.append((str(path.relative_to(root)), -1, -1))
+    # A folder that cannot be listed yields no files above; its own entry still changes the key.
+    return tuple(found) + tuple((p.name, 0, 0) for p in sorted(root.iterdir()))
+
+
+@st.cache_data(show_spinner=False)
+def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
+    # `signature` is part of the cache key (a leading underscore would leave it out), so a newly
+    # published snapshot shows up on the next run.
+    return list_snapshots(Path(directory))
+
+
+def available_snapshots() -> list[Snapshot]:
+    """Every version, newest first; those found unreadable while the app runs are marked refused."""
+    directory = data_dir()
+    signature = _files_signature(directory / "snapshots")
+    return snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
+
+
+@st.cache_resource(show_spinner=False)
+def region_tree(snapshot_path: Path, allowed: tuple[str, ...]) -> RegionTree:
+    snapshot = Snapshot(dt.date.min, snapshot_path)
+    return RegionTree(db.run("regions", snapshot, allowed=allowed, scope=allowed), allowed)
+
+
+def allowed_regions(snapshot: Snapshot, account) -> tuple[str, ...]:
+    """The account's region codes, or every top-level region for an unrestricted account."""
+    return tuple(account.scope) or tuple(db.run("top_regions", snapshot)["region_code"])
+
+
+def _keep_if_valid(key: str, options: list) -> None:
+    """Drop a remembered choice that the current options no longer contain (e.g. after the city changed)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def _bound_selectbox(label_text: str, options: list, key: str, format_func=str, **kwargs):
+    _keep_if_valid(key, options)
+    return st.selectbox(
+        label_text, options, key=key, format_func=format_func, bind="query-params", **kwargs
+    )
+
+
+# For pages: a selectbox whose choice lives in the URL, so a copied link reopens it.
+bound_selectbox = _bound_selectbox
+
+
+def _choose_snapshot() -> Snapshot | None:
+    """The version chosen in the sidebar (by label, in the URL), the newest valid one by default.
+
+    The chosen version's files are checked again on every run (a few MB, milliseconds): a file that
+    rotted in place or became unreadable refuses that version, with the warning, and the next one is
+    served instead.
+    """
+    requested = st.query_params.get("snapshot")
+    while True:
+        listed = available_snapshots()
+        by_label = {snapshots.label(s, listed): s for s in listed if s.valid}
+        if not by_label:
+            break
+        wanted = st.session_state.get("snapshot", requested)
+        candidate = by_label.get(wanted, next(iter(by_label.values())))
+        if snapshots.verify(candidate):
+            break
+        if st.session_state.get("snapshot") == wanted:
+            del st.session_state["snapshot"]  # refused now: fall back to the newest valid one
+    for refused in (s for s in listed if not s.valid):
+        st.warning(t("app.refused_snapshot", date=snapshot_label(refused), problem=refused.problem))
+    if not by_label:
+        return None
+    chosen = by_label[_bound_selectbox(t("sidebar.snapshot"), list(by_label), "snapshot")]
+    if requested and requested not in by_label:  # a shared link to a snapshot that is gone or refused
+        st.warning(t("app.snapshot_fallback", date=snapshots.label(chosen, listed)))
+    return chosen
+
+
+def snapshot_label(snapshot: Snapshot) -> str:
+    """A version named unambiguously: its date and number ("2025-09-30 (v5)")."""
+    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})" if snapshot.as_of != dt.date.min \
+        else snapshot.path.name
+
+
+def _scope_selectbox(label_text: str, options: list, key: str, tree: RegionTree, account, **kwargs):
+    """A scope box (city, district, township): a URL label or remembered code outside the account's
+    regions is replaced by the box's own choice, and leaves one audit line (once per session)."""
+    asked_url, asked_state = st.query_params.get(key), st.session_state.get(key)
+    value = _bound_selectbox(label_text, options, key, **kwargs)
+    if not account.scope:
+        return value
+    shown = {kwargs.get("format_func", str)(o) for o in options}
+    tampered = [v for v in (asked_url,) if v and v not in shown and not tree.allows_name(v)] + \
+        [v for v in (asked_state,) if isinstance(v, str) and v and v not in options and not tree.allows(v)]
+    reported = st.session_state.setdefault("_rehab_replaced", set())
+    for asked in tampered:
+        if (key, asked) not in reported:
+            reported.add((key, asked))
+            audit.record("value_replaced", account.username, account.scope, widget=key, asked=asked,
+                         shown=kwargs.get("format_func", str)(value))
+            st.warning(t("writepath.value_replaced", value=asked))
+    return value
+
+
+def sidebar_filters(account) -> Filters | None:
+    """Draw the sidebar (language, snapshot, year, scope) and return the choice; None without data."""
+    with st.sidebar:
+        _bound_selectbox(
+            i18n.text(i18n.DEFAULT_LANGUAGE, "sidebar.language"),
+            list(i18n.LANGUAGES),
+            "lang",
+            format_func=i18n.LANGUAGE_NAMES.get,
+        )
+        snapshot = _choose_snapshot()
+        if snapshot is None:
+            st.error(t("app.no_snapshot", path=data_dir()))
+            return None
+        if snapshot.source == "sample":
+            st.info(t("app.sample_badge"), icon=":material/science:")
+
+        # A new deployment's first snapshot holds no figures yet: its own year, so the pages say "no data".
+        years = db.run("data_years", snapshot)["year"].astype(int).tolist() or [snapshot.as_of.year]
+        year = _bound_selectbox(t("sidebar.year"), years, "year")
+
+        allowed = allowed_regions(snapshot, account)
+        tree = region_tree(snapshot.path, allowed)
+        all_label = t("sidebar.all")
+
+        def choices(parent: str) -> list[str]:
+            # "全部" only where the account may see the whole parent: a district account gets no city total.
+            return ([""] if tree.allows(parent) else []) + tree.children(parent)
+
+        # Above the cities, one choice per level the tree has (nation, province): the top always has
+        # a choice; below it "全部" is the level above as a whole.
+        above, parent = [], None
+        for level in tree.levels_above_city():
+            options = [c for c in tree.children(parent) if tree.level(c) == level]
+            if parent is not None:
+                options = ([""] if tree.allows(parent) else []) + options
+            code = _bound_selectbox(label("level", level), options, level,
+                                    format_func=lambda c: tree.name(c) if c else all_label)
+            above.append(code)
+            if not code:
+                break
+            parent = code
+        whole = bool(above) and not above[-1]  # 全部 chosen above the cities
+        cities = [] if whole else tree.cities(parent)
+        city_options = cities if parent is None else ([""] if tree.allows(parent) else []) + cities
+        city = _scope_selectbox(t("sidebar.city"), city_options or [""], "city", tree, account,
+                                format_func=lambda c: tree.name(c) if c else all_label,
+                                disabled=whole or not city_options)
+        district = _scope_selectbox(
+            t("sidebar.district"), choices(city) if city else [""], "district", tree, account,
+            format_func=lambda c: tree.name(c) if c else all_label, disabled=not city,
+        )
+        township = _scope_selectbox(
+            t("sidebar.township"), choices(district) if district else [""], "township", tree, account,
+            format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
+        )
+        scope = tree.resolve(city, district, township, tuple(above))
+        st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
+        st.toggle(t("briefing.contrast"), key="contrast", bind="query-params", help=t("briefing.contrast_help"))
+    filters = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)
+    st.session_state[FILTERS_KEY] = filters
+    return filters
+
+
+def filters() -> Filters:
+    """The filters app.py drew on this run."""
+    return st.session_state[FILTERS_KEY]
+
+
+def page_header(title_key: str, f: Filters) -> None:
+    """Page title plus one line naming scope, period and snapshot, so every screenshot says what it shows."""
+    st.title(t(title_key))
+    until = min(f.as_of, dt.date(f.year, 12, 31))
+    as_of = formatting.date(f.as_of, f.lang)
+    if until.month == 12 and until.day == 31:
+        st.caption(t_md("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
+    else:
+        st.caption(t_md("overview.caption_ytd", scope=f.scope_label, year=f.year,
+                        until=formatting.month(until, f.lang), as_of=as_of))

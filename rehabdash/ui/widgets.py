@@ -1,0 +1,113 @@
+"""Figure cards, charts with their data as a table, and tables through their column spec with an
+Excel download.
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from rehabdash.access import audit, gate
+from rehabdash.kernel import columns, formatting, safe_text
+from rehabdash.ui.sidebar import FILTERS_KEY
+from rehabdash.ui.text import lang, t
+
+
+# Cached by the frame's content: the workbook is built on every rerun for its download button, and
+# openpyxl takes tens of milliseconds per table (the bench's warm reruns, docs/performance.md).
+@st.cache_data(show_spinner=False, max_entries=256)
+def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        safe_text.defuse_workbook(writer.book)  # a name such as '=HYPERLINK(...)' stays text
+    return buffer.getvalue()
+
+
+def plotly_chart(figure, key: str) -> None:
+    """A plotly chart whose names (axes, bars, legend, hover, title) are drawn as literal text."""
+    st.plotly_chart(safe_text.defuse_figure(figure), key=key, config={"displaylogo": False})
+
+
+def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str) -> None:
+    """A chart, and right under it the same data as a table with an Excel download (text alternative)."""
+    plotly_chart(figure, key=f"{key}_chart")
+    with st.expander(t("overview.show_data")):
+        table_with_download(table, key, file_stem)
+
+
+def text_where_mixed(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing numbers and text (counts shown as '<5') as text, which Arrow takes as it is;
+    st.dataframe would otherwise log a traceback while it converts them itself."""
+    def is_mixed(column: pd.Series) -> bool:
+        kinds = {isinstance(v, str) for v in column if not formatting.is_missing(v)}
+        return len(kinds) > 1
+
+    mixed = [c for c in table.columns if table[c].dtype == object and is_mixed(table[c])]
+    return table.assign(**{c: table[c].map(lambda v: "" if formatting.is_missing(v) else str(v))
+                           for c in mixed})
+
+
+def table_with_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
+    """A table and, under it, the button that downloads it as an Excel file with the same headers.
+
+    The download keeps numbers as numbers, also in a column where some cells are text."""
+    st.dataframe(text_where_mixed(table), hide_index=True, key=f"{key}_table")
+    xlsx_download(table, key, file_stem)
+
+
+def xlsx_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
+    """The button that downloads `table` as an Excel file with the same headers (the export audited)."""
+    st.download_button(
+        t("overview.download_xlsx"), xlsx_bytes(table, file_stem), file_name=f"{file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+        on_click=audit_export, args=(f"{file_stem}.xlsx",),
+    )
+
+
+def audit_export(file_name: str) -> None:
+    """Download callback: the audit log gets who exported what, for which scope."""
+    account, chosen = gate.current(), st.session_state.get(FILTERS_KEY)
+    audit.record("export", account.username if account else None,
+                 chosen.scope.codes if chosen else None, file=file_name)
+
+
+def year_on_year(change: float | None) -> dict:
+    """figure_card arguments for a change on last year: the signed change as the delta (so the arrow
+    points the way the figure moved) and the words 同比 beside it."""
+    if change is None:
+        return {"delta": None}
+    return {"delta": formatting.change(change), "delta_description": t("overview.yoy_word")}
+
+
+def figure_card(label_text: str, value: str, delta: str | None = None, notes: tuple[str, ...] = (),
+                delta_description: str | None = None) -> None:
+    """One headline figure in a bordered box: value, year-on-year change, then plain-text notes.
+
+    Streamlit reads the arrow from the delta's first character: pass '-3.2%' with the words ('同比')
+    as `delta_description`, so a fall points down."""
+    with st.container(border=True):
+        st.metric(label_text, value, delta, delta_description=delta_description)
+        for note in notes:
+            st.caption(note)
+
+
+def status_text(status) -> str:
+    """'✔ 达标' / '▲ 预警' / '✖ 滞后' in the session's language (see columns.status_text)."""
+    return columns.status_text(status, lang())
+
+
+def table(frame: pd.DataFrame, spec, key: str, file_stem: str) -> None:
+    """`frame` shown through its column spec (headers and formats declared once), with its download."""
+    table_with_download(columns.present(frame, spec, lang()), key, file_stem)
+
+
+def chart_with_table(figure, frame: pd.DataFrame, spec, key: str, file_stem: str) -> None:
+    """A chart, and under it its data through its column spec, with an Excel download."""
+    chart_with_data(figure, columns.present(frame, spec, lang()), key, file_stem)
+
+
+def measure_card(label_text: str, measure, notes: tuple[str, ...] = ()) -> None:
+    """A headline count with its year-on-year change (signed first, so a fall points down)."""
+    figure_card(label_text, formatting.count(measure.value, lang()), notes=notes, **year_on_year(measure.change))
