@@ -109,6 +109,13 @@ def test_the_rendered_configuration_passes_nginx_t_and_the_units_start_what_the_
     assert shlex.split(exec_start) == command
     assert ["--server.maxUploadSize", str(deploy.STREAMLIT_MAX_UPLOAD_MB)] == \
         command[command.index("--server.maxUploadSize"):][:2]
+    if shutil.which("systemd-analyze"):  # where systemd's tools are installed: the units as systemd reads them
+        instance = out / "systemd" / "rehabdash@8501.service"
+        shutil.copy(out / "systemd" / "rehabdash@.service", instance)
+        for unit_file in (instance, out / "systemd" / "rehabdash.target"):
+            verified = subprocess.run(["systemd-analyze", "verify", str(unit_file)], capture_output=True,
+                                      text=True, timeout=60, cwd=out / "systemd")
+            assert verified.returncode == 0, verified.stderr
     target = (out / "systemd" / "rehabdash.target").read_text(encoding="utf-8")
     assert re.search(r"^Wants=(.*)$", target, re.M).group(1).split() == [f"rehabdash@{p}.service" for p in ports]
 
