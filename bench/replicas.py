@@ -16,8 +16,8 @@ client and waits for script_finished.
 
 Reported per round and configuration: throughput (successful opens ÷ wall time), p50/p90/max latency,
 CPU seconds per open of each replica, of nginx (master and workers) and of this process (the load
-client, which shares the two cores); over the rounds the median throughput of each configuration and
-the ratio 2 replicas ÷ 1 replica. Only loopback traffic; every wait has a timeout.
+client, which shares the two cores); over the rounds the median throughput of each configuration, the
+ratio 2 replicas ÷ 1 replica of each round and their median (the target: at least 1.6). Only loopback traffic; every wait has a timeout.
 """
 from __future__ import annotations
 
@@ -151,7 +151,13 @@ def main(argv=None) -> int:
                          "failures": sum(r["sessions"] - r["ok"] for r in rows)}
     one, two = (summary[k]["median_throughput_per_s"] for k in ("1 replica", "2 replicas"))
     summary["ratio_2_vs_1"] = round(two / one, 2) if one else None
-    summary["target_2_replicas_at_least_1.6x"] = bool(one and two / one >= 1.6)
+    # Each round's two levels ran back to back, so their ratio is the least disturbed by the rest of
+    # the machine; the target is judged on the median of those.
+    per_round = [round(r["2 replicas"]["throughput_per_s"] / r["1 replica"]["throughput_per_s"], 2)
+                 for r in results["rounds"] if r["1 replica"]["throughput_per_s"]]
+    summary["ratio_2_vs_1_per_round"] = per_round
+    summary["median_ratio_per_round"] = statistics.median(per_round) if per_round else None
+    summary["target_2_replicas_at_least_1.6x"] = bool(per_round and statistics.median(per_round) >= 1.6)
     summary["nginx_share"] = round(summary["1 replica"]["median_throughput_per_s"]
                                    / summary["1 replica, no nginx"]["median_throughput_per_s"], 2)
     results["summary"] = summary
