@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -106,18 +105,6 @@ def replicas(ports: list[int], env: dict, name: str) -> list[Server]:
             server.stop()
         raise RuntimeError(f"replicas did not start: {errors}")
     return [started[port] for port in ports]
-
-
-def wait_healthy(port: int, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing healthy on port {port}")
 
 
 class Nginx:

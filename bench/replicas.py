@@ -1,23 +1,25 @@
 """Replica benchmark: page opens through nginx with 1 and with 2 replicas, in the same run (issue 21).
 Not a test.
 
-    python bench/replicas.py [--sessions 30] [--rounds 4] [--database-url URL] [--out bench/replicas.json]
+    python bench/replicas.py [--sessions 30] [--rounds 6] [--database-url URL] [--out bench/replicas.json]
 
 Starts, on 127.0.0.1: PostgreSQL (a fresh schema of --database-url or REHAB_TEST_POSTGRES_URL, else a
 throw-away cluster of Debian's server), two replicas on the demo data with REHAB_AUTH=local (each
 started with the systemd unit's command, tools.deploy.replica_command), and two nginx processes with
 the rendered configuration (deploy/): one in front of replica 1 only, one in front of both. Each
 replica first opens every page once. Then, for each round, the same level runs through each nginx
-(the order alternates from round to round, so both see the same load from the rest of the machine),
-and directly against replica 1 (no nginx) for nginx's own share: `--sessions` signed-in sessions
+and directly against replica 1 (no nginx) for nginx's own share, each configuration first, second and
+last in turn (so all see the same load from the rest of the machine): `--sessions` signed-in sessions
 (each its own sign-in token cookie, no affinity cookie yet, as new visitors) connect at once, each
 opens one page (overview, map, funding, devices, children in turn, scope 青山区) with bench/load.py's
 client and waits for script_finished.
 
 Reported per round and configuration: throughput (successful opens ÷ wall time), p50/p90/max latency,
 CPU seconds per open of each replica, of nginx (master and workers) and of this process (the load
-client, which shares the two cores); over the rounds the median throughput of each configuration, the
-ratio 2 replicas ÷ 1 replica of each round and their median (the target: at least 1.6). Only loopback traffic; every wait has a timeout.
+client, which shares the two cores), and the cores the replicas got (their CPU seconds ÷ wall time).
+Over the rounds: the median throughput of each configuration, the ratio 2 replicas ÷ 1 replica of
+each round and their median (the target: at least 1.6). Only loopback traffic; every wait has a
+timeout.
 """
 from __future__ import annotations
 
@@ -62,9 +64,12 @@ def level(url: str, tokens: list[str], timeout: float, meters: dict) -> dict:
     wall = time.perf_counter() - start
     n = len(tokens)
     ok = [r for r in results if r["ok"]]
+    spent = {name: meter() - before[name] for name, meter in meters.items()}
     out = {"sessions": n, "ok": len(ok), "wall_s": round(wall, 3),
            "throughput_per_s": round(len(ok) / wall, 2) if wall else None,
-           "cpu_s_per_open": {name: round((meter() - before[name]) / n, 3) for name, meter in meters.items()},
+           "cpu_s_per_open": {name: round(cpu / n, 3) for name, cpu in spent.items()},
+           # how many of the machine's cores the replicas got during the level
+           "replica_cores_used": round(sum(cpu for name, cpu in spent.items() if name.startswith("replica")) / wall, 2),
            **percentiles([r["s"] for r in ok])}
     if len(ok) < n:
         out["failures"] = sorted({f"{r['status']} {r['error']}" for r in results if not r["ok"]})
@@ -74,7 +79,7 @@ def level(url: str, tokens: list[str], timeout: float, meters: dict) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--database-url", default=os.environ.get("REHAB_TEST_POSTGRES_URL"),
                         help="an existing PostgreSQL database (a fresh schema is used); default: a throw-away cluster")
     parser.add_argument("--data-dir", type=Path, default=PROJECT / "data")
@@ -119,16 +124,18 @@ def main(argv=None) -> int:
                                               "nginx": nginx_two.cpu}),
             "1 replica, no nginx": (replicas[0].url, {"replica 1": replicas[0].cpu}),
         }
+        names = list(configs)
         for number in range(args.rounds):
-            order = ["1 replica", "2 replicas"] if number % 2 == 0 else ["2 replicas", "1 replica"]
+            order = names[number % 3:] + names[:number % 3]  # each configuration first, second and last in turn
             row = {}
-            for name in order + ["1 replica, no nginx"]:
+            for name in order:
                 url, meters = configs[name]
                 tokens = [store.start_session("qs_viewer", 1) for _ in range(args.sessions)]
                 row[name] = level(url, tokens, args.timeout, {**meters, "load client": own_cpu})
                 r = row[name]
                 print(f"round {number + 1} {name}: {r['ok']}/{r['sessions']} ok, {r['throughput_per_s']}/s, "
-                      f"p50/p90 {r.get('p50_s')}/{r.get('p90_s')} s, cpu-s/open {r['cpu_s_per_open']}",
+                      f"p50/p90 {r.get('p50_s')}/{r.get('p90_s')} s, cpu-s/open {r['cpu_s_per_open']}, "
+                      f"replica cores {r['replica_cores_used']}",
                       flush=True)
             results["rounds"].append(row)
         results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -148,11 +155,12 @@ def main(argv=None) -> int:
                          "median_p90_s": statistics.median(r.get("p90_s", 0) for r in rows),
                          "median_cpu_s_per_open": {k: statistics.median(r["cpu_s_per_open"][k] for r in rows)
                                                    for k in rows[0]["cpu_s_per_open"]},
+                         "median_replica_cores_used": statistics.median(r["replica_cores_used"] for r in rows),
                          "failures": sum(r["sessions"] - r["ok"] for r in rows)}
     one, two = (summary[k]["median_throughput_per_s"] for k in ("1 replica", "2 replicas"))
     summary["ratio_2_vs_1"] = round(two / one, 2) if one else None
-    # Each round's two levels ran back to back, so their ratio is the least disturbed by the rest of
-    # the machine; the target is judged on the median of those.
+    # The two levels of a round ran within a minute of each other, so their ratio is the least disturbed
+    # by the rest of the machine; the target is judged on the median of those.
     per_round = [round(r["2 replicas"]["throughput_per_s"] / r["1 replica"]["throughput_per_s"], 2)
                  for r in results["rounds"] if r["1 replica"]["throughput_per_s"]]
     summary["ratio_2_vs_1_per_round"] = per_round
