@@ -8,7 +8,8 @@ published; then, with the killed replica back, a browser that was on it uploads 
   pages, still signed in; no page fails twice; the surviving replica's latency before and after is
   written to .pytest_cache/deploy-report.json;
 - (b) every page run after the publish shows the new version, and every run shows the figures of the
-  version it names (summed from that version's Parquet files): never a mix;
+  version it names (summed from that version's Parquet files): never a mix; the version the browser
+  publishes on one replica is what the other serves;
 - (c) the browser's upload and downloads reach the replica that holds its session (no 400 "session
   invalid"), even after its first replica came back;
 - nothing is lost: both imports are in the audit table and in a committed version.
@@ -174,11 +175,11 @@ def deployment(tmp_path, database, monkeypatch):
             list(pool.map(lambda server: server.stop(), state["replicas"]))
 
 
-def served_2025(version_dir) -> int:
-    """Persons given precise rehab in 青山区 in 2025, summed from the version's own Parquet files."""
+def served_2025(version_dir, district: str = QINGSHAN) -> int:
+    """Persons given precise rehab in the district in 2025, summed from the version's own Parquet files."""
     regions = pd.read_parquet(version_dir / "regions.parquet")
     services = pd.read_parquet(version_dir / "rehab_services.parquet")
-    towns = regions.loc[regions["parent_code"] == QINGSHAN, "region_code"]
+    towns = regions.loc[regions["parent_code"] == district, "region_code"]
     return int(services.loc[services["region_code"].isin(towns)
                             & (pd.to_datetime(services["period"]).dt.year == 2025), "served_count"].sum())
 
@@ -389,6 +390,18 @@ def test_a_killed_replica_a_publish_and_an_upload_through_nginx(deployment, brow
     september = services[pd.to_datetime(services["period"]).dt.date == SEPTEMBER]
     districts = set(regions.set_index("region_code").loc[september["region_code"], "parent_code"])
     assert districts == {QINGSHAN, DONGHE}
+
+    # The version the browser published on the survivor is what the restarted replica serves.
+    async def on_restarted():
+        session = Session(f"ws://127.0.0.1:{victim.port}/_stcore/stream",
+                          {"rehab_session": store.start_session("dh_clerk", 1)}, timeout=120)
+        result = await session.run("overview", {"district": "东河区"}, record=True)
+        await session.close()
+        return result
+    shown = in_thread(on_restarted())
+    assert shown["ok"] and len(shown["selects"][SNAPSHOT_BOX]["options"]) == 6
+    assert dict(shown["metrics"])[SERVED] == str(served_2025(newest.path, DONGHE))
+    assert served_2025(newest.path, DONGHE) > served_2025(versions["000005"].path, DONGHE)
 
     (PROJECT / ".pytest_cache").mkdir(exist_ok=True)
     (PROJECT / ".pytest_cache" / "deploy-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
