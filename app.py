@@ -1,4 +1,5 @@
 """康复服务看板 entry point: login gate, sidebar filters shared by every page, then the chosen page."""
+import datetime as dt
 import logging
 
 import streamlit as st
@@ -8,6 +9,18 @@ from rehabdash.access import audit, gate
 from rehabdash.store import db
 
 st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png", layout="wide")
+
+
+# Streamlit's browser runs the page again when its connection comes back only if a fragment runs on a
+# timer; otherwise it assumes the server kept its session. Behind nginx the connection may come back on
+# another replica, which has no such session: without a run there, the page's downloads and uploads
+# would still name the lost one (deploy/README.md). The fragment itself does nothing.
+@st.fragment(run_every=dt.timedelta(hours=1))
+def _run_again_on_reconnect() -> None:
+    pass
+
+
+_run_again_on_reconnect()
 
 charts.apply_plotly_defaults()
 ui.accessibility_styles()

@@ -53,14 +53,17 @@ def _free_port() -> int:
 class Server:
     """One `streamlit run` on loopback, with its process for CPU and memory readings."""
 
-    def __init__(self, script: Path, env: dict, log_name: str, cwd: Path = PROJECT):
-        self.port = _free_port()
+    def __init__(self, script: Path, env: dict, log_name: str, cwd: Path = PROJECT, port: int | None = None,
+                 command=None):
+        """`command(port)`, when given, is the argv to start (a deployment's replica command)."""
+        self.port = port or _free_port()
         self.log = open(Path(tempfile.gettempdir()) / log_name, "w")
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=cwd, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+        argv = command(self.port) if command else [
+            sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
+            "--server.address", "127.0.0.1", "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        self.popen = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=self.log,
+                                      stderr=subprocess.STDOUT)
         self.proc = psutil.Process(self.popen.pid)
         for _ in range(300):  # at most about 90 s for the server to come up
             try:
@@ -127,38 +130,94 @@ def rerun_request(page: str, query: dict) -> bytes:
     return msg.SerializeToString()
 
 
-async def open_page(url: str, page: str, query: dict, timeout: float) -> dict:
-    """One session: connect, ask for the page, wait for script_finished. Seconds and outcome."""
-    start = time.perf_counter()
-    errors, first_error = 0, ""
-    status = "timeout"
-    try:
-        async with asyncio.timeout(timeout):
-            async with websockets.connect(url, subprotocols=["streamlit"], max_size=None,
-                                          open_timeout=timeout, compression=None) as ws:
-                await ws.send(rerun_request(page, query))
+class Session:
+    """One browser tab over Streamlit's websocket: connect (with cookies, as through a load balancer),
+    run pages one after another on the same connection as a user clicking through them, and connect
+    again after the connection was lost. Like a browser, it keeps what the handshake's Set-Cookie says
+    (nginx's affinity cookie, deploy/nginx/rehabdash.conf.in)."""
+
+    def __init__(self, url: str, cookies: dict[str, str] | None = None, timeout: float = 180):
+        self.url, self.timeout = url, timeout
+        self.cookies = dict(cookies or {})
+        self.ws = None
+
+    async def connect(self) -> None:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
+                                           open_timeout=self.timeout, compression=None,
+                                           additional_headers=headers)
+        for name, value in self.ws.response.headers.raw_items():
+            if name.lower() == "set-cookie" and "=" in value:
+                key, _, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+            self.ws = None
+
+    async def run(self, page: str, query: dict, record: bool = False, start: float | None = None) -> dict:
+        """Ask for the page (connecting first if needed) and wait for script_finished; never raises.
+        Seconds from `start` (default: now) and outcome; with `record`, the select boxes ({label:
+        {options, value}}) and the metrics ([(label, value)]) the page showed."""
+        start = time.perf_counter() if start is None else start
+        errors, first_error, status = 0, "", "timeout"
+        selects: dict[str, dict] = {}
+        metrics: list[tuple[str, str]] = []
+        try:
+            async with asyncio.timeout(self.timeout):
+                if self.ws is None:
+                    await self.connect()
+                await self.ws.send(rerun_request(page, query))
                 for _ in range(100_000):  # a page sends far fewer messages than this
                     msg = ForwardMsg()
-                    msg.ParseFromString(await ws.recv())
+                    msg.ParseFromString(await self.ws.recv())
                     kind = msg.WhichOneof("type")
-                    if kind == "delta" and msg.delta.WhichOneof("type") == "new_element" \
-                            and msg.delta.new_element.WhichOneof("type") == "exception":
-                        errors += 1
-                        exc = msg.delta.new_element.exception
-                        first_error = first_error or f"{exc.type}: {exc.message}"[:300]
+                    if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                        element = msg.delta.new_element
+                        shown = element.WhichOneof("type")
+                        if shown == "exception":
+                            errors += 1
+                            first_error = first_error or f"{element.exception.type}: {element.exception.message}"[:300]
+                        elif record and shown == "selectbox":
+                            box = element.selectbox
+                            selects[box.label] = {"options": list(box.options), "value": box.raw_value or (
+                                box.options[box.default] if len(box.options) > box.default >= 0 else "")}
+                        elif record and shown == "metric":
+                            metrics.append((element.metric.label, element.metric.body))
                     elif kind == "page_not_found":
                         errors += 1
                         first_error = first_error or f"page not found: {page}"
                     elif kind == "script_finished":
                         status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
                         break
-    except TimeoutError:
-        pass
-    except (OSError, websockets.WebSocketException) as exc:
-        status = f"error: {exc}"
-    ok = status == "FINISHED_SUCCESSFULLY" and not errors
-    return {"page": page, "s": time.perf_counter() - start, "ok": ok, "status": status, "exceptions": errors,
-            "error": first_error}
+        except TimeoutError:
+            pass
+        except (OSError, websockets.WebSocketException) as exc:
+            status = f"error: {type(exc).__name__}: {exc}"
+        if status != "FINISHED_SUCCESSFULLY" and self.ws is not None:  # lost or unusable: connect anew
+            try:
+                await asyncio.wait_for(self.close(), 5)
+            except (OSError, TimeoutError, websockets.WebSocketException):
+                self.ws = None
+        ok = status == "FINISHED_SUCCESSFULLY" and not errors
+        out = {"page": page, "s": time.perf_counter() - start, "ok": ok, "status": status,
+               "exceptions": errors, "error": first_error}
+        if record:
+            out.update(selects=selects, metrics=metrics)
+        return out
+
+
+async def open_page(url: str, page: str, query: dict, timeout: float, cookies: dict | None = None) -> dict:
+    """One session: connect, ask for the page, wait for script_finished. Seconds and outcome."""
+    session = Session(url, cookies, timeout)
+    try:
+        return await session.run(page, query)
+    finally:
+        try:
+            await asyncio.wait_for(session.close(), 5)
+        except (OSError, TimeoutError, websockets.WebSocketException):
+            pass
 
 
 def percentiles(values: list[float]) -> dict:

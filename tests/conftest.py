@@ -28,6 +28,7 @@ def _instance_dir(tmp_path_factory):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: end-to-end test in real Chromium against streamlit run")
+    config.addinivalue_line("markers", "deploy: replicas behind nginx with PostgreSQL on loopback (tests/test_deploy.py)")
 
 
 def _require_chromium():

@@ -4,12 +4,17 @@ default (no server to start), PostgreSQL when REHAB_DATABASE_URL names one
 
 Counters change in one UPDATE statement each (never read, add one, write back), so parallel logins
 count one each. The audit table is append-only: a trigger in the database refuses UPDATE and DELETE.
+
+Several replicas (processes, machines) share one database: the tables are created by whichever comes
+first, in one transaction under a PostgreSQL advisory lock, so replicas started together do not fail
+on each other's CREATE TABLE (SQLite, one machine only, retries instead).
 """
 from __future__ import annotations
 
 import functools
 import os
 import threading
+import time
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +30,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from rehabdash.kernel.config import database_url
 
@@ -79,6 +85,9 @@ _APPEND_ONLY = {
 }
 
 _lock = threading.Lock()
+# pg_advisory_xact_lock key for creating the tables (any constant; "rehab" in ASCII).
+_SCHEMA_LOCK = 0x7265686162
+SCHEMA_ATTEMPTS = 5
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -100,11 +109,29 @@ def _engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
-    metadata.create_all(engine)
-    with engine.begin() as connection:
-        for statement in _APPEND_ONLY.get(engine.dialect.name, []):
-            connection.execute(text(statement))
+    create_schema(engine)
     return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """The tables and the audit trigger, created once however many processes start at the same time.
+
+    PostgreSQL: one transaction holding an advisory lock, so a second replica waits and then finds the
+    tables. SQLite: a process that loses the race to CREATE TABLE tries again and finds them.
+    """
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                metadata.create_all(connection)
+                for statement in _APPEND_ONLY.get(engine.dialect.name, []):
+                    connection.execute(text(statement))
+            return
+        except DBAPIError:
+            if attempt == SCHEMA_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def engine(url: str | None = None) -> Engine:

@@ -62,11 +62,23 @@ class AccountStore:
     def _import_legacy_file(self, path: Path) -> None:
         """Accounts of the former accounts.json (hashes and all), moved into an empty table once; the
         file is then renamed to accounts.json.imported."""
-        if not path.exists():
+        try:
+            legacy = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:  # none, or another replica has just imported and renamed it
             return
+        try:
+            self._import_legacy(legacy)
+        except IntegrityError:  # another replica started at the same moment imported them first
+            pass
+        try:
+            path.rename(path.with_name(path.name + ".imported"))
+        except FileNotFoundError:
+            pass
+
+    def _import_legacy(self, legacy: dict) -> None:
         with self.engine.begin() as connection:
             if connection.execute(select(table.c.username).limit(1)).first() is None:
-                for name, entry in json.loads(path.read_text(encoding="utf-8")).items():
+                for name, entry in legacy.items():
                     locked = entry.get("locked_until")
                     connection.execute(insert(table).values(
                         username=name, role=entry["role"], scope=json.dumps(list(entry["scope"])),
@@ -74,7 +86,6 @@ class AccountStore:
                         failed_logins=int(entry.get("failed_logins", 0)),
                         locked_until=dt.datetime.fromisoformat(locked).astimezone(dt.timezone.utc).replace(
                             tzinfo=None) if locked else None))
-        path.rename(path.with_name(path.name + ".imported"))
 
     @staticmethod
     def _account(row) -> Account:

@@ -12,7 +12,9 @@ means nothing is written. Townships not imported keep their approximate Voronoi 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -285,9 +287,26 @@ def published() -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["features"] if path.is_file() else []
 
 
+LOCK_FILE = ".townships.lock"
+
+
+@contextlib.contextmanager
+def _publishing(folder: Path):
+    """One publisher at a time per data directory (sessions, replicas, the command line): an exclusive
+    flock on a file beside the polygons, which NFS passes to its lock manager, so two admins importing
+    at once both keep their townships instead of the second overwriting the first's."""
+    with open(folder / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def publish(checked: CheckedBoundaries, account: Account) -> Path:
     """Merge the checked polygons into the data directory's imported townships (a township imported
-    again is replaced), written to a temporary file and renamed into place; logged in the audit log."""
+    again is replaced), written to a temporary file, synced and renamed into place, one publisher at a
+    time; logged in the audit log."""
     if not account.may("admin"):
         raise NoAccess([])
     if not checked.valid:
@@ -296,17 +315,20 @@ def publish(checked: CheckedBoundaries, account: Account) -> Path:
     new = {f["properties"]["region_code"]: {**f, "properties": {**f["properties"], "imported_at": now,
                                                                 "imported_by": account.username}}
            for f in checked.features}
-    kept = [f for f in published() if f["properties"]["region_code"] not in new]
-    features = sorted(kept + list(new.values()), key=lambda f: f["properties"]["region_code"])
     path = boundaries.imported_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps({"type": "FeatureCollection",
-                       "source": "imported township boundaries (rehabdash.ingest.boundaries), WGS-84",
-                       "features": features}, ensure_ascii=False, separators=(",", ":"))
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".townships-", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(body)
-    os.replace(temporary, path)
+    with _publishing(path.parent):
+        kept = [f for f in published() if f["properties"]["region_code"] not in new]
+        features = sorted(kept + list(new.values()), key=lambda f: f["properties"]["region_code"])
+        body = json.dumps({"type": "FeatureCollection",
+                           "source": "imported township boundaries (rehabdash.ingest.boundaries), WGS-84",
+                           "features": features}, ensure_ascii=False, separators=(",", ":"))
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".townships-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(body)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
     audit.record("import", account.username, account.scope, kind="township_boundaries",
                  file=checked.file_name, sha256=checked.sha256, features=len(checked.features))
     return path

@@ -43,7 +43,8 @@ def database_url() -> str:
 
 
 def session_days() -> float:
-    """How long a local sign-in lasts in the browser (a signed cookie), in days."""
+    """How long a local sign-in lasts in the browser, in days: the cookie holds a random token checked
+    against its hash in the database (not a signature), so it is valid on every replica of that database."""
     return float(os.environ.get("REHAB_SESSION_DAYS", "1"))
 
 

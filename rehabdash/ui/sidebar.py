@@ -119,8 +119,13 @@ def _bound_selectbox(label_text: str, options: list, key: str, format_func=str, 
 bound_selectbox = _bound_selectbox
 
 
+_NEWEST_SEEN = "_rehab_newest_snapshot"  # the newest version's label at this session's last run
+
+
 def _choose_snapshot() -> Snapshot | None:
-    """The version chosen in the sidebar (by label, in the URL), the newest valid one by default.
+    """The version chosen in the sidebar (by label, in the URL), the newest valid one by default; a
+    session that was on the newest version moves to the one published since (by any replica), one that
+    chose an older version stays on it.
 
     The chosen version's files are checked again on every run (a few MB, milliseconds): a file that
     rotted in place or became unreadable refuses that version, with the warning, and the next one is
@@ -132,6 +137,10 @@ def _choose_snapshot() -> Snapshot | None:
         by_label = {snapshots.label(s, listed): s for s in listed if s.valid}
         if not by_label:
             break
+        newest = next(iter(by_label))  # a session on the newest version follows a new publish
+        if st.session_state.get("snapshot") == st.session_state.get(_NEWEST_SEEN, newest) != newest:
+            st.session_state["snapshot"] = newest
+        st.session_state[_NEWEST_SEEN] = newest
         wanted = st.session_state.get("snapshot", requested)
         candidate = by_label.get(wanted, next(iter(by_label.values())))
         if snapshots.verify(candidate):
