@@ -20,19 +20,18 @@ import datetime as dt
 import io
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from bench.load import Server  # noqa: E402  (one `streamlit run` on loopback)
 from tests import workbook_corpus as corpus  # noqa: E402
 from tests.workbooks import data_copy  # noqa: E402
 
@@ -73,48 +72,10 @@ def library(app_dir: Path, workbook: Path, data: Path) -> dict:
     return eval(done.stdout.strip().splitlines()[-1])  # our own probe's repr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`streamlit run app.py` of a checkout, on 127.0.0.1."""
-
-    def __init__(self, app_dir: Path, data: Path, log: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(log, "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=app_dir, env={**os.environ, "REHAB_DATA_DIR": str(data), "PYTHONPATH": str(app_dir)},
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start; see {log}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 def upload(browser, server: Server, content: bytes, rows: int, shot: Path | None) -> float:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{server.url}/upload")
+        page.goto(f"http://127.0.0.1:{server.port}/upload")
         page.locator('[data-testid="stFileUploader"]').wait_for(timeout=120_000)
         start = time.perf_counter()
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
@@ -182,8 +143,9 @@ def main() -> int:
     if not args.no_browser:
         from playwright.sync_api import sync_playwright
 
-        (PROJECT / ".pytest_cache").mkdir(exist_ok=True)
-        servers = {name: Server(path, data, PROJECT / ".pytest_cache" / f"bench-upload-{name}.log")
+        (PROJECT / ".pytest_cache").mkdir(exist_ok=True)  # the screenshots
+        servers = {name: Server(path / "app.py", {"REHAB_DATA_DIR": str(data), "PYTHONPATH": str(path)},
+                                f"rehab-bench-upload-{name}.log", cwd=path)
                    for name, path in checkouts.items()}
         try:
             with sync_playwright() as playwright:

@@ -240,14 +240,16 @@ def _read_sheet(workbook: book.Book, name: str, table: str, problems: Problems) 
             sheet.headers[column] = str(text).strip()
             sheet.units[column] = unit
         break
-    sheet.cells = {column: [] for column in positions}
+    # The rest column by column: the picked cells of each row, rows with nothing in them left out.
+    numbers, lines = [], []
     for number, values in rows:
-        picked = {c: values[p] if p < len(values) else None for c, p in positions.items()}
-        if all(cells.is_blank(v) for v in picked.values()):
-            continue
-        sheet.rows.append(number)
-        for column, value in picked.items():
-            sheet.cells[column].append(value)
+        numbers.append(number)
+        lines.append(values)
+    picked = [[line[p] if p < len(line) else None for line in lines] for p in positions.values()]
+    kept = [i for i, values in enumerate(zip(*picked))
+            if not all(v is None or (v.__class__ is str and not v.strip()) for v in values)]  # is_blank
+    sheet.rows = [numbers[i] for i in kept]
+    sheet.cells = {column: [values[i] for i in kept] for column, values in zip(positions, picked)}
     return sheet
 
 
