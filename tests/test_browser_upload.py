@@ -6,11 +6,12 @@ import io
 import openpyxl
 import pytest
 
+from rehabdash.ingest.publish import read_tables
 from rehabdash.store.snapshots import list_snapshots
 
 from .conftest import StreamlitServer, _require_chromium, assert_clean, wait_for_app
 from .seed import QINGSHAN
-from .workbooks import AS_OF, data_copy, fill_template, month_rows, set_cell
+from .workbooks import AS_OF, SEPTEMBER, data_copy, fill_template, month_rows, set_cell
 
 pytestmark = pytest.mark.browser
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -141,4 +142,11 @@ def test_messy_workbooks_one_refused_one_accepted(upload_server, page, screensho
     browser_page.screenshot(path=str(screenshots_dir / "upload-messy-published.png"), full_page=True)
     newest = list_snapshots(directory)[0]
     assert newest.as_of == AS_OF and newest.valid and newest.log["who"] == "demo" and newest.log["note"] == "张三"
+    # the right numbers: September in the new version is the workbook's, age bands read as their codes
+    published, expected = read_tables(newest), corpus.base_rows(directory)
+    for table, column in (("rehab_services", "served_count"), ("child_rehab", "aided")):
+        september = published[table][published[table]["period"] == SEPTEMBER]
+        assert len(september) == len(expected[table]) and september[column].sum() == expected[table][column].sum()
+    september = published["child_rehab"][published["child_rehab"]["period"] == SEPTEMBER]
+    assert september["age_band"].value_counts().to_dict() == expected["child_rehab"]["age_band"].value_counts().to_dict()
     assert_clean(page)

@@ -31,11 +31,15 @@ ERROR_VALUES = frozenset({"#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM
                           "#GETTING_DATA", "#N/A!"})
 
 
+_NUMBER_SIGNS = ("#", "＃", "﹟")  # what NFKC folds to the # every error value starts with
+
+
 def refuse_special(value) -> None:
     """A formula without a result, or an Excel error value, in any column, text included."""
     if isinstance(value, NoCachedValue):
         raise CellProblem("formula_no_value")
-    if isinstance(value, str) and normal(value).upper() in ERROR_VALUES:
+    if isinstance(value, str) and any(mark in value for mark in _NUMBER_SIGNS) \
+            and normal(value).upper() in ERROR_VALUES:
         raise CellProblem("excel_error")
 
 

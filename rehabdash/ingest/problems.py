@@ -88,6 +88,9 @@ def problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:
     problems = grouped(problems, lang)
     headers = [i18n.text(lang, f"validation.header_{name}") for name in TABLE_COLUMNS]
     # Row numbers as text: a problem of a whole sheet or file has none, and shows an empty cell.
-    rows = [[p.sheet, "" if p.row is None else str(p.row), p.column, p.value, p.problem, p.fix]
-            for p in problems]
-    return pd.DataFrame(rows, columns=headers)
+    # Built column by column: a frame from 100 000 row lists took seconds.
+    columns = ([p.sheet for p in problems], ["" if p.row is None else str(p.row) for p in problems],
+               [p.column for p in problems], [p.value for p in problems], [p.problem for p in problems],
+               [p.fix for p in problems])
+    return pd.DataFrame({header: pd.Series(values, dtype="str") for header, values in zip(headers, columns)},
+                        columns=headers)

@@ -1,11 +1,13 @@
 """Reading an uploaded workbook: which sheet is which table, which header is which column, the
 settings declared on the instructions sheet, and every non-empty row with its Excel row number.
 
-Before anything is parsed the file is looked at (`inspect`): its type by content, not name (old
-.xls/.et, .ods, text, a password-protected workbook each get their own answer), its size, and the
-unpacked size and compression ratio of every part of the xlsx zip, so that a small file that unpacks
-to gigabytes is refused before it costs memory. Formula cells saved without their result and Excel
-error values are handed on so that the cell parsers refuse them by name (cells.refuse_special).
+Before anything is parsed the file is looked at (`inspect`): its type by content, not name (.xlsx, old
+.xls/.et, which are read; .ods, text, a password-protected workbook, which each get their own answer),
+its size, and the unpacked size and compression ratio of every part of the xlsx zip, so that a small
+file that unpacks to gigabytes is refused before it costs memory. Each sheet's used range is checked
+against the row, column and cell limits before its values are read (book.py: calamine reads them).
+Formula cells saved without their result and Excel error values are handed on so that the cell
+parsers refuse them by name (cells.refuse_special).
 """
 from __future__ import annotations
 
@@ -15,10 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-import openpyxl
-from openpyxl.utils import column_index_from_string
-
-from rehabdash.ingest import cells, layout
+from rehabdash.ingest import biff, book, cells, layout
 from rehabdash.ingest.problems import Problems
 from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import TABLES
@@ -35,6 +34,9 @@ MAX_RATIO = 200  # unpacked ÷ packed, for parts of more than RATIO_FROM bytes
 RATIO_FROM = 2**20
 MAX_ROWS = 200_000  # per sheet
 MAX_COLUMNS = 500  # per row
+# Cells of a sheet's used range (rows × columns from A1): calamine holds the range in memory, about
+# 32 bytes a cell, and Python a value per cell. The 100 000-row ledger has 600 000.
+MAX_CELLS = 5_000_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls/.et, and password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
@@ -59,38 +61,41 @@ def _looks_like_text(content: bytes) -> bool:
     return False
 
 
-def inspect(content: bytes, problems: Problems) -> bool:
-    """Whether the content is an xlsx workbook within the limits; adds the problem when it is not."""
+def inspect(content: bytes, problems: Problems) -> str | None:
+    """'xlsx' or 'xls' (an OLE file that may be an old Excel or WPS workbook: book.open_xls says) when
+    the content is a workbook within the limits; otherwise None, with the problem added."""
     if len(content) > MAX_FILE_BYTES:
         problems.add("file_too_large", value=_size(len(content)), limit=_size(MAX_FILE_BYTES))
-        return False
+        return None
     if content.startswith(OLE_MAGIC):
         # An encrypted OOXML file is an OLE container holding the streams EncryptionInfo and
         # EncryptedPackage; their names are stored in UTF-16 in its directory.
-        encrypted = "EncryptedPackage".encode("utf-16-le") in content
-        problems.add("encrypted" if encrypted else "old_excel")
-        return False
+        if "EncryptedPackage".encode("utf-16-le") in content:
+            problems.add("encrypted")
+            return None
+        return "xls"
     if not content.startswith(ZIP_MAGIC):
         problems.add("text_file" if _looks_like_text(content) else "unreadable",
                      value="" if _looks_like_text(content) else "不是 xlsx 格式")
-        return False
+        return None
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         parts = archive.infolist()
         names = {part.filename for part in parts}
         if "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype")[:100]:
             problems.add("ods_file")
-            return False
+            return None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
         problems.add("unreadable", value=type(error).__name__)
-        return False
+        return None
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         problems.add("unreadable", value="不是 Excel 工作簿")
-        return False
+        return None
     total = 0
     for part in parts:
         total += part.file_size
-        # zipfile stops at the declared size and checks the CRC, so declared sizes bound the work.
+        # zipfile stops at the declared size and checks the CRC, and so does the zip reader of
+        # calamine (book.py), so declared sizes bound the work.
         if part.file_size > MAX_PART_BYTES:
             limit = _size(MAX_PART_BYTES)
         elif total > MAX_TOTAL_BYTES:
@@ -100,32 +105,8 @@ def inspect(content: bytes, problems: Problems) -> bool:
         else:
             continue
         problems.add("part_too_large", value=part.filename, size=_size(part.file_size), limit=limit)
-        return False
-    return True
-
-
-# A cell whose only content is a formula, with no value (or an empty one): <c r="E3"><f>D3+25</f></c>.
-_NO_VALUE = re.compile(rb'<c\b([^>]*?)(?<!/)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_HAS_FORMULA = re.compile(rb"<f[\s>/]")
-
-
-def formulas_without_values(book, worksheet) -> dict[tuple[int, int], str]:
-    """(Excel row, 0-based column) → formula text, for the formula cells saved without a result."""
-    try:
-        xml = book._archive.read(worksheet._worksheet_path)  # openpyxl reads the same zip member
-    except (AttributeError, KeyError):
-        return {}
-    if not _HAS_FORMULA.search(xml):
-        return {}
-    found = {}
-    for match in _NO_VALUE.finditer(xml):
-        ref = _REF.search(match.group(1))
-        if ref:
-            formula = (match.group(2) or b"").decode("utf-8", "replace")
-            found[(int(ref.group(2)), column_index_from_string(ref.group(1).decode()) - 1)] = \
-                f"={formula}" if formula else "=…"
-    return found
+        return None
+    return "xlsx"
 
 
 @dataclass
@@ -153,39 +134,52 @@ class Workbook:
     settings: Settings
 
 
-def _open(content: bytes, problems: Problems):
-    if not inspect(content, problems):
+class TooLarge(Exception):
+    """A sheet beyond MAX_ROWS, MAX_COLUMNS or MAX_CELLS; the problem has been added."""
+
+
+def _limits(problems: Problems):
+    """The check a Book runs on a sheet's extent before its values are read."""
+    def check(name: str, extent: book.Extent) -> None:
+        if extent.rows > MAX_ROWS:
+            problems.add("too_many_rows", sheet=name, value=f"{extent.rows:,}", limit=f"{MAX_ROWS:,}")
+        elif extent.columns > MAX_COLUMNS:
+            problems.add("part_too_large", sheet=name, value=name, size=f"{extent.columns} 列",
+                         limit=f"{MAX_COLUMNS} 列")
+        elif extent.cells > MAX_CELLS:
+            problems.add("part_too_large", sheet=name, value=name,
+                         size=f"{extent.rows:,} 行 × {extent.columns:,} 列", limit=f"{MAX_CELLS:,} 个单元格")
+        else:
+            return
+        raise TooLarge(name)
+    return check
+
+
+def _open(content: bytes, problems: Problems) -> book.Book | None:
+    kind = inspect(content, problems)
+    if kind is None:
         return None
     try:
-        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # a damaged file fails anywhere in openpyxl's zip and XML readers
-        problems.add("unreadable", value=type(error).__name__)
+        if kind == "xls":
+            return book.open_xls(content, _limits(problems))
+        return book.open_xlsx(content, _limits(problems))
+    except TooLarge:
         return None
+    except biff.Encrypted:
+        problems.add("encrypted")
+    except book.Unreadable as error:
+        if kind == "xls":  # not a workbook calamine reads (Excel 95, a damaged file): say what it is
+            problems.add("old_excel")
+        else:
+            problems.add("unreadable", value=str(error).split(" ")[0])
+    except Exception as error:  # a damaged zip fails anywhere in zipfile
+        problems.add("unreadable", value=type(error).__name__)
+    return None
 
 
-class TooLarge(Exception):
-    """A sheet beyond MAX_ROWS or MAX_COLUMNS; the problem has been added."""
-
-
-def _rows(worksheet, problems: Problems | None = None, no_value: dict | None = None):
-    """(Excel row number, values) of every row; read-only sheets yield only what the file holds.
-
-    The dimension the file declares is not trusted (a forged one would make openpyxl pad millions of
-    empty rows); formula cells without a result come as cells.NoCachedValue.
-    """
-    worksheet.reset_dimensions()
-    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        if problems is not None and number > MAX_ROWS:
-            problems.add("too_many_rows", sheet=worksheet.title, value=f"{MAX_ROWS}+", limit=MAX_ROWS)
-            raise TooLarge(worksheet.title)
-        if problems is not None and len(values) > MAX_COLUMNS:
-            problems.add("part_too_large", sheet=worksheet.title, value=worksheet.title,
-                         size=f"{len(values)} 列", limit=f"{MAX_COLUMNS} 列")
-            raise TooLarge(worksheet.title)
-        if no_value:
-            values = tuple(cells.NoCachedValue(no_value[(number, i)]) if (number, i) in no_value else v
-                           for i, v in enumerate(values))
-        yield number, values
+def _rows(workbook: book.Book, name: str):
+    """(Excel row number, values) of every row of a sheet from row 1; the limits are checked first."""
+    yield from enumerate(workbook.rows(name), start=1)
 
 
 # Settings read from text: how to read one, the Settings field it sets, the problem when unreadable.
@@ -195,27 +189,26 @@ _DECLARATIONS = {
 }
 
 
-def _read_settings(worksheet, problems: Problems, lang: str) -> Settings:
+def _read_settings(workbook: book.Book, name: str, problems: Problems, lang: str) -> Settings:
     labels = {layout.match_key(i18n.text(lg, f"template.setting_{name}")): name
               for lg in i18n.LANGUAGES for name in SETTINGS}
     settings = Settings()
     value_header = i18n.text(lang, "template.setting_value")
-    for number, values in _rows(worksheet, problems):
+    for number, values in _rows(workbook, name):
         if len(values) < 2 or not isinstance(values[0], str):
             continue
-        name = labels.get(layout.match_key(values[0]))
+        setting = labels.get(layout.match_key(values[0]))
         raw = values[1]
-        if name is None or cells.is_blank(raw):
+        if setting is None or cells.is_blank(raw):
             continue
-        where = {"sheet": worksheet.title, "row": number, "column": value_header,
-                 "value": cells.shown(raw)}
-        if name == "period_start":
+        where = {"sheet": name, "row": number, "column": value_header, "value": cells.shown(raw)}
+        if setting == "period_start":
             try:
                 settings.period_start = cells.to_month(raw)
             except cells.CellProblem:
                 problems.add("not_month", **where)
             continue
-        parse, field_name, problem = _DECLARATIONS[name]
+        parse, field_name, problem = _DECLARATIONS[setting]
         value = parse(cells.shown(raw))
         if value is None:
             problems.add(problem, **where)
@@ -224,11 +217,11 @@ def _read_settings(worksheet, problems: Problems, lang: str) -> Settings:
     return settings
 
 
-def _read_sheet(book, worksheet, table: str, problems: Problems) -> Sheet:
-    sheet = Sheet(table, worksheet.title)
+def _read_sheet(workbook: book.Book, name: str, table: str, problems: Problems) -> Sheet:
+    sheet = Sheet(table, name)
     columns = layout.column_lookup(table)
     positions: dict[str, int] = {}
-    rows = _rows(worksheet, problems, formulas_without_values(book, worksheet))
+    rows = _rows(workbook, name)
     for number, values in rows:
         if number != HEADER_ROW:
             break
@@ -247,14 +240,16 @@ def _read_sheet(book, worksheet, table: str, problems: Problems) -> Sheet:
             sheet.headers[column] = str(text).strip()
             sheet.units[column] = unit
         break
-    sheet.cells = {column: [] for column in positions}
+    # The rest column by column: the picked cells of each row, rows with nothing in them left out.
+    numbers, lines = [], []
     for number, values in rows:
-        picked = {c: values[p] if p < len(values) else None for c, p in positions.items()}
-        if all(cells.is_blank(v) for v in picked.values()):
-            continue
-        sheet.rows.append(number)
-        for column, value in picked.items():
-            sheet.cells[column].append(value)
+        numbers.append(number)
+        lines.append(values)
+    picked = [[line[p] if p < len(line) else None for line in lines] for p in positions.values()]
+    kept = [i for i, values in enumerate(zip(*picked))
+            if not all(v is None or (v.__class__ is str and not v.strip()) for v in values)]  # is_blank
+    sheet.rows = [numbers[i] for i in kept]
+    sheet.cells = {column: [values[i] for i in kept] for column, values in zip(positions, picked)}
     return sheet
 
 
@@ -271,17 +266,17 @@ def _resembles(name: str, by_key: dict[str, str]) -> str | None:
     return by_key[max(contained, key=len)] if contained else None
 
 
-def _similar_sheets(book, names, by_key, instructions, problems: Problems) -> None:
+def _similar_sheets(workbook: book.Book, by_key, instructions, problems: Problems) -> None:
     """A sheet that is not read but resembles an expected one and holds rows is named as a problem:
     the month typed into a copied sheet would otherwise be lost without a word."""
-    for name in names:
+    for name in workbook.sheetnames:
         key = layout.match_key(name)
         if key in by_key or key in instructions:
             continue
         table = _resembles(name, by_key)
         if table is None:
             continue
-        filled = sum(1 for number, values in _rows(book[name], problems)
+        filled = sum(1 for number, values in _rows(workbook, name)
                      if number > HEADER_ROW and not all(cells.is_blank(v) for v in values))
         if filled:
             problems.add("similar_sheet", sheet=name, value=name, rows=filled,
@@ -290,8 +285,8 @@ def _similar_sheets(book, names, by_key, instructions, problems: Problems) -> No
 
 def read_workbook(content: bytes, problems: Problems, progress=lambda share, stage: None) -> Workbook | None:
     """The workbook's tables and settings; problems for an unreadable file, missing sheets or columns."""
-    book = _open(content, problems)
-    if book is None:
+    workbook = _open(content, problems)
+    if workbook is None:
         return None
     lang = problems.lang
     try:
@@ -299,12 +294,12 @@ def read_workbook(content: bytes, problems: Problems, progress=lambda share, sta
         instructions = {layout.match_key(layout.special_sheet("instructions", lg)) for lg in i18n.LANGUAGES}
         sheets: dict[str, Sheet] = {}
         settings = Settings()
-        names = book.sheetnames
+        names = workbook.sheetnames
         for done, name in enumerate(names):
             progress(done / max(len(names), 1), name)
             key = layout.match_key(name)
             if key in instructions:
-                settings = _read_settings(book[name], problems, lang)
+                settings = _read_settings(workbook, name, problems, lang)
                 continue
             table = by_key.get(key)
             if table is None:
@@ -313,15 +308,18 @@ def read_workbook(content: bytes, problems: Problems, progress=lambda share, sta
                 problems.add("duplicate_sheet", sheet=name, value=name,
                              first=sheets[table].name)
                 continue
-            sheets[table] = _read_sheet(book, book[name], table, problems)
-        _similar_sheets(book, names, by_key, instructions, problems)
+            sheets[table] = _read_sheet(workbook, name, table, problems)
+        _similar_sheets(workbook, by_key, instructions, problems)
     except TooLarge:
         return None
-    except Exception as error:  # read-only sheets are parsed lazily: damage may surface only here
+    except book.Unreadable as error:  # sheets are parsed when read: damage may surface only here
+        problems.add("unreadable", value=str(error).split(" ")[0])
+        return None
+    except Exception as error:
         problems.add("unreadable", value=type(error).__name__)
         return None
     finally:
-        book.close()
+        workbook.close()
     for table in TABLES:
         expected = layout.sheet_name(table, lang)
         if table not in sheets:
