@@ -397,8 +397,8 @@ def _overdue_slides(deck, b: Briefing) -> None:
         part = rows[page * LAGGING_PER_SLIDE:(page + 1) * LAGGING_PER_SLIDE]
         slide = _slide(deck, table.title if pages == 1 else f"{table.title}（{page + 1}/{pages}）", b)
         fills = {(r, late): _light_fill("red") for r in range(1, len(part) + 1)}
-        _table(slide, list(shown.columns), part, Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.44), 13,
-               [2.0, 1.6, 2.9, 2.0, 2.0, 1.6, 1.0, 1.0], fills)
+        _table(slide, list(shown.columns), part, Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.44), 12,
+               [1.55, 1.2, 2.65, 1.7, 2.0, 1.8, 0.85, 0.85], fills)
 
 
 def _map_projection(points: list[tuple[float, float]], left, top, width, height):
