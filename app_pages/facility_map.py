@@ -10,7 +10,7 @@ import streamlit as st
 
 from rehabdash import ui
 from rehabdash.ui import board as board_ui
-from rehabdash.kernel import columns, config, i18n
+from rehabdash.kernel import config, i18n
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.maps import board, mapkit
@@ -114,14 +114,12 @@ else:
 
 if thematic is not None:
     st.subheader(ui.t("thematic.table"))
-    st.caption(f"{thematic_title} · {ui.t('thematic.progress', progress=fmt.rate(thematic.progress))} · "
-               f"{ui.t('drill.table_help')}")
-    ui.drill_table(columns.present(thematic.values, thematic_topic.VALUE_COLUMNS, f.lang),
-                   thematic.values["subunit_code"], key="thematic", file_stem=ui.t("thematic.file"))
+    st.caption(f"{thematic_title} · {ui.t('thematic.progress', progress=fmt.rate(thematic.progress))}")
+    ui.table(thematic.values, thematic_topic.VALUE_COLUMNS, key="thematic", file_stem=ui.t("thematic.file"),
+             drill=thematic.values["subunit_code"])
 
 st.subheader(ui.t("map.coverage"))
 st.caption(ui.t("map.coverage_caption", as_of=fmt.date(f.as_of, f.lang)))
 coverage = fm.township_coverage(f.run, data)
-st.caption(ui.t("drill.table_help"))
-ui.drill_table(fm.coverage_table(coverage, f.lang, with_district=not f.scope.district),
-               coverage["township_code"], key="coverage", file_stem=ui.t("map.coverage_file"))
+ui.table_with_download(fm.coverage_table(coverage, f.lang, with_district=not f.scope.district),
+                       key="coverage", file_stem=ui.t("map.coverage_file"), drill=coverage["township_code"])

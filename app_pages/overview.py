@@ -118,7 +118,7 @@ with st.container(key="section_ranking"):
                                 format_func=lambda i: dispatch.label(f.lang, i))
         ranking = dispatch.ranking_table(m, by, f.lang)
         st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch.label(f.lang, by)))
-        ui.lit_table(*dispatch.ranking_cells(ranking))
+        ui.lit_table(*dispatch.ranking_cells(ranking), drill=ranking.codes, key="ranking")
     else:
         by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))
@@ -128,7 +128,8 @@ with st.container(key="section_services"):
     rates = dispatch.service_rates(m.subunits)
     if not rates.empty:
         figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label)
-        ui.chart_with_data(figure, dispatch.display(services), key="subunits", file_stem=ui.t("overview.subunits"))
+        ui.chart_with_data(figure, dispatch.display(services), key="subunits", file_stem=ui.t("overview.subunits"),
+                           drill=services.codes)
 
 with st.container(key="section_network"):
     network = dispatch.facilities_table(m, f.lang)

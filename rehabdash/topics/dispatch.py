@@ -437,6 +437,7 @@ class Table:
     kinds: dict[str, str]
     lang: str = "zh"
     cell_kinds: dict = field(default_factory=dict)  # (row, column) → kind, where a row differs
+    codes: tuple[str, ...] = ()  # a per-unit table: each row's region code, for drill-down
 
     def kind(self, row: int, column: str) -> str:
         return self.cell_kinds.get((row, column), self.kinds[column])
@@ -552,7 +553,8 @@ def ranking_table(m: Meeting, by: str, lang: str) -> Table:
             columns[light] = [status_text(s, lang) for s in frame[f"{indicator}:status"]]
             kinds[light] = "status"
     title = _t(lang, "ranking_by", indicator=label(lang, by))
-    return Table("ranking", title, pd.DataFrame(columns, columns=list(kinds)), kinds, lang)
+    codes = tuple(frame["code"]) if not frame.empty else ()
+    return Table("ranking", title, pd.DataFrame(columns, columns=list(kinds)), kinds, lang, codes=codes)
 
 
 def changes_table(m: Meeting, lang: str) -> Table | None:
@@ -583,7 +585,8 @@ def services_table(m: Meeting, lang: str) -> Table:
     frame = pd.DataFrame({h[0]: [fmt.region_name(u, lang) for u in rates["subunit_name"]],
                           h[1]: rates["need"], h[2]: rates["served"],
                           h[3]: rates["rate"]})
-    return Table("services", _t(lang, "services"), frame, dict(zip(h, ["text", "count", "count", "rate"])), lang)
+    return Table("services", _t(lang, "services"), frame, dict(zip(h, ["text", "count", "count", "rate"])), lang,
+                 codes=tuple(rates["subunit_code"]))
 
 
 def coverage_table(m: Meeting, lang: str) -> Table:
