@@ -25,13 +25,10 @@ until = f.window["until"]
 meeting = bool(st.session_state.get("meeting"))
 data = fm.load(f.run, f.as_of)
 subunits = data.regions[data.regions["parent_code"] == f.scope.root].sort_values("region_code")
-board_ui.styles(meeting)
-ui.breadcrumb(f)
-# The board: the map on the left, a side panel on the right with the facility list and card first, then
-# drill-down, thematic layer and toggles (a long card scrolls in the panel; the legend is in the map).
-map_column, side = st.columns([3.2, 1], gap="small")
-panel = side.container(key="side_panel")
-picker_box, card_box, controls_box = panel.container(), panel.container(), panel.container()
+# The board: the map on the left, a collapsible side panel on the right with the facility list, the
+# legend and the card first, then drill-down, thematic layer and toggles (it scrolls on its own).
+b = board_ui.layout(f)
+map_column, picker_box, card_box, controls_box = b.map, b.picker, b.card, b.controls
 
 
 with controls_box:
@@ -66,7 +63,10 @@ thematic_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{theme}"), sc
 
 m = board_ui.with_basemap(lambda basemap: board.build_board(
     data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic, thematic_title=thematic_title,
-    overdue=tasks_topic.overdue_ids(tasks)))
+    overdue=tasks_topic.overdue_ids(tasks), legend_in_map=not b.panel, large=meeting))
+if b.panel:
+    board_ui.panel_legend(b.legend, board.board_legend(view, f.lang, thematic=thematic, thematic_title=thematic_title,
+                                                       overdue=bool(tasks["overdue"].any())), card_open=len(chosen) > 0)
 drill_polygons = board.subunit_polygons(data, f.scope.root, f.lang)
 
 height = 720 if meeting else 640  # the page's style sets the frame from the viewport

@@ -95,7 +95,7 @@ for number, rows in enumerate(pages, start=1):
                 st.caption(ui.t("dispatch_page.lagging_caption"))
             st.table(ui.md_frame(dispatch.display(lagging).iloc[rows.index]), hide_index=True)
 
-overdue = site_tasks.overdue_lines(site_tasks.overdue_tasks(f.run, f.as_of), f.lang)
+overdue = site_tasks.overdue_lines(m.overdue_sites, f.lang)  # the meeting's, as the deck and bulletin
 if overdue:  # sites of the network past their deadline, with the unit responsible (挂图作战)
     with st.container(key="section_overdue_tasks"):
         st.subheader(ui.t("tasks.overdue_title"))
