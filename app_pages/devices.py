@@ -53,7 +53,8 @@ if subunits.empty:
 else:
     st.caption(ui.t("devices.subunits_caption", progress=fmt.completion(fit.time_progress)))
     ui.chart_with_table(charts.subunit_rates(subunits, f.lang, f.scope_label), subunits,
-                        charts.SUBUNIT_COLUMNS, key="device_subunits", file_stem=ui.t("devices.subunits"))
+                        charts.SUBUNIT_COLUMNS, key="device_subunits", file_stem=ui.t("devices.subunits"),
+                        drill=subunits["subunit_code"])
 
 # ---------------------------------------------------------------- service points
 st.subheader(ui.t("devices.points"))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from rehabdash import ui
 from rehabdash.ui import board as board_ui
-from rehabdash.kernel import columns, config, i18n
+from rehabdash.kernel import config, i18n
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.maps import board, mapkit
@@ -25,13 +25,10 @@ until = f.window["until"]
 meeting = bool(st.session_state.get("meeting"))
 data = fm.load(f.run, f.as_of)
 subunits = data.regions[data.regions["parent_code"] == f.scope.root].sort_values("region_code")
-board_ui.styles(meeting)
-ui.breadcrumb(f)
-# The board: the map on the left, a side panel on the right with the facility list and card first, then
-# drill-down, thematic layer and toggles (a long card scrolls in the panel; the legend is in the map).
-map_column, side = st.columns([3.2, 1], gap="small")
-panel = side.container(key="side_panel")
-picker_box, card_box, controls_box = panel.container(), panel.container(), panel.container()
+# The board: the map on the left, a collapsible side panel on the right with the facility list, the
+# legend and the card first, then drill-down, thematic layer and toggles (it scrolls on its own).
+b = board_ui.layout(f)
+map_column, picker_box, card_box, controls_box = b.map, b.picker, b.card, b.controls
 
 
 with controls_box:
@@ -66,7 +63,10 @@ thematic_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{theme}"), sc
 
 m = board_ui.with_basemap(lambda basemap: board.build_board(
     data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic, thematic_title=thematic_title,
-    overdue=tasks_topic.overdue_ids(tasks)))
+    overdue=tasks_topic.overdue_ids(tasks), legend_in_map=not b.panel, large=meeting))
+if b.panel:
+    board_ui.panel_legend(b.legend, board.board_legend(view, f.lang, thematic=thematic, thematic_title=thematic_title,
+                                                       overdue=bool(tasks["overdue"].any())), card_open=len(chosen) > 0)
 drill_polygons = board.subunit_polygons(data, f.scope.root, f.lang)
 
 height = 720 if meeting else 640  # the page's style sets the frame from the viewport
@@ -114,14 +114,12 @@ else:
 
 if thematic is not None:
     st.subheader(ui.t("thematic.table"))
-    st.caption(f"{thematic_title} · {ui.t('thematic.progress', progress=fmt.rate(thematic.progress))} · "
-               f"{ui.t('drill.table_help')}")
-    ui.drill_table(columns.present(thematic.values, thematic_topic.VALUE_COLUMNS, f.lang),
-                   thematic.values["subunit_code"], key="thematic", file_stem=ui.t("thematic.file"))
+    st.caption(f"{thematic_title} · {ui.t('thematic.progress', progress=fmt.rate(thematic.progress))}")
+    ui.table(thematic.values, thematic_topic.VALUE_COLUMNS, key="thematic", file_stem=ui.t("thematic.file"),
+             drill=thematic.values["subunit_code"])
 
 st.subheader(ui.t("map.coverage"))
 st.caption(ui.t("map.coverage_caption", as_of=fmt.date(f.as_of, f.lang)))
 coverage = fm.township_coverage(f.run, data)
-st.caption(ui.t("drill.table_help"))
-ui.drill_table(fm.coverage_table(coverage, f.lang, with_district=not f.scope.district),
-               coverage["township_code"], key="coverage", file_stem=ui.t("map.coverage_file"))
+ui.table_with_download(fm.coverage_table(coverage, f.lang, with_district=not f.scope.district),
+                       key="coverage", file_stem=ui.t("map.coverage_file"), drill=coverage["township_code"])

@@ -110,19 +110,20 @@ else:
         ui.chart_with_table(
             charts.money_by_unit(people, f.lang, ui.t("funding.allocated_vs_spent_chart", scope=f.scope_label,
                                                        year=f.year)),
-            people, charts.MONEY_COLUMNS, key="subunit_money", file_stem=ui.t("funding.allocated_vs_spent"))
+            people, charts.MONEY_COLUMNS, key="subunit_money", file_stem=ui.t("funding.allocated_vs_spent"),
+            drill=people["subunit_code"])
     with right:
         ui.chart_with_table(
             charts.per_person_by_unit(people, f.lang, ui.t("funding.per_person_chart", scope=f.scope_label,
                                                             year=f.year)),
             people, charts.PER_PERSON_COLUMNS, key="subunit_per_person",
-            file_stem=ui.t("funding.per_person_section"))
+            file_stem=ui.t("funding.per_person_section"), drill=people["subunit_code"])
     dots = charts.execution_by_unit(
         rows, h.now.progress, ui.status_text,
         ui.t("funding.progress_line", progress=fmt.completion(h.now.progress)), fmt.rate,
         ui.t("funding.execution_chart", scope=f.scope_label, year=f.year), ui.t("funding.execution_col"))
     ui.chart_with_table(dots, rows, charts.EXECUTION_COLUMNS, key="subunit_execution",
-                        file_stem=ui.t("funding.execution_section"))
+                        file_stem=ui.t("funding.execution_section"), drill=rows["subunit_code"])
 
 # ---- through the year
 st.subheader(ui.t("funding.through_year"))

@@ -95,7 +95,7 @@ for number, rows in enumerate(pages, start=1):
                 st.caption(ui.t("dispatch_page.lagging_caption"))
             st.table(ui.md_frame(dispatch.display(lagging).iloc[rows.index]), hide_index=True)
 
-overdue = site_tasks.overdue_lines(site_tasks.overdue_tasks(f.run, f.as_of), f.lang)
+overdue = site_tasks.overdue_lines(m.overdue_sites, f.lang)  # the meeting's, as the deck and bulletin
 if overdue:  # sites of the network past their deadline, with the unit responsible (挂图作战)
     with st.container(key="section_overdue_tasks"):
         st.subheader(ui.t("tasks.overdue_title"))
@@ -118,7 +118,7 @@ with st.container(key="section_ranking"):
                                 format_func=lambda i: dispatch.label(f.lang, i))
         ranking = dispatch.ranking_table(m, by, f.lang)
         st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch.label(f.lang, by)))
-        ui.lit_table(*dispatch.ranking_cells(ranking))
+        ui.lit_table(*dispatch.ranking_cells(ranking), drill=ranking.codes, key="ranking")
     else:
         by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))
@@ -128,7 +128,8 @@ with st.container(key="section_services"):
     rates = dispatch.service_rates(m.subunits)
     if not rates.empty:
         figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label)
-        ui.chart_with_data(figure, dispatch.display(services), key="subunits", file_stem=ui.t("overview.subunits"))
+        ui.chart_with_data(figure, dispatch.display(services), key="subunits", file_stem=ui.t("overview.subunits"),
+                           drill=services.codes)
 
 with st.container(key="section_network"):
     network = dispatch.facilities_table(m, f.lang)

@@ -45,7 +45,8 @@ else:
     st.caption(ui.t("rehab.subunits_caption", progress=progress))
     figure, table = rehab_view.by_subunit(subunits, f.lang, f.scope_label, ui.status_text,
                                           served.served.time_progress)
-    ui.chart_with_data(figure, table, key="rehab_subunits", file_stem=ui.t("rehab.subunits"))
+    ui.chart_with_data(figure, table, key="rehab_subunits", file_stem=ui.t("rehab.subunits"),
+                       drill=subunits["subunit_code"])
 
 st.markdown(f"**{ui.t('rehab.monthly')}**")
 figure, table = rehab_view.by_month(rehab.by_month(f.run, f.as_of, f.year), f.lang, f.scope_label, f.year)

@@ -82,3 +82,26 @@ def test_thematic_table_one_row_per_district(fake):  # noqa: F811
     regions = pd.read_parquet(snapshot(NEWEST).path / "regions.parquet")
     assert len(table) == int((regions["parent_code"] == BAOTOU).sum())
     assert table["数值"].str.endswith("%").all()
+
+
+def test_side_panel_holds_the_legend_and_folding_it_keeps_the_view(fake):  # noqa: F811
+    legend_in_map = 'L.DomUtil.create("details", "rd-legend-box")'  # the map's legend overlay
+    at = open_app_page(PAGE, city="包头市", map_tiers=["乡镇（街道）康复站"])
+    assert not at.exception, at.exception
+    assert at.toggle(key="map_panel").value is True
+    assert legend_in_map not in fake.map.get_root().render()  # the legend is beside the map
+    assert any("近期规划建设" in h.proto.body for h in at.get("html"))
+    at.toggle(key="map_panel").set_value(False).run()
+    assert not at.exception, at.exception
+    assert legend_in_map in fake.map.get_root().render()  # and inside the map once the panel folds
+    # the folded panel's switches are still drawn (hidden): the tiers chosen in the URL still hold
+    assert at.pills(key="map_tiers").value == ["township_station"]
+
+
+def test_meeting_mode_draws_the_board_for_the_wall(fake):  # noqa: F811
+    at = open_app_page(PAGE, city="包头市", meeting="true")
+    assert not at.exception, at.exception
+    assert at.toggle(key="map_panel").value is False  # the map takes the width by default
+    html = fake.map.get_root().render()
+    assert 'L.DomUtil.create("details", "rd-legend-box")' in html  # legend in the map
+    assert "font-size: 21px" in html  # names large

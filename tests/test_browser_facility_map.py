@@ -107,7 +107,8 @@ def test_yuanhui_network_card_and_copied_url(app_server, page, browser, screensh
         "(els, b) => els.filter(e => { const r = e.getBoundingClientRect();"
         " return r.left >= 0 && r.top >= 0 && r.right <= b.width && r.bottom <= b.height; }).length", box)
     assert inside == 61
-    assert "区级康复指导中心" in frame.locator(".rd-legend").inner_text()  # the legend is in the map (issue 18)
+    # the legend beside the map, in the board's side panel (issue 18)
+    assert "区级康复指导中心" in p.locator(".st-key-panel_legend .rd-legend").inner_text()
 
     # Switch a layer on, then click a station: its card opens beside the map, the URL carries both.
     p.get_by_role("button", name="辅具服务站点").click()

@@ -128,7 +128,7 @@ def test_thematic_layer_shades_each_district_with_its_value(app_server, page):
     # hatching: the polygons refer to the class patterns, so classes differ without colour
     fills = frame.locator("path.rd-thematic").evaluate_all("els => els.map(e => e.getAttribute('fill'))")
     assert all(f.startswith("url(#rd-th-") for f in fills)
-    expect(frame.locator(".rd-thematic-legend")).to_contain_text("95%")
+    expect(p.locator(".st-key-panel_legend .rd-thematic-legend")).to_contain_text("95%")  # in the side panel
     assert_clean(page)
 
 
@@ -191,9 +191,24 @@ def test_board_screenshots(app_server, browser, screenshots_dir, size, meeting):
     box = p.locator(MAP_FRAME).bounding_box()
     # most of the viewport's height, and wider than half the window
     assert box["height"] >= 0.6 * height and box["width"] >= 0.55 * width
-    # the legend sits inside the map
-    legend = frame.locator(".rd-legend-box").bounding_box()
-    assert box["y"] <= legend["y"] and legend["y"] + legend["height"] <= box["y"] + box["height"] + 1
+    if meeting:  # on the wall the map takes the width, its legend drawn large inside it
+        expect(p.locator(".st-key-side_panel")).to_be_hidden()
+        legend = frame.locator(".rd-legend-box").bounding_box()
+        assert box["y"] <= legend["y"] and legend["y"] + legend["height"] <= box["y"] + box["height"] + 1
+        assert box["x"] <= legend["x"] and legend["x"] + legend["width"] <= box["x"] + box["width"] + 1
+        assert box["width"] >= 0.9 * width
+    else:  # in the side panel beside the map, whole within the window (not below the fold)
+        legend = p.locator(".st-key-panel_legend").bounding_box()
+        assert legend["x"] >= box["x"] + box["width"] - 1 and legend["y"] >= box["y"] - 1
+        assert legend["y"] + legend["height"] <= height
+        expect(p.locator(".st-key-panel_legend .rd-legend")).to_contain_text("区级康复指导中心")
+    # no two district centres overlap (the urban core's are set around a ring)
+    squares = frame.locator(".rd-center").evaluate_all("els => els.map(e => e.getBoundingClientRect().toJSON())")
+    assert len(squares) == 10
+    for i, a in enumerate(squares):
+        for b in squares[i + 1:]:
+            assert not (a["left"] < b["right"] and a["right"] > b["left"]
+                        and a["top"] < b["bottom"] and a["bottom"] > b["top"]), (a, b)
     # no two shown name labels overlap
     overlaps = map_js(p, """() => {
         const rs = Array.from(document.querySelectorAll('.rd-label span'))
@@ -211,3 +226,74 @@ def test_board_screenshots(app_server, browser, screenshots_dir, size, meeting):
     name = f"mapboard-baotou-{width}x{height}{'-meeting' if meeting else ''}.png"
     p.screenshot(path=str(screenshots_dir / name))
     context.close()
+
+
+def facility_name(facility_id: str) -> str:
+    facilities = pd.read_parquet(snapshot(NEWEST).path / "facilities.parquet")
+    return facilities.set_index("facility_id").at[facility_id, "name"]
+
+
+def test_side_panel_keeps_legend_and_card_in_view_and_folds_away(app_server, browser, screenshots_dir):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    p = context.new_page()
+    name = facility_name("F-150204-0006")  # an overdue station of 青山区
+    frame = open_map(p, f"{app_server.url}/map?city=包头市&map_facility={name}")
+    card = p.locator(".st-key-facility_card")
+    expect(card.locator("h4")).to_have_text(name, timeout=SLOW)
+    # the legend folded to its title above the card, both in view: the card pushes nothing out
+    legend = p.locator(".st-key-panel_legend")
+    expect(legend.locator("summary")).to_contain_text("图例")
+    assert legend.locator("details").get_attribute("open") is None
+    assert legend.bounding_box()["y"] + legend.bounding_box()["height"] <= card.bounding_box()["y"]
+    assert card.bounding_box()["y"] < 900 - 200  # the card's head and first lines on the first screen
+    # the chosen facility is zoomed to and ringed, inside the map's frame
+    assert map_js(p, "() => window.map.getZoom()") >= 13
+    ring = frame.locator(".rd-selected").bounding_box()
+    box = p.locator(MAP_FRAME).bounding_box()
+    assert ring and 0 <= ring["x"] - box["x"] <= box["width"] and 0 <= ring["y"] - box["y"] <= box["height"]
+    p.screenshot(path=str(screenshots_dir / "mapboard-card-1440x900.png"))
+
+    # fold the panel away: the map takes the width, the legend goes into the map, the choice stays
+    p.locator(".st-key-board_head").get_by_text("侧栏").click()
+    p.wait_for_function("() => decodeURIComponent(location.search).includes('map_panel=false')", timeout=SLOW)
+    wait_for_app(p, ready_selector=MAP_FRAME, timeout=SLOW)
+    # the map is drawn anew, with its legend inside (the old frame goes once the new one is up)
+    p.wait_for_function("""sel => { const f = document.querySelectorAll(sel);
+        return f.length === 1 && f[0].contentDocument && f[0].contentDocument.querySelector('.rd-legend-box'); }""",
+                        arg=MAP_FRAME, timeout=SLOW)
+    frame = p.frame_locator(MAP_FRAME)
+    expect(frame.locator(".rd-legend-box")).to_contain_text("区级康复指导中心", timeout=SLOW)
+    expect(p.locator(".st-key-side_panel")).to_be_hidden()
+    main = p.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    assert p.locator(MAP_FRAME).bounding_box()["width"] >= 0.9 * (main["width"] - 48)
+    assert f"map_facility={name}" in query(p)
+    p.screenshot(path=str(screenshots_dir / "mapboard-panel-closed-1440x900.png"))
+    p.locator(".st-key-board_head").get_by_text("侧栏").click()
+    p.wait_for_function("() => !decodeURIComponent(location.search).includes('map_panel=false')", timeout=SLOW)
+    expect(p.locator(".st-key-side_panel")).to_be_visible(timeout=SLOW)
+    context.close()
+
+
+def test_centres_of_the_urban_core_stand_apart_and_return_to_their_place_zoomed_in(app_server, page):
+    p = page.page
+    p.set_viewport_size({"width": 1440, "height": 900})
+    frame = open_map(p, f"{app_server.url}/map?city=包头市")
+    # at the city's scale the core's centres are set around a ring, each tied to its true place
+    leaders = frame.locator(".rd-leader")
+    assert leaders.count() >= 3
+    assert frame.locator(".rd-true-place").count() == leaders.count()
+    # and the name of 青山区 is shown, not covered by the markers (labels lie above them)
+    qingshan = frame.locator(".rd-label-district:not(.rd-hidden)").filter(has_text="青山区")
+    expect(qingshan).to_have_count(1)
+    z = map_js(p, """() => window.getComputedStyle(document.querySelector('.leaflet-pane.leaflet-rd-labels-pane')
+        || document.querySelector('[class*="rd-labels"]')).zIndex""")
+    assert int(z) > 620  # above the centres' pane
+    # zoomed in on 青山区's centre, nothing overlaps any more: every centre sits on its place
+    regions = pd.read_parquet(snapshot(NEWEST).path / "facilities.parquet").set_index("facility_id")
+    lat, lon = regions.at["F-150204-0001", "lat"], regions.at["F-150204-0001", "lon"]
+    map_js(p, "([lat, lon]) => window.map.setView([lat, lon], window.map.getZoom() + 3, {animate: false})",
+           [float(lat), float(lon)])
+    p.wait_for_timeout(800)
+    expect(frame.locator(".rd-leader")).to_have_count(0)
+    margins = frame.locator(".rd-center").evaluate_all("els => els.map(e => e.style.marginLeft)")
+    assert set(margins) == {"-10px"}

@@ -79,11 +79,11 @@ def seen():
             run_parent = lambda q, **p: db.run(q, snapshot, allowed=(DONGHE,), scope=(DONGHE,), **p)  # noqa: E731
             own = child_rehab.disclosure(run_parent, Scope(BAOTOU, DONGHE, code), snapshot.as_of, 2025).own
             shown[code] = {m: own[m] for m in MEASURES}
-        # ... and the district overview's ranking shows the same for every township.
+        # ... and the district overview's ranking (a table that drills down) shows the same for every township.
         overview = open_app_page("app_pages/overview.py", **query)
         assert not overview.exception
         column = "残疾儿童康复救助人数（应救尽救率）"  # the ranking's children column
-        ranking = next(t.value for t in overview.table if column in t.value.columns
+        ranking = next(t.value for t in [*overview.table, *overview.dataframe] if column in t.value.columns
                        and len(t.value) == len(shown)).set_index("单位")
         names = dict(zip(db.run("regions", snapshot, allowed=(DONGHE,), scope=(DONGHE,))["region_code"],
                          db.run("regions", snapshot, allowed=(DONGHE,), scope=(DONGHE,))["name"]))

@@ -210,3 +210,64 @@ def test_names_from_data_stay_text_in_the_workbook_and_markdown():
     assert sheet["B4"].value == 1
     # the one Markdown helper (kernel.safe_text): no bold, no link, no emoji shortcode from data
     assert ui.md("**粗** [链接](x) :material/home:") == "\\*\\*粗\\*\\* \\[链接\\](x) \\:material/home\\:"
+
+
+def _overdue_from_parquet(prefix: str):
+    """The sites whose newest task update is past its deadline and not in use, read straight from
+    Parquet (not through the named query): facility name → responsible unit."""
+    import pandas as pd
+
+    from .seed import snapshot
+    path = snapshot(NEWEST).path
+    tasks = pd.read_parquet(path / "site_tasks.parquet").sort_values("updated_on").groupby("facility_id").tail(1)
+    late = tasks[(tasks["stage"] != "in_use") & (pd.to_datetime(tasks["deadline"]).dt.date < NEWEST)
+                 & tasks["facility_id"].str.startswith(prefix)]
+    names = pd.read_parquet(path / "facilities.parquet").set_index("facility_id")["name"]
+    return dict(zip(late["facility_id"].map(names), late["responsible_unit"]))
+
+
+def test_the_deck_lists_the_overdue_site_tasks_with_their_unit():
+    expected = _overdue_from_parquet("F-1502")
+    assert len(expected) > 0
+    deck = deck_of(BAOTOU, "包头市", "city", {BAOTOU, *BAOTOU_DISTRICTS})
+    slides = [s for s in deck.slides if slide_texts(s).startswith("逾期的建设任务")]
+    assert slides, "no slide of overdue site tasks"
+    rows = {}
+    for slide in slides:
+        table = next(shape.table for shape in slide.shapes if shape.has_table)
+        header = [c.text for c in table.rows[0].cells]
+        for row in list(table.rows)[1:]:
+            cells = dict(zip(header, (c.text for c in row.cells)))
+            rows[cells["站点"]] = cells
+    assert {name: r["责任单位"] for name, r in rows.items()} == expected
+    assert all(r["逾期天数"] == str((NEWEST - JUNE).days) for r in rows.values())  # deadline 30 June
+    # right after the lagging items, before the map
+    titles = [slide_texts(s).split("\n")[0] for s in deck.slides]
+    at = titles.index(next(t for t in titles if t.startswith("逾期的建设任务")))
+    assert titles[at - 1].startswith("滞后和预警事项") and titles[at + len(slides)].startswith("三级康复服务设施分布")
+    # 源汇区 has no overdue site: no such slide
+    assert not any(slide_texts(s).startswith("逾期的建设任务") for s in deck_of(YUANHUI, "源汇区", "district",
+                                                                            {YUANHUI}).slides)
+
+
+def test_the_bulletin_and_the_workbook_list_the_overdue_site_tasks():
+    expected = _overdue_from_parquet("F-1502")
+    m = meeting(BAOTOU, "包头市", "city")
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(bulletin.build_docx(m, "precise_rehab_served", "zh"))).paragraphs]
+    heading = next(i for i, p in enumerate(paragraphs) if p.endswith("、逾期的建设任务"))
+    body = paragraphs[heading + 1]
+    assert body.startswith(f"截至2025年8月31日，以下{len(expected)}个站点的建设任务已过完成时限")
+    for name, unit in expected.items():
+        assert f"{name}（{unit}）建设任务逾期62天" in body
+    # the headings stay numbered in order around the new one
+    numbered = [p.split("、")[0] for p in paragraphs if "、" in p[:3]]
+    assert numbered == list("一二三四五六七八九十")
+    book = load_workbook(io.BytesIO(briefing.meeting_workbook(m, "precise_rehab_served", "zh")))
+    sheet = book["逾期的建设任务"]
+    header = [c.value for c in sheet[3]]
+    listed = {r[header.index("站点")]: r[header.index("责任单位")] for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert listed == expected
+    assert {r[header.index("逾期天数")] for r in sheet.iter_rows(min_row=4, values_only=True)} == {62}
+    # none in 源汇区: no paragraph
+    yuanhui = bulletin.build_docx(meeting(YUANHUI, "源汇区", "district"), "precise_rehab_served", "zh")
+    assert "逾期的建设任务" not in "\n".join(p.text for p in docx.Document(io.BytesIO(yuanhui)).paragraphs)

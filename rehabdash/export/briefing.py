@@ -383,6 +383,24 @@ def _lagging_slides(deck, b: Briefing) -> None:
                [3.0, 2.8, 1.2, 1.2, 1.2, 1.5, 1.5], fills)
 
 
+def _overdue_slides(deck, b: Briefing) -> None:
+    """The sites past their deadline after the lagging items (挂图作战): each with the unit and person
+    responsible, its deadline and days late; as many slides as they need, none where none is late."""
+    table = dispatch.overdue_table(b.meeting, b.lang)
+    if table is None:
+        return
+    shown = dispatch.display(table)
+    rows = shown.values.tolist()
+    late = list(shown.columns).index(table.frame.columns[6])
+    pages = math.ceil(len(rows) / LAGGING_PER_SLIDE)
+    for page in range(pages):
+        part = rows[page * LAGGING_PER_SLIDE:(page + 1) * LAGGING_PER_SLIDE]
+        slide = _slide(deck, table.title if pages == 1 else f"{table.title}（{page + 1}/{pages}）", b)
+        fills = {(r, late): _light_fill("red") for r in range(1, len(part) + 1)}
+        _table(slide, list(shown.columns), part, Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.44), 12,
+               [1.55, 1.2, 2.65, 1.7, 2.0, 1.8, 0.85, 0.85], fills)
+
+
 def _map_projection(points: list[tuple[float, float]], left, top, width, height):
     """lon/lat → slide position (EMU) fitting the points into the box, true aspect."""
     lons, lats = [p[0] for p in points], [p[1] for p in points]
@@ -481,6 +499,7 @@ def build_pptx(b: Briefing) -> bytes:
     _funding_slide(deck, b)
     _ranking_slide(deck, b)
     _lagging_slides(deck, b)
+    _overdue_slides(deck, b)
     _map_slide(deck, b)
     _footers(deck, b)
     buffer = io.BytesIO()

@@ -18,7 +18,7 @@ from docx.shared import Pt, RGBColor
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.indicators import Status
-from rehabdash.topics import dispatch
+from rehabdash.topics import dispatch, site_tasks
 from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 
 # GB/T 9704 (党政机关公文格式): title in 小标宋, body in 仿宋 三号; Word and WPS have them, and
@@ -145,6 +145,16 @@ def overall_sentence(m: Meeting, lang: str) -> str:
               amber=count[Status.AMBER], red=count[Status.RED])
 
 
+def overdue_sentence(m: Meeting, lang: str) -> str:
+    """'截至…，以下9个站点的建设任务已过完成时限、尚未投入使用：兴盛社区康复室（友谊大街街道办事处）建设任务
+    逾期62天，进展：建设中；……。' or '' where no site is overdue."""
+    sites = m.overdue_sites
+    if sites is None or sites.empty:
+        return ""
+    return _t(lang, "overdue", day=fmt.date(m.as_of, lang), count=len(sites),
+              items=_t(lang, "part_sep").join(site_tasks.overdue_lines(sites, lang)))
+
+
 def _table(doc, header: list[str], rows: list[list[str]]) -> None:
     table = doc.add_table(rows=len(rows) + 1, cols=len(header))
     table.style = "Table Grid"
@@ -179,6 +189,11 @@ def build_docx(m: Meeting, by: str, lang: str) -> bytes:
         _paragraph(doc, indicator_sentence(m, s, lang) + units_sentence(m, s.indicator, lang))
 
     n = len(m.indicators)
+    if overdue := overdue_sentence(m, lang):  # the sites past their deadline, with the unit responsible
+        _paragraph(doc, f"{NUMERALS[n]}、{i18n.text(lang, 'tasks.overdue_title')}" if lang == "zh" else
+                   f"{n + 1}. {i18n.text(lang, 'tasks.overdue_title')}", HEADING_FONT, 16, indent=lang == "zh")
+        _paragraph(doc, overdue)
+        n += 1
     _paragraph(doc, f"{NUMERALS[n]}、{_t(lang, 'ranking_heading')}" if lang == "zh" else
                f"{n + 1}. {_t(lang, 'ranking_heading')}", HEADING_FONT, 16, indent=lang == "zh")
     if m.subunits:

@@ -54,18 +54,48 @@ def overdue_flags(m: mapkit.OfflineMap, facilities: pd.DataFrame) -> None:
     group.add_to(m)
 
 
+def board_legend(view: View, lang: str, *, thematic: Thematic | None = None, thematic_title: str = "",
+                 overdue: bool = False) -> str:
+    """The board's legend: the thematic classes (if shown), the facility symbols, the overdue frame.
+    HTML from locale text and drawings only (no data), for the map's overlay or the side panel."""
+    legend = ""
+    if thematic is not None:
+        legend += thematic_map.legend_html(thematic, thematic_title, i18n.text(lang, "thematic.no_value"))
+    legend += fmap.legend_html(view, lang)
+    if overdue:
+        legend += (f'<div style="font-size:14px;margin-top:4px">'
+                   f'<span style="display:inline-block;width:18px;height:18px;border:2.5px dashed #b00020;'
+                   f'vertical-align:middle;margin-right:8px"></span>{i18n.text(lang, "board.overdue_legend")}</div>')
+    return legend
+
+
+# On a wall screen (meeting mode) the names and the legend inside the map are drawn larger.
+LARGE_CSS = """
+.rd-label.rd-label-district span { font-size: 21px; }
+.rd-label.rd-label-township span { font-size: 16px; }
+.rd-label.rd-label-value span { font-size: 19px; }
+.rd-legend-box .rd-legend { font-size: 17px !important; }
+.rd-legend-box summary { font-size: 19px; }
+.leaflet-control-scale-line { font-size: 16px; }
+.leaflet-tooltip { font-size: 18px; }
+"""
+
+
 def build_board(data: MapData, view: View, lang: str, scope_root: str, scope_level: str,
                 basemap: str = "none", *, thematic: Thematic | None = None, thematic_title: str = "",
-                overdue: frozenset[str] = frozenset()) -> mapkit.OfflineMap:
+                overdue: frozenset[str] = frozenset(), legend_in_map: bool = True,
+                large: bool = False) -> mapkit.OfflineMap:
+    """The board's map. ``legend_in_map``: the legend as an overlay in the map (else the page shows
+    `board_legend` in its side panel); ``large``: names and legend for a wall screen."""
     m = fmap.build_map(data, view, lang, basemap)
     districts, townships = fmap.scope_boundaries(data, lang)
     controls.add_board(m, fmap._bounds(data, districts, townships), i18n.text(lang, "board.reset"))
     mapkit.add_style(m, OVERDUE_CSS, "rd_overdue")
+    if large:
+        mapkit.add_style(m, LARGE_CSS, "rd_large")
     canvas = len(fmap.shown_facilities(data, view)) > fmap.CANVAS_ABOVE
-    legend = ""
     if thematic is not None:
         thematic_map.add_thematic(m, subunit_polygons(data, scope_root, lang), thematic, canvas=canvas)
-        legend += thematic_map.legend_html(thematic, thematic_title, i18n.text(lang, "thematic.no_value"))
     # Names: districts always at city scale (unless the thematic layer labels them with their value),
     # townships once zoomed in there, always at district scale.
     subunit_level = {"city": "district", "district": "township"}.get(scope_level)
@@ -79,10 +109,7 @@ def build_board(data: MapData, view: View, lang: str, scope_root: str, scope_lev
     shown = fmap.shown_facilities(data, view)
     if overdue:
         overdue_flags(m, shown[shown["facility_id"].isin(overdue)])
-    legend += fmap.legend_html(view, lang)
-    if overdue:
-        legend += (f'<div style="font-size:14px;margin-top:4px">'
-                   f'<span style="display:inline-block;width:18px;height:18px;border:2.5px dashed #b00020;'
-                   f'vertical-align:middle;margin-right:8px"></span>{i18n.text(lang, "board.overdue_legend")}</div>')
-    m.add_child(controls.LegendControl(legend, i18n.text(lang, "board.legend")))
+    if legend_in_map:
+        legend = board_legend(view, lang, thematic=thematic, thematic_title=thematic_title, overdue=bool(overdue))
+        m.add_child(controls.LegendControl(legend, i18n.text(lang, "board.legend")))
     return m

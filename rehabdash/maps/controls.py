@@ -1,6 +1,7 @@
 """Controls of a map fit for a wall screen (挂图作战): attribution without Leaflet's flag prefix, a
-metric-only scale, a reset-view button, name labels decluttered by zoom, a legend drawn inside the
-map, co-located markers spread apart, and which region a click landed in (for drill-down).
+metric-only scale, a reset-view button, name labels decluttered by zoom and drawn above the markers,
+a legend drawn inside the map, co-located district centres spread apart at every zoom, and which
+region a click landed in (for drill-down).
 
 Every piece of text reaches the map's script as JSON (``tojson``/``json.dumps``) and any HTML built
 from data is escaped with ``html.escape`` first: names never become script or markup.
@@ -8,8 +9,6 @@ from data is escaped with ``html.escape`` first: names never become script or ma
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Iterable
 
 import folium
 import pandas as pd
@@ -60,7 +59,7 @@ class ResetView(MacroElement):
                         a.textContent = "\u27f2";
                         L.DomEvent.on(a, "click", function (e) {
                             L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
-                            map.fitBounds(bounds, {animate: false});
+                            fit();
                         });
                         L.DomEvent.disableClickPropagation(bar);
                         return bar;
@@ -68,14 +67,20 @@ class ResetView(MacroElement):
                 });
                 new Reset().addTo(map);
                 // The page sets the frame's height from the window after Leaflet has fitted the
-                // scope to the first height: fit again on a resize until the reader has moved the map.
-                var touched = false;
+                // scope to the first height: fit again on a resize until the reader has moved the map,
+                // or the page has (st_folium's setView to the facility chosen in the list).
+                var touched = false, fitting = false;
+                function fit() {
+                    fitting = true;
+                    try { map.fitBounds(bounds, {animate: false}); } finally { fitting = false; }
+                }
                 ["mousedown", "wheel", "keydown", "touchstart"].forEach(function (type) {
                     map.getContainer().addEventListener(type, function () { touched = true; }, true);
                 });
+                map.on("movestart zoomstart", function () { if (!fitting) touched = true; });
                 function refit() {
                     map.invalidateSize({pan: false});
-                    if (!touched) map.fitBounds(bounds, {animate: false});
+                    if (!touched) fit();
                 }
                 map.on("resize", refit);
                 setTimeout(refit, 150);
@@ -98,14 +103,23 @@ class ZoomClasses(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            (function (map, steps) {
-                var start = null;
-                function mark() {
-                    if (start === null) start = map.getZoom();
+            (function (map, steps, bounds) {
+                function mark() {  // against the zoom that fits the scope into the frame as it is now
+                    var start = map.getBoundsZoom(L.latLngBounds(bounds));
                     map.getContainer().classList.toggle("rd-zoom-near", map.getZoom() >= start + steps);
                 }
-                // Declutter: labels in rank order (values, districts, townships); one that would
-                // overlap a label already shown is hidden at this zoom.
+                // Declutter: labels in rank order (values, districts, townships), each put below its
+                // point, else above, right or left of it, wherever it overlaps neither a label already
+                // shown nor a district centre's square (then, failing that, no label); one that finds
+                // no place is hidden at this zoom and comes back once zoomed in.
+                var PLACES = ["", "translate(-50%, calc(-100% - 9px))", "translate(12px, -50%)",
+                              "translate(calc(-100% - 12px), -50%)"];
+                function overlaps(r, boxes) {
+                    return boxes.some(function (k) {
+                        return r.left < k.right + 4 && r.right > k.left - 4 &&
+                               r.top < k.bottom + 2 && r.bottom > k.top - 2;
+                    });
+                }
                 function declutter() {
                     var labels = Array.from(map.getContainer().querySelectorAll(".rd-label"));
                     var rank = function (el) {
@@ -113,30 +127,141 @@ class ZoomClasses(MacroElement):
                                el.classList.contains("rd-label-district") ? 1 : 2;
                     };
                     labels.sort(function (a, b) { return rank(a) - rank(b); });
+                    var squares = Array.from(map.getContainer().querySelectorAll(".rd-center"))
+                        .map(function (el) { return el.getBoundingClientRect(); });
                     var kept = [];
                     labels.forEach(function (el) {
                         el.classList.remove("rd-hidden");
                         var span = el.firstElementChild;
                         if (!span || getComputedStyle(el).display === "none") return;
-                        var r = span.getBoundingClientRect();
-                        var clash = kept.some(function (k) {
-                            return r.left < k.right + 4 && r.right > k.left - 4 &&
-                                   r.top < k.bottom + 2 && r.bottom > k.top - 2;
-                        });
-                        if (clash) { el.classList.add("rd-hidden"); } else { kept.push(r); }
+                        var obstacles = [kept.concat(squares), kept];
+                        for (var pass = 0; pass < 2; pass++) {
+                            for (var k = 0; k < PLACES.length; k++) {
+                                span.style.transform = PLACES[k];
+                                var r = span.getBoundingClientRect();
+                                if (!overlaps(r, obstacles[pass])) { kept.push(r); return; }
+                            }
+                        }
+                        span.style.transform = "";
+                        el.classList.add("rd-hidden");
                     });
                 }
                 map.whenReady(function () { setTimeout(function () { mark(); declutter(); }, 0); });
-                map.on("zoomend", function () { mark(); setTimeout(declutter, 0); });
-            })({{ this._parent.get_name() }}, {{ this.steps|tojson }});
+                map.on("zoomend resize", function () { mark(); setTimeout(declutter, 0); });
+                map.on("rd:spread", declutter);  // the centres moved: labels avoid them where they are now
+            })({{ this._parent.get_name() }}, {{ this.steps|tojson }}, {{ this.bounds|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, steps: float):
+    def __init__(self, steps: float, bounds: list[list[float]]):
         super().__init__()
         self._name = "ZoomClasses"
         self.steps = steps
+        self.bounds = bounds
+
+
+class SpreadCentres(MacroElement):
+    """District centres whose squares would overlap at the zoom shown are set around a small ring
+    about their common middle, each with a thin leader line to a dot at its true place; recomputed
+    on every zoom, so at a city's scale the urban core's centres (昆都仑区, 青山区, 东河区 …) stand
+    apart and once zoomed in each sits on its place again. Whatever is drawn on a centre's place (the
+    overdue frame, the selection ring) moves with it. The marker keeps its true position: a click
+    still reports it, so the click is matched to its facility as any other."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map, gap) {
+                var lines = L.layerGroup().addTo(map);
+                function cls(layer) {
+                    var icon = layer.options && layer.options.icon;
+                    return (icon && icon.options && icon.options.className) || "";
+                }
+                function markers(pattern) {
+                    var found = [];
+                    map.eachLayer(function (l) {
+                        if (l._icon && l.getLatLng && pattern.test(cls(l))) found.push(l);
+                    });
+                    return found;
+                }
+                function shift(layer, dx, dy) {
+                    var el = layer._icon;
+                    if (el._rdBase === undefined) {
+                        el._rdBase = [parseFloat(el.style.marginLeft) || 0, parseFloat(el.style.marginTop) || 0];
+                    }
+                    el.style.marginLeft = (el._rdBase[0] + dx) + "px";
+                    el.style.marginTop = (el._rdBase[1] + dy) + "px";
+                }
+                function spread() {
+                    lines.clearLayers();
+                    var centres = markers(/(^| )rd-center( |$)/);
+                    var riders = markers(/(^| )rd-(overdue|selected)( |$)/);
+                    centres.concat(riders).forEach(function (l) { shift(l, 0, 0); });
+                    if (centres.length < 2) return;
+                    var size = Math.max(centres[0]._icon.offsetWidth, 12);
+                    var least = size + gap;
+                    var at = centres.map(function (c) { return map.latLngToLayerPoint(c.getLatLng()); });
+                    var shown = at.slice();
+                    var group = at.map(function (_, i) { return i; });
+                    function root(i) { while (group[i] !== i) i = group[i] = group[group[i]]; return i; }
+                    // Merge any two whose squares overlap where they are shown, set each group on a
+                    // ring about its members' middle, and again until nothing overlaps (or 6 rounds).
+                    for (var round = 0; round < 6; round++) {
+                        var merged = false;
+                        for (var i = 0; i < at.length; i++) for (var j = i + 1; j < at.length; j++) {
+                            if (root(i) !== root(j) && shown[i].distanceTo(shown[j]) < least) {
+                                group[root(j)] = root(i); merged = true;
+                            }
+                        }
+                        if (!merged) break;
+                        var members = {};
+                        at.forEach(function (_, i) { (members[root(i)] = members[root(i)] || []).push(i); });
+                        Object.keys(members).forEach(function (k) {
+                            var m = members[k], n = m.length;
+                            if (n < 2) { shown[m[0]] = at[m[0]]; return; }
+                            var mid = m.reduce(function (p, i) { return p.add(at[i]); }, L.point(0, 0)).divideBy(n);
+                            var radius = Math.max(least * 0.75, least / (2 * Math.sin(Math.PI / n)));
+                            // the ring's places in order of the members' directions from the middle
+                            m.sort(function (a, b) {
+                                return Math.atan2(at[a].y - mid.y, at[a].x - mid.x) - Math.atan2(at[b].y - mid.y, at[b].x - mid.x);
+                            });
+                            var start = Math.atan2(at[m[0]].y - mid.y, at[m[0]].x - mid.x);
+                            m.forEach(function (i, k) {
+                                var angle = start + 2 * Math.PI * k / n;
+                                shown[i] = mid.add(L.point(Math.cos(angle) * radius, Math.sin(angle) * radius));
+                            });
+                        });
+                    }
+                    centres.forEach(function (c, i) {
+                        var dx = Math.round(shown[i].x - at[i].x), dy = Math.round(shown[i].y - at[i].y);
+                        if (!dx && !dy) return;
+                        shift(c, dx, dy);
+                        var here = c.getLatLng();
+                        riders.forEach(function (r) { if (r.getLatLng().equals(here, 1e-5)) shift(r, dx, dy); });
+                        L.polyline([here, map.layerPointToLatLng(shown[i])], {
+                            color: "#1b2a3a", weight: 1.5, opacity: 0.8, interactive: false,
+                            pane: "rd-centres", className: "rd-leader"}).addTo(lines);
+                        L.circleMarker(here, {radius: 2.5, color: "#1b2a3a", weight: 1, fillColor: "#1b2a3a",
+                            fillOpacity: 1, interactive: false, pane: "rd-centres",
+                            className: "rd-true-place"}).addTo(lines);
+                    });
+                    map.fire("rd:spread");
+                }
+                var timer = null;
+                function later() { clearTimeout(timer); timer = setTimeout(spread, 0); }
+                map.whenReady(later);
+                map.on("zoomend viewreset resize", later);
+                map.on("layeradd", function (e) { if (e.layer !== lines && !lines.hasLayer(e.layer)) later(); });
+            })({{ this._parent.get_name() }}, {{ this.gap|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, gap: int = 10):
+        super().__init__()
+        self._name = "SpreadCentres"
+        self.gap = gap
 
 
 class LegendControl(MacroElement):
@@ -207,19 +332,31 @@ def add_board(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], r
     mapkit.add_style(m, BOARD_CSS, "rd_board")
     mapkit.add_style(m, FILL_FRAME_CSS, "rd_fill_frame")
     m.add_child(ResetView([[y0, x0], [y1, x1]], reset_title))
-    m.add_child(ZoomClasses(1.5))
+    m.add_child(ZoomClasses(1.5, [[y0, x0], [y1, x1]]))
+
+
+LABEL_PANE = ("rd-labels", 640)  # above the facilities (610) and centres (620), below tooltips (650)
+
+
+def _label_pane(m: mapkit.OfflineMap) -> None:
+    if not getattr(m, "_rd_label_pane", False):
+        folium.map.CustomPane(LABEL_PANE[0], z_index=LABEL_PANE[1], pointer_events=False).add_to(m)
+        m._rd_label_pane = True
 
 
 def add_labels(m: mapkit.OfflineMap, places: pd.DataFrame, kind: str, *, near_only: bool = False,
                to=None) -> folium.FeatureGroup:
-    """One name label per row of ``places`` (lon, lat, text), not clickable. ``kind`` styles it
+    """One name label per row of ``places`` (lon, lat, text), not clickable, drawn above the markers
+    (with a white halo, so a name stays legible over the dots of the urban core). ``kind`` styles it
     (district, township, value); ``near_only`` shows it only once zoomed in (see ZoomClasses)."""
+    _label_pane(m)
     group = folium.FeatureGroup(name=f"labels_{kind}", control=False)
     css = f"rd-label rd-label-{kind}" + (" rd-when-near" if near_only else "")
     for row in places.dropna(subset=["lon", "lat"]).itertuples():
         icon = folium.DivIcon(html=f"<span>{html.escape(str(row.text))}</span>", icon_size=(0, 0),
                               class_name=css)
-        folium.Marker(m.latlng(row.lon, row.lat), icon=icon, interactive=False, keyboard=False).add_to(group)
+        folium.Marker(m.latlng(row.lon, row.lat), icon=icon, interactive=False, keyboard=False,
+                      pane=LABEL_PANE[0]).add_to(group)
     group.add_to(to if to is not None else m)
     return group
 
@@ -241,34 +378,6 @@ def label_points(polygons: dict, fallback: pd.DataFrame | None = None) -> pd.Dat
     return frame
 
 
-def spread_offsets(lons: Iterable[float], lats: Iterable[float], *, within_km: float = 2.5,
-                   ring_px: int = 18) -> list[tuple[int, int]]:
-    """Pixel offsets that spread markers lying within ``within_km`` of one another around a small
-    ring, so co-located district centres do not pile up. (0, 0) for a marker with no close neighbour.
-    Used as icon anchors: the marker keeps its true position (a click still reports it)."""
-    points = list(zip(lons, lats))
-    groups: list[list[int]] = []
-    for i, (x, y) in enumerate(points):
-        for group in groups:
-            gx, gy = points[group[0]]
-            km = math.hypot((x - gx) * 111.32 * math.cos(math.radians(y)), (y - gy) * 110.57)
-            if km <= within_km:
-                group.append(i)
-                break
-        else:
-            groups.append([i])
-    offsets = [(0, 0)] * len(points)
-    for group in groups:
-        if len(group) < 2:
-            continue
-        # a ring wide enough that neighbours on it stay ring_px (a marker and a gap) apart
-        radius = max(ring_px, ring_px * 1.2 / (2 * math.sin(math.pi / len(group))))
-        for k, i in enumerate(group):
-            angle = 2 * math.pi * k / len(group) - math.pi / 2
-            offsets[i] = (round(radius * math.cos(angle)), round(radius * math.sin(angle)))
-    return offsets
-
-
 def clicked_region(result: dict | None, polygons: dict, m: mapkit.OfflineMap) -> str | None:
     """The region code of the polygon (of ``polygons``, WGS-84) that a map click landed in, or None.
 
@@ -286,20 +395,6 @@ def clicked_region(result: dict | None, polygons: dict, m: mapkit.OfflineMap) ->
         if shape(f["geometry"]).contains(point):
             return f["properties"]["region_code"]
     return None
-
-
-def spread_centres(collection: dict, size: int, within_km: float = 2.5) -> None:
-    """Give co-located district centres (a DivIcon square of ``size`` px) icon anchors that set them
-    around a ring instead of on top of one another; in place, as a feature property ``icon`` that the
-    facility style merges into the icon's options."""
-    features = collection.get("features", [])
-    offsets = spread_offsets([f["geometry"]["coordinates"][0] for f in features],
-                             [f["geometry"]["coordinates"][1] for f in features], within_km=within_km,
-                             ring_px=size)
-    half = size // 2
-    for f, (dx, dy) in zip(features, offsets):
-        if (dx, dy) != (0, 0):
-            f["properties"]["icon"] = {"iconAnchor": [half - dx, half - dy]}
 
 
 # The map fills its frame, whose height the page may set from the viewport (st_folium gives the map

@@ -122,9 +122,7 @@ def marker_style(tier: str, status: str) -> dict:
 
 
 def _facility_style(feature: dict) -> dict:
-    # "icon": a co-located centre's offset anchor (controls.spread_centres)
-    return {**marker_style(feature["properties"]["tier"], feature["properties"]["status"]),
-            **feature["properties"].get("icon", {})}
+    return marker_style(feature["properties"]["tier"], feature["properties"]["status"])
 
 
 def _tier_marker(tier: str) -> folium.CircleMarker | folium.Marker:
@@ -226,14 +224,6 @@ def _bounds(data: MapData, districts: dict, townships: dict) -> tuple[float, flo
     return float(min_lon), float(min_lat), float(max_lon), float(max_lat)
 
 
-def _extent_km(data: MapData) -> float:
-    """The scope's width in km (of its own points): what counts as 'the same place' at its zoom."""
-    points = data.regions[["lon", "lat"]].dropna()
-    if points.empty:
-        return 0.0
-    return float((points["lon"].max() - points["lon"].min()) * 111.32 * 0.75)
-
-
 def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> mapkit.OfflineMap:
     """The facility map of the scope as the view asks, fitted to the scope."""
     districts, townships = scope_boundaries(data, lang)
@@ -255,14 +245,13 @@ def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> ma
                            style=PAIRING_STYLE, tooltip_fields=("tooltip",))
     for tier in reversed(TIERS):  # rooms first, so stations and centres are drawn over them
         if tier in view.tiers:
-            collection = facility_collection(shown[shown["tier"] == tier], lang)
-            if tier == "district_center":  # co-located centres set around a ring, not piled up
-                controls.spread_centres(collection, CENTRE_SIZE + 4, within_km=_extent_km(data) / 12)
             mapkit.add_geojson(
-                m, collection,
+                m, facility_collection(shown[shown["tier"] == tier], lang),
                 name=i18n.code_label(lang, "tier", tier), style=_facility_style,
                 tooltip_fields=("label", "kind", "state"), marker=_tier_marker(tier),
             )
+    if "district_center" in view.tiers:  # co-located centres set around a ring, not piled up
+        m.add_child(controls.SpreadCentres())
     if "device_points" in view.layers:
         icon = folium.DivIcon(html=DEVICE_ICON, icon_size=(16, 16), icon_anchor=(8, 9), class_name="rd-device")
         mapkit.add_geojson(m, device_collection(data.device_points.dropna(subset=["lon", "lat"]), lang),

@@ -22,7 +22,7 @@ from rehabdash.kernel.contract import INDICATORS
 from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.theme import STATUS_SYMBOLS
-from rehabdash.topics import child_rehab, funding
+from rehabdash.topics import child_rehab, funding, site_tasks
 from rehabdash.topics.overview import facility_matrix
 
 FUNDING = "funding_execution"  # spent ÷ allocated against 序时进度, by the funding page's rule
@@ -301,6 +301,8 @@ class Meeting:
     previous: Previous | None = None
     sample: bool = True
     own_funding: IndicatorStatus | None = None  # the funds the scope's own level holds beside its units'
+    # sites past their deadline with the unit responsible (site_tasks.overdue_tasks), most overdue first
+    overdue_sites: pd.DataFrame | None = None
 
     @property
     def until(self) -> dt.date:
@@ -372,7 +374,7 @@ def gather(run: RunQuery, as_of: dt.date, year: int, margin: float, scope_label:
         margin)
     return Meeting(scope_label, scope_name, level, year, as_of, margin, indicators, subunits,
                    network_coverage(run, as_of, year), _facilities_until(run, until_of(as_of, year)),
-                   holder, before, sample, own_funding)
+                   holder, before, sample, own_funding, site_tasks.overdue_tasks(run, as_of))
 
 
 # ---- ranking ---------------------------------------------------------------------------------------
@@ -435,6 +437,7 @@ class Table:
     kinds: dict[str, str]
     lang: str = "zh"
     cell_kinds: dict = field(default_factory=dict)  # (row, column) → kind, where a row differs
+    codes: tuple[str, ...] = ()  # a per-unit table: each row's region code, for drill-down
 
     def kind(self, row: int, column: str) -> str:
         return self.cell_kinds.get((row, column), self.kinds[column])
@@ -491,6 +494,26 @@ def lagging_table(m: Meeting, lang: str) -> Table:
                  _money_rows([s for _, s in m.lagging_in(lang)], h[2]))
 
 
+def overdue_table(m: Meeting, lang: str) -> Table | None:
+    """The sites past their deadline (挂图作战: the lagging list's site tasks), each with the unit and
+    person responsible, deadline and days late; None where no site is overdue."""
+    sites = m.overdue_sites
+    if sites is None or sites.empty:
+        return None
+    h = [i18n.text(lang, f"tasks.{k}") for k in ("col_facility", "col_place", "col_task", "col_unit",
+                                                 "col_person", "col_deadline", "col_days_late", "col_stage")]
+    places = sites["township_name"].fillna(sites["district_name"])
+    frame = pd.DataFrame({
+        h[0]: sites["facility_name"].astype(str), h[1]: [fmt.region_name(p, lang) for p in places],
+        h[2]: sites["task"].astype(str), h[3]: sites["responsible_unit"].astype(str),
+        h[4]: sites["responsible_person"].astype(str),
+        h[5]: [fmt.date(pd.Timestamp(d).date(), lang) for d in sites["deadline"]],
+        h[6]: sites["days_late"].astype(int).tolist(),
+        h[7]: [i18n.code_label(lang, "task_stage", s) for s in sites["stage"]]})
+    kinds = dict(zip(h, ["text"] * 6 + ["count", "text"]))
+    return Table("overdue_tasks", i18n.text(lang, "tasks.overdue_title"), frame, kinds, lang)
+
+
 def rank_change_text(change: float | None) -> str:
     if change is None or pd.isna(change):
         return "—"
@@ -530,7 +553,8 @@ def ranking_table(m: Meeting, by: str, lang: str) -> Table:
             columns[light] = [status_text(s, lang) for s in frame[f"{indicator}:status"]]
             kinds[light] = "status"
     title = _t(lang, "ranking_by", indicator=label(lang, by))
-    return Table("ranking", title, pd.DataFrame(columns, columns=list(kinds)), kinds, lang)
+    codes = tuple(frame["code"]) if not frame.empty else ()
+    return Table("ranking", title, pd.DataFrame(columns, columns=list(kinds)), kinds, lang, codes=codes)
 
 
 def changes_table(m: Meeting, lang: str) -> Table | None:
@@ -561,7 +585,8 @@ def services_table(m: Meeting, lang: str) -> Table:
     frame = pd.DataFrame({h[0]: [fmt.region_name(u, lang) for u in rates["subunit_name"]],
                           h[1]: rates["need"], h[2]: rates["served"],
                           h[3]: rates["rate"]})
-    return Table("services", _t(lang, "services"), frame, dict(zip(h, ["text", "count", "count", "rate"])), lang)
+    return Table("services", _t(lang, "services"), frame, dict(zip(h, ["text", "count", "count", "rate"])), lang,
+                 codes=tuple(rates["subunit_code"]))
 
 
 def coverage_table(m: Meeting, lang: str) -> Table:
@@ -584,7 +609,7 @@ def facilities_table(m: Meeting, lang: str) -> Table:
 
 def tables(m: Meeting, by: str, lang: str) -> list[Table]:
     """Every table the overview page shows, in its order: what the workbook holds."""
-    found = [indicator_table(m, lang), lagging_table(m, lang), changes_table(m, lang),
+    found = [indicator_table(m, lang), lagging_table(m, lang), overdue_table(m, lang), changes_table(m, lang),
              ranking_table(m, by, lang), services_table(m, lang), coverage_table(m, lang),
              facilities_table(m, lang)]
     return [t for t in found if t is not None]

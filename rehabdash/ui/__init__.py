@@ -42,6 +42,7 @@ from rehabdash.ui.widgets import (  # noqa: F401
     chart_with_data,
     text_where_mixed,
     table_with_download,
+    drill_frame,
     audit_export,
     year_on_year,
     figure_card,
@@ -75,7 +76,7 @@ from rehabdash.ui.drill import (  # noqa: F401
     drill_to,
     breadcrumb,
     drill_down_select,
-    drill_table,
+    drillable,
 )
 from rehabdash.ui.progress import (  # noqa: F401
     template_bytes,

@@ -1,6 +1,9 @@
-"""The map page's Streamlit parts (挂图作战): the board's layout styles, its bound toggles, the map's
-click handler, and the facility card with its task history. The page only wires them together."""
+"""The map page's Streamlit parts (挂图作战): the board's layout (map and collapsible side panel with
+the legend and the card), its bound toggles, the map's click handler, and the facility card with its
+task history. The page only wires them together."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +14,8 @@ from rehabdash.maps import controls, mapkit
 from rehabdash.maps import facility_map as fmap
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics import site_tasks as tasks_topic
-from rehabdash.ui.drill import drill_to
+from rehabdash.ui.drill import breadcrumb, drill_to
+from rehabdash.ui.meeting import in_meeting
 from rehabdash.ui.sidebar import Filters
 from rehabdash.ui.text import label, lang, md, t, t_md
 
@@ -19,20 +23,95 @@ MAP_KEY = "facility_map"
 FACILITY_KEY = "map_facility"
 CLICKED_KEY = "_map_clicked_facility"
 
-# A board, not a thumbnail: less padding, a smaller title, and the map as tall as the window allows
-# (its frame follows the viewport; Leaflet inside follows its frame).
+PANEL_KEY = "map_panel"
+
+# A board, not a thumbnail: less padding, a smaller title, the map from where it starts down to the
+# window's bottom (BOARD_JS measures where that is, also under the meeting banner's larger type), and
+# beside it the side panel, as tall as the map and scrolling on its own, or hidden.
 _STYLES = """<style>
 [data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important;
   padding-top: 2.2rem !important; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem !important; padding-bottom: 0.1rem !important; }
-iframe[title="streamlit_folium.st_folium"] { height: max(520px, calc(100vh - ABOVEpx)) !important; }
-.st-key-side_panel { max-height: max(520px, calc(100vh - ABOVEpx)); overflow-y: auto; padding-right: 4px; }
+:root { --rd-map-h: max(480px, calc(100vh - var(--rd-board-top, 230px) - 10px)); }
+iframe[title="streamlit_folium.st_folium"] { height: var(--rd-map-h) !important; }
+.st-key-board { flex-wrap: nowrap !important; align-items: flex-start !important; }
+.st-key-board > :has(> .st-key-board_map) { flex: 1 1 0 !important; min-width: 0 !important; }
+.st-key-board > :has(> .st-key-side_panel) { flex: 0 0 clamp(260px, 19vw, 420px) !important; }
+.st-key-side_panel { max-height: var(--rd-map-h); overflow-y: auto; padding-right: 4px; }
+.st-key-board_head { flex-wrap: nowrap !important; }
+.st-key-board_head .st-key-breadcrumb { flex: 1 1 auto; }
+/* a script-only block takes no room (it runs all the same) */
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) { display: none !important; }
+.st-key-panel_legend .rd-legend { font-size: 14px !important; line-height: 1.3 !important; }
+.st-key-panel_legend .rd-legend > div:first-child { display: none; }  /* the expander names it */
+CLOSED
+MEETING
 </style>"""
+_CLOSED = ".st-key-board > :has(> .st-key-side_panel) { display: none !important; }"  # drawn, so its bound widgets keep their values
+# On the projector the page's title and caption are set smaller: the map is what the wall looks at.
+_MEETING = """[data-testid="stMainBlockContainer"] h1 { font-size: 1.5rem !important; padding-top: 0.3rem !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }"""
+
+BOARD_JS = """<script>
+(() => {
+  const w = window;
+  const place = () => {
+    const board = document.querySelector('.st-key-board');
+    if (!board) return;
+    const top = Math.round(board.getBoundingClientRect().top + w.scrollY);
+    if (w.rdBoardTop !== top) {
+      w.rdBoardTop = top;
+      document.documentElement.style.setProperty('--rd-board-top', top + 'px');
+    }
+  };
+  if (!w.rdBoard) {
+    w.rdBoard = place;
+    w.addEventListener('resize', place);
+    new MutationObserver(() => { clearTimeout(w.rdBoardTimer); w.rdBoardTimer = setTimeout(place, 120); })
+      .observe(document.body, {childList: true, subtree: true});
+  }
+  place();
+})();
+</script>"""
 
 
-def styles(meeting: bool) -> None:
-    above = 300 if meeting else 230  # px above the map: title, caption, breadcrumb (and the meeting banner)
-    st.html(_STYLES.replace("ABOVE", str(above)))
+@dataclass
+class Board:
+    """Where the map page draws: the map, and in the side panel (top down) the facility list, the
+    legend, the card and the controls. `panel`: whether the side panel is shown (else the legend goes
+    into the map)."""
+
+    map: object
+    picker: object
+    legend: object
+    card: object
+    controls: object
+    panel: bool
+
+
+def layout(f: Filters) -> Board:
+    """The board's frame: breadcrumb and the side panel's switch on one line, then the map beside the
+    panel. The panel's contents are drawn even when it is hidden, so the URL-bound switches in it keep
+    the view."""
+    with st.container(horizontal=True, vertical_alignment="center", key="board_head"):
+        breadcrumb(f)
+        # On the projector the map takes the width by default, its legend drawn large inside it.
+        panel = st.toggle(t("board.panel"), value=not in_meeting(), key=PANEL_KEY, bind="query-params",
+                          help=t("board.panel_help"))
+    st.html(_STYLES.replace("CLOSED", "" if panel else _CLOSED).replace("MEETING", _MEETING if in_meeting() else ""))
+    st.html(BOARD_JS, unsafe_allow_javascript=True)
+    with st.container(horizontal=True, gap="small", key="board"):
+        map_box = st.container(key="board_map")
+        side = st.container(key="side_panel")
+    return Board(map_box, side.container(), side.container(key="panel_legend"), side.container(),
+                 side.container(), panel)
+
+
+def panel_legend(box, legend: str, card_open: bool) -> None:
+    """The legend at the top of the side panel, open until a card is open below it: then folded to
+    its title (one click away), so the card never pushes it out of view nor it the card."""
+    with box, st.expander(t("board.legend"), expanded=not card_open, icon=":material/map:"):
+        st.html(legend)
 
 
 def toggles(title_key: str, options: tuple, default: tuple, key: str, format_func) -> tuple:

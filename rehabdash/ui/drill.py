@@ -1,13 +1,14 @@
 """Drill-down and roll-up: setting the sidebar scope from a map click, a table row or a breadcrumb.
+(The drill-down table itself is widgets.table_with_download with `drill`.)
 """
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Iterable
+
 import streamlit as st
 
 from rehabdash.ui.sidebar import Filters, filters
 from rehabdash.ui.text import md, t
-from rehabdash.ui.widgets import text_where_mixed, xlsx_download
 
 
 # ---------------------------------------------------------------------------- drill-down and roll-up
@@ -29,6 +30,13 @@ def drill_to(code: str) -> None:
             st.session_state[key] = levels[key]
         elif i > deepest:
             st.session_state[key] = ""
+
+
+def drillable(codes: Iterable[str]) -> bool:
+    """Whether drilling into any of `codes` changes the scope: a region the account may see, at a
+    level the sidebar can choose (a village is not one), so a table offers drill-down only then."""
+    tree = filters().tree
+    return any(isinstance(c, str) and tree.allows(c) and tree.level(c) in SCOPE_KEYS for c in codes)
 
 
 def _drill_from_pills(key: str, codes: dict) -> None:
@@ -65,17 +73,3 @@ def drill_down_select(f: Filters, subunits: list[tuple[str, str]], **kwargs) -> 
     st.selectbox(t("drill.down"), list(names), index=None, key=key, on_change=_drill_from_pills,
                  args=(key, names), help=t("drill.down_help"), placeholder=t("drill.placeholder"),
                  format_func=md, **kwargs)  # a name from data shown literally
-
-
-def drill_table(table: pd.DataFrame, codes: pd.Series, key: str, file_stem: str) -> None:
-    """A per-unit table whose row, when selected, becomes the scope (drill-down), with its download."""
-    state_key = f"{key}_table"
-
-    def chosen() -> None:
-        rows = st.session_state.get(state_key, {}).get("selection", {}).get("rows", [])
-        if rows:
-            drill_to(codes.iloc[rows[0]])
-
-    st.dataframe(text_where_mixed(table), hide_index=True, key=state_key, on_select=chosen,
-                 selection_mode="single-row")
-    xlsx_download(table, key, file_stem)

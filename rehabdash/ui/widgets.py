@@ -4,6 +4,7 @@ Excel download.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +12,9 @@ import streamlit as st
 from rehabdash.access import audit, gate
 from rehabdash.kernel import columns, formatting, safe_text
 from rehabdash.kernel.theme import STATUS_COLORS
-from rehabdash.ui.sidebar import FILTERS_KEY
+from rehabdash.ui.drill import drillable, drill_to
+from rehabdash.ui.meeting import in_meeting
+from rehabdash.ui.sidebar import FILTERS_KEY, filters
 from rehabdash.ui.text import lang, md, t
 
 
@@ -31,11 +34,12 @@ def plotly_chart(figure, key: str) -> None:
     st.plotly_chart(safe_text.defuse_figure(figure), key=key, config={"displaylogo": False})
 
 
-def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str) -> None:
-    """A chart, and right under it the same data as a table with an Excel download (text alternative)."""
+def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str, drill: Sequence[str] | None = None) -> None:
+    """A chart, and right under it the same data as a table with an Excel download (text alternative);
+    with `drill`, the table's rows drill down (see table_with_download)."""
     plotly_chart(figure, key=f"{key}_chart")
     with st.expander(t("overview.show_data")):
-        table_with_download(table, key, file_stem)
+        table_with_download(table, key, file_stem, drill)
 
 
 def text_where_mixed(table: pd.DataFrame) -> pd.DataFrame:
@@ -50,12 +54,46 @@ def text_where_mixed(table: pd.DataFrame) -> pd.DataFrame:
                            for c in mixed})
 
 
-def table_with_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
+def table_with_download(table: pd.DataFrame, key: str, file_stem: str, drill: Sequence[str] | None = None) -> None:
     """A table and, under it, the button that downloads it as an Excel file with the same headers.
 
-    The download keeps numbers as numbers, also in a column where some cells are text."""
-    st.dataframe(text_where_mixed(table), hide_index=True, key=f"{key}_table")
+    The download keeps numbers as numbers, also in a column where some cells are text. With `drill`
+    (each row's region code, in the table's order), a per-unit table drills down: clicking a unit's
+    cell or selecting its row makes that unit the sidebar's scope (and the URL's)."""
+    if drill is None or not drillable(drill):
+        st.dataframe(text_where_mixed(table), hide_index=True, key=f"{key}_table")
+    else:
+        st.caption(t("drill.table_help"))
+        drill_frame(text_where_mixed(table), drill, f"{key}_table")
     xlsx_download(table, key, file_stem)
+
+
+def drill_frame(data, codes: Sequence[str], key: str) -> None:
+    """THE drill-down table: `data` (a frame or its Styler) whose row, when its unit's name is clicked
+    or the row selected, makes its region (`codes`, by position) the scope. Only the name column's
+    cells drill, so a reader may click a figure to read it; sorting in the browser keeps positions."""
+    codes = list(codes)
+    name_column = unit_column(data.data if hasattr(data, "data") else data, codes)
+
+    def chosen() -> None:
+        selection = st.session_state.get(key, {}).get("selection", {})
+        rows = list(selection.get("rows") or []) + [
+            row for row, column in selection.get("cells") or [] if name_column in (None, column)]
+        if rows and 0 <= rows[0] < len(codes):
+            drill_to(codes[rows[0]])
+
+    st.dataframe(data, hide_index=True, key=key, on_select=chosen, selection_mode=["single-row", "single-cell"])
+
+
+def unit_column(frame: pd.DataFrame, codes: Sequence[str]) -> str | None:
+    """The column of `frame` that names each row's unit (its cells start with the region's name, also
+    with pinyin after it); None if none does."""
+    tree = filters().tree
+    names = [tree.name(c) if isinstance(c, str) else None for c in codes]
+    scores = {column: sum(bool(n) and str(v).startswith(n) for v, n in zip(frame[column], names))
+              for column in frame.columns}
+    best = max(scores, key=scores.get, default=None)
+    return best if best is not None and scores[best] > 0 else None
 
 
 def xlsx_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
@@ -99,14 +137,16 @@ def status_text(status) -> str:
     return columns.status_text(status, lang())
 
 
-def table(frame: pd.DataFrame, spec, key: str, file_stem: str) -> None:
-    """`frame` shown through its column spec (headers and formats declared once), with its download."""
-    table_with_download(columns.present(frame, spec, lang()), key, file_stem)
+def table(frame: pd.DataFrame, spec, key: str, file_stem: str, drill: Sequence[str] | None = None) -> None:
+    """`frame` shown through its column spec (headers and formats declared once), with its download;
+    `drill`: each row's region code, for a per-unit table that drills down."""
+    table_with_download(columns.present(frame, spec, lang()), key, file_stem, drill)
 
 
-def chart_with_table(figure, frame: pd.DataFrame, spec, key: str, file_stem: str) -> None:
+def chart_with_table(figure, frame: pd.DataFrame, spec, key: str, file_stem: str,
+                     drill: Sequence[str] | None = None) -> None:
     """A chart, and under it its data through its column spec, with an Excel download."""
-    chart_with_data(figure, columns.present(frame, spec, lang()), key, file_stem)
+    chart_with_data(figure, columns.present(frame, spec, lang()), key, file_stem, drill)
 
 
 def measure_card(label_text: str, measure, notes: tuple[str, ...] = ()) -> None:
@@ -114,10 +154,17 @@ def measure_card(label_text: str, measure, notes: tuple[str, ...] = ()) -> None:
     figure_card(label_text, formatting.count(measure.value, lang()), notes=notes, **year_on_year(measure.change))
 
 
-def lit_table(texts: pd.DataFrame, lights: pd.DataFrame) -> None:
-    """A static table whose cells named in `lights` (same index, a Status or None per cell) are shaded
-    by their traffic light; the text carries the light's symbol too, so colour is never alone."""
+def lit_table(texts: pd.DataFrame, lights: pd.DataFrame, drill: Sequence[str] | None = None,
+              key: str = "lit") -> None:
+    """A table whose cells named in `lights` (same index, a Status or None per cell) are shaded by
+    their traffic light; the text carries the light's symbol too, so colour is never alone. With
+    `drill` (each row's region code) its rows drill down, except in meeting mode: there it stays a
+    static table in the projector's type (the banner switches the scope)."""
     shades = lights.map(lambda s: "" if s is None else f"background-color: {STATUS_COLORS[s]}33")
     shades = texts.map(lambda _: "").assign(**shades)
+    if drill is not None and drillable(drill) and not in_meeting():
+        st.caption(t("drill.table_help"))
+        drill_frame(texts.style.apply(lambda _: shades, axis=None), drill, f"{key}_table")
+        return
     literal = texts.map(lambda v: md(v) if isinstance(v, str) else v)  # st.table reads Markdown
     st.table(literal.style.apply(lambda _: shades, axis=None).hide(axis="index"))
