@@ -35,6 +35,12 @@ class Filters:
     lang: str
     allowed: tuple[str, ...]  # the account's regions: every query is checked against them
 
+    def __memo_key__(self) -> tuple:
+        """Everything the choice holds (kernel.memo): topic results computed through `run`,
+        `run_at` or `run_parent` are shared by every session that chose the same."""
+        return (str(self.snapshot.path), self.snapshot.as_of, self.snapshot.problem, self.year, self.scope,
+                self.scope_label, self.lang, self.allowed)
+
     @property
     def as_of(self) -> dt.date:
         return self.snapshot.as_of

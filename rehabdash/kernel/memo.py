@@ -1,0 +1,205 @@
+"""Results cached by their inputs, once per process (issue 20).
+
+Thirty officials opening the same link get the same figures: a topic function, a chart or a map is a
+pure function of its arguments, so each distinct input is computed once and every later session of
+the snapshot (and every rerun that did not change the data) takes the stored result.
+
+`by_inputs` keys a call on a *fingerprint* of its arguments, never on object identity:
+
+- frames and series by `pd.util.hash_pandas_object` of index and values, with column names, index
+  names and dtypes; text, numbers, dates, enums, paths, bytes; tuples, lists, dicts and sets of them;
+  dataclass instances field by field;
+- an object (or a bound method of an object) that names its own key with ``__memo_key__()``: the
+  query runner of the sidebar's filters (`Filters.run`, `run_at`, `run_parent`) is keyed by the
+  snapshot, scope, year, language and account regions it is bound to, which is all its rows depend on.
+
+Anything else (a lambda, a plain function whose result may depend on the session's language, an open
+file) makes the call *unkeyable*: it is computed as before, every time. Failures are not stored.
+
+Concurrent callers of the same missing key wait for the first one instead of computing it again
+(thirty sessions opening at once would otherwise all compute it). Results are shared: a store that
+hands out frames gives each caller a shallow copy (`handout`), so a caller adding a column to its
+frame changes nobody else's (pandas copy-on-write protects the values).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from pathlib import PurePath
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+
+class Unkeyable(Exception):
+    """An argument has no fingerprint: the call is computed uncached."""
+
+
+def _frame_digest(value: pd.DataFrame | pd.Series) -> bytes:
+    try:
+        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+    except TypeError as unhashable:  # cells holding lists or dicts
+        raise Unkeyable from unhashable
+    return hashlib.blake2b(rows, digest_size=16).digest()
+
+
+def fingerprint(value: Any):
+    """A hashable stand-in for ``value`` that is equal for equal content (see the module text)."""
+    if value is None or isinstance(value, (bool, int, str, bytes)):
+        return (type(value).__name__, value)
+    if isinstance(value, float):
+        return ("float", repr(value))  # NaN equal to NaN
+    if isinstance(value, (dt.date, dt.time, dt.timedelta, enum.Enum)):
+        return (type(value).__name__, value)
+    if isinstance(value, np.generic):
+        return ("np." + type(value).__name__, repr(value.item()))
+    if isinstance(value, PurePath):
+        return ("path", str(value))
+    if isinstance(value, pd.DataFrame):
+        return ("frame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)),
+                tuple(map(str, value.index.names)), _frame_digest(value))
+    if isinstance(value, pd.Series):
+        return ("series", str(value.name), str(value.dtype), tuple(map(str, value.index.names)),
+                _frame_digest(value))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(fingerprint(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((repr(k), fingerprint(v)) for k, v in value.items())))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(fingerprint(v)) for v in value)))
+    key_of = getattr(value, "__memo_key__", None)
+    if callable(key_of) and not isinstance(value, type):
+        return (type(value).__qualname__, fingerprint(key_of()))
+    owner = getattr(value, "__self__", None)
+    if owner is not None and callable(getattr(owner, "__memo_key__", None)) and hasattr(value, "__func__"):
+        func = value.__func__
+        return ("method", func.__module__, func.__qualname__, fingerprint(owner.__memo_key__()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__module__, type(value).__qualname__,
+                tuple(fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    raise Unkeyable(type(value).__name__)
+
+
+def handout(value: Any) -> Any:
+    """What a caller gets of a stored result: frames and series as shallow copies (their own column
+    set and index, the values shared under copy-on-write), containers and dataclasses rebuilt around
+    them; everything else as it is."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, list):
+        return [handout(v) for v in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(handout(v) for v in value)
+    if isinstance(value, dict):
+        return {k: handout(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return set(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+        copied = {name: handout(v) for name, v in fields.items()}
+        if all(copied[name] is fields[name] for name in fields):
+            return value
+        return dataclasses.replace(value, **copied)
+    return value
+
+
+class Store:
+    """A process-wide LRU of results, with one lock per key being computed."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict = {}
+        self.hits = self.misses = 0
+
+    def get_or_compute(self, key, compute: Callable[[], Any]) -> Any:
+        for _ in range(1000):  # a key being computed elsewhere: wait for it, then look again
+            with self._lock:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    self.hits += 1
+                    return self._data[key]
+                busy = self._computing.get(key)
+                if busy is None:
+                    busy = self._computing[key] = threading.Lock()
+                    busy.acquire()
+                    break
+            with busy:  # released when the other caller has stored (or failed)
+                pass
+        else:  # pragma: no cover - only if computations keep failing elsewhere
+            return compute()
+        try:
+            self.misses += 1
+            value = compute()
+            with self._lock:
+                self._data[key] = value
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._computing.pop(key, None)
+            busy.release()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+_stores: list[Store] = []
+TOPICS = Store(4096)  # topic results: small frames and dataclasses, per snapshot, scope and year
+
+
+def store(size: int) -> Store:
+    """A new store, emptied with every other by `clear`."""
+    made = Store(size)
+    _stores.append(made)
+    return made
+
+
+_stores.append(TOPICS)
+
+
+def settings() -> tuple:
+    """The operator's settings (every ``REHAB_*`` variable: data directory, margins, disclosure
+    threshold, tile base), part of every key: a result computed under other settings is not reused."""
+    return tuple(sorted(item for item in os.environ.items() if item[0].startswith("REHAB_")))
+
+
+def by_inputs(func: Callable | None = None, *, into: Store = TOPICS, share: bool = False):
+    """Decorator: `func(*args, **kwargs)` computed once per distinct fingerprint of its arguments.
+
+    ``share=True`` hands every caller the stored object itself (figures, which callers only read);
+    otherwise each caller gets `handout` of it. ``func.uncached`` is the function itself."""
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def cached(*args, **kwargs):
+            try:
+                key = (fn, settings(), fingerprint(args), fingerprint(kwargs))
+            except Unkeyable:
+                return fn(*args, **kwargs)
+            value = into.get_or_compute(key, lambda: fn(*args, **kwargs))
+            return value if share else handout(value)
+
+        cached.uncached = fn
+        return cached
+
+    return decorate(func) if func is not None else decorate
+
+
+def clear() -> None:
+    """Forget every stored result (the bench's cold runs, tests that rewrite data in place)."""
+    for each in _stores:
+        each.clear()
