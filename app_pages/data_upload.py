@@ -12,7 +12,7 @@ from rehabdash import ingest, ui
 from rehabdash.access import gate as access
 from rehabdash.ingest import layout
 from rehabdash.kernel.contract import TABLES
-from rehabdash.store.snapshots import Snapshot, newest_valid
+from rehabdash.store.snapshots import newest_valid
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLISHED = "_upload_published"  # the success message, shown after the rerun that refreshes the sidebar
@@ -21,34 +21,6 @@ ROUND = "_upload_round"  # how many workbooks this session has published
 lang = ui.lang()
 current = newest_valid(ui.available_snapshots())
 account = access.current()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def template(snapshot: Snapshot | None, lang: str, scope: tuple[str, ...]) -> bytes:
-    # snapshots are immutable: cached by snapshot and the account's regions
-    return ingest.template_bytes(snapshot, lang, scope=scope)
-
-
-def with_progress(label: str, work, describe=str):
-    """Run `work(progress)` in a status box with a progress bar whose text is `describe(stage)`;
-    returns the result and the box."""
-    box = st.status(label, expanded=True)
-    with box:
-        bar = st.progress(0.0)
-        result = work(lambda share, stage: bar.progress(min(max(share, 0.0), 1.0), text=describe(stage)))
-        bar.empty()
-    return result, box
-
-
-def remembered(slot: str, key: tuple, label: str, work):
-    """`work`'s result for `key`, computed once with a progress bar, then kept in the session so that
-    a rerun (choosing a date, pressing publish) does not read or check the workbook again."""
-    held = st.session_state.get(slot)
-    if held and held[0] == key:
-        return held[1], None
-    result, box = with_progress(label, work)
-    st.session_state[slot] = (key, result)
-    return result, box
 
 
 st.title(ui.t("upload.title"))
@@ -63,7 +35,7 @@ if current:
     st.caption(ui.t("upload.template_caption", date=current.as_of.isoformat()))
 # Built when clicked, not on every visit: with a province's tens of thousands of region codes the
 # workbook takes seconds (docs/performance.md).
-st.download_button(ui.t("upload.template_button"), functools.partial(template, current, lang, tuple(account.scope)),
+st.download_button(ui.t("upload.template_button"), functools.partial(ui.template_bytes, current, lang, tuple(account.scope)),
                    file_name=f"{ui.t('upload.template_file')}.xlsx", mime=XLSX, key="template_download",
                    icon=":material/download:")
 
@@ -76,11 +48,11 @@ if uploaded is None:
     st.stop()
 
 content = uploaded.getvalue()
-reading, box = remembered("_upload_reading", (uploaded.file_id, lang), ui.t("upload.stage_read"),
+reading, box = ui.remembered("_upload_reading", (uploaded.file_id, lang), ui.t("upload.stage_read"),
                           lambda progress: ingest.read(content, lang, progress))
 if box:
     box.update(state="complete", expanded=False)
-checked, box = remembered(
+checked, box = ui.remembered(
     "_upload_checked", (reading.file_sha256, account.username, lang, current.path if current else None),
     ui.t("upload.stage_check"), lambda progress: ingest.check(reading, None, progress=progress, account=account))
 as_of = checked.as_of  # the as-of rule's date, not a choice
@@ -123,7 +95,7 @@ st.caption(ui.t("upload.base", date=ui.snapshot_label(checked.base)) if checked.
 note = st.text_input(ui.t("writepath.note"), key="upload_note", help=ui.t("writepath.note_help")).strip()
 if st.button(ui.t("upload.publish_button"), type="primary", key="publish"):
     try:
-        published, _ = with_progress(
+        published, _ = ui.with_progress(
             ui.t("upload.stage_publish"),
             lambda progress: ingest.publish(checked, account, uploaded.name, progress=progress, note=note),
             describe=lambda table: layout.sheet_name(table, lang) if table in TABLES else "")

@@ -3,14 +3,14 @@ shortfall, ranking of the units one level down, change since the previous snapsh
 the facility network and its map, and the exports. Every figure comes from one dispatch.Meeting."""
 import dataclasses
 
-import plotly.express as px
 import streamlit as st
 
 from rehabdash import ui
+from rehabdash.charts import dispatch as dispatch_charts
+from rehabdash.ui import board as board_ui
 from rehabdash.export import briefing, bulletin
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
-from rehabdash.kernel.theme import STATUS_COLORS
 from rehabdash.maps import facility_map as fmap
 from rehabdash.maps import mapkit
 from rehabdash.topics import dispatch, site_tasks
@@ -81,8 +81,7 @@ with st.container(key="section_indicators"):
 
 lagging = dispatch.lagging_table(m, f.lang)
 # On the projector a long list goes on as many screens as it needs, never in shrunken type.
-per_screen = ui.MEETING_ROWS if ui.in_meeting() else max(len(lagging.frame), 1)
-pages = [lagging.frame.iloc[i:i + per_screen] for i in range(0, max(len(lagging.frame), 1), per_screen)]
+pages = ui.screens(lagging.frame)
 for number, rows in enumerate(pages, start=1):
     with st.container(key="section_lagging" if number == 1 else f"section_lagging_{number}"):
         title = ui.t("dispatch.lagging")
@@ -118,12 +117,8 @@ with st.container(key="section_ranking"):
         by = ui.bound_selectbox(ui.t("dispatch_page.rank_by"), options, "rank_by",
                                 format_func=lambda i: dispatch.label(f.lang, i))
         ranking = dispatch.ranking_table(m, by, f.lang)
-        texts, lights = dispatch.ranking_cells(ranking)
-        backgrounds = lights.map(lambda s: "" if s is None else f"background-color: {STATUS_COLORS[s]}33")
-        backgrounds = texts.map(lambda _: "").assign(**backgrounds)
         st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch.label(f.lang, by)))
-        literal = texts.map(lambda v: ui.md(v) if isinstance(v, str) else v)  # st.table reads Markdown
-        st.table(literal.style.apply(lambda _: backgrounds, axis=None).hide(axis="index"))
+        ui.lit_table(*dispatch.ranking_cells(ranking))
     else:
         by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))
@@ -132,16 +127,7 @@ with st.container(key="section_services"):
     services = dispatch.services_table(m, f.lang)
     rates = dispatch.service_rates(m.subunits)
     if not rates.empty:
-        # Rates sit close to 100 %: dots on a non-zero axis show the differences honestly, bars would not.
-        ranked = rates.sort_values("rate")
-        figure = px.scatter(
-            ranked, x="rate", y="subunit_name", text=ranked["rate"].map(fmt.rate),
-            title=ui.t("overview.subunits_chart", scope=f.scope_label),
-            labels={"subunit_name": ui.t("overview.subunit"), "rate": ui.t("overview.rate_col")},
-        )
-        figure.update_traces(textposition="middle right", marker_size=12)
-        figure.update_xaxes(tickformat=".1%")
-        figure.update_layout(height=min(120 + 32 * len(ranked), 460))
+        figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label)
         ui.chart_with_data(figure, dispatch.display(services), key="subunits", file_stem=ui.t("overview.subunits"))
 
 with st.container(key="section_network"):
@@ -155,11 +141,7 @@ with st.container(key="section_network"):
 with st.container(key="section_map"):
     data = fm.load(f.run, f.as_of)
     data = dataclasses.replace(data, facilities=dispatch.facilities_until(data.facilities, m.until))
-    try:
-        facility_map = fmap.build_map(data, fm.View(), f.lang, mapkit.configured_basemap())
-    except mapkit.MapConfigError as problem:
-        st.error(ui.t("map.basemap_error", problem=problem))
-        facility_map = fmap.build_map(data, fm.View(), f.lang)
+    facility_map = board_ui.with_basemap(lambda basemap: fmap.build_map(data, fm.View(), f.lang, basemap))
     st.markdown(f"**{ui.t('dispatch_page.map_title', until=fmt.date(m.until, f.lang))}**")
     with st.container(key="overview_map"):
         mapkit.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])

@@ -68,3 +68,30 @@ CREATE MACRO indicator_facts(year, until) AS TABLE
     UNION ALL
     SELECT region_code, tier || 's_built', 1 FROM facilities
     WHERE tier IN ('township_station', 'village_room') AND status = 'built' AND opened_on <= until;
+
+-- subunit_progress(scope, year, until, done, need): for each unit one level below the scope, the
+-- measure `done` (a target-bearing indicator_facts measure such as 'devices_fitted'), its base `need`
+-- and the annual task set for `done`, from 1 January of `year` up to `until`. Targets are set per
+-- district, so townships have none (NULL).
+CREATE MACRO subunit_progress(scope, year, until, done, need) AS TABLE
+    WITH units AS (SELECT subunit_code, subunit_name FROM subunits(scope)),
+    facts AS (
+        SELECT c.ancestor_code AS subunit_code,
+               sum(f.value) FILTER (WHERE f.measure = need) AS need,
+               sum(f.value) FILTER (WHERE f.measure = done) AS done
+        FROM indicator_facts(year, until) AS f
+        JOIN region_closure AS c ON c.region_code = f.region_code
+        WHERE c.ancestor_code IN (SELECT subunit_code FROM units) AND f.measure IN (need, done)
+        GROUP BY c.ancestor_code
+    ), tasks AS (
+        SELECT c.ancestor_code AS subunit_code, sum(t.target_value) AS target
+        FROM targets AS t
+        JOIN region_closure AS c ON c.region_code = t.region_code
+        WHERE c.ancestor_code IN (SELECT subunit_code FROM units) AND t.year = year AND t.indicator = done
+        GROUP BY c.ancestor_code
+    )
+    SELECT u.subunit_code, u.subunit_name, coalesce(f.need, 0) AS need, coalesce(f.done, 0) AS done, k.target
+    FROM units AS u
+    LEFT JOIN facts AS f USING (subunit_code)
+    LEFT JOIN tasks AS k USING (subunit_code)
+    ORDER BY u.subunit_code;

@@ -301,6 +301,9 @@ def months_of(year: int) -> list[int]:
 
 
 def district_of(code: str) -> str:
+    """The district of a 12-digit NBS code: its first six digits name the county-level division. This is
+    how the sample builds its tree from the reference list; the app walks the tree it was given
+    (rehabdash.kernel.scope.district_of)."""
     return code[:6] + "000000"
 
 

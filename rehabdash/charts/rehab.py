@@ -146,8 +146,9 @@ def by_month(months: pd.DataFrame, lang: str, scope_label: str, year: int):
 
 # ---------------------------------------------------------------------------- prevention, outreach
 
-def _this_and_last_year(frame: pd.DataFrame, lang: str, year: int, title: str):
-    """Grouped bars of this year and last year for each kind of activity, values written on the bars."""
+def _years_long(frame: pd.DataFrame, lang: str, year: int):
+    """Activity counts of this year and last as one long frame (a row per kind and year) for plotly,
+    with the kinds' labels, the three column names and the two year labels."""
     kind_col, year_col, count_col = _t(lang, "item"), _t(lang, "year"), _t(lang, "count")
     this_year, last_year = (_t(lang, "year_label", year=y) for y in (year, year - 1))
     labels = [i18n.code_label(lang, "activity_kind", k) for k in frame.index]
@@ -155,6 +156,12 @@ def _this_and_last_year(frame: pd.DataFrame, lang: str, year: int, title: str):
         pd.DataFrame({kind_col: labels, year_col: this_year, count_col: frame["this_year"].to_numpy()}),
         pd.DataFrame({kind_col: labels, year_col: last_year, count_col: frame["last_year"].to_numpy()}),
     ])
+    return long, labels, (kind_col, year_col, count_col), (this_year, last_year)
+
+
+def _this_and_last_year(frame: pd.DataFrame, lang: str, year: int, title: str):
+    """Grouped bars of this year and last year for each kind of activity, values written on the bars."""
+    long, labels, (kind_col, year_col, count_col), (this_year, last_year) = _years_long(frame, lang, year)
     figure = px.bar(long, x=count_col, y=kind_col, color=year_col, barmode="group", orientation="h",
                     text=count_col, pattern_shape=year_col, pattern_shape_map={this_year: "", last_year: "/"},
                     color_discrete_map={this_year: PALETTE[0], last_year: PALETTE[1]}, title=title)
@@ -183,13 +190,7 @@ def prevention(frame: pd.DataFrame, lang: str, scope_label: str, year: int, stat
 def outreach(frame: pd.DataFrame, lang: str, scope_label: str, year: int):
     """Dots, not bars, on a log axis: counts run from 22 clinics to 2,500 people, and a bar's length on a
     log axis would mislead; the values are written beside the dots and in the table."""
-    kind_col, year_col, count_col = _t(lang, "item"), _t(lang, "year"), _t(lang, "count")
-    this_year, last_year = (_t(lang, "year_label", year=y) for y in (year, year - 1))
-    labels = [i18n.code_label(lang, "activity_kind", k) for k in frame.index]
-    long = pd.concat([
-        pd.DataFrame({kind_col: labels, year_col: this_year, count_col: frame["this_year"].to_numpy()}),
-        pd.DataFrame({kind_col: labels, year_col: last_year, count_col: frame["last_year"].to_numpy()}),
-    ])
+    long, labels, (kind_col, year_col, count_col), (this_year, last_year) = _years_long(frame, lang, year)
     long = long[long[count_col] > 0]  # a log axis has no place for zero; the table still shows it
     figure = px.scatter(long, x=count_col, y=kind_col, color=year_col, symbol=year_col, text=count_col,
                         color_discrete_map={this_year: PALETTE[0], last_year: PALETTE[1]},

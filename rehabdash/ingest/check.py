@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import coordTransform  # PyPI coordtransform==0.2.1 (MIT)
+import numpy as np
 import pandas as pd
 
 from rehabdash.access import audit
 from rehabdash.access.accounts import Account
 from rehabdash.ingest import cells, geo, layout, rules, scope_rules
 from rehabdash.ingest.problems import Problem, Problems
-from rehabdash.ingest.publish import key_strings, read_tables
+from rehabdash.ingest.publish import read_tables, table_keys
 from rehabdash.ingest.reader import HEADER_ROW, Settings, Sheet, Workbook, read_workbook
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import data_dir as default_data_dir
@@ -214,7 +215,7 @@ class _Cleaner:
 def _upsert(previous: pd.DataFrame, imported: pd.DataFrame, table: str) -> pd.DataFrame:
     if imported.empty:
         return previous
-    kept = previous[~key_strings(previous, table).isin(set(key_strings(imported, table))).to_numpy()]
+    kept = previous[~np.isin(table_keys(previous, table), table_keys(imported, table))]
     return pd.concat([kept, imported.dropna(subset=list(KEYS[table]))], ignore_index=True)
 
 
@@ -237,7 +238,8 @@ class _Reporter:
     def first_rows(self) -> dict[str, int]:
         """Each key's first Excel row, for 'repeats row N'."""
         first: dict[str, int] = {}
-        for row, key in key_strings(self.cleaned.frame, self.table).items():
+        frame = self.cleaned.frame
+        for row, key in zip(frame.index, table_keys(frame, self.table)):
             first.setdefault(key, int(row))
         return first
 
@@ -290,7 +292,7 @@ class _Reporter:
                     "value": f"{self.cleaned.shown.at[row, 'lon']}, {self.cleaned.shown.at[row, 'lat']}",
                     "region": f"{self.ctx.areas.name(code)}（{code}）"}
         if check == "duplicate_key":
-            key = key_strings(frame.loc[[row]], self.table).iloc[0]
+            key = table_keys(frame.loc[[row]], self.table)[0]
             return {"first": self.first_rows[key], "keys": "、".join(self.header(c) for c in KEYS[self.table]),
                     "value": " / ".join(self.cleaned.shown.at[row, c] for c in KEYS[self.table])}
         return {}

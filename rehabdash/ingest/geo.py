@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from rehabdash.kernel.scope import district_of
 from rehabdash.store import boundaries
 
 EDGE_TOLERANCE = 0.005  # degrees (~500 m): the district outlines are simplified by ~30 m
@@ -28,17 +29,6 @@ def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     a = (math.sin((p2 - p1) / 2) ** 2
          + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
     return 2 * 6371.0 * math.asin(math.sqrt(a))
-
-
-def district_of(code: str, parents: dict, levels: dict) -> str | None:
-    """The district a region lies in (itself for a district); None above district level or if unknown."""
-    seen = set()
-    while code in levels and code not in seen:
-        if levels[code] == "district":
-            return code
-        seen.add(code)
-        code = parents.get(code)
-    return None
 
 
 class RegionAreas:

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from rehabdash.ingest import scope_rules
-from rehabdash.ingest.geo import district_of
-from rehabdash.ingest.publish import read_tables
+from rehabdash.ingest.publish import read_tables, row_keys
 from rehabdash.kernel.contract import KEYS, TABLES
+from rehabdash.kernel.scope import district_of
 from rehabdash.store.snapshots import Snapshot, newest_valid
 
 STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
@@ -53,12 +53,6 @@ def _region_codes(table: str, frame: pd.DataFrame, station_regions: dict) -> pd.
     return frame["station_id"].map(station_regions)
 
 
-def _row_hashes(frame: pd.DataFrame, columns) -> pd.Series:
-    """A 64-bit hash per row of `columns`: both snapshots are read the same way, so equal rows hash
-    equal. Much faster than joining every value as text at province scale (docs/performance.md)."""
-    return pd.util.hash_pandas_object(frame[list(columns)], index=False).to_numpy()
-
-
 def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Comparison:
     """Rows added, removed and changed (same key, other values) from `older` to `newer`; for an
     account's `scope` (region codes), of the rows of those regions only."""
@@ -76,11 +70,11 @@ def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Co
     totals, by_region = [], []
     for table in TABLES:
         old, new = before[table], after[table]
-        old_keys, new_keys = _row_hashes(old, KEYS[table]), _row_hashes(new, KEYS[table])
+        old_keys, new_keys = row_keys(old, KEYS[table]), row_keys(new, KEYS[table])
         at_old = pd.Index(old_keys).get_indexer(new_keys)  # each new row's old position, -1 if none
         kept = at_old >= 0
         changed = kept.copy()
-        changed[kept] = _row_hashes(old, old.columns)[at_old[kept]] != _row_hashes(new, new.columns)[kept]
+        changed[kept] = row_keys(old, old.columns)[at_old[kept]] != row_keys(new, new.columns)[kept]
         still_there = np.zeros(len(old), dtype=bool)
         still_there[at_old[kept]] = True
         new_regions = _region_codes(table, new, station_regions).to_numpy()

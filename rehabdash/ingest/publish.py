@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rehabdash.access import audit
@@ -39,14 +40,16 @@ def read_tables(snapshot: Snapshot | None) -> dict[str, pd.DataFrame]:
     return _read_tables(snapshot.path)
 
 
-def row_strings(frame: pd.DataFrame, columns) -> pd.Series:
-    """One comparable string per row from `columns` (dates and numbers as text, empty for missing)."""
-    texts = [frame[c].astype("string").fillna("") for c in columns]
-    return texts[0].str.cat(texts[1:], sep="\x1f") if texts else pd.Series("", index=frame.index)
+def row_keys(frame: pd.DataFrame, columns) -> np.ndarray:
+    """One 64-bit key per row from `columns`, equal for equal values whatever the column types (an
+    imported Int64 and a stored int64, dates as text): the one way rows are matched, on publishing
+    (same key, replaced) and in the snapshot comparison (same key, changed or not)."""
+    texts = pd.DataFrame({c: frame[c].astype("string").fillna("") for c in columns}, index=frame.index)
+    return pd.util.hash_pandas_object(texts, index=False).to_numpy()
 
 
-def key_strings(frame: pd.DataFrame, table: str) -> pd.Series:
-    return row_strings(frame, KEYS[table])
+def table_keys(frame: pd.DataFrame, table: str) -> np.ndarray:
+    return row_keys(frame, KEYS[table])
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,7 @@ def merge(previous: pd.DataFrame, imported: pd.DataFrame, table: str) -> tuple[p
     """The previous rows whose key is not imported, then the imported rows, in key order."""
     if imported.empty:
         return previous, Change(0, 0)
-    imported_keys = set(key_strings(imported, table))
-    kept = previous[~key_strings(previous, table).isin(imported_keys).to_numpy()] if len(previous) \
+    kept = previous[~np.isin(table_keys(previous, table), table_keys(imported, table))] if len(previous) \
         else previous
     replaced = len(previous) - len(kept)
     parts = [part for part in (kept, imported) if len(part)]
@@ -85,7 +87,7 @@ def count_changes(imported: dict[str, pd.DataFrame], base: Snapshot | None) -> d
     previous = read_tables(base)
     found = {}
     for table, frame in imported.items():
-        replaced = int(key_strings(previous[table], table).isin(set(key_strings(frame, table))).sum())
+        replaced = int(np.isin(table_keys(previous[table], table), table_keys(frame, table)).sum())
         found[table] = Change(len(frame) - replaced, replaced)
     return found
 

@@ -13,6 +13,7 @@ import pandas as pd
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.indicators import Status
+from rehabdash.kernel.suppression import is_hidden
 from rehabdash.kernel.theme import STATUS_SYMBOLS
 
 
@@ -41,7 +42,8 @@ _FORMATS = {
 class Column:
     """`field` of the frame, shown under the locale text `label` ('devices.need_col'), read as `kind`:
     text, number, count, rate, completion, date, iso_date, wan (yuan shown in 万元), wan_number (万元
-    as a number, two decimals), decimal (two decimals), status, or code:<list>."""
+    as a number, two decimals), decimal (two decimals), status, or code:<list>. A cell hidden by the
+    disclosure control keeps its marker whatever the kind."""
 
     field: str
     label: str
@@ -55,7 +57,10 @@ class Column:
             code_list = self.kind.split(":", 1)[1]
             return column.map(lambda code: i18n.code_label(lang, code_list, code))
         shown = _FORMATS[self.kind]
-        return column.map(lambda value: shown(value, lang)) if self.kind not in ("text", "number") else column
+        if self.kind in ("text", "number"):
+            return column
+        # A count hidden by the disclosure control keeps its marker ('<5', '*') in every format.
+        return column.map(lambda value: value if is_hidden(value) else shown(value, lang))
 
 
 def present(frame: pd.DataFrame, columns: Sequence[Column], lang: str) -> pd.DataFrame:

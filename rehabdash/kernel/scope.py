@@ -136,3 +136,14 @@ class RegionTree:
     def label(self, scope: Scope) -> str:
         """'包头市 / 青山区' — the whole path, so a screenshot names its scope."""
         return " / ".join(self.name(c) for c in scope.path)
+
+
+def district_of(code: str, parents: dict, levels: dict) -> str | None:
+    """The district a region lies in (itself for a district); None above district level or if unknown."""
+    seen = set()
+    while code in levels and code not in seen:
+        if levels[code] == "district":
+            return code
+        seen.add(code)
+        code = parents.get(code)
+    return None

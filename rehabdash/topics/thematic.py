@@ -13,11 +13,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rehabdash.kernel import i18n, memo
+from rehabdash.kernel.columns import Column
 from rehabdash.kernel.indicators import Status, ratio, time_progress
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.theme import STATUS_SYMBOLS
 from rehabdash.topics import dispatch
 from rehabdash.topics import facility_map as fm
+
+# The table under the thematic map: each unit with its value as the map labels it.
+VALUE_COLUMNS = (Column("subunit_name", "thematic.col_unit", "text"), Column("text", "thematic.col_value", "text"))
 
 INDICATORS = ("station_coverage", "room_coverage", "service_rate", "fitting_rate", "task_completion")
 # Class edges of the rates and coverages (shares): below 60 %, 60–80 %, 80–95 %, 95 % and above.

@@ -8,6 +8,8 @@ submodule by what it is for:
 - `meeting`: meeting mode for the projector (type size, scope switcher, map height)
 - `exports`: the deck, workbook and bulletin buttons, built on click and cached by view
 - `chrome`: contrast styles and the account box
+- `progress`: long work (reading, checking, publishing an upload) with its progress bar
+- `board` (used as `ui.board`, not re-exported): the map page's styles, toggles, click handler, card
 - `drill`: drill-down and roll-up from a map click, a table row or the breadcrumb
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ from rehabdash.ui.sidebar import (  # noqa: F401
 from rehabdash.ui.widgets import (  # noqa: F401
     xlsx_bytes,
     xlsx_download,
+    lit_table,
     plotly_chart,
     chart_with_data,
     text_where_mixed,
@@ -55,6 +58,7 @@ from rehabdash.ui.meeting import (  # noqa: F401
     map_height,
     meeting_banner,
     meeting_of,
+    screens,
 )
 from rehabdash.ui.exports import (  # noqa: F401
     EXPORT_TYPES,
@@ -72,4 +76,9 @@ from rehabdash.ui.drill import (  # noqa: F401
     breadcrumb,
     drill_down_select,
     drill_table,
+)
+from rehabdash.ui.progress import (  # noqa: F401
+    template_bytes,
+    with_progress,
+    remembered,
 )

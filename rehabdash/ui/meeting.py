@@ -2,6 +2,7 @@
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from rehabdash.kernel import formatting
@@ -119,6 +120,13 @@ MEETING_JS = """<script>
 
 
 MEETING_ROWS = 13  # table rows that fit one 16:9 screen in meeting type
+
+
+def screens(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """`frame` cut into as many projector screens as it needs in meeting mode (never shrunken type);
+    one piece otherwise."""
+    per_screen = MEETING_ROWS if in_meeting() else max(len(frame), 1)
+    return [frame.iloc[i:i + per_screen] for i in range(0, max(len(frame), 1), per_screen)]
 
 
 def _leave_meeting() -> None:

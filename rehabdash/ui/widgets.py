@@ -10,8 +10,9 @@ import streamlit as st
 
 from rehabdash.access import audit, gate
 from rehabdash.kernel import columns, formatting, safe_text
+from rehabdash.kernel.theme import STATUS_COLORS
 from rehabdash.ui.sidebar import FILTERS_KEY
-from rehabdash.ui.text import lang, t
+from rehabdash.ui.text import lang, md, t
 
 
 # Cached by the frame's content: the workbook is built on every rerun for its download button, and
@@ -111,3 +112,12 @@ def chart_with_table(figure, frame: pd.DataFrame, spec, key: str, file_stem: str
 def measure_card(label_text: str, measure, notes: tuple[str, ...] = ()) -> None:
     """A headline count with its year-on-year change (signed first, so a fall points down)."""
     figure_card(label_text, formatting.count(measure.value, lang()), notes=notes, **year_on_year(measure.change))
+
+
+def lit_table(texts: pd.DataFrame, lights: pd.DataFrame) -> None:
+    """A static table whose cells named in `lights` (same index, a Status or None per cell) are shaded
+    by their traffic light; the text carries the light's symbol too, so colour is never alone."""
+    shades = lights.map(lambda s: "" if s is None else f"background-color: {STATUS_COLORS[s]}33")
+    shades = texts.map(lambda _: "").assign(**shades)
+    literal = texts.map(lambda v: md(v) if isinstance(v, str) else v)  # st.table reads Markdown
+    st.table(literal.style.apply(lambda _: shades, axis=None).hide(axis="index"))

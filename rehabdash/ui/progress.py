@@ -1,0 +1,35 @@
+"""Long work shown with its progress: reading, checking and publishing an uploaded workbook."""
+from __future__ import annotations
+
+import streamlit as st
+
+from rehabdash import ingest
+from rehabdash.store.snapshots import Snapshot
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def template_bytes(snapshot: Snapshot | None, lang: str, scope: tuple[str, ...]) -> bytes:
+    """The import template for the account's regions; snapshots are immutable, so cached by snapshot."""
+    return ingest.template_bytes(snapshot, lang, scope=scope)
+
+
+def with_progress(label: str, work, describe=str):
+    """Run `work(progress)` in a status box with a progress bar whose text is `describe(stage)`;
+    returns the result and the box."""
+    box = st.status(label, expanded=True)
+    with box:
+        bar = st.progress(0.0)
+        result = work(lambda share, stage: bar.progress(min(max(share, 0.0), 1.0), text=describe(stage)))
+        bar.empty()
+    return result, box
+
+
+def remembered(slot: str, key: tuple, label: str, work):
+    """`work`'s result for `key`, computed once with a progress bar, then kept in the session so that
+    a rerun (choosing a date, pressing publish) does not read or check the workbook again."""
+    held = st.session_state.get(slot)
+    if held and held[0] == key:
+        return held[1], None
+    result, box = with_progress(label, work)
+    st.session_state[slot] = (key, result)
+    return result, box
