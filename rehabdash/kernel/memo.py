@@ -6,8 +6,8 @@ the snapshot (and every rerun that did not change the data) takes the stored res
 
 `by_inputs` keys a call on a *fingerprint* of its arguments, never on object identity:
 
-- frames and series by `pd.util.hash_pandas_object` of index and values, with column names, index
-  names and dtypes; text, numbers, dates, enums, paths, bytes; tuples, lists, dicts and sets of them;
+- frames and series by a digest of their index and values, with column names, index names and
+  dtypes; text, numbers, dates, enums, paths, bytes; tuples, lists, dicts and sets of them;
   dataclass instances field by field;
 - an object (or a bound method of an object) that names its own key with ``__memo_key__()``: the
   query runner of the sidebar's filters (`Filters.run`, `run_at`, `run_parent`) is keyed by the
@@ -29,6 +29,7 @@ import enum
 import functools
 import hashlib
 import os
+import pickle
 import threading
 from collections import OrderedDict
 from pathlib import PurePath
@@ -42,12 +43,46 @@ class Unkeyable(Exception):
     """An argument has no fingerprint: the call is computed uncached."""
 
 
+def _array_bytes(array) -> bytes:
+    """The values of one column (or index) as bytes that are equal for equal values, whatever state
+    pandas keeps beside them. Pickling the frame is not enough: pandas 3 adds ``_readonly`` and a
+    ``_cache`` to an array's state once a view of it was handed out under copy-on-write, so equal
+    frames pickled differently from one run to the next."""
+    if isinstance(array, pd.arrays.NumpyExtensionArray):
+        array = array.to_numpy()
+    if isinstance(array, pd.api.extensions.ExtensionArray):
+        if hasattr(array, "asi8"):  # dates, times, periods: int64 ticks (NaT included)
+            return str(array.dtype).encode() + _array_bytes(np.asarray(array.asi8))
+        if isinstance(array, pd.Categorical):
+            return (b"cat" + repr(array.ordered).encode() + _array_bytes(array.codes)
+                    + _array_bytes(array.categories.array))
+        if hasattr(array, "__arrow_array__"):  # Arrow-backed text, masked integers, booleans, floats
+            return str(array.dtype).encode() + pickle.dumps(array.__arrow_array__(), protocol=4)
+        return str(array.dtype).encode() + pickle.dumps(list(array), protocol=4)
+    array = np.asarray(array)
+    head = f"{array.dtype.str}{array.shape}".encode()
+    if array.dtype.hasobject:
+        return head + pickle.dumps(array.tolist(), protocol=4)
+    return head + np.ascontiguousarray(array).tobytes()
+
+
 def _frame_digest(value: pd.DataFrame | pd.Series) -> bytes:
+    """A digest of the index and every column's values (see _array_bytes)."""
+    digest = hashlib.blake2b(digest_size=16)
     try:
-        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
-    except TypeError as unhashable:  # cells holding lists or dicts
-        raise Unkeyable from unhashable
-    return hashlib.blake2b(rows, digest_size=16).digest()
+        index = value.index
+        if isinstance(index, pd.RangeIndex):
+            digest.update(repr((index.start, index.stop, index.step)).encode())
+        else:
+            for level in range(index.nlevels):
+                digest.update(_array_bytes(index.get_level_values(level).array))
+        columns = value.items() if isinstance(value, pd.DataFrame) else [(value.name, value)]
+        for _, column in columns:
+            digest.update(b"|")
+            digest.update(_array_bytes(column.array))
+    except Exception as unpicklable:  # noqa: BLE001 - a cell holding an object that cannot be pickled
+        raise Unkeyable from unpicklable
+    return digest.digest()
 
 
 def fingerprint(value: Any):
@@ -178,6 +213,11 @@ def settings() -> tuple:
     return tuple(sorted(item for item in os.environ.items() if item[0].startswith("REHAB_")))
 
 
+def key_of(fn: Callable, args: tuple, kwargs: dict) -> tuple:
+    """The key of ``fn(*args, **kwargs)`` (raises Unkeyable)."""
+    return (fn, settings(), fingerprint(args), fingerprint(kwargs))
+
+
 def by_inputs(func: Callable | None = None, *, into: Store = TOPICS, share: bool = False):
     """Decorator: `func(*args, **kwargs)` computed once per distinct fingerprint of its arguments.
 
@@ -187,7 +227,7 @@ def by_inputs(func: Callable | None = None, *, into: Store = TOPICS, share: bool
         @functools.wraps(fn)
         def cached(*args, **kwargs):
             try:
-                key = (fn, settings(), fingerprint(args), fingerprint(kwargs))
+                key = key_of(fn, args, kwargs)
             except Unkeyable:
                 return fn(*args, **kwargs)
             value = into.get_or_compute(key, lambda: fn(*args, **kwargs))
