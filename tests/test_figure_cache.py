@@ -1,6 +1,8 @@
 """Figures cached by their inputs (rehabdash.charts.by_inputs, issue 20): the same data gives the same
 figure without drawing again; any change of data or wording draws a new one; a call the cache
 cannot key (a callable argument) is drawn every time."""
+import json
+
 import pandas as pd
 
 from rehabdash import charts
@@ -51,3 +53,16 @@ def test_a_page_chart_is_the_same_as_drawn_uncached():
     cached = device_charts.by_type(TYPES, "zh", "包头市")
     assert device_charts.by_type(TYPES, "zh", "包头市") is cached
     assert cached.to_json() == device_charts.by_type.uncached(TYPES, "zh", "包头市").to_json()
+
+
+def test_a_shared_figure_is_escaped_once_however_often_it_is_shown():
+    from rehabdash.ui.widgets import literal_figure
+
+    types = TYPES.assign(label=["轮椅&拐杖", "<b>助行器</b>"])
+    shared = device_charts.by_type(types, "zh", "A&B区")
+    shown = [literal_figure(device_charts.by_type(types, "zh", "A&B区")) for _ in range(3)]
+    for figure in shown:
+        texts = json.dumps(json.loads(figure.to_json()), ensure_ascii=False)
+        assert "轮椅&amp;拐杖" in texts and "&lt;b&gt;助行器" in texts
+        assert "&amp;amp;" not in texts and "&amp;lt;" not in texts
+    assert "轮椅&拐杖" in json.dumps(json.loads(shared.to_json()), ensure_ascii=False)  # the shared one untouched

@@ -24,10 +24,33 @@ def apply_plotly_defaults() -> None:
 # with `by_inputs` draws each distinct input once per process: every session of a snapshot, and
 # every rerun that did not change the data, gets the same figure object (kernel.memo: what is keyed,
 # and how). A call with anything else (a callable, whose result may depend on the session) is drawn
-# as before. The figure is shared: callers must not change it (ui.plotly_chart draws a defused copy,
-# the exports only read).
+# as before.
 _figures = memo.store(512)
-by_inputs = functools.partial(memo.by_inputs, into=_figures, share=True)
+
+
+def by_inputs(draw):
+    """Decorator: the figure `draw(*args, **kwargs)` returned last time for the same inputs.
+
+    The figure is shared, so callers must not change it: it is marked ``_rehab_shared`` and
+    ui.plotly_chart draws a defused copy of it (the exports only read)."""
+    @functools.wraps(draw)
+    def cached(*args, **kwargs):
+        try:
+            key = memo.key_of(draw, args, kwargs)
+        except memo.Unkeyable:
+            return draw(*args, **kwargs)
+        return _figures.get_or_compute(key, lambda: _marked(draw(*args, **kwargs)))
+
+    cached.uncached = draw
+    return cached
+
+
+def _marked(figure):
+    try:
+        figure._rehab_shared = True  # plotly figures take attributes whose names start with "_"
+    except AttributeError:  # not a plotly figure
+        pass
+    return figure
 
 
 def clear_figures() -> None:

@@ -3,21 +3,23 @@ Excel download.
 """
 from __future__ import annotations
 
+import copy
 import io
 
 import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit, gate
-from rehabdash.kernel import columns, formatting, safe_text
+from rehabdash.kernel import columns, formatting, memo, safe_text
 from rehabdash.kernel.theme import STATUS_COLORS
 from rehabdash.ui.sidebar import FILTERS_KEY
 from rehabdash.ui.text import lang, md, t
 
 
 # Cached by the frame's content: the workbook is built on every rerun for its download button, and
-# openpyxl takes tens of milliseconds per table (the bench's warm reruns, docs/performance.md).
-@st.cache_data(show_spinner=False, max_entries=256)
+# openpyxl takes tens of milliseconds per table (the bench's warm reruns, docs/performance.md). In
+# kernel.memo rather than st.cache_data, whose hashing of the frame cost more than the lookup saved.
+@memo.by_inputs(into=memo.store(256), share=True)
 def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -28,7 +30,20 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
 
 def plotly_chart(figure, key: str) -> None:
     """A plotly chart whose names (axes, bars, legend, hover, title) are drawn as literal text."""
-    st.plotly_chart(safe_text.defuse_figure(figure), key=key, config={"displaylogo": False})
+    st.plotly_chart(literal_figure(figure), key=key, config={"displaylogo": False})
+
+
+def literal_figure(figure):
+    """`figure` with its names defused (safe_text.defuse_figure). A figure drawn once for every
+    session (charts.by_inputs) is defused once, as a copy kept beside it: defusing the shared figure
+    in place would escape it again on the next run ('A&amp;amp;B') and cost the same work each time."""
+    if not getattr(figure, "_rehab_shared", False):
+        return safe_text.defuse_figure(figure)
+    literal = getattr(figure, "_rehab_literal", None)
+    if literal is None:  # two sessions at once may both make one: each defuses its own copy
+        literal = safe_text.defuse_figure(copy.deepcopy(figure))
+        figure._rehab_literal = literal
+    return literal
 
 
 def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str) -> None:
