@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit
-from rehabdash.kernel import formatting, i18n, measures
+from rehabdash.kernel import formatting, i18n, measures, memo
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db, snapshots
@@ -83,10 +83,10 @@ def _files_signature(root: Path) -> tuple:
     return tuple(found) + tuple((p.name, 0, 0) for p in sorted(root.iterdir()))
 
 
-@st.cache_data(show_spinner=False)
+@memo.by_inputs(into=memo.store(16), share=True)
 def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
-    # `signature` is part of the cache key (a leading underscore would leave it out), so a newly
-    # published snapshot shows up on the next run.
+    # `signature` is part of the cache key, so a newly published snapshot shows up on the next run.
+    # Shared: callers get it through snapshots.with_refusals, a new list of frozen snapshots.
     return list_snapshots(Path(directory))
 
 
