@@ -64,9 +64,9 @@ if theme:
 thematic_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{theme}"), scope=f.scope_label) if theme else ""
 
 
-m = board_ui.with_basemap(lambda basemap: board.build_board(
-    data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic, thematic_title=thematic_title,
-    overdue=tasks_topic.overdue_ids(tasks)))
+m = board_ui.with_basemap(lambda basemap: mapkit.shared_map(
+    board.build_board, data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic,
+    thematic_title=thematic_title, overdue=tasks_topic.overdue_ids(tasks)))
 drill_polygons = board.subunit_polygons(data, f.scope.root, f.lang)
 
 height = 720 if meeting else 640  # the page's style sets the frame from the viewport
