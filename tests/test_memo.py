@@ -171,3 +171,17 @@ def test_a_topic_computed_through_the_filters_equals_the_uncached_figures():
     assert devices.by_device_type(f.run, f.as_of, f.year) is not cached  # its own copy ...
     pd.testing.assert_frame_equal(cached, devices.by_device_type.uncached(
         runner(NEWEST, "150200000000"), NEWEST, 2025))  # ... of the figures the topic computes
+
+
+def test_kernel_functions_and_status_words_have_keys_other_callables_do_not():
+    from rehabdash.kernel import formatting
+    from rehabdash.kernel.columns import StatusWords
+
+    assert memo.fingerprint(formatting.rate) == memo.fingerprint(formatting.rate)
+    assert memo.fingerprint(formatting.rate) != memo.fingerprint(formatting.completion)
+    assert memo.fingerprint(StatusWords("zh")) == memo.fingerprint(StatusWords("zh")) != memo.fingerprint(StatusWords("en"))
+    from rehabdash.ui import widgets
+
+    for other in (widgets.status_text, lambda s: s, print):  # the session's language; no name; not ours
+        with pytest.raises(memo.Unkeyable):
+            memo.fingerprint(other)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 
 import plotly.express as px
+from plotly.basedatatypes import BaseFigure
 
 from rehabdash.kernel import memo
 from rehabdash.kernel.theme import PALETTE
@@ -31,8 +32,9 @@ _figures = memo.store(512)
 def by_inputs(draw):
     """Decorator: the figure `draw(*args, **kwargs)` returned last time for the same inputs.
 
-    The figure is shared, so callers must not change it: it is marked ``_rehab_shared`` and
-    ui.plotly_chart draws a defused copy of it (the exports only read)."""
+    The figure (and the table of a chart that returns both) is shared, so callers must not change
+    it: a figure is marked ``_rehab_shared`` and ui.plotly_chart draws a defused copy of it (the
+    exports only read)."""
     @functools.wraps(draw)
     def cached(*args, **kwargs):
         try:
@@ -45,12 +47,12 @@ def by_inputs(draw):
     return cached
 
 
-def _marked(figure):
-    try:
-        figure._rehab_shared = True  # plotly figures take attributes whose names start with "_"
-    except AttributeError:  # not a plotly figure
-        pass
-    return figure
+def _marked(drawn):
+    """The figure drawn (or each figure of a (figure, table) pair) marked as shared."""
+    for each in drawn if isinstance(drawn, (tuple, list)) else (drawn,):
+        if isinstance(each, BaseFigure):
+            each._rehab_shared = True  # plotly figures take attributes whose names start with "_"
+    return drawn
 
 
 def clear_figures() -> None:

@@ -9,11 +9,13 @@ the snapshot (and every rerun that did not change the data) takes the stored res
 - frames and series by a digest of their index and values, with column names, index names and
   dtypes; text, numbers, dates, enums, paths, bytes; tuples, lists, dicts and sets of them;
   dataclass instances field by field;
-- an object (or a bound method of an object) that names its own key with ``__memo_key__()``: the
-  query runner of the sidebar's filters (`Filters.run`, `run_at`, `run_parent`) is keyed by the
+- an object (or a bound method of an object) that names its own key with ``__memo_key__()`` (worked
+  out once per object and kept on it, so such an object must not change): the query runner of the
+  sidebar's filters (`Filters.run`, `run_at`, `run_parent`) is keyed by the
   snapshot, scope, year, language and account regions it is bound to, which is all its rows depend on.
 
-Anything else (a lambda, a plain function whose result may depend on the session's language, an open
+A module-level function of the kernel (pure by the layer's rule) is keyed by its name. Anything else
+(a lambda, a function of another layer whose result may depend on the session's language, an open
 file) makes the call *unkeyable*: it is computed as before, every time. Failures are not stored.
 
 Concurrent callers of the same missing key wait for the first one instead of computing it again
@@ -31,6 +33,7 @@ import hashlib
 import os
 import pickle
 import threading
+import types
 from collections import OrderedDict
 from pathlib import PurePath
 from typing import Any, Callable
@@ -109,17 +112,39 @@ def fingerprint(value: Any):
         return ("dict", tuple(sorted((repr(k), fingerprint(v)) for k, v in value.items())))
     if isinstance(value, (set, frozenset)):
         return ("set", tuple(sorted(repr(fingerprint(v)) for v in value)))
-    key_of = getattr(value, "__memo_key__", None)
-    if callable(key_of) and not isinstance(value, type):
-        return (type(value).__qualname__, fingerprint(key_of()))
+    if callable(getattr(value, "__memo_key__", None)) and not isinstance(value, type):
+        return (type(value).__qualname__, _own_key(value))
     owner = getattr(value, "__self__", None)
     if owner is not None and callable(getattr(owner, "__memo_key__", None)) and hasattr(value, "__func__"):
         func = value.__func__
-        return ("method", func.__module__, func.__qualname__, fingerprint(owner.__memo_key__()))
+        return ("method", func.__module__, func.__qualname__, _own_key(owner))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value).__module__, type(value).__qualname__,
                 tuple(fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if _is_kernel_function(value):
+        return ("function", value.__module__, value.__qualname__)
     raise Unkeyable(type(value).__name__)
+
+
+def _is_kernel_function(value: Any) -> bool:
+    """A module-level function of the kernel (formatting.rate …): pure by the kernel's rule, so its
+    name is its key. Lambdas, closures and functions of other layers (which may read the session's
+    language) are not."""
+    return (isinstance(value, types.FunctionType) and value.__module__.startswith("rehabdash.kernel.")
+            and "<" not in value.__qualname__)
+
+
+def _own_key(value: Any):
+    """The fingerprint of ``value.__memo_key__()``, worked out once and kept on the object (an object
+    that names its key must not change it: the sidebar's frozen Filters, a Snapshot)."""
+    kept = getattr(value, "_memo_fingerprint", None)
+    if kept is None:
+        kept = fingerprint(value.__memo_key__())
+        try:
+            object.__setattr__(value, "_memo_fingerprint", kept)
+        except (AttributeError, TypeError):  # slots or a built-in: computed every time
+            pass
+    return kept
 
 
 def handout(value: Any) -> Any:

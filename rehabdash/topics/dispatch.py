@@ -613,6 +613,7 @@ def show(value, kind: str, lang: str) -> str:
     return str(value)
 
 
+@memo.by_inputs
 def display(table: Table) -> pd.DataFrame:
     """The table with every value as text for the screen (the workbook keeps the numbers)."""
     return table.frame.assign(**{c: [show(v, table.kind(i, c), table.lang)
