@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -273,6 +274,9 @@ def main(argv=None) -> int:
                              "dashboard": {p: run_level(dash, [p], SCOPE, 1, args.timeout) for p in PAGES}}
         results["rss_mb_after_warmup"] = {**{name: round(server.rss_mb(), 1) for name, server in floors.items()},
                                           "dashboard": round(dash.rss_mb(), 1)}
+        if args.profile_server:  # profile the levels only, not the warm-up (bench/serve_profiled.py)
+            dash.popen.send_signal(signal.SIGUSR1)
+            time.sleep(1)
         for n in levels:
             row = {name: run_level(server, ["floor"], {}, n, args.timeout) for name, server in floors.items()}
             row["dashboard"] = run_level(dash, PAGES, SCOPE, n, args.timeout)

@@ -6,6 +6,8 @@ bench/load.py --profile-server OUT.pstats starts the dashboard this way: the pro
 the server spent per open beyond the page script as well (sessions, websocket, serialisation of the
 page's messages), which an AppTest profile (bench/profile.py) does not see. The stats of the main
 thread (Tornado) and of every thread started (script runs) are added up and written at exit.
+SIGUSR1 starts the count again (bench/load.py sends it after the warm-up opens): only what came after
+is written.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import atexit  # noqa: E402
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
+import signal  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
@@ -37,7 +40,21 @@ def _profiled_run(self) -> None:
         profile.disable()
 
 
-def _dump(out: Path, main: cProfile.Profile) -> None:
+_main: list[cProfile.Profile] = []  # the main thread's current profile
+
+
+def _restart(*_) -> None:
+    """From now on (the signal runs in the main thread): a new main-thread profile, and only the
+    threads started from here on."""
+    _main[0].disable()
+    with _lock:
+        _profiles.clear()
+    _main[0] = cProfile.Profile(time.thread_time)
+    _main[0].enable()
+
+
+def _dump(out: Path) -> None:
+    main = _main[0]
     main.disable()
     with _lock:
         others = list(_profiles)
@@ -56,16 +73,17 @@ def main() -> None:
     # The project folder, so the app's imports resolve as under `streamlit run` from there.
     sys.path.insert(0, str(Path.cwd()))
     threading.Thread.run = _profiled_run
-    profile = cProfile.Profile(time.thread_time)
-    atexit.register(_dump, out, profile)
+    _main.append(cProfile.Profile(time.thread_time))
+    atexit.register(_dump, out)
+    signal.signal(signal.SIGUSR1, _restart)
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", *script_args]
-    profile.enable()
+    _main[0].enable()
     try:
         cli.main()
     finally:
-        profile.disable()
+        _main[0].disable()
 
 
 if __name__ == "__main__":
