@@ -185,3 +185,14 @@ def test_kernel_functions_and_status_words_have_keys_other_callables_do_not():
     for other in (widgets.status_text, lambda s: s, print):  # the session's language; no name; not ours
         with pytest.raises(memo.Unkeyable):
             memo.fingerprint(other)
+
+
+def test_every_setting_the_code_reads_is_part_of_the_key():
+    import re
+
+    from rehabdash.kernel import config
+
+    project = Path(__file__).resolve().parent.parent
+    sources = [*project.glob("rehabdash/**/*.py"), project / "app.py", *project.glob("app_pages/*.py")]
+    read = {name for path in sources for name in re.findall(r"REHAB_[A-Z_]+", path.read_text(encoding="utf-8"))}
+    assert read - {"REHAB_"} <= set(config.SETTINGS)

@@ -41,6 +41,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from rehabdash.kernel import config
+
 
 class Unkeyable(Exception):
     """An argument has no fingerprint: the call is computed uncached."""
@@ -233,9 +235,9 @@ _stores.append(TOPICS)
 
 
 def settings() -> tuple:
-    """The operator's settings (every ``REHAB_*`` variable: data directory, margins, disclosure
-    threshold, tile base), part of every key: a result computed under other settings is not reused."""
-    return tuple(sorted(item for item in os.environ.items() if item[0].startswith("REHAB_")))
+    """The operator's settings (config.SETTINGS: data directory, margins, disclosure threshold, tile
+    base …), part of every key: a result computed under other settings is not reused."""
+    return tuple(os.environ.get(name) for name in config.SETTINGS)
 
 
 def key_of(fn: Callable, args: tuple, kwargs: dict) -> tuple:
