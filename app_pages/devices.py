@@ -76,9 +76,7 @@ with columns[1]:
 st.markdown(f"**{ui.t('devices.map')}**")
 stock_of = dict(zip(stock.per_station["station_id"], stock.per_station["total"]))
 loans_of = dict(zip(loans_by["station"]["station_id"], loans_by["station"]["loans"]))
-station_map = device_map.station_map(
-    points.stations, f.scope, device_map.layer_names(f.lang),
-    lambda row: device_map.station_tooltip(row, stock_of, loans_of, f.lang))
+station_map = mapkit.shared_map(device_map.stations_map, points.stations, f.scope, f.lang, stock_of, loans_of)
 if station_map is None:
     st.info(ui.t("devices.no_map"))
 else:

@@ -61,9 +61,10 @@ if theme:
 thematic_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{theme}"), scope=f.scope_label) if theme else ""
 
 
-m = board_ui.with_basemap(lambda basemap: board.build_board(
-    data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic, thematic_title=thematic_title,
-    overdue=tasks_topic.overdue_ids(tasks), legend_in_map=not b.panel, large=meeting))
+m = board_ui.with_basemap(lambda basemap: mapkit.shared_map(
+    board.build_board, data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic,
+    thematic_title=thematic_title, overdue=tasks_topic.overdue_ids(tasks), legend_in_map=not b.panel,
+    large=meeting))
 if b.panel:
     board_ui.panel_legend(b.legend, board.board_legend(view, f.lang, thematic=thematic, thematic_title=thematic_title,
                                                        overdue=bool(tasks["overdue"].any())), card_open=len(chosen) > 0)
@@ -103,14 +104,21 @@ st.caption(ui.t("tasks.caption", as_of=fmt.date(f.as_of, f.lang), days=tasks_top
 st.markdown(ui.t("tasks.summary", total=len(tasks), overdue=int(tasks["overdue"].sum()),
                  due_soon=int(tasks["due_soon"].sum()), days=tasks_topic.DUE_DAYS,
                  done=int((tasks["stage"] == "in_use").sum())))
-which = st.segmented_control(
-    ui.t("tasks.filter"), tasks_topic.FILTERS, key="map_tasks", bind="query-params", default="all",
-    format_func=lambda c, lang=f.lang: i18n.text(lang, f"tasks.filter_{c}", days=tasks_topic.DUE_DAYS)) or "all"
-shown_tasks = tasks_topic.filtered(tasks, which)
-if shown_tasks.empty:
-    st.info(ui.t("tasks.none"))
-else:
-    ui.table(shown_tasks, tasks_topic.TASK_COLUMNS, key="site_tasks", file_stem=ui.t("tasks.file"))
+
+
+@st.fragment  # the task filter reruns the task table only: the map is not sent again
+def task_table(tasks) -> None:
+    which = st.segmented_control(
+        ui.t("tasks.filter"), tasks_topic.FILTERS, key="map_tasks", bind="query-params", default="all",
+        format_func=lambda c, lang=f.lang: i18n.text(lang, f"tasks.filter_{c}", days=tasks_topic.DUE_DAYS)) or "all"
+    shown_tasks = tasks_topic.filtered(tasks, which)
+    if shown_tasks.empty:
+        st.info(ui.t("tasks.none"))
+    else:
+        ui.table(shown_tasks, tasks_topic.TASK_COLUMNS, key="site_tasks", file_stem=ui.t("tasks.file"))
+
+
+task_table(tasks)
 
 if thematic is not None:
     st.subheader(ui.t("thematic.table"))

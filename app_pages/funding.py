@@ -119,7 +119,7 @@ else:
             people, charts.PER_PERSON_COLUMNS, key="subunit_per_person",
             file_stem=ui.t("funding.per_person_section"), drill=people["subunit_code"])
     dots = charts.execution_by_unit(
-        rows, h.now.progress, ui.status_text,
+        rows, h.now.progress, ui.status_words(),
         ui.t("funding.progress_line", progress=fmt.completion(h.now.progress)), fmt.rate,
         ui.t("funding.execution_chart", scope=f.scope_label, year=f.year), ui.t("funding.execution_col"))
     ui.chart_with_table(dots, rows, charts.EXECUTION_COLUMNS, key="subunit_execution",
@@ -131,7 +131,7 @@ st.caption(ui.t("funding.through_year_caption"))
 points = funding.through_the_year(f.run_at, snapshots, f.snapshot, f.year, margin)
 names = {key: ui.t(f"funding.{key}") for key in ("day", "execution", "progress_col")}
 timeline = charts.execution_over_time(
-    points, funding.time_line(f.year), ui.status_text, fmt.rate,
+    points, funding.time_line(f.year), ui.status_words(), fmt.rate,
     {"day": names["day"], "execution": names["execution"], "progress": names["progress_col"],
      "axis": names["execution"], "tick": ui.t("funding.month_tick")},
     ui.t("funding.through_year_chart", scope=f.scope_label, year=f.year),

@@ -142,7 +142,7 @@ with st.container(key="section_network"):
 with st.container(key="section_map"):
     data = fm.load(f.run, f.as_of)
     data = dataclasses.replace(data, facilities=dispatch.facilities_until(data.facilities, m.until))
-    facility_map = board_ui.with_basemap(lambda basemap: fmap.build_map(data, fm.View(), f.lang, basemap))
+    facility_map = board_ui.with_basemap(lambda basemap: mapkit.shared_map(fmap.build_map, data, fm.View(), f.lang, basemap))
     st.markdown(f"**{ui.t('dispatch_page.map_title', until=fmt.date(m.until, f.lang))}**")
     with st.container(key="overview_map"):
         mapkit.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])

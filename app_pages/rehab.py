@@ -43,7 +43,7 @@ if subunits.empty:
     st.info(ui.t("rehab.no_subunits"))
 else:
     st.caption(ui.t("rehab.subunits_caption", progress=progress))
-    figure, table = rehab_view.by_subunit(subunits, f.lang, f.scope_label, ui.status_text,
+    figure, table = rehab_view.by_subunit(subunits, f.lang, f.scope_label, ui.status_words(),
                                           served.served.time_progress)
     ui.chart_with_data(figure, table, key="rehab_subunits", file_stem=ui.t("rehab.subunits"),
                        drill=subunits["subunit_code"])
@@ -85,7 +85,7 @@ for column, kind in zip(columns, rehab.PREVENTION_KINDS):
                        notes=(*notes, rehab_view.places_caption(row["places"], f.lang)))
 if f.snapshot.source == "sample":
     st.caption(ui.t("rehab.amblyopia_rounding"))
-figure, table = rehab_view.prevention(prevention, f.lang, f.scope_label, f.year, ui.status_text)
+figure, table = rehab_view.prevention(prevention, f.lang, f.scope_label, f.year, ui.status_words())
 ui.chart_with_data(figure, table, key="rehab_prevention", file_stem=ui.t("rehab.prevention"))
 
 # ---------------------------------------------------------------- outreach

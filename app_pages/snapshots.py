@@ -8,7 +8,7 @@ from rehabdash.access import gate as access
 from rehabdash.ingest import history, layout, read_log, scope_rules
 from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel.contract import TABLES
-from rehabdash.store.snapshots import Snapshot, newest_valid
+from rehabdash.store.snapshots import newest_valid
 from rehabdash.store.snapshots import label as snapshot_label
 
 lang = ui.lang()
@@ -25,16 +25,6 @@ def source_name(source: str) -> str:
     return ui.t(f"source.{source}") if source in ("sample", "import") else source
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def comparison(older: Snapshot, newer: Snapshot, scope: tuple[str, ...]) -> history.Comparison:
-    return history.compare(older, newer, scope)  # snapshots are immutable: cached by their folders
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def listing_of(snapshots: list[Snapshot], scope: tuple[str, ...]):
-    return history.snapshot_list(snapshots, scope)
-
-
 st.title(ui.t("snapshots.title"))
 st.caption(ui.t("snapshots.intro"))
 newest = newest_valid(snapshots)
@@ -44,7 +34,7 @@ if regions is not None:
     st.caption(ui.t("writepath.scope_caption", scope="、".join(names.get(c, c) for c in scope)))
 
 st.subheader(ui.t("snapshots.list_heading"))
-listing = listing_of(snapshots, scope)
+listing = history.snapshot_list(snapshots, scope)  # cached per version folder
 shown = pd.DataFrame({
     ui.t("snapshots.date"): listing["as_of"].map(lambda d: d.isoformat()),
     ui.t("publishing.version_label"): [s.version for s in snapshots],  # several may carry one date
@@ -71,7 +61,7 @@ else:
         older = st.selectbox(ui.t("snapshots.older"), dates, index=1, key="compare_older")
     with right:
         newer = st.selectbox(ui.t("snapshots.newer"), dates, index=0, key="compare_newer")
-    diff = comparison(valid[older], valid[newer], scope)
+    diff = history.compare(valid[older], valid[newer], scope)
     counts = {c: ui.t(f"snapshots.{c}") for c in ("added", "removed", "changed")}
     st.markdown(f"**{ui.t('snapshots.by_table')}**")
     by_table = diff.by_table.assign(table=diff.by_table["table"].map(table_name)).rename(columns={

@@ -2,9 +2,10 @@
 
     python bench/load.py [--levels 1,10,30,60] [--soak 300] [--out bench/load.json]
 
-Starts two `streamlit run` servers on 127.0.0.1 (free ports): the dashboard (app.py on the demo data,
-or --data-dir) and a trivial page (a title and one line). For each level N, first on the trivial
-server and then on the dashboard, N sessions connect at once to `/_stcore/stream`; each sends the
+Starts `streamlit run` servers on 127.0.0.1 (free ports): the dashboard (app.py on the demo data, or
+--data-dir) and a trivial page (a title and one line) twice, once with the project's Streamlit
+settings (.streamlit/config.toml, as the dashboard) and once with Streamlit's defaults. For each
+level N, first on the trivial servers and then on the dashboard, N sessions connect at once to `/_stcore/stream`; each sends the
 BackMsg `rerun_script` the browser sends on opening a link (query string, page name) and waits for the
 `script_finished` ForwardMsg. Dashboard sessions are spread over overview, map, funding, devices and
 children with scope 青山区. Reported per level and server: p50/p90/max latency (connect to
@@ -20,6 +21,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -54,17 +56,21 @@ class Server:
     """One `streamlit run` on loopback, with its process for CPU and memory readings."""
 
     def __init__(self, script: Path, env: dict, log_name: str, cwd: Path = PROJECT, port: int | None = None,
-                 command=None):
-        """`command(port)`, when given, is the argv to start (a deployment's replica command)."""
+                 command=None, profile: Path | None = None):
+        """`command(port)`, when given, is the argv to start (a deployment's replica command); `profile`:
+        every thread of the server under cProfile (bench/serve_profiled.py, --profile-server)."""
         self.port = port or _free_port()
         self.log = open(Path(tempfile.gettempdir()) / log_name, "w")
+        launch = ([sys.executable, str(PROJECT / "bench" / "serve_profiled.py"), str(profile)] if profile
+                  else [sys.executable, "-m", "streamlit", "run"])
         argv = command(self.port) if command else [
-            sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
+            *launch, str(script), "--server.port", str(self.port),
             "--server.address", "127.0.0.1", "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         self.popen = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=self.log,
                                       stderr=subprocess.STDOUT)
         self.proc = psutil.Process(self.popen.pid)
+        self.stop_wait = 300 if profile else 20  # a profiled server writes its stats on the way out
         for _ in range(300):  # at most about 90 s for the server to come up
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=2)
@@ -90,7 +96,7 @@ class Server:
     def stop(self) -> None:
         self.popen.terminate()
         try:
-            self.popen.wait(timeout=20)
+            self.popen.wait(timeout=self.stop_wait)
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(timeout=10)
@@ -293,6 +299,8 @@ def main(argv=None) -> int:
                         help="also serve this checkout's app.py (e.g. the commit before a change) in the same run")
     parser.add_argument("--timeout", type=float, default=180, help="seconds one session may take")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "load.json")
+    parser.add_argument("--profile-server", type=Path, metavar="OUT.pstats",
+                        help="run the dashboard under cProfile, every thread (its figures are then not comparable)")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x]
 
@@ -302,9 +310,15 @@ def main(argv=None) -> int:
                "commit": git_commit(args.app_dir), "command": "python bench/load.py " + " ".join(argv or sys.argv[1:]),
                "cpus": os.cpu_count(), "load_average_start": [round(x, 2) for x in os.getloadavg()],
                "pages": PAGES, "query": SCOPE, "levels": {}}
-    trivial = Server(trivial_file, {}, "rehab-load-trivial.log")
+    # Two floors: the trivial page served with the dashboard's own settings (the project's
+    # .streamlit/config.toml, e.g. runner.postScriptGC = false), and with Streamlit's defaults (a
+    # folder without a config), as the issue's first measurement served it.
+    floors = {"trivial": Server(trivial_file, {}, "rehab-load-trivial.log"),
+              "trivial_default": Server(trivial_file, {}, "rehab-load-trivial-default.log", cwd=trivial_file.parent)}
+    results["floors"] = {"trivial": "the project's .streamlit/config.toml, as the dashboard",
+                         "trivial_default": "Streamlit's default settings (no config file)"}
     dash = Server(args.app_dir / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)}, "rehab-load-dash.log",
-                  cwd=args.app_dir)
+                  cwd=args.app_dir, profile=args.profile_server)
     other = None
     if args.compare_dir:
         other = Server(args.compare_dir / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)},
@@ -315,32 +329,41 @@ def main(argv=None) -> int:
             for p in PAGES:
                 run_level(other, [p], SCOPE, 1, args.timeout)
         # A meeting's link is opened on a server that has been up: one open of each page first, timed.
-        results["warmup"] = {"trivial": run_level(trivial, ["floor"], {}, 1, args.timeout),
+        results["warmup"] = {**{name: run_level(server, ["floor"], {}, 1, args.timeout) for name, server in floors.items()},
                              "dashboard": {p: run_level(dash, [p], SCOPE, 1, args.timeout) for p in PAGES}}
-        results["rss_mb_after_warmup"] = {"trivial": round(trivial.rss_mb(), 1), "dashboard": round(dash.rss_mb(), 1)}
+        results["rss_mb_after_warmup"] = {**{name: round(server.rss_mb(), 1) for name, server in floors.items()},
+                                          "dashboard": round(dash.rss_mb(), 1)}
+        if args.profile_server:  # profile the levels only, not the warm-up (bench/serve_profiled.py)
+            dash.popen.send_signal(signal.SIGUSR1)
+            time.sleep(1)
         for n in levels:
-            row = {"trivial": run_level(trivial, ["floor"], {}, n, args.timeout),
-                   "dashboard": run_level(dash, PAGES, SCOPE, n, args.timeout)}
+            row = {name: run_level(server, ["floor"], {}, n, args.timeout) for name, server in floors.items()}
+            row["dashboard"] = run_level(dash, PAGES, SCOPE, n, args.timeout)
             if other:
                 row["compare"] = run_level(other, PAGES, SCOPE, n, args.timeout)
                 c = row["compare"]
                 print(f"N={n}: compared checkout p50/p90 {c.get('p50_s')}/{c.get('p90_s')} s, "
                       f"{c['throughput_per_s']}/s, {c['cpu_s_per_open']} cpu-s", flush=True)
-            t, d = row["trivial"], row["dashboard"]
-            if t.get("p90_s") and d.get("p90_s"):
-                row["ratios"] = {"p90_vs_trivial": round(d["p90_s"] / t["p90_s"], 2),
-                                 "throughput_vs_trivial": round(d["throughput_per_s"] / t["throughput_per_s"], 2),
-                                 "cpu_per_open_vs_trivial": round(d["cpu_s_per_open"] / max(t["cpu_s_per_open"], 1e-3), 1)}
+            d = row["dashboard"]
+            for name in floors:
+                t = row[name]
+                if t.get("p90_s") and d.get("p90_s"):
+                    row.setdefault("ratios", {})[name] = {
+                        "p90_vs_trivial": round(d["p90_s"] / t["p90_s"], 2),
+                        "throughput_vs_trivial": round(d["throughput_per_s"] / t["throughput_per_s"], 2),
+                        "cpu_per_open_vs_trivial": round(d["cpu_s_per_open"] / max(t["cpu_s_per_open"], 1e-3), 1)}
+                print(f"N={n}: {name} p50/p90 {t.get('p50_s')}/{t.get('p90_s')} s, {t['throughput_per_s']}/s, "
+                      f"{t['cpu_s_per_open']} cpu-s", flush=True)
             results["levels"][str(n)] = row
-            print(f"N={n}: trivial p50/p90 {t.get('p50_s')}/{t.get('p90_s')} s, {t['throughput_per_s']}/s, "
-                  f"{t['cpu_s_per_open']} cpu-s | dashboard p50/p90 {d.get('p50_s')}/{d.get('p90_s')} s, "
+            print(f"N={n}: dashboard p50/p90 {d.get('p50_s')}/{d.get('p90_s')} s, "
                   f"{d['throughput_per_s']}/s, {d['cpu_s_per_open']} cpu-s, peak {d['peak_rss_mb']} MB "
                   f"{row.get('ratios', '')} {d.get('failures', '')}", flush=True)
         if args.soak:
             results["soak"] = soak(dash, PAGES, SCOPE, args.soak, args.timeout)
         results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
-        trivial.stop()
+        for server in floors.values():
+            server.stop()
         dash.stop()
         if other:
             other.stop()
@@ -352,13 +375,12 @@ def main(argv=None) -> int:
 
 
 def targets(r: dict) -> dict:
-    """The issue's load targets, each with the figures it was judged on."""
+    """The issue's load targets against each floor, each with the figures it was judged on."""
     out = {}
-    row = r["levels"].get("30", {}).get("ratios")
-    if row:
-        out["30 concurrent: p90 <= 2x trivial"] = {"ratio": row["p90_vs_trivial"], "holds": row["p90_vs_trivial"] <= 2}
-        out["30 concurrent: throughput >= 0.6x trivial"] = {"ratio": row["throughput_vs_trivial"],
-                                                            "holds": row["throughput_vs_trivial"] >= 0.6}
+    for floor, row in r["levels"].get("30", {}).get("ratios", {}).items():
+        out[f"30 concurrent: p90 <= 2x {floor}"] = {"ratio": row["p90_vs_trivial"], "holds": row["p90_vs_trivial"] <= 2}
+        out[f"30 concurrent: throughput >= 0.6x {floor}"] = {"ratio": row["throughput_vs_trivial"],
+                                                             "holds": row["throughput_vs_trivial"] >= 0.6}
     if "growth_after_100" in r.get("soak", {}):
         growth = r["soak"]["growth_after_100"]
         out["soak: memory within 20 % of after 100"] = {"growth": growth, "holds": abs(growth) <= 0.2}

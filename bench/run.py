@@ -34,11 +34,9 @@ import streamlit as st  # noqa: E402
 import streamlit_folium  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from rehabdash import charts  # noqa: E402
-from rehabdash.kernel import measures
+from rehabdash.kernel import measures, memo  # noqa: E402
 from rehabdash.kernel.config import QUERIES_DIR  # noqa: E402
-from rehabdash.maps import facility_map  # noqa: E402
-from rehabdash.store import db
+from rehabdash.store import boundaries, db  # noqa: E402
 from rehabdash.store.snapshots import list_snapshots, newest_valid  # noqa: E402
 from tools import province  # noqa: E402
 
@@ -66,9 +64,9 @@ def clear_caches() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
     db.connection.cache_clear()
-    facility_map._boundary_file.cache_clear()
-    facility_map._boundary_file_codes.cache_clear()
-    charts.clear_figures()
+    boundaries._file_index.cache_clear()
+    boundaries._simplified.cache_clear()
+    memo.clear()  # topic results, figures, maps, workbooks (kernel.memo)
 
 
 _cpu: list[float] = []  # process CPU seconds of each timed run, beside its wall time

@@ -78,6 +78,7 @@ def add_status_markers(figure: go.Figure, x: list, y: list, statuses: list[Statu
 
 
 
+@by_inputs
 def execution_by_unit(rows: pd.DataFrame, progress: float, status_text: Callable, progress_label: str,
                       rate: Callable[[float], str], title: str, axis_title: str) -> go.Figure:
     """Execution rate of each unit as a dot against a vertical line at 序时进度."""
@@ -101,6 +102,7 @@ def execution_by_unit(rows: pd.DataFrame, progress: float, status_text: Callable
 
 
 
+@by_inputs
 def execution_over_time(points: pd.DataFrame, line: pd.DataFrame, status_text: Callable,
                         rate: Callable[[float], str], names: dict[str, str], title: str) -> go.Figure:
     """Execution at each snapshot date against the straight line of 序时进度 over the year."""

@@ -2,8 +2,9 @@
 and labels in the UI language; the page only places them (ui.chart_with_data, ui.table_with_download).
 
 Each chart function returns (figure, table): the table is the chart's data as the reader sees it,
-which the page shows under the chart with its Excel download. `status_text` is ui.status_text (symbol
-and word), passed in so that a traffic light reads the same here as on every page.
+which the page shows under the chart with its Excel download. `status_text` is ui.status_words()
+(symbol and word, columns.StatusWords), passed in so that a traffic light reads the same here as on
+every page and the chart stays cached by its inputs.
 """
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ def by_type(types: pd.DataFrame, lang: str, scope_label: str):
     return figure, table
 
 
+@by_inputs
 def by_subunit(subunits: pd.DataFrame, lang: str, scope_label: str, status_text: StatusText,
                progress: float | None = None):
     """The units one level down, ranked: completion of the task against 序时进度 with the traffic light
@@ -171,6 +173,7 @@ def _this_and_last_year(frame: pd.DataFrame, lang: str, year: int, title: str):
     return figure, labels
 
 
+@by_inputs
 def prevention(frame: pd.DataFrame, lang: str, scope_label: str, year: int, status_text: StatusText):
     figure, labels = _this_and_last_year(frame, lang, year, _t(lang, "prevention_chart", scope=scope_label))
     table = pd.DataFrame({

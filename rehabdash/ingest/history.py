@@ -9,6 +9,7 @@ import pandas as pd
 
 from rehabdash.ingest import scope_rules
 from rehabdash.ingest.publish import read_tables, row_keys
+from rehabdash.kernel import memo
 from rehabdash.kernel.contract import KEYS, TABLES
 from rehabdash.kernel.scope import district_of
 from rehabdash.store.snapshots import Snapshot, newest_valid
@@ -16,6 +17,12 @@ from rehabdash.store.snapshots import Snapshot, newest_valid
 STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
 
 
+# Snapshots are never changed once published: both results are kept per version folder (kernel.memo
+# keys a Snapshot by its folder), shared by every admin's session and rerun.
+_versions = memo.store(8)
+
+
+@memo.by_inputs(into=_versions)
 def snapshot_list(snapshots: list[Snapshot], scope: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per snapshot, newest first: as_of, source, created_at, valid, problem, is_default, rows
     per table (from the manifest; for an account's `scope`, its regions' rows, counted in the tables)."""
@@ -53,6 +60,7 @@ def _region_codes(table: str, frame: pd.DataFrame, station_regions: dict) -> pd.
     return frame["station_id"].map(station_regions)
 
 
+@memo.by_inputs(into=_versions)
 def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Comparison:
     """Rows added, removed and changed (same key, other values) from `older` to `newer`; for an
     account's `scope` (region codes), of the rows of those regions only."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.indicators import Status
 from rehabdash.kernel.suppression import is_hidden
 from rehabdash.kernel.theme import STATUS_SYMBOLS
@@ -20,6 +20,17 @@ from rehabdash.kernel.theme import STATUS_SYMBOLS
 def status_text(status: Status | None, lang: str) -> str:
     """'✔ 达标' / '▲ 预警' / '✖ 滞后': a traffic light readable without colour; '—' without a target."""
     return "—" if status is None else f"{STATUS_SYMBOLS[status]} {i18n.text(lang, 'status.' + status.value)}"
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    """`status_text` in one language, as a callable a chart can be given and still be cached by its
+    inputs (kernel.memo keys it by its language; a lambda has no key)."""
+
+    lang: str
+
+    def __call__(self, status: Status | None) -> str:
+        return status_text(status, self.lang)
 
 
 # kind → how a value reads in `lang`. A code column is "code:<code list>" (see Column.kind).
@@ -63,6 +74,7 @@ class Column:
         return column.map(lambda value: value if is_hidden(value) else shown(value, lang))
 
 
+@memo.by_inputs  # every table of every page, each run: once per content (issue 20)
 def present(frame: pd.DataFrame, columns: Sequence[Column], lang: str) -> pd.DataFrame:
     """The listed columns of `frame`, in that order, each read as its kind under its header."""
     return pd.DataFrame({c.header(lang): c.values(frame[c.field], lang).to_numpy() for c in columns},

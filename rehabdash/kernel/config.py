@@ -8,6 +8,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 QUERIES_DIR = PROJECT_DIR / "queries"
 
 
+# Every environment variable the dashboard reads (a test greps the sources for others). Results
+# cached by their inputs (kernel.memo) are keyed by these too, so a setting changed under a running
+# process (tests do) never serves a result computed under the old one.
+SETTINGS = (
+    "REHAB_DATA_DIR", "REHAB_AMBER_MARGIN", "REHAB_SUPPRESS_BELOW", "REHAB_INSTANCE_DIR", "REHAB_AUTH",
+    "REHAB_DATABASE_URL", "REHAB_SESSION_DAYS", "REHAB_LOCKOUT_AFTER", "REHAB_LOCKOUT_MINUTES",
+    "REHAB_OIDC_ROLE_CLAIM", "REHAB_OIDC_SCOPE_CLAIM", "REHAB_BASEMAP", "REHAB_TIANDITU_KEY",
+    "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_TILE_ATTRIBUTION", "REHAB_ASSET_BASE_URL",
+)
+
+
 def data_dir() -> Path:
     """The data directory: REHAB_DATA_DIR if set, else the sample data shipped in data/."""
     return Path(os.environ.get("REHAB_DATA_DIR") or PROJECT_DIR / "data")

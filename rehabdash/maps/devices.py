@@ -114,6 +114,14 @@ def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], to
     return m
 
 
+def stations_map(stations: pd.DataFrame, scope: Scope, lang: str, stock_of: dict, loans_of: dict,
+                 basemap: str | None = None) -> mapkit.OfflineMap | None:
+    """The devices page's map: `station_map` with the layers named in ``lang`` and each point's
+    tooltip from its stock and loans (plain arguments, so mapkit.shared_map can key it)."""
+    return station_map(stations, scope, layer_names(lang),
+                       lambda row: station_tooltip(row, stock_of, loans_of, lang), basemap)
+
+
 def station_tooltip(row, stock_of: dict, loans_of: dict, lang: str) -> str:
     """The plain text shown on hover: name, kind and place, opening date, stock and loans."""
     text = lambda key, **v: i18n.text(lang, f"devices.{key}", **v)  # noqa: E731

@@ -24,19 +24,22 @@ streamlit-component-lib only), so the Leaflet it runs is exactly the one these m
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import folium
 import folium.elements
 import shapely
+import streamlit_folium
 from branca.colormap import ColorMap
 from branca.element import Element, MacroElement
 from folium.template import Template
 from shapely.geometry import mapping, shape
 from streamlit_folium import st_folium
 
-from rehabdash.kernel import safe_text
+from rehabdash.kernel import memo, safe_text
+from rehabdash.store import boundaries
 from rehabdash.kernel.errors import (  # noqa: F401 (raised and named here)
     MapConfigError,
     OfflineMapError,
@@ -509,6 +512,134 @@ def add_boundaries(
                        tooltip_fields=tooltip_fields, to=to)
 
 
+# ---------------------------------------------------------------------------- one map per input
+# Building a folium map and rendering it (jinja templates, then streamlit-folium's regular
+# expressions over the script) is most of a map page's run (bench/profile.py). A map is a pure function
+# of its inputs, so `shared_map` builds each distinct input once per process, and `show_map` renders
+# such a shared map once and sends the same script, header and HTML on every later run and session.
+
+_maps = memo.store(48)  # a city's map is up to ~1 MB of script: keep a few dozen
+
+
+def shared_map(build: Callable[..., "OfflineMap | None"], *args: Any, **kwargs: Any) -> "OfflineMap | None":
+    """``build(*args, **kwargs)``, once per distinct input for the whole process (kernel.memo keys the
+    arguments by content; the boundary files' versions, the operator's settings and the asset URL are
+    part of the key). Every caller gets the same map object: give it to `show_map`, read it
+    (``latlng``), never add to it. Arguments without a fingerprint (a lambda) build a new map."""
+    try:
+        key = (build, memo.settings(), boundaries.version(), asset_base_url(),
+               memo.fingerprint(args), memo.fingerprint(kwargs))
+    except memo.Unkeyable:
+        return build(*args, **kwargs)
+
+    def built():
+        m = build(*args, **kwargs)
+        if m is not None:
+            m._rehab_shared = _Rendering()
+        return m
+
+    return _maps.get_or_compute(key, built)
+
+
+class _Rendering:
+    """A shared map's rendered payload (made once, under the lock) and its component keys."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.payload: dict | None = None
+        self.keys: dict = {}
+
+
+def _render_once(m: folium.Map, state: _Rendering) -> dict:
+    """What streamlit-folium's st_folium (0.27) sends of the map itself, computed as it does: render
+    the map, then its HTML, header and script, its bounds and zoom, and the asset links."""
+    sf = streamlit_folium
+    with state.lock:
+        if state.payload is None:
+            make_offline(m)
+            m.render()
+            html, header = sf._get_html(m), sf._get_header(m)
+            script = sf._get_map_string(m)
+            css_links: list[str] = []
+            js_links: list[str] = []
+            for element in _walk(m):  # what st_folium's walk collects (make_offline refuses colormaps)
+                if isinstance(element, folium.elements.JSCSSMixin):
+                    css_links.extend(href for _, href in element.default_css)
+                    js_links.extend(src for _, src in element.default_js)
+            try:
+                bounds = m.get_bounds()
+            except AttributeError:
+                bounds = [[None, None], [None, None]]
+            state.payload = {"script": script, "header": header, "html": html, "id": sf.get_full_id(m),
+                             "bounds": bounds, "zoom": m.options.get("zoom"),
+                             "css_links": list(dict.fromkeys(css_links)),
+                             "js_links": list(dict.fromkeys(js_links))}
+    return state.payload
+
+
+def _attached_script(m: folium.Map, state: _Rendering, element, make) -> str:
+    """streamlit-folium's script of a feature group or layer control for the map. Making it adds the
+    element to the map; a shared map gets it taken off again, so the next run starts from the same map."""
+    with state.lock:
+        try:
+            return make(element, m)
+        finally:
+            for name, child in list(m._children.items()):
+                if child is element:
+                    del m._children[name]
+
+
+def _show_shared(m: folium.Map, state: _Rendering, key: str, *, height: int, width: int | None,
+                 returned_objects: list[str] | None, zoom=None, center=None, feature_group_to_add=None,
+                 return_on_hover: bool = False, layer_control=None, pixelated: bool = False,
+                 on_change: Callable | None = None, wrap_longitude: bool = False):
+    """st_folium's call of its component for a map rendered once (same arguments, see _render_once)."""
+    sf = streamlit_folium
+    payload = _render_once(m, state)
+    southwest, northeast = payload["bounds"]
+    every = {
+        "last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
+        "last_object_clicked_tooltip": None, "last_object_clicked_popup": None, "all_drawings": None,
+        "last_active_drawing": None,
+        "bounds": {"_southWest": {"lat": southwest[0], "lng": southwest[1]},
+                   "_northEast": {"lat": northeast[0], "lng": northeast[1]}},
+        "zoom": payload["zoom"], "last_circle_radius": None, "last_circle_polygon": None,
+        "selected_layers": None, "selected_tags": None, "last_geocoder_result": None,
+    }
+    defaults = {k: v for k, v in every.items() if returned_objects is None or k in returned_objects}
+    feature_group = None
+    if feature_group_to_add is not None:
+        groups = [feature_group_to_add] if isinstance(feature_group_to_add, folium.FeatureGroup) \
+            else feature_group_to_add
+        feature_group = "".join(
+            _attached_script(m, state, group, lambda g, mm, i=i: sf._get_feature_group_string(g, map=mm, idx=i))
+            for i, group in enumerate(groups))
+    control = None
+    if layer_control is not None:
+        control = _attached_script(m, state, layer_control, lambda c, mm: sf._get_layer_control_string(c, mm))
+    with state.lock:
+        hash_key = state.keys.get((key, return_on_hover))
+        if hash_key is None:
+            hash_key = state.keys[(key, return_on_hover)] = sf.generate_js_hash(
+                payload["script"], key, return_on_hover)
+
+    def _on_change():
+        if key is not None:
+            import streamlit as st
+
+            st.session_state[key] = st.session_state.get(hash_key, {})
+        if on_change is not None:
+            on_change()
+
+    return sf._component_func(
+        script=payload["script"], header=payload["header"], html=payload["html"], id=payload["id"],
+        key=hash_key, height=height, width=width, returned_objects=returned_objects, default=defaults,
+        zoom=zoom, center=center, feature_group=feature_group, return_on_hover=return_on_hover,
+        layer_control=control, pixelated=pixelated, css_links=payload["css_links"],
+        js_links=payload["js_links"], on_change=_on_change, wrap_longitude=wrap_longitude,
+    )
+
+
 # ---------------------------------------------------------------------------- Streamlit
 
 def show_map(
@@ -525,14 +656,22 @@ def show_map(
     By default only clicks are sent back (``CLICK_OBJECTS``); pass ``returned_objects=None`` for
     everything (bounds, zoom, center: every pan then reruns the page). Other keyword arguments
     (``zoom``, ``center``, ``feature_group_to_add``, ``layer_control``, ``on_change`` ...) go to
-    ``st_folium``."""
-    make_offline(m)
+    ``st_folium``. A map from `shared_map` is rendered once, the first time it is shown, and its
+    component gets the same arguments st_folium would give it; tests that replace ``st_folium``
+    get every map, shared or not."""
     _warn_if_assets_missing()
+    returned = list(returned_objects) if returned_objects is not None else None
+    state = getattr(m, "_rehab_shared", None)
+    if isinstance(state, _Rendering) and st_folium is streamlit_folium.st_folium and not kwargs.get("debug"):
+        width = None if use_container_width else kwargs.pop("width", 500)
+        kwargs.pop("width", None)
+        return _show_shared(m, state, key, height=height, width=width, returned_objects=returned, **kwargs)
+    make_offline(m)
     return st_folium(
         m,
         key=key,
         height=height,
-        returned_objects=list(returned_objects) if returned_objects is not None else None,
+        returned_objects=returned,
         use_container_width=use_container_width,
         # st_folium renders the map itself in any case; render=True adds a full-page render of the
         # same map first, whose output it does not use (same payload, a third less time).

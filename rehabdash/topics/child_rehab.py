@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rehabdash.kernel import suppression
+from rehabdash.kernel import memo, suppression
 from rehabdash.kernel.config import suppress_below
 from rehabdash.kernel.contract import AGE_BANDS, DISABILITY_TYPES
 from rehabdash.kernel.indicators import ratio
@@ -66,6 +66,7 @@ class Disclosure:
         return bool(self.own)
 
 
+@memo.by_inputs
 def disclosure(run_parent: RunQuery | None, scope: Scope, as_of: dt.date, year: int) -> Disclosure:
     """The one entry point: the disclosure control of `scope`'s children figures.
 
@@ -127,6 +128,7 @@ class Headline:
                             index=["this_year", "last_year"])
 
 
+@memo.by_inputs
 def headline(run: RunQuery, as_of: dt.date, year: int) -> Headline:
     totals = run("child_rehab_totals", **year_window(as_of, year))
     last_year = year_row(totals, year - 1)
@@ -147,6 +149,7 @@ class Figure:
     change: float | None  # relative change on last year; points for the coverage rate
 
 
+@memo.by_inputs
 def figures(h: Headline, below: int, disclosed: Disclosure | None = None) -> dict[str, Figure]:
     """The headline with small-number care: a change is hidden when either year's figure is.
 
@@ -172,6 +175,7 @@ def figures(h: Headline, below: int, disclosed: Disclosure | None = None) -> dic
 
 # ---------------------------------------------------------------------------- month by month
 
+@memo.by_inputs
 def cumulative_by_month(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     """Children aided from January to each month: this year up to the snapshot date, last year whole."""
     until = year_window(as_of, year)["until"]
@@ -191,6 +195,7 @@ def _with_total(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, frame.sum().to_frame(TOTAL).T]).astype(frame.dtypes.to_dict())
 
 
+@memo.by_inputs
 def breakdown(run: RunQuery, as_of: dt.date, year: int, dimension: str, below: int) -> pd.DataFrame:
     """Applicants, aided, coverage, early intervention and funds per code of `dimension`
     ('disability_type' or 'age_band'; every code listed, zero where none) and a total row."""
@@ -203,6 +208,7 @@ def breakdown(run: RunQuery, as_of: dt.date, year: int, dimension: str, below: i
     return _protect(table, below, total_row=True)
 
 
+@memo.by_inputs
 def institutions(run: RunQuery, as_of: dt.date, year: int, below: int) -> pd.DataFrame:
     """Designated institutions serving children: in the scope, or taking the scope's children this year.
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rehabdash.kernel import memo
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import DEVICE_TYPES, FUNDING_SOURCES, STATION_KINDS
 from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
@@ -32,6 +33,7 @@ class Fitting:
         return ratio(self.fitted.last_year, self.need.last_year)
 
 
+@memo.by_inputs
 def fitting(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> Fitting:
     totals = run("device_totals", **year_window(as_of, year))
     now, before = year_row(totals, year), year_row(totals, year - 1)
@@ -43,6 +45,7 @@ def fitting(run: RunQuery, as_of: dt.date, year: int, margin: float | None = Non
                    traffic_light(fitted.completion, progress, margin))
 
 
+@memo.by_inputs
 def by_device_type(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     """Need, fitted and fitting rate of every device type (zeros where the scope has none)."""
     until = year_window(as_of, year)["until"]
@@ -51,6 +54,7 @@ def by_device_type(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     return frame.assign(rate=[ratio(f, n) for f, n in zip(frame["fitted"], frame["need"])])
 
 
+@memo.by_inputs
 def by_subunit(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> pd.DataFrame:
     """Need, fitted, fitting rate, annual task, completion and traffic light of each unit one level
     below the scope that has any need or fitting; units without a task (townships) have no light."""
@@ -82,6 +86,7 @@ class ServicePoints:
     by_kind: pd.Series  # kind -> open now, every kind
 
 
+@memo.by_inputs
 def service_points(run: RunQuery, as_of: dt.date, year: int) -> ServicePoints:
     window = year_window(as_of, year)
     now = run("device_station_counts", until=window["until"]).set_index("kind")["stations"]
@@ -93,6 +98,7 @@ def service_points(run: RunQuery, as_of: dt.date, year: int) -> ServicePoints:
     )
 
 
+@memo.by_inputs
 def openings_by_year(stations: pd.DataFrame, year: int) -> pd.DataFrame:
     """Points opened in each year up to `year`, by kind, and how many of that kind were open at its end."""
     if stations.empty:
@@ -127,6 +133,7 @@ class Loans:
         return ratio(self.returned, self.lent)
 
 
+@memo.by_inputs
 def loan_totals(run: RunQuery, as_of: dt.date, year: int) -> Loans:
     row = run("device_loan_totals", year=year, as_of=as_of).iloc[0]
     return Loans(int(row["loans"]), int(row["returned"]), int(row["overdue"]))
@@ -135,6 +142,7 @@ def loan_totals(run: RunQuery, as_of: dt.date, year: int) -> Loans:
 LOAN_COLUMNS = ["loans", "returned", "on_loan", "overdue", "return_rate"]
 
 
+@memo.by_inputs
 def loans_by(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Loans of the year per station ('station': with the station's name, kind and place) and per
     device type ('device_type'), each with returned, on loan, overdue and the return rate."""
@@ -187,6 +195,7 @@ class Stock:
         return sources.reindex([c for c in FUNDING_SOURCES if c in sources.index]).astype(int)
 
 
+@memo.by_inputs
 def stock(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> Stock:
     window = year_window(as_of, year)
     rows = run("device_stock_by_station", year=year, until=window["until"])

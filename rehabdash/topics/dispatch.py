@@ -17,7 +17,7 @@ from typing import Iterable
 import pandas as pd
 
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.contract import INDICATORS
 from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import RunQuery
@@ -156,6 +156,7 @@ def _own_funding(run: RunQuery, as_of: dt.date, year: int, margin: float) -> Ind
     return funding_status(totals, margin)
 
 
+@memo.by_inputs
 def indicator_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) -> list[IndicatorStatus]:
     """Each dispatch indicator of the scope: actual to date, annual task, completion and traffic light."""
     values = run("indicator_actuals", year=year, until=until_of(as_of, year))
@@ -165,6 +166,7 @@ def indicator_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) 
                      time_progress(as_of, year), margin) + [_own_funding(run, as_of, year, margin)]
 
 
+@memo.by_inputs
 def subunit_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) -> dict[tuple[str, str], list[IndicatorStatus]]:
     """The same per unit one level below the scope, keyed by (code, name), in code order. Funding
     execution comes from funding.subunits (the funding page's comparison of units)."""
@@ -259,6 +261,7 @@ def changes_since(current: list[IndicatorStatus], previous: list[IndicatorStatus
             else s.actual - (before[s.indicator].actual if s.indicator in before else 0) for s in current}
 
 
+@memo.by_inputs
 def network_coverage(run: RunQuery, as_of: dt.date, year: int) -> dict[str, float | None]:
     """Share of townships with a built station and of villages with a built room, by `until`."""
     frame = run("network_coverage", until=until_of(as_of, year)).set_index("level")
@@ -348,6 +351,7 @@ def _facilities_until(run: RunQuery, until: dt.date) -> pd.DataFrame:
     return facility_matrix(run("facility_counts_until", until=until))
 
 
+@memo.by_inputs
 def gather(run: RunQuery, as_of: dt.date, year: int, margin: float, scope_label: str, scope_name: str,
            level: str, previous: tuple[dt.date, RunQuery] | None = None, sample: bool = True,
            disclosure=None) -> Meeting:
@@ -634,6 +638,7 @@ def show(value, kind: str, lang: str) -> str:
     return str(value)
 
 
+@memo.by_inputs
 def display(table: Table) -> pd.DataFrame:
     """The table with every value as text for the screen (the workbook keeps the numbers)."""
     return table.frame.assign(**{c: [show(v, table.kind(i, c), table.lang)

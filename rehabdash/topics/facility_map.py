@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.kernel.formatting import month, rate
 from rehabdash.kernel.indicators import ratio
@@ -67,6 +67,7 @@ def facility_labels(facilities: pd.DataFrame) -> pd.Series:
 
 
 
+@memo.by_inputs
 def load(run: RunQuery, as_of: dt.date) -> MapData:
     facilities = run("map_facilities")
     return MapData(
@@ -134,6 +135,7 @@ class FacilityCard:
 
 
 
+@memo.by_inputs
 def facility_card(run: RunQuery, data: MapData, facility_id: str, year: int, until: dt.date) -> FacilityCard:
     facility = data.facilities.set_index("facility_id").loc[facility_id]
     facility = pd.concat([pd.Series({"facility_id": facility_id}), facility])
@@ -157,6 +159,7 @@ def facility_card(run: RunQuery, data: MapData, facility_id: str, year: int, unt
 
 
 
+@memo.by_inputs
 def township_coverage(run: RunQuery, data: MapData) -> pd.DataFrame:
     """Per township of the scope: its station (status, year), villages, villages with a built room,
     rooms planned per year (columns ``planned_<year>``), paired institutions."""
@@ -189,6 +192,7 @@ def station_text(status, year, lang: str) -> str:
 
 
 
+@memo.by_inputs
 def coverage_table(coverage: pd.DataFrame, lang: str, with_district: bool) -> pd.DataFrame:
     """The coverage table as shown and downloaded: headers in the language, statuses as words."""
     planned = [c for c in coverage.columns if c.startswith("planned_")]

@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from rehabdash.kernel import memo
 from rehabdash.kernel.contract import FUNDING_SOURCES, PROGRAMS
 from rehabdash.kernel.indicators import (
     Status,
@@ -114,6 +115,7 @@ class Headline:
         return ratio(self.now.spent, self.registered_disabled)
 
 
+@memo.by_inputs
 def headline(run_at: RunAt, snapshots: list[Snapshot], chosen: Snapshot, year: int,
              margin: float) -> Headline:
     """Allocated, spent and execution of the year to the chosen date, and the same date last year."""
@@ -130,6 +132,7 @@ def headline(run_at: RunAt, snapshots: list[Snapshot], chosen: Snapshot, year: i
 
 # ---------------------------------------------------------------------------- sources → programmes
 
+@memo.by_inputs
 def flows(run: RunQuery, year: int) -> pd.DataFrame:
     """Allocated and spent of each (source, programme) line that has money, in the contract's order."""
     frame = run("funding_by_source", year=year)
@@ -156,6 +159,7 @@ class Subunits:
     recorded_below: bool  # False: the funding of the scope is not split over its subunits
 
 
+@memo.by_inputs
 def subunits(run: RunQuery, as_of: dt.date, year: int, margin: float) -> Subunits:
     """Allocated, spent, execution with its traffic light, and funds per registered disabled person
     of each unit one level below the scope; funds per person only where the unit's own count applies
@@ -177,6 +181,7 @@ def subunits(run: RunQuery, as_of: dt.date, year: int, margin: float) -> Subunit
     ), recorded_below)
 
 
+@memo.by_inputs
 def recorded_above(run: RunQuery, year: int) -> pd.Series | None:
     """The nearest unit above the scope that holds the year's funding itself, if any."""
     frame = run("funding_recorded_above", year=year)
@@ -185,6 +190,7 @@ def recorded_above(run: RunQuery, year: int) -> pd.Series | None:
 
 # ---------------------------------------------------------------------------- through the year
 
+@memo.by_inputs
 def through_the_year(run_at: RunAt, snapshots: list[Snapshot], chosen: Snapshot, year: int,
                      margin: float) -> pd.DataFrame:
     """Allocated, spent and execution as of each snapshot date of the year up to the chosen one (and

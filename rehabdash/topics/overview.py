@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rehabdash.kernel import memo
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.kernel.indicators import time_progress
 from rehabdash.kernel.measures import Measure, RunQuery, measure_of, year_window
@@ -27,6 +28,7 @@ def facility_matrix(counts: pd.DataFrame) -> pd.DataFrame:
     return matrix.reindex(index=list(TIERS), columns=list(FACILITY_STATUSES)).fillna(0).astype(int)
 
 
+@memo.by_inputs
 def headline(run: RunQuery, as_of: dt.date, year: int) -> Headline:
     window = year_window(as_of, year)
     targets = run("target_totals", year=year).set_index("indicator")["target_value"].to_dict()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rehabdash.kernel import memo
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import ACTIVITY_KINDS, DISABILITY_TYPES
 from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
@@ -44,6 +45,7 @@ class TaskFigure:
         return traffic_light(self.measure.completion, self.time_progress, self.margin)
 
 
+@memo.by_inputs
 def task_figures(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> dict[str, TaskFigure]:
     """precise_rehab_served (base = need) and cataract_surgery, each against its task: the figures the
     page shows, for the overview and briefing to pick up through the same call."""
@@ -81,12 +83,14 @@ class Services:
         return ratio(self.served.measure.last_year, self.need.last_year)
 
 
+@memo.by_inputs
 def services(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> Services:
     served = task_figures(run, as_of, year, margin)["precise_rehab_served"]
     totals = run("rehab_services_totals", **year_window(as_of, year))
     return Services(served, Measure(year_row(totals, year).get("need"), year_row(totals, year - 1).get("need")))
 
 
+@memo.by_inputs
 def by_disability_type(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     """Need, served and service rate of every disability type (zeros where the scope has none)."""
     until = year_window(as_of, year)["until"]
@@ -96,6 +100,7 @@ def by_disability_type(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame
     return frame.assign(rate=[ratio(s, n) for s, n in zip(frame["served"], frame["need"])])
 
 
+@memo.by_inputs
 def by_subunit(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> pd.DataFrame:
     """Need, served, service rate, task, completion and traffic light of each unit one level below the
     scope that has any need, ranked by completion (or by service rate where units have no task)."""
@@ -120,6 +125,7 @@ def by_subunit(run: RunQuery, as_of: dt.date, year: int, margin: float | None = 
     return ranked.assign(rank=range(1, len(ranked) + 1))
 
 
+@memo.by_inputs
 def by_month(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     """Persons served in each month, this year up to the snapshot date and last year whole, with the
     cumulative figures: month, this_year, last_year, this_year_cumulative, last_year_cumulative."""
@@ -139,6 +145,7 @@ def by_month(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- activities
 
+@memo.by_inputs
 def activity_counts(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     """Every activity kind's count this year to the snapshot date and last year to the same day
     (index kind; columns this_year, last_year, change)."""
@@ -159,6 +166,7 @@ def _activity_places(run: RunQuery, as_of: dt.date, year: int) -> dict[str, list
     return {kind: list(rows["district_name"]) for kind, rows in frame.groupby("kind", sort=False)}
 
 
+@memo.by_inputs
 def prevention(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> pd.DataFrame:
     """Disability prevention: amblyopia aid, cataract operations (against the task), newborn hearing and
     high-risk prenatal screening. Index kind; columns this_year, last_year, change, target, completion,
@@ -176,6 +184,7 @@ def prevention(run: RunQuery, as_of: dt.date, year: int, margin: float | None = 
     return frame
 
 
+@memo.by_inputs
 def outreach(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     """入户走访 and the rest: home visits, needs resolved, clinics and lectures, brochures, people
     reached, this year to date and last year to the same day (index kind)."""
@@ -193,6 +202,7 @@ def _program_total(rows: pd.DataFrame, year: int, kind: str, measure: str) -> in
     return int(chosen["count"].sum()) if len(chosen) else None
 
 
+@memo.by_inputs
 def projects(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame:
     """The rehab projects the seeds name, one row each (index kind: mental_medication, inpatient_subsidy,
     psychological_rehab, self_help_base): persons, bases, employed, persons last year, and places (the

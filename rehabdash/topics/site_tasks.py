@@ -11,7 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.columns import Column
 from rehabdash.kernel.measures import RunQuery
 
@@ -45,6 +45,7 @@ def _dates(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in columns if c in frame})
 
 
+@memo.by_inputs
 def tasks(run: RunQuery, as_of: dt.date, lang: str = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Where every task of the scope stands at the snapshot date (one row per facility), with
     `overdue`, `due_soon`, `days_late`, `place` (township or district) and `flag` (symbol and word)."""
@@ -74,6 +75,7 @@ def filtered(frame: pd.DataFrame, which: str) -> pd.DataFrame:
     return frame
 
 
+@memo.by_inputs
 def overdue_tasks(run: RunQuery, as_of: dt.date) -> pd.DataFrame:
     """The scope's overdue sites, most overdue first: facility_id, facility_name, tier, district_name,
     township_name, task, responsible_unit, responsible_person, deadline, stage, days_late. For the
@@ -94,6 +96,7 @@ def overdue_lines(overdue: pd.DataFrame, lang: str) -> list[str]:
             for r in overdue.itertuples()]
 
 
+@memo.by_inputs
 def history(run: RunQuery, facility_id: str) -> pd.DataFrame:
     """Every update of the facility's task, oldest first (empty for a site built before 2023)."""
     return _dates(run("site_task_history", facility_id=facility_id), ("updated_on", "started_on", "deadline"))

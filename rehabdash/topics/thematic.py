@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.columns import Column
 from rehabdash.kernel.indicators import Status, ratio, time_progress
 from rehabdash.kernel.measures import RunQuery
@@ -75,6 +75,7 @@ def _coverage(data: fm.MapData, coverage: pd.DataFrame, scope_root: str) -> pd.D
         .merge(sums, left_on="subunit_code", right_index=True, how="left")
 
 
+@memo.by_inputs
 def subunit_values(run: RunQuery, data: fm.MapData, scope_root: str, indicator: str, as_of: dt.date,
                    year: int, margin: float, lang: str) -> Thematic:
     """The chosen indicator for every unit one level below the scope, classed for the shading."""

@@ -47,6 +47,7 @@ from rehabdash.ui.widgets import (  # noqa: F401
     year_on_year,
     figure_card,
     status_text,
+    status_words,
     table,
     chart_with_table,
     measure_card,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,12 @@ class Filters:
     scope_label: str
     lang: str
     allowed: tuple[str, ...]  # the account's regions: every query is checked against them
+
+    def __memo_key__(self) -> tuple:
+        """Everything the choice holds (kernel.memo): topic results computed through `run`,
+        `run_at` or `run_parent` are shared by every session that chose the same."""
+        return (str(self.snapshot.path), self.snapshot.as_of, self.snapshot.problem, self.year, self.scope,
+                self.scope_label, self.lang, self.allowed)
 
     @property
     def as_of(self) -> dt.date:
@@ -64,23 +72,34 @@ class Filters:
 
 
 def _files_signature(root: Path) -> tuple:
-    """Cheap fingerprint of the snapshot folders, so checksums are recomputed only when files change."""
-    if not root.exists():
+    """Cheap fingerprint of the snapshot folders, so checksums are recomputed only when files change:
+    every entry of every version folder with its size and modification time, then the versions."""
+    try:
+        versions = sorted(os.scandir(root), key=lambda e: e.name)
+    except FileNotFoundError:
         return ()
+    except OSError:  # the snapshots folder itself cannot be listed
+        return (("", -1, -1),)
     found = []
-    for path in sorted(root.glob("*/*")):
+    for version in versions:
         try:
-            found.append((str(path.relative_to(root)), path.stat().st_size, path.stat().st_mtime_ns))
+            entries = sorted(os.scandir(version.path), key=lambda e: e.name) if version.is_dir() else []
         except OSError:  # a folder the app may not read: check_snapshot refuses it with the reason
-            found.append((str(path.relative_to(root)), -1, -1))
+            entries = []
+        for entry in entries:
+            try:
+                stat = entry.stat()
+                found.append((f"{version.name}/{entry.name}", stat.st_size, stat.st_mtime_ns))
+            except OSError:
+                found.append((f"{version.name}/{entry.name}", -1, -1))
     # A folder that cannot be listed yields no files above; its own entry still changes the key.
-    return tuple(found) + tuple((p.name, 0, 0) for p in sorted(root.iterdir()))
+    return tuple(found) + tuple((v.name, 0, 0) for v in versions)
 
 
-@st.cache_data(show_spinner=False)
+@functools.lru_cache(maxsize=16)
 def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
-    # `signature` is part of the cache key (a leading underscore would leave it out), so a newly
-    # published snapshot shows up on the next run.
+    # `signature` is part of the cache key, so a newly published snapshot shows up on the next run.
+    # Shared: callers get it through snapshots.with_refusals, a new list of frozen snapshots.
     return list_snapshots(Path(directory))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rehabdash.kernel import i18n, safe_text
+from rehabdash.kernel import i18n, memo, safe_text
 
 
 def lang() -> str:
@@ -26,6 +26,7 @@ def t_md(key: str, **values) -> str:
 md = safe_text.markdown_text  # one value from data, as literal Markdown text
 
 
+@memo.by_inputs  # the overview's tables, each run: once per content (issue 20)
 def md_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` for st.table, which reads Markdown in every cell, header and index label: each text
     as literal text (a township named '![t](http://…)' would otherwise load that image)."""

@@ -3,14 +3,16 @@ Excel download.
 """
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Sequence
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from rehabdash.access import audit, gate
-from rehabdash.kernel import columns, formatting, safe_text
+from rehabdash.kernel import columns, formatting, memo, safe_text
 from rehabdash.kernel.theme import STATUS_COLORS
 from rehabdash.ui.drill import drillable, drill_to
 from rehabdash.ui.meeting import in_meeting
@@ -19,8 +21,9 @@ from rehabdash.ui.text import lang, md, t
 
 
 # Cached by the frame's content: the workbook is built on every rerun for its download button, and
-# openpyxl takes tens of milliseconds per table (the bench's warm reruns, docs/performance.md).
-@st.cache_data(show_spinner=False, max_entries=256)
+# openpyxl takes tens of milliseconds per table (the bench's warm reruns, docs/performance.md). In
+# kernel.memo rather than st.cache_data, whose hashing of the frame cost more than the lookup saved.
+@memo.by_inputs(into=memo.store(256), share=True)
 def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -31,7 +34,40 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
 
 def plotly_chart(figure, key: str) -> None:
     """A plotly chart whose names (axes, bars, legend, hover, title) are drawn as literal text."""
-    st.plotly_chart(safe_text.defuse_figure(figure), key=key, config={"displaylogo": False})
+    st.plotly_chart(literal_figure(figure), key=key, config={"displaylogo": False})
+
+
+def literal_figure(figure):
+    """`figure` with its names defused (safe_text.defuse_figure). A figure drawn once for every
+    session (charts.by_inputs) is defused once, as a copy kept beside it: defusing the shared figure
+    in place would escape it again on the next run ('A&amp;amp;B') and cost the same work each time.
+    That copy also works out once what st.plotly_chart serialises (`_PreparedFigure`)."""
+    if not getattr(figure, "_rehab_shared", False):
+        return safe_text.defuse_figure(figure)
+    literal = getattr(figure, "_rehab_literal", None)
+    if literal is None:  # two sessions at once may both make one: each defuses its own copy
+        literal = _PreparedFigure.of(safe_text.defuse_figure(copy.deepcopy(figure)))
+        figure._rehab_literal = literal
+    return literal
+
+
+class _PreparedFigure(go.Figure):
+    """A figure whose ``to_dict()`` is computed once. st.plotly_chart takes a figure's ``to_dict()``
+    (a deep copy of every trace, numpy arrays turned into base64) and serialises it on every run; for
+    a shared figure that dict never changes, so it is made once (trace uids taken out, as
+    plotly.io.to_json does) and only read afterwards."""
+
+    @classmethod
+    def of(cls, figure: go.Figure) -> "_PreparedFigure":
+        spec = go.Figure.to_dict(figure)
+        for trace in spec.get("data", []):
+            trace.pop("uid", None)
+        figure.__class__ = cls
+        figure._rehab_dict = spec
+        return figure
+
+    def to_dict(self) -> dict:
+        return self._rehab_dict
 
 
 def chart_with_data(figure, table: pd.DataFrame, key: str, file_stem: str, drill: Sequence[str] | None = None) -> None:
@@ -135,6 +171,11 @@ def figure_card(label_text: str, value: str, delta: str | None = None, notes: tu
 def status_text(status) -> str:
     """'✔ 达标' / '▲ 预警' / '✖ 滞后' in the session's language (see columns.status_text)."""
     return columns.status_text(status, lang())
+
+
+def status_words() -> columns.StatusWords:
+    """`status_text` as a callable for a chart: the same words, and the chart stays cached by its inputs."""
+    return columns.StatusWords(lang())
 
 
 def table(frame: pd.DataFrame, spec, key: str, file_stem: str, drill: Sequence[str] | None = None) -> None:
