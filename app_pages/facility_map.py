@@ -27,7 +27,7 @@ f = ui.filters()
 ui.page_header("map.title", f)
 until = f.window["until"]
 meeting = bool(st.session_state.get("meeting"))
-data = fm.load(f.run, f.as_of)
+data = fm.load_scope(f.run, f.as_of, f.scope.root, f.scope.level)  # above the city: units and counts
 subunits = data.regions[data.regions["parent_code"] == f.scope.root].sort_values("region_code")
 # A board, not a thumbnail: less padding, a smaller title, and the map as tall as the window allows
 # (its frame follows the viewport; Leaflet inside follows its frame).
@@ -45,6 +45,41 @@ ui.breadcrumb(f)
 map_column, side = st.columns([3.2, 1], gap="small")
 panel = side.container(key="side_panel")
 picker_box, card_box, controls_box = panel.container(), panel.container(), panel.container()
+
+
+if isinstance(data, fm.UnitMap):  # the nation or a province: one shaded unit each, no facility points
+    with controls_box:
+        ui.drill_down_select(f, list(zip(subunits["region_code"], subunits["name"])))
+        theme = ui.bound_selectbox(ui.t("thematic.choose"), list(thematic_topic.INDICATORS), "map_unit_theme",
+                                   index=thematic_topic.INDICATORS.index(fm.UNIT_THEME),
+                                   format_func=lambda c, lang=f.lang: i18n.text(lang, f"thematic.{c}"))
+    thematic = thematic_topic.subunit_values(f.run, data, f.scope.root, theme, f.as_of, f.year,
+                                             config.amber_margin(), f.lang)
+    title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{theme}"), scope=f.scope_label)
+    try:
+        m = board.build_unit_board(data, thematic, f.lang, mapkit.configured_basemap(), thematic_title=title)
+    except mapkit.MapConfigError as problem:
+        st.error(ui.t("map.basemap_error", problem=problem.message(f.lang)))
+        m = board.build_unit_board(data, thematic, f.lang, thematic_title=title)
+    polygons = board.unit_polygons(data)
+
+    def drill_on_click() -> None:
+        region = controls.clicked_region(st.session_state.get(MAP_KEY), polygons, m)
+        if region is not None:
+            ui.drill_to(region)
+
+    with map_column:
+        mapkit.show_map(m, MAP_KEY, height=720 if meeting else 640, returned_objects=fmap.FACILITY_CLICKS,
+                        on_change=drill_on_click)
+        st.caption(ui.t("map.unit_note"))
+    with card_box:
+        st.caption(f"{title} · {ui.t('thematic.progress', progress=fmt.rate(thematic.progress))}")
+    st.subheader(ui.t("map.units_title"))
+    st.caption(ui.t("map.units_caption", as_of=fmt.date(f.as_of, f.lang)))
+    values = {ui.t(f"thematic.{theme}"): dict(zip(thematic.values["subunit_code"], thematic.values["text"]))}
+    ui.drill_table(fm.unit_table(data, f.lang, values), data.units["subunit_code"], key="units",
+                   file_stem=ui.t("map.units_file"))
+    st.stop()
 
 
 def toggles(title_key: str, options: tuple, default: tuple, key: str, format_func) -> tuple:
