@@ -37,10 +37,14 @@ def test_set_up_jinshui_import_a_first_month_and_see_it(empty_server, page, scre
     query = browser_page.get_by_label("区划名称或代码，如 金水区 或 410105")
     query.fill("金水区")
     query.press("Enter")
-    browser_page.get_by_text("金水区（410105，区县）").first.wait_for(timeout=30_000)
+    create = browser_page.get_by_role("button", name="建立", exact=True)
+    create.wait_for(timeout=30_000)
     wait_for_app(browser_page, '[data-testid="stDateInput"]')
+    chosen = browser_page.locator('[data-testid="stSelectbox"]').filter(has_text="选择区划")
+    shown = chosen.inner_text() + " " + " ".join(i.input_value() for i in chosen.locator("input").all())
+    assert "金水区（410105，区县）" in shown, shown
     browser_page.screenshot(path=str(screenshots_dir / "setup-choose.png"), full_page=True)
-    browser_page.get_by_role("button", name="建立", exact=True).click()
+    create.click()
     browser_page.get_by_text("已为 金水区（410105，区县）").wait_for(timeout=60_000)
     snapshot = list_snapshots(directory)[0]
     assert snapshot.source == "setup" and snapshot.valid
