@@ -99,8 +99,9 @@ def page_at(page: str, query: dict, runs: int) -> dict:
 
 def query_times(snapshot, runs: int) -> dict:
     window = measures.year_window(snapshot.as_of, snapshot.as_of.year)
+    facility = pd.read_parquet(snapshot.table_path("site_tasks"), columns=["facility_id"])["facility_id"].iloc[0]
     values = {"scope": [nation.NATION], "allowed": [nation.NATION], "region": JINSHUI, "as_of": snapshot.as_of,
-              "dimension": "disability_type", **window}
+              "dimension": "disability_type", "facility_id": facility, "days": 30, **window}
     out = {}
     for name in db.query_names():
         wanted = set(re.findall(r"\$([a-z_]+)", (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")))

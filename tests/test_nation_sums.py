@@ -278,3 +278,16 @@ def test_points_appear_from_the_city_down(snap):
     assert len(m.get_root().render()) < 400_000
     table = fm.unit_table(data, "zh")
     assert table["单位"].tolist() == ["内蒙古自治区", "河南省", "样例省"]
+
+
+def test_a_city_of_more_facilities_than_a_map_carries_is_drawn_like_a_province(snap, raw, monkeypatch):
+    from .seed import BAOTOU
+    facilities = raw["facilities"]["region_code"].str.startswith(BAOTOU[:4]).sum()
+    monkeypatch.setattr(fm, "CITY_POINTS_MAX", facilities - 1)
+    data = fm.load_scope(run_at(snap, BAOTOU), NEWEST, BAOTOU, "city")
+    assert isinstance(data, fm.UnitMap) and data.scope_level == "city"
+    assert sorted(data.units["subunit_code"]) == children(raw, BAOTOU)
+    assert int(data.units[["centres_built", "centres_planned", "stations_built", "stations_planned",
+                           "rooms_built", "rooms_planned"]].to_numpy().sum()) == facilities
+    monkeypatch.setattr(fm, "CITY_POINTS_MAX", facilities)
+    assert isinstance(fm.load_scope(run_at(snap, BAOTOU), NEWEST, BAOTOU, "city"), fm.MapData)

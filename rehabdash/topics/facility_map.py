@@ -108,17 +108,25 @@ class UnitMap:
                              "parent_code": self.scope_root, "lon": u["lon"], "lat": u["lat"]})
 
 
+# A city with more facilities than this is drawn like a province, its districts shaded and counted
+# (重庆市's 38 districts hold 6,000; a point each is 3 MB of map); points appear at its districts.
+CITY_POINTS_MAX = 3_000
+
+
 def aggregated(level: str) -> bool:
-    """Whether the map of a scope of ``level`` counts per unit instead of drawing points."""
+    """Whether the map of a scope of ``level`` counts per unit instead of drawing points (a large
+    city too: see load_scope)."""
     return level in AGGREGATED_LEVELS
 
 
 def load_scope(run: RunQuery, as_of: dt.date, scope_root: str, scope_level: str,
                until: dt.date | None = None) -> MapData | UnitMap:
-    """What the map of the scope draws: above the city the units one level down with their counts,
-    from the city down every facility (``load``). ``until``: the facilities as they stood that day
-    (a past year's year end; one built later was still planned then), else as of the snapshot."""
-    if aggregated(scope_level):
+    """What the map of the scope draws: above the city, and for a city of more than CITY_POINTS_MAX
+    facilities, the units one level down with their counts; else every facility (``load``).
+    ``until``: the facilities as they stood that day (a past year's year end; one built later was
+    still planned then), else as of the snapshot."""
+    large_city = scope_level == "city" and int(run("facility_counts")["facilities"].sum()) > CITY_POINTS_MAX
+    if aggregated(scope_level) or large_city:
         return UnitMap(scope_root, scope_level, run("map_subunit_counts", until=until or as_of))
     data = load(run, as_of)
     if until is None or until >= as_of:
