@@ -23,12 +23,16 @@ f = ui.filters()
 ui.page_header("map.title", f)
 until = f.window["until"]
 meeting = bool(st.session_state.get("meeting"))
-data = fm.load(f.run, f.as_of)
+data = fm.load_scope(f.run, f.as_of, f.scope.root, f.scope.level)  # above the city: units and counts
 subunits = data.regions[data.regions["parent_code"] == f.scope.root].sort_values("region_code")
 # The board: the map on the left, a collapsible side panel on the right with the facility list, the
 # legend and the card first, then drill-down, thematic layer and toggles (it scrolls on its own).
 b = board_ui.layout(f)
 map_column, picker_box, card_box, controls_box = b.map, b.picker, b.card, b.controls
+
+if isinstance(data, fm.UnitMap):  # the nation or a province: one shaded unit each, no facility points
+    board_ui.unit_board(f, data, subunits, b)
+    st.stop()
 
 
 with controls_box:

@@ -1,7 +1,6 @@
 """总览 / 调度会: headline figures, indicators against task and 序时进度, lagging items with their
 shortfall, ranking of the units one level down, change since the previous snapshot of the same year,
 the facility network and its map, and the exports. Every figure comes from one dispatch.Meeting."""
-import dataclasses
 
 import streamlit as st
 
@@ -11,9 +10,9 @@ from rehabdash.ui import board as board_ui
 from rehabdash.export import briefing, bulletin
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
+from rehabdash.maps import board, mapkit
 from rehabdash.maps import facility_map as fmap
-from rehabdash.maps import mapkit
-from rehabdash.topics import dispatch, site_tasks
+from rehabdash.topics import dispatch, site_tasks, thematic
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics.overview import headline
 
@@ -140,14 +139,19 @@ with st.container(key="section_network"):
     show_table(dispatch.coverage_table(m, f.lang), "coverage")
 
 with st.container(key="section_map"):
-    data = fm.load(f.run, f.as_of)
-    data = dataclasses.replace(data, facilities=dispatch.facilities_until(data.facilities, m.until))
-    facility_map = board_ui.with_basemap(lambda basemap: mapkit.shared_map(fmap.build_map, data, fm.View(), f.lang, basemap))
+    # above the city the units one level down, shaded and counted; points from the city down
+    data = fm.load_scope(f.run, f.as_of, f.scope.root, f.scope.level, until=m.until)
+    shading = thematic.scope_shading(f.run, data, f.scope.root, f.as_of, f.year, margin, f.lang)
+    shading_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{shading.indicator}"),
+                         scope=f.scope_label) if shading else ""
+    facility_map = board_ui.with_basemap(lambda basemap: mapkit.shared_map(
+        board.scope_map, data, fm.View(), f.lang, basemap, thematic=shading, thematic_title=shading_title))
     st.markdown(f"**{ui.t('dispatch_page.map_title', until=fmt.date(m.until, f.lang))}**")
     with st.container(key="overview_map"):
         mapkit.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])
         with st.container(key="map_legend"):
-            st.html(fmap.legend_html(fm.View(), f.lang))
+            if legend := board.scope_legend(data, fm.View(), f.lang):
+                st.html(legend)
 
 with st.container(key="section_exports"):
     st.subheader(ui.t("briefing.export"))

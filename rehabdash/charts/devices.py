@@ -46,6 +46,9 @@ def _text(lang: str):
     return lambda key, **values: i18n.text(lang, f"devices.{key}", **values)
 
 
+MAX_BARS = 40  # bars a chart shows; more do not read (the table beside it has every row)
+
+
 def bar_height(rows: int) -> int:
     return 140 + 30 * rows
 
@@ -112,7 +115,11 @@ def openings(openings: pd.DataFrame, lang: str, scope_label: str):
 
 @by_inputs
 def loans(frame: pd.DataFrame, label_column: str, lang: str, title: str):
-    """Stacked bars of each row's loans: returned, on loan within term, overdue (pattern as well as colour)."""
+    """Stacked bars of each row's loans: returned, on loan within term, overdue (pattern as well as colour).
+    At most MAX_BARS rows, the first ones (a nation lends at 14,000 stations; its table holds them all)."""
+    if len(frame) > MAX_BARS:
+        frame = frame.head(MAX_BARS)
+        title = f"{title}{_text(lang)('top_bars', count=MAX_BARS)}"
     outcome_labels = {o: i18n.text(lang, f"devices.{o}") for o in LOAN_OUTCOMES}
     parts = loan_outcomes(frame, label_column)
     parts["outcome"] = parts["outcome"].map(outcome_labels)

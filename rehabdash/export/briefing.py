@@ -37,6 +37,7 @@ from rehabdash.kernel.theme import PALETTE, STATUS_COLORS
 from rehabdash.maps import facility_map as fmap
 from rehabdash.store import boundaries
 from rehabdash.topics import dispatch
+from rehabdash.topics import facility_map as fm
 from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 
 CJK_FONT = "Noto Sans CJK SC"  # named for East Asian text; PowerPoint/WPS substitute a local CJK font
@@ -507,11 +508,12 @@ def build_pptx(b: Briefing) -> bytes:
     return buffer.getvalue()
 
 
-def outline_rings(region_codes: set[str]) -> list[list[tuple[float, float]]]:
-    """Exterior rings of the district outlines and (approximate) township cells of `region_codes`."""
+def outline_rings(region_codes: set[str], zoom: int | None = None) -> list[list[tuple[float, float]]]:
+    """Exterior rings of the district outlines and (approximate) township cells of `region_codes`
+    (simplified for ``zoom`` if given)."""
     rings = []
     for kind in ("districts", "townships"):
-        for feature in boundaries.features(kind, region_codes):
+        for feature in boundaries.features(kind, region_codes, zoom):
             geometry = feature["geometry"]
             polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
             rings.extend([[tuple(point) for point in polygon[0]] for polygon in polygons])
@@ -520,14 +522,19 @@ def outline_rings(region_codes: set[str]) -> list[list[tuple[float, float]]]:
 
 def gather_meeting(m: Meeting, by: str, lang: str, run: RunQuery, outline_codes: set[str]) -> Briefing:
     """The deck of a meeting: its figures, plus funding lines and the map as of the meeting's date."""
-    facilities = dispatch.facilities_until(run("map_facilities"), m.until)
+    zoom = None
+    if fm.aggregated(m.level):  # above the city: the units' outlines and names, no shape per facility
+        facilities = pd.DataFrame({c: pd.Series(dtype=object) for c in ("tier", "status", "lon", "lat", "name")})
+        zoom = boundaries.ZOOM_OF_LEVEL[m.level]
+    else:
+        facilities = dispatch.facilities_until(run("map_facilities"), m.until)
     regions = run("map_regions")
     below = regions[regions["region_code"].isin(outline_codes) & regions["lon"].notna()]
     if len(below) > 1:  # name the units one level down, not the scope itself
         below = below[below["level"] != m.level]
     places = [(str(r.name), float(r.lon), float(r.lat)) for r in below.itertuples(index=False)]
     return Briefing(meeting=m, lang=lang, by=by, funding=run("funding_by_source", year=m.year),
-                    facilities=facilities, outlines=outline_rings(outline_codes), places=places)
+                    facilities=facilities, outlines=outline_rings(outline_codes, zoom), places=places)
 
 
 def gather(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str, margin: float,

@@ -13,7 +13,8 @@ from rehabdash.kernel import i18n
 from rehabdash.maps import controls, mapkit
 from rehabdash.maps import facility_map as fmap
 from rehabdash.maps import thematic as thematic_map
-from rehabdash.topics.facility_map import MapData, View
+from rehabdash.store import boundaries
+from rehabdash.topics.facility_map import MapData, UnitMap, View, unit_details
 from rehabdash.topics.thematic import Thematic
 
 OVERDUE_SIZE = 30  # a dashed square with a warning triangle around an overdue site: shape, not colour
@@ -113,3 +114,52 @@ def build_board(data: MapData, view: View, lang: str, scope_root: str, scope_lev
         legend = board_legend(view, lang, thematic=thematic, thematic_title=thematic_title, overdue=bool(overdue))
         m.add_child(controls.LegendControl(legend, i18n.text(lang, "board.legend")))
     return m
+
+
+# ---------------------------------------------------------------------------- above the city
+
+def unit_polygons(data: UnitMap) -> dict:
+    """The polygons of the units one level below a scope above the city (provinces of the nation,
+    cities of a province), simplified for the scope's zoom: where the shading goes and a click drills."""
+    zoom = boundaries.ZOOM_OF_LEVEL[data.scope_level]
+    features = boundaries.features("districts", data.units["subunit_code"], zoom)
+    names = dict(zip(data.units["subunit_code"], data.units["subunit_name"]))
+    return {"type": "FeatureCollection",
+            "features": [{**f, "properties": {**f["properties"], "name": names[f["properties"]["region_code"]]}}
+                         for f in features]}
+
+
+def build_unit_board(data: UnitMap, thematic: Thematic, lang: str, basemap: str = "none", *,
+                     thematic_title: str = "") -> mapkit.OfflineMap:
+    """The board of a scope above the city: each unit one level down shaded by the indicator, labelled
+    with its name and value, its network counted in the tooltip; no facility points (they appear from
+    the city down). A fixed handful of layers whatever the size of the scope."""
+    polygons = unit_polygons(data)
+    if polygons["features"]:
+        bounds = mapkit.bounds_of(polygons)
+    else:
+        units = data.units.dropna(subset=["lon", "lat"])
+        bounds = (units["lon"].min(), units["lat"].min(), units["lon"].max(), units["lat"].max()) \
+            if len(units) else (73.5, 18.0, 135.0, 53.6)
+    m = mapkit.base_map(bounds, basemap, zoom_snap=0.25)
+    controls.add_board(m, bounds, i18n.text(lang, "board.reset"))
+    thematic_map.add_thematic(m, polygons, thematic, details=unit_details(data, lang))
+    legend = thematic_map.legend_html(thematic, thematic_title, i18n.text(lang, "thematic.no_value"))
+    legend += f'<div style="font-size:14px;margin-top:4px">{i18n.text(lang, "map.unit_note")}</div>'
+    m.add_child(controls.LegendControl(legend, i18n.text(lang, "board.legend")))
+    return m
+
+
+def scope_map(data: MapData | UnitMap, view: View, lang: str, basemap: str = "none", *,
+              thematic: Thematic | None = None, thematic_title: str = "") -> mapkit.OfflineMap:
+    """The map of any scope, decided by what the topic loaded for its level (facility_map.load_scope):
+    above the city the units one level down shaded by ``thematic`` with their counts, from the city
+    down every facility of the view."""
+    if isinstance(data, UnitMap):
+        return build_unit_board(data, thematic, lang, basemap, thematic_title=thematic_title)
+    return fmap.build_map(data, view, lang, basemap)
+
+
+def scope_legend(data: MapData | UnitMap, view: View, lang: str) -> str:
+    """The facility legend beside a map of points; '' above the city (its legend is in the map)."""
+    return "" if isinstance(data, UnitMap) else fmap.legend_html(view, lang)

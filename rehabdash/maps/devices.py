@@ -12,8 +12,9 @@ from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import STATION_KINDS
 from rehabdash.kernel.scope import Scope
 from rehabdash.kernel.theme import STATION_KIND_COLORS
-from rehabdash.maps import mapkit
+from rehabdash.maps import controls, mapkit
 from rehabdash.store import boundaries
+from rehabdash.topics.facility_map import aggregated
 
 # Kind of point: colour from the palette AND a shape, so the map reads without colour.
 KIND_COLORS = STATION_KIND_COLORS
@@ -78,12 +79,58 @@ def _focus_bounds(districts: dict, townships: dict, stations: pd.DataFrame, scop
 
 
 
+def unit_collection(stations: pd.DataFrame, polygons: dict, labels: dict[str, str]) -> dict:
+    """One point per unit one level below the scope (its label point, else the middle of its points),
+    sized by its number of service points, the count of each kind in its tooltip."""
+    counts = stations.groupby(["subunit_code", "subunit_name", "kind"]).size().unstack("kind", fill_value=0)
+    counts = counts.reindex(columns=list(STATION_KINDS), fill_value=0)
+    places = controls.label_points(polygons).set_index("region_code")
+    middle = stations.groupby("subunit_code")[["lon", "lat"]].mean()
+    largest = max(int(counts.sum(axis=1).max()), 1) if len(counts) else 1
+    features = []
+    for (code, name), row in counts.iterrows():
+        lon, lat = places.loc[code, ["lon", "lat"]] if code in places.index else middle.loc[code]
+        total = int(row.sum())
+        kinds = " · ".join(f"{labels[k]} {int(row[k]):,}" for k in STATION_KINDS if row[k])
+        features.append({"type": "Feature", "id": code,
+                         "properties": {"region_code": code, "total": total,
+                                        "radius": round(6 + 22 * (total / largest) ** 0.5, 1),
+                                        "tooltip": f"{name} · {labels['points']} {total:,}（{kinds}）"},
+                         "geometry": {"type": "Point", "coordinates": [round(float(lon), 5), round(float(lat), 5)]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def unit_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], basemap: str | None = None):
+    """Above the city: the units one level down outlined, each with one circle sized by its service
+    points (a nation holds about 15,000 of them: never one marker each)."""
+    units = stations.dropna(subset=["subunit_code"])
+    if units.empty:
+        return None
+    zoom = boundaries.ZOOM_OF_LEVEL[scope.level]
+    polygons = {"type": "FeatureCollection",
+                "features": boundaries.features("districts", units["subunit_code"].unique(), zoom)}
+    symbols = unit_collection(units, polygons, labels)
+    bounds = mapkit.bounds_of(polygons) if polygons["features"] else mapkit.bounds_of(symbols)
+    m = mapkit.base_map(bounds, basemap or mapkit.configured_basemap(), zoom_snap=0.25)
+    if polygons["features"]:
+        mapkit.add_boundaries(m, polygons, name=labels["units"])
+    mapkit.add_geojson(m, symbols, name=labels["units_points"], tooltip_fields=("tooltip",),
+                       marker=folium.CircleMarker(),
+                       style=lambda f: {"radius": f["properties"]["radius"], "color": "#ffffff", "weight": 1.5,
+                                        "fillColor": KIND_COLORS["community_station"], "fillOpacity": 0.8})
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
 def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], tooltip,
                 basemap: str | None = None) -> mapkit.OfflineMap | None:
-    """An offline map of the service points over the scope's boundaries, one layer per kind.
+    """An offline map of the service points over the scope's boundaries, one layer per kind; above
+    the city (facility_map.aggregated) one circle per unit one level down instead (``unit_map``).
 
     `labels` names the layers: each station kind, 'districts' and 'townships'; `tooltip(row)` gives
     the plain text shown on hover. None when there is nothing to place."""
+    if aggregated(scope.level):
+        return unit_map(stations, scope, labels, basemap)
     districts, townships = scope_outlines(scope)
     bounds = _focus_bounds(districts, townships, stations, scope)
     if bounds is None:
@@ -136,7 +183,9 @@ def station_tooltip(row, stock_of: dict, loans_of: dict, lang: str) -> str:
 
 def layer_names(lang: str) -> dict[str, str]:
     return {**{k: i18n.code_label(lang, "station_kind", k) for k in KIND_COLORS},
-            "districts": i18n.text(lang, "devices.districts"), "townships": i18n.text(lang, "devices.townships")}
+            "districts": i18n.text(lang, "devices.districts"), "townships": i18n.text(lang, "devices.townships"),
+            "units": i18n.text(lang, "devices.units"), "units_points": i18n.text(lang, "devices.units_points"),
+            "points": i18n.text(lang, "devices.points_total")}
 
 
 def legend_html(lang: str) -> str:

@@ -418,7 +418,11 @@ def bounds_of(geojson: dict) -> tuple[float, float, float, float]:
         geoms = [shape(geojson["geometry"])]
     else:
         geoms = [shape(geojson)]
-    return tuple(float(v) for v in shapely.union_all(geoms).bounds)  # type: ignore[return-value]
+    if not geoms:
+        return (float("nan"),) * 4  # type: ignore[return-value]
+    boxes = shapely.bounds(geoms)  # per geometry; no union needed for the box around them all
+    return (float(boxes[:, 0].min()), float(boxes[:, 1].min()), float(boxes[:, 2].max()),
+            float(boxes[:, 3].max()))
 
 
 def base_map(

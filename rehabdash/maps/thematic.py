@@ -47,8 +47,10 @@ def patterns_svg(thematic: Thematic) -> str:
     return (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>{defs}</defs></svg>')
 
 
-def add_thematic(m: mapkit.OfflineMap, polygons: dict, thematic: Thematic, *, canvas: bool = False) -> None:
-    """Shade every subunit polygon of ``polygons`` (WGS-84) by its class; label it with name and value."""
+def add_thematic(m: mapkit.OfflineMap, polygons: dict, thematic: Thematic, *, canvas: bool = False,
+                 details: dict[str, str] | None = None) -> None:
+    """Shade every subunit polygon of ``polygons`` (WGS-84) by its class; label it with name and value.
+    ``details``: more text per unit code for its tooltip (the counts of the map above the city)."""
     by_code = thematic.values.set_index("subunit_code")
     looks = _looks(thematic)
     features = []
@@ -60,7 +62,8 @@ def add_thematic(m: mapkit.OfflineMap, polygons: dict, thematic: Thematic, *, ca
         klass = int(row["klass"])
         features.append({**f, "id": code, "properties": {
             "region_code": code, "klass": klass,
-            "tooltip": f"{row['subunit_name']} · {row['text']}"}})
+            "tooltip": f"{row['subunit_name']} · {row['text']}"
+                       + (f" · {details[code]}" if details and code in details else "")}})
     if not features:
         return
     if not canvas:

@@ -669,7 +669,9 @@ def ranking_cells(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     lights = pd.DataFrame(index=frame.index)
     for value, status in zip(value_columns, status_columns):
         texts[value] = [v if s == "—" else f"{v} {s}" for v, s in zip(shown[value], shown[status])]
-        lights[value] = [None if s == "—" else Status(_STATUS_BY_SYMBOL[s.split()[0]]) for s in shown[status]]
+        # object dtype: a unit without any task (None) must stay None, not become NaN
+        lights[value] = pd.Series([None if s == "—" else Status(_STATUS_BY_SYMBOL[s.split()[0]])
+                                   for s in shown[status]], index=frame.index, dtype=object)
     return texts, lights
 
 

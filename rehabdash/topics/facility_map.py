@@ -6,6 +6,7 @@ language passed in.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.kernel.formatting import month, rate
 from rehabdash.kernel.indicators import ratio
 from rehabdash.kernel.measures import Measure, RunQuery
+from rehabdash.topics import dispatch
 
 LAYERS = ("boundaries", "institutions", "pairings", "device_points")
 
@@ -78,6 +80,83 @@ def load(run: RunQuery, as_of: dt.date) -> MapData:
         device_points=run("device_station_list", until=as_of),
     )
 
+
+
+# Above the city the map draws no facility points: a province holds tens of thousands of rooms, the
+# nation half a million. It shades the units one level down and counts their network in SQL; points
+# appear from the city down.
+AGGREGATED_LEVELS = ("nation", "province")
+UNIT_THEME = "room_coverage"  # the shading above the city when no thematic indicator is chosen
+COUNT_COLUMNS = ("centres_built", "centres_planned", "stations_built", "stations_planned", "rooms_built",
+                 "rooms_planned", "townships", "townships_with_station", "villages", "villages_with_room",
+                 "institutions", "device_points")
+
+
+@dataclass(frozen=True)
+class UnitMap:
+    """The map of a scope above the city: the units one level down (``map_subunit_counts``:
+    subunit_code, subunit_name, level, lon, lat and COUNT_COLUMNS), no facility, region or pairing rows."""
+
+    scope_root: str
+    scope_level: str
+    units: pd.DataFrame
+
+    @property
+    def regions(self) -> pd.DataFrame:
+        """The units as rows of the region tree (region_code, name, level, parent_code, lon, lat)."""
+        u = self.units
+        return pd.DataFrame({"region_code": u["subunit_code"], "name": u["subunit_name"], "level": u["level"],
+                             "parent_code": self.scope_root, "lon": u["lon"], "lat": u["lat"]})
+
+
+# A city with more facilities than this is drawn like a province, its districts shaded and counted
+# (重庆市's 38 districts hold 6,000; a point each is 3 MB of map); points appear at its districts.
+CITY_POINTS_MAX = 3_000
+
+
+def aggregated(level: str) -> bool:
+    """Whether the map of a scope of ``level`` counts per unit instead of drawing points (a large
+    city too: see load_scope)."""
+    return level in AGGREGATED_LEVELS
+
+
+def load_scope(run: RunQuery, as_of: dt.date, scope_root: str, scope_level: str,
+               until: dt.date | None = None) -> MapData | UnitMap:
+    """What the map of the scope draws: above the city, and for a city of more than CITY_POINTS_MAX
+    facilities, the units one level down with their counts; else every facility (``load``).
+    ``until``: the facilities as they stood that day (a past year's year end; one built later was
+    still planned then), else as of the snapshot."""
+    large_city = scope_level == "city" and int(run("facility_counts")["facilities"].sum()) > CITY_POINTS_MAX
+    if aggregated(scope_level) or large_city:
+        return UnitMap(scope_root, scope_level, run("map_subunit_counts", until=until or as_of))
+    data = load(run, as_of)
+    if until is None or until >= as_of:
+        return data
+    return dataclasses.replace(data, facilities=dispatch.facilities_until(data.facilities, until))
+
+
+def unit_table(data: UnitMap, lang: str, values: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
+    """The units' counts as shown under the map and downloaded: headers in the language; ``values``:
+    {column header: {unit code: text}} added after the name (the thematic indicator's value)."""
+    u = data.units
+    table = pd.DataFrame({text(lang, "col_unit"): u["subunit_name"]})
+    for header, by_code in (values or {}).items():
+        table[header] = u["subunit_code"].map(by_code).to_numpy()
+    for column in COUNT_COLUMNS:
+        table[text(lang, f"col_{column}")] = u[column].astype(int)
+    table[text(lang, "col_station_coverage")] = [rate(ratio(n, d)) for n, d in
+                                                 zip(u["townships_with_station"], u["townships"])]
+    table[text(lang, "col_room_coverage")] = [rate(ratio(n, d)) for n, d in zip(u["villages_with_room"], u["villages"])]
+    return table
+
+
+def unit_details(data: UnitMap, lang: str) -> dict[str, str]:
+    """Per unit, its network in one line for the map's tooltip: '康复站 已建成 120 · 规划 8 · …'."""
+    return {row.subunit_code: text(lang, "unit_counts", centres=int(row.centres_built),
+                                   stations=int(row.stations_built), stations_planned=int(row.stations_planned),
+                                   rooms=int(row.rooms_built), rooms_planned=int(row.rooms_planned),
+                                   villages=int(row.villages))
+            for row in data.units.itertuples()}
 
 
 def shown_facilities(data: MapData, view: View) -> pd.DataFrame:

@@ -54,7 +54,8 @@ def tasks(run: RunQuery, as_of: dt.date, lang: str = i18n.DEFAULT_LANGUAGE) -> p
     frame["overdue"] = frame["overdue"].astype(bool)
     frame["due_soon"] = frame["due_soon"].astype(bool)
     frame["place"] = frame["township_name"].fillna(frame["district_name"])
-    frame["flag"] = [flag_text(o, d, lang) for o, d in zip(frame["overdue"], frame["due_soon"])]
+    flags = {(o, d): flag_text(o, d, lang) for o in (False, True) for d in (False, True)}
+    frame["flag"] = [flags[key] for key in zip(frame["overdue"], frame["due_soon"])]
     return frame
 
 
@@ -80,10 +81,11 @@ def overdue_tasks(run: RunQuery, as_of: dt.date) -> pd.DataFrame:
     """The scope's overdue sites, most overdue first: facility_id, facility_name, tier, district_name,
     township_name, task, responsible_unit, responsible_person, deadline, stage, days_late. For the
     dispatch meeting's lagging list (the unit responsible is named with each)."""
-    frame = tasks(run, as_of)
+    frame = run("site_tasks", as_of=as_of, days=DUE_DAYS)
+    frame = _dates(frame[frame["overdue"].astype(bool)], ("deadline",))  # a nation holds 500,000 tasks
     columns = ["facility_id", "facility_name", "tier", "district_name", "township_name", "task",
                "responsible_unit", "responsible_person", "deadline", "stage", "days_late"]
-    return frame.loc[frame["overdue"], columns].sort_values(
+    return frame[columns].sort_values(
         ["days_late", "facility_id"], ascending=[False, True]).reset_index(drop=True)
 
 

@@ -75,13 +75,20 @@ def _coverage(data: fm.MapData, coverage: pd.DataFrame, scope_root: str) -> pd.D
         .merge(sums, left_on="subunit_code", right_index=True, how="left")
 
 
+def _unit_coverage(data: fm.UnitMap) -> pd.DataFrame:
+    """The same sums above the city, where SQL counted them per unit (map_subunit_counts)."""
+    return data.units.rename(columns={"townships_with_station": "with_station"})[
+        ["subunit_code", "subunit_name", "townships", "with_station", "villages", "villages_with_room"]]
+
+
 @memo.by_inputs
-def subunit_values(run: RunQuery, data: fm.MapData, scope_root: str, indicator: str, as_of: dt.date,
+def subunit_values(run: RunQuery, data: fm.MapData | fm.UnitMap, scope_root: str, indicator: str, as_of: dt.date,
                    year: int, margin: float, lang: str) -> Thematic:
     """The chosen indicator for every unit one level below the scope, classed for the shading."""
     progress = time_progress(as_of, year)
     if indicator in ("station_coverage", "room_coverage"):
-        table = _coverage(data, fm.township_coverage(run, data), scope_root)
+        table = (_unit_coverage(data) if isinstance(data, fm.UnitMap)
+                 else _coverage(data, fm.township_coverage(run, data), scope_root))
         num, den = (("with_station", "townships") if indicator == "station_coverage"
                     else ("villages_with_room", "villages"))
         values = [ratio(n, d) if pd.notna(d) else None for n, d in zip(table[num], table[den])]
@@ -119,3 +126,14 @@ def _status_text(value, status, lang: str) -> str:
     if value is None or pd.isna(value) or status is None:
         return i18n.text(lang, "thematic.no_task")
     return f"{STATUS_SYMBOLS[status]} {_percent(value)}"
+
+
+def scope_shading(run: RunQuery, data: fm.MapData | fm.UnitMap, scope_root: str, as_of: dt.date, year: int,
+                  margin: float, lang: str, indicator: str = "") -> Thematic | None:
+    """The shading of a scope's map: above the city always (``indicator``, else fm.UNIT_THEME), from
+    the city down only when an indicator is chosen (None otherwise)."""
+    if isinstance(data, fm.UnitMap):
+        indicator = indicator or fm.UNIT_THEME
+    if not indicator:
+        return None
+    return subunit_values(run, data, scope_root, indicator, as_of, year, margin, lang)

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from rehabdash.kernel import columns
+from rehabdash.kernel import columns, config, i18n
 from rehabdash.kernel import formatting as fmt
+from rehabdash.maps import board as map_board
 from rehabdash.maps import controls, mapkit
 from rehabdash.maps import facility_map as fmap
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics import site_tasks as tasks_topic
-from rehabdash.ui.drill import breadcrumb, drill_to
+from rehabdash.topics import thematic as thematic_topic
+from rehabdash.ui.drill import breadcrumb, drill_down_select, drill_to
 from rehabdash.ui.meeting import in_meeting
-from rehabdash.ui.sidebar import Filters
+from rehabdash.ui.sidebar import Filters, bound_selectbox
 from rehabdash.ui.text import label, lang, md, t, t_md
+from rehabdash.ui.widgets import table_with_download
 
 MAP_KEY = "facility_map"
 FACILITY_KEY = "map_facility"
@@ -223,3 +226,36 @@ def task_history(f: Filters, facility_id: str, tasks: pd.DataFrame) -> None:
         st.markdown(f"**{t('tasks.card_overdue', days=int(row['days_late'].iloc[0]))}**")
     st.dataframe(columns.present(history, tasks_topic.HISTORY_COLUMNS, f.lang), hide_index=True,
                  key="task_history")
+
+
+def unit_board(f: Filters, data: fm.UnitMap, subunits: pd.DataFrame, b: Board) -> None:
+    """The map page above the city (the nation, a province): one shaded unit each, counted in SQL, no
+    facility points; a click in a unit or its row in the table drills into it."""
+    with b.controls:
+        drill_down_select(f, list(zip(subunits["region_code"], subunits["name"])))
+        theme = bound_selectbox(t("thematic.choose"), list(thematic_topic.INDICATORS), "map_unit_theme",
+                                index=thematic_topic.INDICATORS.index(fm.UNIT_THEME),
+                                format_func=lambda c, lang=f.lang: i18n.text(lang, f"thematic.{c}"))
+    thematic = thematic_topic.subunit_values(f.run, data, f.scope.root, theme, f.as_of, f.year,
+                                             config.amber_margin(), f.lang)
+    title = t("thematic.legend", indicator=t(f"thematic.{theme}"), scope=f.scope_label)
+    m = with_basemap(lambda basemap: mapkit.shared_map(map_board.build_unit_board, data, thematic, f.lang, basemap,
+                                                       thematic_title=title))
+    polygons = map_board.unit_polygons(data)
+
+    def drill_on_click() -> None:
+        region = controls.clicked_region(st.session_state.get(MAP_KEY), polygons, m)
+        if region is not None:
+            drill_to(region)
+
+    with b.map:
+        mapkit.show_map(m, MAP_KEY, height=720 if in_meeting() else 640, returned_objects=fmap.FACILITY_CLICKS,
+                        on_change=drill_on_click)
+        st.caption(t("map.unit_note"))
+    with b.card:
+        st.caption(f"{title} · {t('thematic.progress', progress=fmt.rate(thematic.progress))}")
+    st.subheader(t("map.units_title"))
+    st.caption(t("map.units_caption", as_of=fmt.date(f.as_of, f.lang)))
+    values = {t(f"thematic.{theme}"): dict(zip(thematic.values["subunit_code"], thematic.values["text"]))}
+    table_with_download(fm.unit_table(data, f.lang, values), "units", t("map.units_file"),
+                        drill=data.units["subunit_code"].tolist())

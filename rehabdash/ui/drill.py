@@ -24,8 +24,9 @@ def drill_to(code: str) -> None:
     if not code or not tree.allows(code):
         return
     levels = {tree.level(c): c for c in tree.path(code)}
-    deepest = max((SCOPE_KEYS.index(k) for k in levels if k in SCOPE_KEYS), default=-1)
-    for i, key in enumerate(SCOPE_KEYS):
+    keys = (*tree.levels_above_city(), *SCOPE_KEYS)  # a nation's tree has its province box too
+    deepest = max((keys.index(k) for k in levels if k in keys), default=-1)
+    for i, key in enumerate(keys):
         if key in levels:
             st.session_state[key] = levels[key]
         elif i > deepest:
