@@ -197,6 +197,11 @@ def test_board_screenshots(app_server, browser, screenshots_dir, size, meeting):
         assert box["y"] <= legend["y"] and legend["y"] + legend["height"] <= box["y"] + box["height"] + 1
         assert box["x"] <= legend["x"] and legend["x"] + legend["width"] <= box["x"] + box["width"] + 1
         assert box["width"] >= 0.9 * width
+        # the page's title starts below the fixed banner, not under it
+        banner = p.locator(".st-key-meeting_banner").bounding_box()
+        title = p.locator('[data-testid="stMainBlockContainer"] h1').first.bounding_box()
+        assert title["y"] >= banner["y"] + banner["height"] - 1, (title, banner)
+        assert box["y"] + box["height"] <= height + 1  # and the map still ends within the screen
     else:  # in the side panel beside the map, whole within the window (not below the fold)
         legend = p.locator(".st-key-panel_legend").bounding_box()
         assert legend["x"] >= box["x"] + box["width"] - 1 and legend["y"] >= box["y"] - 1

@@ -52,7 +52,9 @@ MEETING
 </style>"""
 _CLOSED = ".st-key-board > :has(> .st-key-side_panel) { display: none !important; }"  # drawn, so its bound widgets keep their values
 # On the projector the page's title and caption are set smaller: the map is what the wall looks at.
-_MEETING = """[data-testid="stMainBlockContainer"] h1 { font-size: 1.5rem !important; padding-top: 0.3rem !important; }
+# The board's smaller top padding would put the title under the fixed banner, so it starts below it.
+_MEETING = """[data-testid="stMainBlockContainer"] { padding-top: calc(var(--rd-banner) + 0.3rem) !important; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.5rem !important; padding-top: 0.3rem !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }"""
 
 BOARD_JS = """<script>
