@@ -109,13 +109,13 @@ def trivial_times(runs: int) -> dict:
             "warm_cpu_s": round(statistics.median(_cpu), 3)}
 
 
-def query_params(name: str, snapshot, city: str, district: str) -> tuple:
+def query_params(name: str, snapshot, city: str, district: str, facility: str) -> tuple:
     """Plausible bound parameters for the named query: the whole city, this year to the snapshot."""
     text = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
     wanted = set(re.findall(r"\$([a-z_]+)", text))
     window = measures.year_window(snapshot.as_of, snapshot.as_of.year)
     values = {"scope": [city], "allowed": [city], "region": district, "as_of": snapshot.as_of,
-              "dimension": "disability_type", **window}
+              "dimension": "disability_type", "facility_id": facility, **window}
     return tuple(sorted((k, v) for k, v in values.items() if k in wanted))
 
 
@@ -123,9 +123,10 @@ def query_times(snapshot, runs: int) -> dict:
     regions = pd.read_parquet(snapshot.table_path("regions"))
     city = regions.loc[regions["level"] == "city", "region_code"].min()
     district = regions.loc[(regions["level"] == "district") & regions["parent_code"].eq(city), "region_code"].min()
+    facility = pd.read_parquet(snapshot.table_path("site_tasks"), columns=["facility_id"])["facility_id"].min()
     out = {}
     for name in db.query_names():
-        params = query_params(name, snapshot, city, district)
+        params = query_params(name, snapshot, city, district, facility)
         times = []
         for _ in range(runs):
             start = time.perf_counter()

@@ -155,6 +155,20 @@ def open_app_page(page_script: str, before_page=lambda: None, **query):
     return at.run()
 
 
+@pytest.fixture
+def downloads_clicked(monkeypatch):
+    """Every download button's file built as if clicked. A button whose file is built on the click
+    (a callable, as the tables' Excel files) has no file under AppTest, which runs no server."""
+    import streamlit as st
+
+    real = st.download_button
+
+    def clicked(label, data, *args, **kwargs):
+        return real(label, data() if callable(data) else data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", clicked)
+
+
 def assert_clean(recorded: "RecordedPage") -> None:
     """No error box on the page and no request to any host but the app's own."""
     assert recorded.page.locator('[data-testid="stException"]').count() == 0

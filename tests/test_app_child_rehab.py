@@ -54,7 +54,7 @@ def test_a_township_view_shows_rounded_counts_and_hides_what_gives_them_back():
     assert not at.dataframe and any("不按残疾类别" in i.value for i in at.info)
 
 
-def test_the_township_view_offers_no_download_of_children_counts(monkeypatch):
+def test_the_township_view_offers_no_download_of_children_counts(monkeypatch, downloads_clicked):
     downloads: dict[str, bytes] = {}
     original = ui.xlsx_bytes
 

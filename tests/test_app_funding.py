@@ -116,7 +116,7 @@ def test_spent_view_of_the_sankey():
     assert "源汇区2025年康复资金来源与用途（已支出资金）" in " ".join(chart_titles(at))
 
 
-def test_every_download_has_chinese_headers_and_the_shown_data(monkeypatch):
+def test_every_download_has_chinese_headers_and_the_shown_data(monkeypatch, downloads_clicked):
     downloads = {}
     original = ui.xlsx_bytes
 

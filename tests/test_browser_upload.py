@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from rehabdash.ingest.publish import read_tables
+from rehabdash.access import audit
 from rehabdash.store.snapshots import list_snapshots
 
 from .conftest import StreamlitServer, _require_chromium, assert_clean, wait_for_app
@@ -25,6 +26,10 @@ def upload_server(tmp_path):
     server = StreamlitServer(env={"REHAB_DATA_DIR": str(directory)})
     yield server, directory
     server.stop()
+
+
+def exports_audited() -> list[dict]:
+    return audit.entries("export")
 
 
 def choose_file(page, name: str, content: bytes) -> None:
@@ -47,6 +52,7 @@ def test_template_broken_copy_then_fixed_copy_published(upload_server, page, scr
     wait_for_app(browser_page, '[data-testid="stFileUploader"]')
     assert "数据上传" in browser_page.locator('[data-testid="stMain"]').inner_text()
 
+    start = len(exports_audited())
     template = download(browser_page, "下载填报模板（Excel）")
     assert "精准康复服务" in openpyxl.load_workbook(io.BytesIO(template)).sheetnames
     month = fill_template(template, month_rows(directory, (QINGSHAN,)))
@@ -65,6 +71,8 @@ def test_template_broken_copy_then_fixed_copy_published(upload_server, page, scr
     assert rows[0] == ["工作表", "行", "列", "填写内容", "问题", "修改方法"]
     assert [r[:4] for r in rows[1:]] == [["精准康复服务", "3", "服务人数", "999"],
                                          ["儿童康复救助", "2", "残疾类别", "聋哑"]]
+    # built on the click, and the click is still audited as an export
+    assert [e["detail"]["file"] for e in exports_audited()[start:]] == ["数据检查问题.xlsx"]
     assert sorted(p.name for p in (directory / "snapshots").iterdir()) == before
 
     choose_file(browser_page, "青山区2025年9月.xlsx", month)

@@ -2,7 +2,6 @@
 city, district and township; a failing export says so in Chinese and exports nothing."""
 import datetime as dt
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -12,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
 
+from rehabdash.access import audit
 from rehabdash.export import briefing, bulletin
-from rehabdash.kernel.config import instance_dir
 from rehabdash.topics import dispatch
 
 from .conftest import open_app_page
@@ -154,10 +153,7 @@ def test_bulletin_figures_equal_the_page_and_it_opens_in_libreoffice(tmp_path):
 
 
 def _exports_audited() -> list[dict]:
-    log = instance_dir() / "audit.jsonl"
-    if not log.exists():
-        return []
-    return [e for e in map(json.loads, log.read_text(encoding="utf-8").splitlines()) if e.get("event") == "export"]
+    return audit.entries("export")
 
 
 def test_a_failing_export_says_so_in_chinese_and_exports_nothing(monkeypatch):

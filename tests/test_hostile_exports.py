@@ -61,7 +61,7 @@ def test_defuse_keeps_the_value_and_makes_a_text_cell():
 
 
 @pytest.mark.parametrize("query", [{"district": "青山区", "year": "2025"}, {"year": "2025"}])
-def test_every_page_download_is_free_of_formulas(hostile, monkeypatch, query):
+def test_every_page_download_is_free_of_formulas(hostile, monkeypatch, downloads_clicked, query):
     monkeypatch.setenv("REHAB_DATA_DIR", str(hostile.directory))
     downloads: dict[str, bytes] = {}
     original = ui.xlsx_bytes

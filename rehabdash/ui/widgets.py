@@ -4,6 +4,7 @@ Excel download.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 from collections.abc import Sequence
 
@@ -20,9 +21,8 @@ from rehabdash.ui.sidebar import FILTERS_KEY, filters
 from rehabdash.ui.text import lang, md, t
 
 
-# Cached by the frame's content: the workbook is built on every rerun for its download button, and
-# openpyxl takes tens of milliseconds per table (the bench's warm reruns, docs/performance.md). In
-# kernel.memo rather than st.cache_data, whose hashing of the frame cost more than the lookup saved.
+# Built when a download button is clicked (xlsx_download), and kept by the frame's content: the same
+# table downloaded again, or by another session, is not written out by openpyxl a second time.
 @memo.by_inputs(into=memo.store(256), share=True)
 def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
@@ -133,9 +133,12 @@ def unit_column(frame: pd.DataFrame, codes: Sequence[str]) -> str | None:
 
 
 def xlsx_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
-    """The button that downloads `table` as an Excel file with the same headers (the export audited)."""
+    """The button that downloads `table` as an Excel file with the same headers (the export audited).
+
+    The workbook is built when the button is clicked, not on every run: most tables are never
+    downloaded, and a check's problem table can have 100,000 rows."""
     st.download_button(
-        t("overview.download_xlsx"), xlsx_bytes(table, file_stem), file_name=f"{file_stem}.xlsx",
+        t("overview.download_xlsx"), functools.partial(xlsx_bytes, table, file_stem), file_name=f"{file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
         on_click=audit_export, args=(f"{file_stem}.xlsx",),
     )
