@@ -40,6 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from rehabdash.kernel import config
 
@@ -48,31 +49,53 @@ class Unkeyable(Exception):
     """An argument has no fingerprint: the call is computed uncached."""
 
 
-def _array_bytes(array) -> bytes:
-    """The values of one column (or index) as bytes that are equal for equal values, whatever state
-    pandas keeps beside them. Pickling the frame is not enough: pandas 3 adds ``_readonly`` and a
-    ``_cache`` to an array's state once a view of it was handed out under copy-on-write, so equal
-    frames pickled differently from one run to the next."""
+def _feed(digest, array) -> None:
+    """Feed the values of one column (or index) to `digest`, as bytes that are equal for equal values
+    whatever state pandas keeps beside them. Pickling the frame is not enough: pandas 3 adds
+    ``_readonly`` and a ``_cache`` to an array's state once a view of it was handed out under
+    copy-on-write, so equal frames pickled differently from one run to the next."""
     if isinstance(array, pd.arrays.NumpyExtensionArray):
         array = array.to_numpy()
     if isinstance(array, pd.api.extensions.ExtensionArray):
+        digest.update(str(array.dtype).encode())
         if hasattr(array, "asi8"):  # dates, times, periods: int64 ticks (NaT included)
-            return str(array.dtype).encode() + _array_bytes(np.asarray(array.asi8))
+            return _feed(digest, np.asarray(array.asi8))
         if isinstance(array, pd.Categorical):
-            return (b"cat" + repr(array.ordered).encode() + _array_bytes(array.codes)
-                    + _array_bytes(array.categories.array))
+            digest.update(b"cat" + repr(array.ordered).encode())
+            _feed(digest, array.codes)
+            return _feed(digest, array.categories.array)
         if hasattr(array, "__arrow_array__"):  # Arrow-backed text, masked integers, booleans, floats
-            return str(array.dtype).encode() + pickle.dumps(array.__arrow_array__(), protocol=4)
-        return str(array.dtype).encode() + pickle.dumps(list(array), protocol=4)
+            return _feed_arrow(digest, array.__arrow_array__())
+        return digest.update(pickle.dumps(list(array), protocol=4))
     array = np.asarray(array)
-    head = f"{array.dtype.str}{array.shape}".encode()
+    digest.update(f"{array.dtype.str}{array.shape}".encode())
     if array.dtype.hasobject:
-        return head + pickle.dumps(array.tolist(), protocol=4)
-    return head + np.ascontiguousarray(array).tobytes()
+        return digest.update(pickle.dumps(array.tolist(), protocol=4))
+    digest.update(np.ascontiguousarray(array).data)
+
+
+def _feed_arrow(digest, array) -> None:
+    """An Arrow array's buffers with the window into them (offset, length): equal bytes mean equal
+    values. Equal values laid out differently (other chunks, a slice of a larger buffer) give
+    another digest, which costs a recomputation, never a wrong result."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    digest.update(f"{array.type}:{len(chunks)}".encode())
+    for chunk in chunks:
+        digest.update(f"[{chunk.offset},{len(chunk)},{chunk.null_count}]".encode())
+        for buffer in chunk.buffers():
+            digest.update(b"-" if buffer is None else memoryview(buffer))
+            digest.update(b"|")
+
+
+def _columns(value: pd.DataFrame | pd.Series) -> list:
+    """The column arrays, without building a Series per column (that cost more than the digest)."""
+    if isinstance(value, pd.Series):
+        return [value.array]
+    return [value._get_column_array(i) for i in range(value.shape[1])]
 
 
 def _frame_digest(value: pd.DataFrame | pd.Series) -> bytes:
-    """A digest of the index and every column's values (see _array_bytes)."""
+    """A digest of the index, every column's dtype and every column's values (see _feed)."""
     digest = hashlib.blake2b(digest_size=16)
     try:
         index = value.index
@@ -80,11 +103,10 @@ def _frame_digest(value: pd.DataFrame | pd.Series) -> bytes:
             digest.update(repr((index.start, index.stop, index.step)).encode())
         else:
             for level in range(index.nlevels):
-                digest.update(_array_bytes(index.get_level_values(level).array))
-        columns = value.items() if isinstance(value, pd.DataFrame) else [(value.name, value)]
-        for _, column in columns:
-            digest.update(b"|")
-            digest.update(_array_bytes(column.array))
+                _feed(digest, index.get_level_values(level).array)
+        for array in _columns(value):
+            digest.update(b"|" + str(array.dtype).encode() + b"|")
+            _feed(digest, array)
     except Exception as unpicklable:  # noqa: BLE001 - a cell holding an object that cannot be pickled
         raise Unkeyable from unpicklable
     return digest.digest()
@@ -103,8 +125,8 @@ def fingerprint(value: Any):
     if isinstance(value, PurePath):
         return ("path", str(value))
     if isinstance(value, pd.DataFrame):
-        return ("frame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)),
-                tuple(map(str, value.index.names)), _frame_digest(value))
+        return ("frame", tuple(map(str, value.columns)), tuple(map(str, value.index.names)),
+                _frame_digest(value))
     if isinstance(value, pd.Series):
         return ("series", str(value.name), str(value.dtype), tuple(map(str, value.index.names)),
                 _frame_digest(value))
