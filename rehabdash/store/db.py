@@ -17,9 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.config import QUERIES_DIR
 from rehabdash.kernel.contract import TABLES
 from rehabdash.kernel.errors import (  # noqa: F401 (db.NoAccess, db.SnapshotUnreadable)
@@ -111,8 +110,10 @@ def _execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:
 
 # One frame per query and arguments for the whole process, handed out as a shallow copy: with pandas'
 # copy-on-write the cached frame stays as it was whatever a caller does to its copy, and a hit costs
-# no unpickling (st.cache_data copied the frame by pickle on every hit, dozens per page run).
-_shared_run = st.cache_resource(_execute, show_spinner=False, max_entries=2000)
+# no unpickling (st.cache_data copied the frame by pickle on every hit, dozens per page run). A
+# snapshot never changes, so its path is its version. In kernel.memo: st.cache_resource's hashing
+# of the arguments took 3 ms a call under load.
+_shared_run = memo.by_inputs(_execute, into=memo.store(2000), share=True)
 
 
 def _cached_run(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit
-from rehabdash.kernel import formatting, i18n, measures
+from rehabdash.kernel import formatting, i18n, measures, memo
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db, snapshots
@@ -110,7 +110,9 @@ def available_snapshots() -> list[Snapshot]:
     return snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
 
 
-@st.cache_resource(show_spinner=False)
+# Shared by every session (callers only read it). In kernel.memo: st.cache_resource's hashing of the
+# arguments took 3 ms a call, and every page asks two or three times.
+@memo.by_inputs(into=memo.store(64), share=True)
 def region_tree(snapshot_path: Path, allowed: tuple[str, ...]) -> RegionTree:
     snapshot = Snapshot(dt.date.min, snapshot_path)
     return RegionTree(db.run("regions", snapshot, allowed=allowed, scope=allowed), allowed)

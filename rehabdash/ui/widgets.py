@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from rehabdash.access import audit, gate
@@ -97,11 +98,19 @@ def table_with_download(table: pd.DataFrame, key: str, file_stem: str, drill: Se
     (each row's region code, in the table's order), a per-unit table drills down: clicking a unit's
     cell or selecting its row makes that unit the sidebar's scope (and the URL's)."""
     if drill is None or not drillable(drill):
-        st.dataframe(text_where_mixed(table), hide_index=True, key=f"{key}_table")
+        st.dataframe(arrow_table(table), hide_index=True, key=f"{key}_table")
     else:
         st.caption(t("drill.table_help"))
-        drill_frame(text_where_mixed(table), drill, f"{key}_table")
+        drill_frame(table, drill, f"{key}_table")
     xlsx_download(table, key, file_stem)
+
+
+# Converted to Arrow once per content for every session: st.dataframe's own conversion of a frame
+# was a tenth of a page open's CPU under load (bench/load.py --profile-server).
+@memo.by_inputs(into=memo.store(512), share=True)
+def arrow_table(table: pd.DataFrame) -> pa.Table:
+    """`table` as st.dataframe shows it (without the index), mixed columns as text."""
+    return pa.Table.from_pandas(text_where_mixed(table), preserve_index=False)
 
 
 def drill_frame(data, codes: Sequence[str], key: str) -> None:
@@ -118,7 +127,8 @@ def drill_frame(data, codes: Sequence[str], key: str) -> None:
         if rows and 0 <= rows[0] < len(codes):
             drill_to(codes[rows[0]])
 
-    st.dataframe(data, hide_index=True, key=key, on_select=chosen, selection_mode=["single-row", "single-cell"])
+    shown = arrow_table(data) if isinstance(data, pd.DataFrame) else data
+    st.dataframe(shown, hide_index=True, key=key, on_select=chosen, selection_mode=["single-row", "single-cell"])
 
 
 def unit_column(frame: pd.DataFrame, codes: Sequence[str]) -> str | None:
