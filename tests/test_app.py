@@ -122,6 +122,9 @@ def test_overview_against_targets_at_the_year_end_snapshot():
     assert table.loc["白内障复明手术例数", ["完成数", "年度任务", "完成率"]].tolist() == ["182", "100", "182%"]
     assert table.loc["残疾儿童康复救助人数", "完成数"] == "814"
     assert (table["序时进度"] == "100%").all()
+    assert [b.label for b in at.get("download_button")][-1:] == ["下载全部表格（Excel）"]
+    at.button(key="make_pptx").click().run()  # the deck is built when asked for
+    assert not at.exception
     assert [b.label for b in at.get("download_button")][-2:] == [
         "下载调度会简报（PPT）", "下载全部表格（Excel）"]
 

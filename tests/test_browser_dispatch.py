@@ -39,8 +39,9 @@ def test_meeting_mode_fills_a_projector_without_sidebar(app_server, browser, scr
 def test_briefing_deck_downloads_from_the_page(app_server, page, tmp_path):
     page.page.goto(f"{app_server.url}/?year=2024")
     wait_for_app(page.page)
+    page.page.get_by_role("button", name="生成调度会简报（PPT）").click()
     with page.page.expect_download(timeout=60_000) as download:
-        page.page.get_by_role("button", name="下载调度会简报（PPT）").click()
+        page.page.get_by_role("button", name="下载调度会简报（PPT）").click(timeout=60_000)
     target = tmp_path / download.value.suggested_filename
     download.value.save_as(target)
     assert target.name.endswith(".pptx") and "包头市" in target.name

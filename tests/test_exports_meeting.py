@@ -168,6 +168,8 @@ def test_a_failing_export_says_so_in_chinese_and_exports_nothing(monkeypatch):
     at = open_app_page("app_pages/overview.py", year="2025", city="漯河市", district="源汇区",
                        township="老街街道")
     assert not at.exception
+    at.button(key="make_pptx").click().run()
+    assert not at.exception
     assert any("调度会简报（PPT）生成失败" in e.value for e in at.error)
     keys = [b.proto.id for b in at.get("download_button")]
     assert not any(k.endswith("briefing_pptx") for k in keys)

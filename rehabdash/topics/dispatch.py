@@ -351,7 +351,9 @@ def _facilities_until(run: RunQuery, until: dt.date) -> pd.DataFrame:
     return facility_matrix(run("facility_counts_until", until=until))
 
 
-@memo.by_inputs
+# Shared, not handed out: every caller (the overview, the deck, the workbook, the bulletin) only reads
+# the meeting, and copying its hundreds of statuses for each caller was a tenth of the overview's run.
+@memo.by_inputs(share=True)
 def gather(run: RunQuery, as_of: dt.date, year: int, margin: float, scope_label: str, scope_name: str,
            level: str, previous: tuple[dt.date, RunQuery] | None = None, sample: bool = True,
            disclosure=None) -> Meeting:

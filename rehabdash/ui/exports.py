@@ -16,12 +16,16 @@ EXPORT_TYPES = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ":material/description:"),
 }
 
+# Built when asked for, not with every open of the page: the deck draws one shape per facility on
+# its map slide, which took 25 s for a province's city of 2,388 facilities (docs/performance.md).
+ON_REQUEST = ("pptx", "docx")
+
 
 def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> None:
     """The exports of a page. Each file is built first, in the library, and only a file that was built
     gets a download button: a failure shows a Chinese message naming the export, and as nothing was
-    downloaded no export is audited. The deck and the workbook are built with the page (cached per
-    view); the bulletin when its button is clicked."""
+    downloaded no export is audited. The workbook is built with the page (cached per view); the deck
+    and the bulletin when their button is clicked (ON_REQUEST)."""
     view = (str(f.snapshot.path), f.scope.codes, f.year, f.lang, stem, variant)
     columns = st.columns(len(builders))
     for column, (kind, build) in zip(columns, builders.items()):
@@ -29,9 +33,9 @@ def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> 
         name = f"{stem}.{kind}"
         with column:
             state_key = f"_export_{kind}"
-            if kind == "docx":
-                if st.button(t("dispatch_page.make_docx"), icon=icon, key="make_docx"):
-                    st.session_state[state_key] = (view, _try_build(kind, build))
+            if kind in ON_REQUEST:
+                if st.button(t(f"dispatch_page.make_{kind}"), icon=icon, key=f"make_{kind}"):
+                    st.session_state[state_key] = (view, _try_build(kind, build, view))
                 made = st.session_state.get(state_key)
                 data = made[1] if made and made[0] == view else None
                 if data is None:
@@ -44,9 +48,9 @@ def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> 
                                icon=icon, key=f"briefing_{kind}", on_click=audit_export, args=(name,))
 
 
-def _try_build(kind: str, build, view=None) -> bytes | None:
+def _try_build(kind: str, build, view: tuple) -> bytes | None:
     try:
-        return _cached_build(kind, view, build) if view is not None else build()
+        return _cached_build(kind, view, build)
     except Exception as problem:  # noqa: BLE001 - any failure becomes a message, never a traceback
         st.error(t("dispatch_page.export_failed", export=t(f"dispatch_page.export_{kind}"),
                    problem=type(problem).__name__))
