@@ -80,7 +80,7 @@ station_map = mapkit.shared_map(device_map.stations_map, points.stations, f.scop
 if station_map is None:
     st.info(ui.t("devices.no_map"))
 else:
-    mapkit.show_map(station_map, key=f"device_map_{f.scope.root}_{f.year}", height=540, returned_objects=())
+    mapkit.show_map(station_map, key="device_map", height=540, returned_objects=())
     st.caption(ui.t("devices.map_caption", until=fmt.date(until, f.lang), legend=device_map.legend_html(f.lang)),
                unsafe_allow_html=True)
 with st.expander(ui.t("devices.station_list")):
