@@ -115,9 +115,9 @@ with st.container(key="section_ranking"):
         options = dispatch.rankable(m.subunits)
         by = ui.bound_selectbox(ui.t("dispatch_page.rank_by"), options, "rank_by",
                                 format_func=lambda i: dispatch.label(f.lang, i))
-        ranking = dispatch.ranking_table(m, by, f.lang)
+        ranking, texts, lights = ui.ranking_of(f, margin, by)
         st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch.label(f.lang, by)))
-        ui.lit_table(*dispatch.ranking_cells(ranking), drill=ranking.codes, key="ranking")
+        ui.lit_table(texts, lights, drill=ranking.codes, key="ranking")
     else:
         by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))

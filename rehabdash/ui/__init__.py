@@ -60,6 +60,7 @@ from rehabdash.ui.meeting import (  # noqa: F401
     map_height,
     meeting_banner,
     meeting_of,
+    ranking_of,
     screens,
 )
 from rehabdash.ui.exports import (  # noqa: F401

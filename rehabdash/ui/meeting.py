@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rehabdash.kernel import formatting
+from rehabdash.kernel import formatting, memo
 from rehabdash.kernel.scope import Scope
 from rehabdash.topics import child_rehab, dispatch
 from rehabdash.ui.sidebar import Filters, available_snapshots
@@ -192,3 +192,11 @@ def meeting_of(f: Filters, margin: float):
     return dispatch.gather(f.run, f.as_of, f.year, margin, f.scope_label, f.tree.name(root),
                            f.tree.level(root) or "city", before, sample=f.snapshot.source == "sample",
                            disclosure=child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year))
+
+
+@memo.by_inputs  # keyed by the view (Filters' own key), not by the meeting's hundreds of statuses
+def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch.Table, pd.DataFrame, pd.DataFrame]:
+    """The ranking of the units one level down on `by`, and its cells and lights as the page shows
+    them: worked out once per view for every session."""
+    ranking = dispatch.ranking_table(meeting_of(f, margin), by, f.lang)
+    return (ranking, *dispatch.ranking_cells(ranking))
