@@ -283,8 +283,9 @@ def git_commit(where: Path) -> str:
     if not (where / ".git").exists():
         return f"export in {where}"
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
-                           capture_output=True, text=True).stdout.strip()
+    # the benchmarks' own result files do not make the measured code dirty
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/*.json"],
+                           cwd=where, capture_output=True, text=True).stdout.strip()
     return head.stdout.strip() + ("+dirty" if dirty else "")
 
 
