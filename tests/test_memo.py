@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from rehabdash.kernel import memo
@@ -196,3 +197,29 @@ def test_every_setting_the_code_reads_is_part_of_the_key():
     sources = [*project.glob("rehabdash/**/*.py"), project / "app.py", *project.glob("app_pages/*.py")]
     read = {name for path in sources for name in re.findall(r"REHAB_[A-Z_]+", path.read_text(encoding="utf-8"))}
     assert read - {"REHAB_"} <= set(config.SETTINGS)
+
+
+def test_arrow_columns_whose_values_lie_outside_their_buffers_are_told_apart():
+    """A dictionary column's values and a nested column's children are not in the array's own
+    buffers: two such columns with other values must not share a fingerprint."""
+    def dictionary(values):
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values).dictionary_encode()))
+
+    assert memo.fingerprint(dictionary(["x", "y"])) != memo.fingerprint(dictionary(["p", "q"]))
+    parent = pa.array([1, 2, 3, 4])
+    first = pa.StructArray.from_arrays([parent.slice(0, 2)], ["n"])
+    second = pa.StructArray.from_arrays([parent.slice(2, 2)], ["n"])
+    assert memo.fingerprint(pd.Series(pd.arrays.ArrowExtensionArray(first))) != memo.fingerprint(
+        pd.Series(pd.arrays.ArrowExtensionArray(second)))
+    text = pd.Series(["青山区", None, "昆都仑区"], dtype="string[pyarrow]")
+    assert memo.fingerprint(text) == memo.fingerprint(text.copy(deep=True))
+    assert memo.fingerprint(text) != memo.fingerprint(text.replace("青山区", "东河区"))
+
+
+def test_a_table_arrow_cannot_take_is_shown_as_a_frame():
+    from rehabdash.ui import widgets
+
+    mixed = pd.DataFrame({"是否": pd.Series([True, 1, 2.5], dtype=object)})
+    assert isinstance(widgets.arrow_table(mixed), pd.DataFrame)
+    shown = widgets.arrow_table(pd.DataFrame({"单位": ["青山区"], "人数": [3]}))
+    assert isinstance(shown, pa.Table) and shown.to_pandas()["人数"].tolist() == [3]

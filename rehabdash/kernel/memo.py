@@ -74,17 +74,28 @@ def _feed(digest, array) -> None:
     digest.update(np.ascontiguousarray(array).data)
 
 
+def _flat(kind: pa.DataType) -> bool:
+    """A type whose buffers are all of an array's values: numbers, booleans, text, bytes, dates.
+    A dictionary's values and a nested array's children are outside its own buffers."""
+    return (pa.types.is_primitive(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            or pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_null(kind))
+
+
 def _feed_arrow(digest, array) -> None:
-    """An Arrow array's buffers with the window into them (offset, length): equal bytes mean equal
-    values. Equal values laid out differently (other chunks, a slice of a larger buffer) give
-    another digest, which costs a recomputation, never a wrong result."""
+    """An Arrow array's buffers, each with its length, and the window into them (offset, length):
+    equal bytes mean equal values. Equal values laid out differently (other chunks, a slice of a
+    larger buffer) give another digest, which costs a recomputation, never a wrong result. Other
+    types (dictionaries, nested arrays) are pickled whole."""
+    if not _flat(array.type):
+        return digest.update(pickle.dumps(array, protocol=4))
     chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
     digest.update(f"{array.type}:{len(chunks)}".encode())
     for chunk in chunks:
         digest.update(f"[{chunk.offset},{len(chunk)},{chunk.null_count}]".encode())
         for buffer in chunk.buffers():
-            digest.update(b"-" if buffer is None else memoryview(buffer))
-            digest.update(b"|")
+            digest.update(b"-|" if buffer is None else f"{buffer.size}|".encode())
+            if buffer is not None:
+                digest.update(memoryview(buffer))
 
 
 def _columns(value: pd.DataFrame | pd.Series) -> list:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rehabdash.kernel import columns
-from rehabdash.ui.sidebar import Filters
+from rehabdash.kernel import columns, memo
+from rehabdash.ui.sidebar import Filters, available_snapshots
 from rehabdash.ui.text import t
 from rehabdash.ui.widgets import audit_export
 
@@ -26,7 +26,10 @@ def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> 
     gets a download button: a failure shows a Chinese message naming the export, and as nothing was
     downloaded no export is audited. The workbook is built with the page (cached per view); the deck
     and the bulletin when their button is clicked (ON_REQUEST)."""
-    view = (str(f.snapshot.path), f.scope.codes, f.year, f.lang, stem, variant)
+    # everything a file depends on: the snapshot and the versions beside it (the changes since the
+    # previous one), the choice, and the operator's settings (disclosure threshold, margins)
+    view = (str(f.snapshot.path), tuple(str(s.path) for s in available_snapshots()), f.scope.codes,
+            f.year, f.lang, stem, variant, memo.settings())
     columns = st.columns(len(builders))
     for column, (kind, build) in zip(columns, builders.items()):
         mime, icon = EXPORT_TYPES[kind]

@@ -194,9 +194,14 @@ def meeting_of(f: Filters, margin: float):
                            disclosure=child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year))
 
 
-@memo.by_inputs  # keyed by the view (Filters' own key), not by the meeting's hundreds of statuses
 def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch.Table, pd.DataFrame, pd.DataFrame]:
     """The ranking of the units one level down on `by`, and its cells and lights as the page shows
     them: worked out once per view for every session."""
+    previous = dispatch.previous_snapshot(available_snapshots(), f.snapshot, f.year)
+    return _ranking(f, margin, by, previous)
+
+
+@memo.by_inputs  # keyed by the view and the snapshot the changes of 名次 are counted from
+def _ranking(f: Filters, margin: float, by: str, previous) -> tuple[dispatch.Table, pd.DataFrame, pd.DataFrame]:
     ranking = dispatch.ranking_table(meeting_of(f, margin), by, f.lang)
     return (ranking, *dispatch.ranking_cells(ranking))

@@ -105,12 +105,25 @@ def table_with_download(table: pd.DataFrame, key: str, file_stem: str, drill: Se
     xlsx_download(table, key, file_stem)
 
 
+ARROW_KEPT_ROWS = 5000  # a larger table (a check's problem list) is converted each time, not kept
+
+
+def arrow_table(table: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """`table` as st.dataframe shows it (without the index), mixed columns as text."""
+    return _kept_arrow(table) if len(table) <= ARROW_KEPT_ROWS else _arrow(table)
+
+
+def _arrow(table: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    shown = text_where_mixed(table)
+    try:
+        return pa.Table.from_pandas(shown, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return shown  # st.dataframe converts such a frame its own way
+
+
 # Converted to Arrow once per content for every session: st.dataframe's own conversion of a frame
 # was a tenth of a page open's CPU under load (bench/load.py --profile-server).
-@memo.by_inputs(into=memo.store(512), share=True)
-def arrow_table(table: pd.DataFrame) -> pa.Table:
-    """`table` as st.dataframe shows it (without the index), mixed columns as text."""
-    return pa.Table.from_pandas(text_where_mixed(table), preserve_index=False)
+_kept_arrow = memo.by_inputs(_arrow, into=memo.store(512), share=True)
 
 
 def drill_frame(data, codes: Sequence[str], key: str) -> None:
