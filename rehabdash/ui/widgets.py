@@ -159,19 +159,32 @@ def xlsx_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
     """The button that downloads `table` as an Excel file with the same headers (the export audited).
 
     The workbook is built when the button is clicked, not on every run: most tables are never
-    downloaded, and a check's problem table can have 100,000 rows."""
+    downloaded, and a check's problem table can have 100,000 rows. The click does not rerun the
+    page: a rerun would replace the file the browser is fetching."""
     st.download_button(
-        t("overview.download_xlsx"), functools.partial(xlsx_bytes, table, file_stem), file_name=f"{file_stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
-        on_click=audit_export, args=(f"{file_stem}.xlsx",),
+        t("overview.download_xlsx"), functools.partial(_audited_xlsx, table, file_stem, *_exporter()),
+        file_name=f"{file_stem}.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx", on_click="ignore",
     )
+
+
+def _audited_xlsx(table: pd.DataFrame, sheet: str, user: str | None, scope) -> bytes:
+    """The workbook, built when the browser asks for it (outside the page's run, so who and which
+    scope were taken when the button was drawn); audited once it was built."""
+    content = xlsx_bytes(table, sheet)
+    audit.record("export", user, scope, file=f"{sheet}.xlsx")
+    return content
+
+
+def _exporter() -> tuple[str | None, tuple[str, ...] | None]:
+    """The signed-in account's name and the chosen scope, for the audit of an export."""
+    account, chosen = gate.current(), st.session_state.get(FILTERS_KEY)
+    return (account.username if account else None, chosen.scope.codes if chosen else None)
 
 
 def audit_export(file_name: str) -> None:
     """Download callback: the audit log gets who exported what, for which scope."""
-    account, chosen = gate.current(), st.session_state.get(FILTERS_KEY)
-    audit.record("export", account.username if account else None,
-                 chosen.scope.codes if chosen else None, file=file_name)
+    audit.record("export", *_exporter(), file=file_name)
 
 
 def year_on_year(change: float | None) -> dict:
