@@ -24,13 +24,13 @@ from pptx.util import Inches, Pt
 
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.export.pptx_kit import (
+    add_table,
     combo_line,
     hex_color,
     light_fill,
     no_data,
     style_chart,
     style_text_frame,
-    add_table,
     text_box,
 )
 from rehabdash.kernel import formatting as fmt
