@@ -7,7 +7,7 @@ import streamlit as st
 from rehabdash import ui
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.ui import board as board_ui
-from rehabdash.export import briefing, bulletin
+from rehabdash.export import bulletin, deck, workbook
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
 from rehabdash.maps import board, mapkit
@@ -26,7 +26,7 @@ status_of = {s.indicator: s for s in m.indicators}
 def task_note(indicator: str) -> tuple[str, ...]:
     s = status_of[indicator]
     if s.target is None:
-        return (ui.md(dispatch.no_task_text(m, s, f.lang)),)
+        return (ui.md(dispatch_charts.no_task_text(m, s, f.lang)),)
     return (ui.t("overview.of_target", completion=fmt.completion(s.completion),
                  progress=fmt.completion(s.progress)) + " " + ui.status_text(s.status),)
 
@@ -34,7 +34,7 @@ def task_note(indicator: str) -> tuple[str, ...]:
 def funds_card() -> None:
     s = status_of[dispatch.FUNDING]
     if s.target is None:  # no funds at this level: say where they are kept, not 0万元
-        ui.figure_card(ui.t("overview.funds_spent"), "—", None, (ui.md(dispatch.no_task_text(m, s, f.lang)),))
+        ui.figure_card(ui.t("overview.funds_spent"), "—", None, (ui.md(dispatch_charts.no_task_text(m, s, f.lang)),))
         return
     ui.figure_card(ui.t("overview.funds_spent"), fmt.money(s.actual, f.lang), None, (
         ui.t("overview.funds_allocated", amount=fmt.money(s.target, f.lang), rate=fmt.rate(s.completion)),
@@ -64,21 +64,21 @@ with st.container(key="section_headline"):  # the first screen of meeting mode: 
         st.page_link("app_pages/funding.py", label=ui.t("pages.funding"), icon=":material/payments:")
 
 
-def show_table(table: dispatch.Table, key: str) -> None:
-    st.table(ui.md_frame(dispatch.display(table)), hide_index=True)  # names from data as literal text
+def show_table(table: dispatch_charts.Table, key: str) -> None:
+    st.table(ui.md_frame(dispatch_charts.display(table)), hide_index=True)  # names from data as literal text
 
 
 with st.container(key="section_indicators"):
     st.subheader(ui.t("overview.indicators"))
     st.caption(ui.t("overview.indicators_caption", progress=fmt.completion(m.progress),
                     margin=f"{margin * 100:g}"))
-    show_table(dispatch.indicator_table(m, f.lang), "indicators")
+    show_table(dispatch_charts.indicator_table(m, f.lang), "indicators")
     st.caption(" · ".join([
         f"{ui.t('overview.township_coverage')} {fmt.rate(m.coverage['township'])}",
         f"{ui.t('overview.village_coverage')} {fmt.rate(m.coverage['village'])}",
     ]))
 
-lagging = dispatch.lagging_table(m, f.lang)
+lagging = dispatch_charts.lagging_table(m, f.lang)
 # On the projector a long list goes on as many screens as it needs, never in shrunken type.
 pages = ui.screens(lagging.frame)
 for number, rows in enumerate(pages, start=1):
@@ -92,7 +92,7 @@ for number, rows in enumerate(pages, start=1):
         else:
             if number == 1:
                 st.caption(ui.t("dispatch_page.lagging_caption"))
-            st.table(ui.md_frame(dispatch.display(lagging).iloc[rows.index]), hide_index=True)
+            st.table(ui.md_frame(dispatch_charts.display(lagging).iloc[rows.index]), hide_index=True)
 
 overdue = site_tasks.overdue_lines(m.overdue_sites, f.lang)  # the meeting's, as the deck and bulletin
 if overdue:  # sites of the network past their deadline, with the unit responsible (挂图作战)
@@ -101,7 +101,7 @@ if overdue:  # sites of the network past their deadline, with the unit responsib
         st.markdown("\n".join(f"- ⚠ {ui.md(line)}" for line in overdue))
 
 with st.container(key="section_changes"):
-    changes = dispatch.changes_table(m, f.lang)
+    changes = dispatch_charts.changes_table(m, f.lang)
     if changes is None:
         st.subheader(ui.t("dispatch_page.changes"))
         st.caption(ui.t("dispatch_page.no_previous_past" if f.as_of.year != f.year else "overview.no_previous"))
@@ -114,29 +114,29 @@ with st.container(key="section_ranking"):
     if m.subunits:
         options = dispatch.rankable(m.subunits)
         by = ui.bound_selectbox(ui.t("dispatch_page.rank_by"), options, "rank_by",
-                                format_func=lambda i: dispatch.label(f.lang, i))
+                                format_func=lambda i: dispatch_charts.label(f.lang, i))
         ranking, texts, lights = ui.ranking_of(f, margin, by)
-        st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch.label(f.lang, by)))
+        st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch_charts.label(f.lang, by)))
         ui.lit_table(texts, lights, drill=ranking.codes, key="ranking")
     else:
         by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))
 
 with st.container(key="section_services"):
-    services = dispatch.services_table(m, f.lang)
+    services = dispatch_charts.services_table(m, f.lang)
     rates = dispatch.service_rates(m.subunits)
     if not rates.empty:
         figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label)
-        ui.chart_with_data(figure, dispatch.display(services), key="subunits", file_stem=ui.t("overview.subunits"),
+        ui.chart_with_data(figure, dispatch_charts.display(services), key="subunits", file_stem=ui.t("overview.subunits"),
                            drill=services.codes)
 
 with st.container(key="section_network"):
-    network = dispatch.facilities_table(m, f.lang)
+    network = dispatch_charts.facilities_table(m, f.lang)
     st.subheader(network.title)
     if f.as_of.year != f.year:
         st.caption(ui.t("dispatch_page.year_end_basis", until=fmt.date(m.until, f.lang)))
     show_table(network, "network")
-    show_table(dispatch.coverage_table(m, f.lang), "coverage")
+    show_table(dispatch_charts.coverage_table(m, f.lang), "coverage")
 
 with st.container(key="section_map"):
     # above the city the units one level down, shaded and counted; points from the city down
@@ -160,7 +160,7 @@ with st.container(key="section_exports"):
                 date=m.until.isoformat())
     outline_codes = {f.scope.root, *f.tree.children(f.scope.root)}
     ui.export_buttons(f, stem, {
-        "pptx": lambda: briefing.build_pptx(briefing.gather_meeting(m, by, f.lang, f.run, outline_codes)),
-        "xlsx": lambda: briefing.meeting_workbook(m, by, f.lang),
+        "pptx": lambda: deck.build_pptx(deck.gather_meeting(m, by, f.lang, f.run, outline_codes)),
+        "xlsx": lambda: workbook.meeting_workbook(m, by, f.lang),
         "docx": lambda: bulletin.build_docx(m, by, f.lang),
     }, variant=by)

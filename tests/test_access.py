@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from rehabdash import ui
 from rehabdash.access import audit
 from rehabdash.access.accounts import AccountStore
-from rehabdash.export import briefing
+from rehabdash.export import workbook
 from rehabdash.kernel.scope import Scope
 from rehabdash.store import db
 
@@ -112,7 +112,7 @@ def test_the_query_layer_refuses_a_scope_outside_the_account():
     with pytest.raises(db.NoAccess):
         f.run("funding_totals", year=2024)
     with pytest.raises(db.NoAccess):  # exports go through the same runner
-        briefing.overview_workbook(f.run, END_2024, 2024, "x", "zh", 0.05)
+        workbook.overview_workbook(f.run, END_2024, 2024, "x", "zh", 0.05)
     whole_city = dataclasses.replace(f, scope=Scope(BAOTOU))
     with pytest.raises(db.NoAccess):
         whole_city.run("rehab_services_totals", year=2024, until=END_2024, until_last_year=END_2024)

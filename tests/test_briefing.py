@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
 
-from rehabdash.export import briefing
+from rehabdash.export import deck, workbook
 
 from .seed import BAOTOU, END_2024, runner
 
@@ -17,9 +17,9 @@ BAOTOU_DISTRICTS = {f"1502{x}000000" for x in ("02", "03", "04", "05", "06", "07
 
 @pytest.fixture(scope="module")
 def deck_bytes():
-    b = briefing.gather(runner(END_2024, BAOTOU), END_2024, 2024, "包头市", "zh", 0.05,
-                        {BAOTOU, *BAOTOU_DISTRICTS})
-    return briefing.build_pptx(b)
+    b = deck.gather(runner(END_2024, BAOTOU), END_2024, 2024, "包头市", "zh", 0.05,
+                    {BAOTOU, *BAOTOU_DISTRICTS})
+    return deck.build_pptx(b)
 
 
 def test_indicator_table_holds_the_seed_figures(deck_bytes):
@@ -47,7 +47,7 @@ def test_charts_are_native_chart_parts(deck_bytes):
 
 
 def test_workbook_has_every_overview_table():
-    data = briefing.overview_workbook(runner(END_2024, BAOTOU), END_2024, 2024, "包头市", "zh", 0.05)
+    data = workbook.overview_workbook(runner(END_2024, BAOTOU), END_2024, 2024, "包头市", "zh", 0.05)
     book = load_workbook(io.BytesIO(data))
     # Issue 17: a title row (row 1), the table's name (row 2), then the headers (row 3).
     assert book.sheetnames == ["年度任务完成情况", "滞后和预警事项", "各下级单位排名（按精准康复服务人数）",

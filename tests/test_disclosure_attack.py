@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from rehabdash.export import briefing
+from rehabdash.export import workbook
 from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.kernel.scope import Scope
 from rehabdash.store import db
@@ -120,7 +120,7 @@ def test_the_townships_own_pages_and_exports_show_only_the_controlled_figures(se
         run = lambda q, **p: db.run(q, snapshot, allowed=(DONGHE,), scope=scope.codes, **p)  # noqa: E731
         run_parent = lambda q, **p: db.run(q, snapshot, allowed=(DONGHE,), scope=(DONGHE,), **p)  # noqa: E731
         disclosure = child_rehab.disclosure(run_parent, scope, snapshot.as_of, 2025)
-        book = openpyxl.load_workbook(io.BytesIO(briefing.overview_workbook(
+        book = openpyxl.load_workbook(io.BytesIO(workbook.overview_workbook(
             run, snapshot.as_of, 2025, "包头市 / 东河区 / 铁西街道", "zh", 0.05, "township",
             disclosure=disclosure)))
         sheet = book.worksheets[0]  # the indicators: a title row, then the header, then one row each

@@ -1,6 +1,7 @@
 """The dispatch view on the seed figures: indicators against task and 序时进度, lagging items."""
 import datetime as dt
 
+from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.indicators import Status
 from rehabdash.topics import dispatch
@@ -49,7 +50,7 @@ def test_lagging_names_the_unit_responsible():
                 ("D2", "东河区"): [dispatch.IndicatorStatus("devices_fitted", 95, 100, None, progress, MARGIN)]}
     items = dispatch.lagging(subunits, "包头市", own)
     assert [(unit, s.indicator) for unit, s in items] == [("青山区", "devices_fitted")]
-    lines = dispatch.lagging_lines(items, "zh")
+    lines = dispatch_charts.lagging_lines(items, "zh")
     assert lines == ["青山区：辅具适配人数完成 50%，低于序时进度 90%"]
     # Townships have no targets of their own: the scope's own red indicators are listed instead.
     no_targets = {("T1", "某街道"): [dispatch.IndicatorStatus("devices_fitted", 5, None, None, progress, MARGIN)]}

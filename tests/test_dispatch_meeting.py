@@ -6,6 +6,7 @@ import math
 import pandas as pd
 import pytest
 
+from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.indicators import Status
@@ -59,7 +60,7 @@ def test_yuanhui_funding_execution_is_lagging_with_its_shortfall_in_wan_yuan(yua
     assert unit == "源汇区" and s.status is Status.RED
     assert s.shortfall_to_progress == round((PROGRESS * allocated - spent) / 10_000, 2)
     assert s.shortfall_to_task == round((allocated - spent) / 10_000, 2)
-    table = dispatch.display(dispatch.lagging_table(yuanhui, "zh"))
+    table = dispatch_charts.display(dispatch_charts.lagging_table(yuanhui, "zh"))
     row = table[table["指标"] == "资金执行率"].iloc[0]
     assert (row["完成率"], row["状态"], row["计量单位"]) == ("58.46%", "✖ 滞后", "万元")
 
@@ -85,7 +86,7 @@ def test_baotou_2025_funding_is_amber_as_on_the_funding_page(baotou):
                 if x.as_of == NEWEST)
     h = funding.headline(lambda _: runner(NEWEST, BAOTOU), [snap], snap, 2025, MARGIN)
     assert h.status is s.status and h.now.execution == s.completion
-    row = dispatch.display(dispatch.indicator_table(baotou, "zh")).iloc[-1]
+    row = dispatch_charts.display(dispatch_charts.indicator_table(baotou, "zh")).iloc[-1]
     assert (row["指标"], row["完成率"], row["状态"]) == ("资金执行率", "62.72%", "▲ 预警")
     # the city's own-level funds are among the lagging units too
     assert any(unit == "包头市本级" for unit, s in baotou.lagging if s.indicator == dispatch.FUNDING)
@@ -122,7 +123,7 @@ def test_ranking_by_completion_with_the_change_since_june():
     for row in frame.itertuples():
         assert row.rank == now[row.code]
         assert row.rank_change == before[row.code] - now[row.code]
-    shown = dispatch.display(dispatch.ranking_table(m, "precise_rehab_served", "zh"))
+    shown = dispatch_charts.display(dispatch_charts.ranking_table(m, "precise_rehab_served", "zh"))
     assert list(shown.columns[:3]) == ["名次", "单位", "名次变化"]
     # sortable by any indicator: funding execution ranks the units on it
     by_money = dispatch.ranking(m, dispatch.FUNDING)
@@ -146,7 +147,7 @@ def test_a_past_year_shows_its_year_end_state_and_no_change_since_previous():
     newest = next(x for x in snapshots if x.as_of == NEWEST)
     assert dispatch.previous_snapshot(snapshots, newest, 2024) is None
     assert dispatch.previous_snapshot(snapshots, newest, 2025).as_of == JUNE
-    assert dispatch.changes_table(m, "zh") is None
+    assert dispatch_charts.changes_table(m, "zh") is None
 
 
 def test_a_township_without_tasks_or_funds_says_so_and_is_not_green():
@@ -155,14 +156,14 @@ def test_a_township_without_tasks_or_funds_says_so_and_is_not_green():
     assert m.lagging == []
     funds = m.status(dispatch.FUNDING)
     assert funds.target is None and m.funds_holder == "源汇区"
-    table = dispatch.display(dispatch.indicator_table(m, "zh"))
+    table = dispatch_charts.display(dispatch_charts.indicator_table(m, "zh"))
     assert table.iloc[-1]["年度任务"] == "资金由源汇区统筹" and table.iloc[-1]["完成数"] == "—"
     assert set(table["年度任务"].iloc[:-1]) == {"本级未下达任务"}
     assert "0万元" not in " ".join(table.astype(str).values.ravel())
 
 
 def test_every_table_keeps_numbers_as_numbers(baotou):
-    for table in dispatch.tables(baotou, "precise_rehab_served", "zh"):
+    for table in dispatch_charts.tables(baotou, "precise_rehab_served", "zh"):
         for column, kind in table.kinds.items():
             if kind in ("count", "percent", "rate", "rank_change"):
                 values = [v for v in table.frame[column] if v is not None and not pd.isna(v)]
@@ -176,10 +177,10 @@ def test_english_money_is_short_and_whole():
 
 
 def test_english_tables_carry_pinyin_beside_the_chinese_names(baotou):
-    lagging = dispatch.display(dispatch.lagging_table(baotou, "en"))
+    lagging = dispatch_charts.display(dispatch_charts.lagging_table(baotou, "en"))
     assert "东河区 Donghe District" in set(lagging["Unit responsible"])
     assert "包头市 Baotou City (own level)" in set(lagging["Unit responsible"])
-    ranking = dispatch.display(dispatch.ranking_table(baotou, "precise_rehab_served", "en"))
+    ranking = dispatch_charts.display(dispatch_charts.ranking_table(baotou, "precise_rehab_served", "en"))
     assert "固阳县 Guyang County" in set(ranking["Unit"])
     assert fmt.region_name("东河区", "zh") == "东河区"
 

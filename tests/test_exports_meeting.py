@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from pptx import Presentation
 
 from rehabdash.access import audit
-from rehabdash.export import briefing, bulletin
+from rehabdash.charts import dispatch as dispatch_charts
+from rehabdash.export import bulletin, deck, workbook
 from rehabdash.topics import dispatch
 
 from .conftest import open_app_page
@@ -30,8 +31,8 @@ def meeting(code, name, level):
 
 def deck_of(code, name, level, outline, by="precise_rehab_served"):
     m = meeting(code, name, level)
-    return Presentation(io.BytesIO(briefing.build_pptx(
-        briefing.gather_meeting(m, by, "zh", runner(NEWEST, code), outline))))
+    return Presentation(io.BytesIO(deck.build_pptx(
+        deck.gather_meeting(m, by, "zh", runner(NEWEST, code), outline))))
 
 
 def slide_texts(slide) -> str:
@@ -89,7 +90,7 @@ def test_the_deck_builds_for_a_township_and_says_where_there_is_nothing():
 
 def test_workbook_numbers_are_numbers_and_status_has_its_own_column():
     m = meeting(YUANHUI, "源汇区", "district")
-    book = load_workbook(io.BytesIO(briefing.meeting_workbook(m, "precise_rehab_served", "zh")))
+    book = load_workbook(io.BytesIO(workbook.meeting_workbook(m, "precise_rehab_served", "zh")))
     sheet = book["年度任务完成情况"]
     title = sheet["A1"].value
     assert "源汇区" in title and "2025年" in title and "2025年8月31日" in title and "样例数据" in title
@@ -160,7 +161,7 @@ def test_a_failing_export_says_so_in_chinese_and_exports_nothing(monkeypatch):
     def broken(_):
         raise ValueError("chart data contains no categories")
 
-    monkeypatch.setattr(briefing, "build_pptx", broken)
+    monkeypatch.setattr(deck, "build_pptx", broken)
     from rehabdash import ui
 
     ui.exports._cached_build.clear()  # a deck built for this view by an earlier test would hide the failure
@@ -201,9 +202,9 @@ def test_names_from_data_stay_text_in_the_workbook_and_markdown():
 
     from rehabdash import ui
 
-    table = dispatch.Table("t", "表", pd.DataFrame({"单位": ['=HYPERLINK("http://x","y")'], "名次": [1]}),
+    table = dispatch_charts.Table("t", "表", pd.DataFrame({"单位": ['=HYPERLINK("http://x","y")'], "名次": [1]}),
                            {"单位": "text", "名次": "count"})
-    sheet = load_workbook(io.BytesIO(briefing.tables_workbook([table], "标题")))["表"]
+    sheet = load_workbook(io.BytesIO(workbook.tables_workbook([table], "标题")))["表"]
     assert sheet["A4"].data_type == "s" and sheet["A4"].value.startswith("=HYPERLINK")
     assert sheet["B4"].value == 1
     # the one Markdown helper (kernel.safe_text): no bold, no link, no emoji shortcode from data
@@ -260,7 +261,7 @@ def test_the_bulletin_and_the_workbook_list_the_overdue_site_tasks():
     # the headings stay numbered in order around the new one
     numbered = [p.split("、")[0] for p in paragraphs if "、" in p[:3]]
     assert numbered == list("一二三四五六七八九十")
-    book = load_workbook(io.BytesIO(briefing.meeting_workbook(m, "precise_rehab_served", "zh")))
+    book = load_workbook(io.BytesIO(workbook.meeting_workbook(m, "precise_rehab_served", "zh")))
     sheet = book["逾期的建设任务"]
     header = [c.value for c in sheet[3]]
     listed = {r[header.index("站点")]: r[header.index("责任单位")] for r in sheet.iter_rows(min_row=4, values_only=True)}

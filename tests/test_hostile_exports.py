@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from rehabdash import ui
-from rehabdash.export import briefing
+from rehabdash.export import workbook
 from rehabdash.ingest import template_bytes
 from rehabdash.kernel import safe_text
 from rehabdash.kernel.scope import Scope
@@ -93,6 +93,6 @@ def test_briefing_workbook_and_template_are_free_of_formulas(hostile, monkeypatc
     def run(query, **params):
         return db.run(query, snapshot, allowed=(QINGSHAN,), scope=Scope("150200000000", QINGSHAN).codes, **params)
 
-    content = briefing.overview_workbook(run, snapshot.as_of, 2025, "包头市 / 青山区", "zh", 0.05)
+    content = workbook.overview_workbook(run, snapshot.as_of, 2025, "包头市 / 青山区", "zh", 0.05)
     seen = assert_no_formula(content, "briefing")
     assert any(v.startswith(PAYLOADS["formula"]) for v in seen)  # the township in the ranking sheet

@@ -1,7 +1,8 @@
-"""Charts layer: plotly figures drawn from topic results (frames and small dataclasses).
+"""Charts layer: plotly figures drawn from topic results (frames and small dataclasses), and the
+tables and words a topic's values are read in where pages and exports share them (dispatch).
 
-May import kernel and plotly; never Streamlit, DuckDB or the store: a chart is a pure function of the
-data it is given, so a page, an export or a test draws the same figure.
+May import kernel, topics and plotly; never Streamlit, DuckDB or the store: a chart is a pure function
+of the data it is given, so a page, an export or a test draws the same figure.
 """
 from __future__ import annotations
 

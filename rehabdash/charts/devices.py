@@ -24,7 +24,7 @@ TYPE_COLUMNS = (Column("label", "devices.device_type", "text"), Column("need", "
 SUBUNIT_COLUMNS = (Column("subunit_name", "devices.subunit", "text"), Column("need", "devices.need_col"),
                    Column("fitted", "devices.fitted_col"), Column("rate", "devices.rate_col", "rate"),
                    Column("target", "devices.target_col", "count"),
-                   Column("completion", "devices.completion_col", "completion"),
+                   Column("completion", "devices.completion_col", "percent"),
                    Column("status", "devices.status_col", "status"))
 OPENING_COLUMNS = (Column("year", "devices.year_col", "text"),
                    Column("kind", "devices.station_kind", "code:station_kind"),

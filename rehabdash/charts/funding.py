@@ -128,7 +128,7 @@ UNIT = Column("label", "funding.unit", "text")
 ALLOCATED = Column("allocated_yuan", "funding.allocated_wan", "wan_number")
 SPENT = Column("spent_yuan", "funding.spent_wan", "wan_number")
 EXECUTION = Column("execution", "funding.execution_col", "rate")
-PROGRESS = Column("progress", "funding.progress_col", "completion")
+PROGRESS = Column("progress", "funding.progress_col", "percent")
 STATUS = Column("status", "funding.status_col", "status")
 FLOW_COLUMNS = (Column("source", "funding.source", "code:source"), Column("program", "funding.program", "code:program"),
                 ALLOCATED, SPENT, EXECUTION)

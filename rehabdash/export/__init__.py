@@ -1,4 +1,4 @@
-"""Exports: the briefing deck (PPTX) and workbooks (XLSX), built from topic results.
+"""Exports: the briefing deck (PPTX), the workbook (XLSX) and the bulletin (DOCX), built from topic results.
 
 May import kernel, store, topics and charts/maps data; never Streamlit.
 """

@@ -3,8 +3,8 @@ write ("截至2025年8月31日，全区精准康复服务521人，完成年度�
 
 One paragraph per dispatch indicator, the lagging and warning units named with their shortfall, the
 ranking as a table, and what changed since the previous snapshot of the same year. Every number is
-read from the same dispatch.Meeting and formatted by the same functions as the overview page, so the
-bulletin cannot say anything the page does not.
+read from the same dispatch.Meeting and said by the same words and tables (charts.dispatch) as the
+overview page, so the bulletin cannot say anything the page does not.
 """
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
+from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
+from rehabdash.kernel.columns import status_text
 from rehabdash.kernel.indicators import Status
 from rehabdash.topics import dispatch, site_tasks
 from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
@@ -72,7 +74,7 @@ def _value(s: IndicatorStatus, value, lang: str) -> str:
     if s.unit == "wan_yuan":
         return fmt.wan_words(value * fmt.WAN if value is not None else None, lang)
     sep = "" if lang == "zh" else " "
-    return f"{fmt.amount(value, lang)}{sep}{dispatch.unit_label(lang, s.unit)}"
+    return f"{fmt.amount(value, lang)}{sep}{dispatch_charts.unit_label(lang, s.unit)}"
 
 
 def _against_progress(s: IndicatorStatus, lang: str) -> str:
@@ -81,7 +83,7 @@ def _against_progress(s: IndicatorStatus, lang: str) -> str:
         key = "above" if gap > 0 else "level"
     else:
         key = "below"
-    text = _t(lang, key, points=f"{gap:g}", status=dispatch.status_text(s.status, lang))
+    text = _t(lang, key, points=f"{gap:g}", status=status_text(s.status, lang))
     if s.status is not Status.GREEN:
         text += _t(lang, "short", progress=_value(s, s.shortfall_to_progress, lang),
                    task=_value(s, s.shortfall_to_task, lang))
@@ -93,7 +95,7 @@ def indicator_sentence(m: Meeting, s: IndicatorStatus, lang: str) -> str:
     day = fmt.date(m.until, lang)
     if s.indicator == FUNDING:
         if s.target is None:
-            return _t(lang, "funds_none", day=day, scope=m.scope_name, note=dispatch.no_task_text(m, s, lang))
+            return _t(lang, "funds_none", day=day, scope=m.scope_name, note=dispatch_charts.no_task_text(m, s, lang))
         return _t(lang, "funds", day=day, whole=whole(m, lang), allocated=fmt.wan_words(s.target, lang),
                   spent=fmt.wan_words(s.actual, lang), rate=fmt.rate(s.completion)) + _against_progress(s, lang)
     actual = s.shown if s.hidden else _value(s, s.actual_in_unit, lang)
@@ -130,7 +132,7 @@ def changes_sentence(m: Meeting, lang: str) -> str:
         if s.hidden or b.hidden or (s.indicator == FUNDING and s.target is None):
             continue
         change = s.in_unit(s.actual - b.actual)
-        name = dispatch.label(lang, s.indicator) if s.indicator != FUNDING else _t(lang, "funds_spent")
+        name = dispatch_charts.label(lang, s.indicator) if s.indicator != FUNDING else _t(lang, "funds_spent")
         parts.append(_t(lang, "change_item", indicator=name, change=_value(s, change, lang)))
     return _t(lang, "changes", date=fmt.date(m.previous.as_of, lang), items=_t(lang, "list_sep").join(parts))
 
@@ -175,16 +177,16 @@ def build_docx(m: Meeting, by: str, lang: str) -> bytes:
     section.left_margin, section.right_margin = Pt(79), Pt(74)
     _paragraph(doc, _t(lang, "title", scope=m.scope_name), TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER,
                indent=False)
-    from rehabdash.export.briefing import period_label
-    _paragraph(doc, period_label(m, lang), BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, dispatch_charts.period_label(m, lang), BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER,
+               indent=False)
     if m.sample:
         _paragraph(doc, i18n.text(lang, "meeting.sample"), HEADING_FONT, 14, bold=True,
                    align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="8A4B00")
     _paragraph(doc, overall_sentence(m, lang))
 
     for n, s in enumerate(m.indicators):
-        heading = f"{NUMERALS[n]}、{dispatch.label(lang, s.indicator)}" if lang == "zh" else \
-            f"{n + 1}. {dispatch.label(lang, s.indicator)}"
+        heading = f"{NUMERALS[n]}、{dispatch_charts.label(lang, s.indicator)}" if lang == "zh" else \
+            f"{n + 1}. {dispatch_charts.label(lang, s.indicator)}"
         _paragraph(doc, heading, HEADING_FONT, 16, indent=lang == "zh")
         _paragraph(doc, indicator_sentence(m, s, lang) + units_sentence(m, s.indicator, lang))
 
@@ -198,11 +200,11 @@ def build_docx(m: Meeting, by: str, lang: str) -> bytes:
                f"{n + 1}. {_t(lang, 'ranking_heading')}", HEADING_FONT, 16, indent=lang == "zh")
     if m.subunits:
         by = by if by in dispatch.rankable(m.subunits) else dispatch.INDICATOR_ORDER[0]
-        ranking = dispatch.ranking_table(m, by, lang)
-        shown = dispatch.display(ranking)
-        value = next(c for c in ranking.frame.columns[3:] if c.startswith(dispatch.label(lang, by)))
-        status = f"{dispatch.label(lang, by)} · {i18n.text(lang, 'dispatch.status')}"
-        _paragraph(doc, _t(lang, "ranking_intro", indicator=dispatch.label(lang, by)))
+        ranking = dispatch_charts.ranking_table(m, by, lang)
+        shown = dispatch_charts.display(ranking)
+        value = next(c for c in ranking.frame.columns[3:] if c.startswith(dispatch_charts.label(lang, by)))
+        status = f"{dispatch_charts.label(lang, by)} · {i18n.text(lang, 'dispatch.status')}"
+        _paragraph(doc, _t(lang, "ranking_intro", indicator=dispatch_charts.label(lang, by)))
         header = [shown.columns[0], shown.columns[1], value, i18n.text(lang, "dispatch.status"), shown.columns[2]]
         _table(doc, header, shown[[shown.columns[0], shown.columns[1], value, status, shown.columns[2]]]
                .values.tolist())

@@ -53,6 +53,14 @@ def points(difference: float | None) -> str:
     return ("-" if difference < 0 else "+") + _trim(abs(difference) * 100, 2)
 
 
+def rank_change(change: float | None) -> str:
+    """Change of 名次 since the previous snapshot, up positive: ↑2, ↓1, →0."""
+    if is_missing(change):
+        return "—"
+    change = int(change)
+    return f"↑{change}" if change > 0 else (f"↓{-change}" if change < 0 else "→0")
+
+
 def month(day: dt.date, lang: str = "zh") -> str:
     return f"{day.year}年{day.month}月" if lang == "zh" else day.strftime("%b %Y")
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import pandas as pd
 
-from rehabdash.kernel.indicators import ratio, year_on_year
+from rehabdash.kernel.indicators import Status, ratio, traffic_light, year_on_year
 
 RunQuery = Callable[..., pd.DataFrame]  # Filters.run: a named query bound to one snapshot and scope
 
@@ -37,6 +37,22 @@ class Measure:
     @property
     def change(self) -> float | None:
         return year_on_year(self.value, self.last_year)
+
+
+@dataclass(frozen=True)
+class TaskFigure:
+    """An indicator against its annual task and 序时进度: the one type a topic page reports one in
+    (rehab's tasks, the devices' fitting); the dispatch meeting's IndicatorStatus adds its shortfalls
+    and disclosure control on top of the same rule."""
+
+    indicator: str
+    measure: Measure  # value = actual to date, target = annual task, last_year = same period
+    time_progress: float  # 序时进度 of the view
+    margin: float  # how far below 序时进度 is still amber
+
+    @property
+    def status(self) -> Status | None:
+        return traffic_light(self.measure.completion, self.time_progress, self.margin)
 
 
 def year_row(frame: pd.DataFrame, year: int) -> dict:

@@ -14,19 +14,21 @@ import pandas as pd
 from rehabdash.kernel import memo
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import DEVICE_TYPES, FUNDING_SOURCES, STATION_KINDS
-from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
-from rehabdash.kernel.measures import Measure, RunQuery, year_row, year_window
+from rehabdash.kernel.indicators import ratio, time_progress, traffic_light
+from rehabdash.kernel.measures import Measure, RunQuery, TaskFigure, year_row, year_window
 
 # ---------------------------------------------------------------------------- fitting
 
 @dataclass(frozen=True)
-class Fitting:
-    """Persons fitted this year to date against need and the annual task."""
+class Fitting(TaskFigure):
+    """Persons fitted this year to date (the measure: base = need, target = annual task) against the
+    annual task and 序时进度, and the need."""
 
-    fitted: Measure  # value = fitted, base = need, target = annual task, last_year = same period
     need: Measure  # value = need, last_year = need in the same period last year
-    time_progress: float  # 序时进度
-    status: Status | None  # task completion against 序时进度; None without a task
+
+    @property
+    def fitted(self) -> Measure:
+        return self.measure
 
     @property
     def last_year_rate(self) -> float | None:
@@ -41,8 +43,7 @@ def fitting(run: RunQuery, as_of: dt.date, year: int, margin: float | None = Non
     fitted = Measure(now.get("fitted"), before.get("fitted"), now.get("need"), target)
     progress = time_progress(as_of, year)
     margin = amber_margin() if margin is None else margin
-    return Fitting(fitted, Measure(now.get("need"), before.get("need")), progress,
-                   traffic_light(fitted.completion, progress, margin))
+    return Fitting("devices_fitted", fitted, progress, margin, Measure(now.get("need"), before.get("need")))
 
 
 @memo.by_inputs

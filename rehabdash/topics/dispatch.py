@@ -1,17 +1,19 @@
-"""The dispatch-meeting (调度会) view: the one definition of the dispatch indicators (each against its
+"""The dispatch-meeting (调度会) figures: the one definition of the dispatch indicators (each against its
 annual task and 序时进度, funding execution among them), the lagging items with the unit responsible
-and the shortfall, the ranking of the units one level down with the change of 名次 since the previous
-snapshot of the same year, and the tables built from them.
+and the shortfall, and the ranking of the units one level down with the change of 名次 since the
+previous snapshot of the same year. Values only: figures, `Status` members, shortfalls in each
+indicator's unit.
 
 Everything the overview page, the deck, the workbook and the bulletin show comes from one `Meeting`
-(`gather`), so a figure cannot differ between them.
+(`gather`), so a figure cannot differ between them; charts.dispatch turns it into the tables, words
+and lights they show.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 import pandas as pd
@@ -21,7 +23,6 @@ from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.contract import INDICATORS
 from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import RunQuery
-from rehabdash.kernel.theme import STATUS_SYMBOLS
 from rehabdash.topics import child_rehab, funding, site_tasks
 from rehabdash.topics.overview import facility_matrix
 
@@ -54,13 +55,6 @@ assert set(TASK_INDICATORS) == set(INDICATORS)
 def until_of(as_of: dt.date, year: int) -> dt.date:
     """The last day counted for `year` in a snapshot taken on `as_of`."""
     return min(as_of, dt.date(year, 12, 31))
-
-
-def label(lang: str, indicator: str) -> str:
-    """The indicator's name in the UI language (funding execution is not a task of the contract)."""
-    if indicator == FUNDING:
-        return i18n.text(lang, "dispatch.funding_execution")
-    return i18n.code_label(lang, "indicator", indicator)
 
 
 @dataclass(frozen=True)
@@ -426,258 +420,14 @@ def ranking(m: Meeting, by: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
+    for indicator in INDICATOR_ORDER:  # pandas would turn the str-enum lights into plain strings
+        frame[f"{indicator}:status"] = funding.statuses([r[f"{indicator}:status"] for r in rows], frame.index)
     return frame.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
-
-
-# ---- tables as the meeting reads them: raw values plus the kind of each column ---------------------
-# Kinds: text, count (whole numbers), amount (in the row's unit: persons or 万元), percent (completion,
-# 序时进度: one decimal), rate (two decimals), points (percentage points), status (symbol and word),
-# rank_change (↑2 / ↓1). The page formats them for the screen, the workbook writes numbers with a
-# number format, the deck and the bulletin read the same values.
-
-@dataclass(frozen=True)
-class Table:
-    key: str  # stable name: indicators, lagging, ranking, changes, services, coverage, facilities
-    title: str
-    frame: pd.DataFrame
-    kinds: dict[str, str]
-    lang: str = "zh"
-    cell_kinds: dict = field(default_factory=dict)  # (row, column) → kind, where a row differs
-    codes: tuple[str, ...] = ()  # a per-unit table: each row's region code, for drill-down
-
-    def kind(self, row: int, column: str) -> str:
-        return self.cell_kinds.get((row, column), self.kinds[column])
-
-
-def _t(lang: str, key: str, **values) -> str:
-    return i18n.text(lang, f"dispatch.{key}", **values)
-
-
-def unit_label(lang: str, unit: str) -> str:
-    return _t(lang, f"unit_{unit}")
-
-
-def status_text(status: Status | None, lang: str) -> str:
-    """'✔ 达标' / '▲ 预警' / '✖ 滞后': readable without colour; '—' without a task."""
-    if isinstance(status, str):  # a str enum that went through a pandas column
-        status = Status(status)
-    return "—" if status is None or (isinstance(status, float) and math.isnan(status)) else f"{STATUS_SYMBOLS[status]} {i18n.text(lang, 'status.' + status.value)}"
-
-
-def no_task_text(m: Meeting, s: IndicatorStatus, lang: str) -> str:
-    """What a unit without a task of `s` shows in place of the task: never 0, never green."""
-    if s.indicator == FUNDING:
-        return _t(lang, "funds_held_by", name=m.funds_holder) if m.funds_holder else _t(lang, "no_funds")
-    return _t(lang, "no_task")
-
-
-def indicator_table(m: Meeting, lang: str) -> Table:
-    h = [_t(lang, k) for k in ("indicator", "unit", "actual", "target", "completion", "progress",
-                               "status", "short_progress", "short_task", "rate")]
-    rows = []
-    for s in m.indicators:
-        no_task = s.target is None
-        actual = s.shown if s.hidden else (None if no_task and s.indicator == FUNDING else s.actual_in_unit)
-        rows.append([label(lang, s.indicator), unit_label(lang, s.unit), actual,
-                     no_task_text(m, s, lang) if no_task else s.target_in_unit,
-                     s.completion, s.progress, status_text(s.status, lang),
-                     s.shortfall_to_progress, s.shortfall_to_task,
-                     ("*" if s.hidden else s.rate) if s.indicator in RATE_BASES else None])
-    kinds = dict(zip(h, ["text", "text", "amount", "amount", "percent", "percent", "status", "amount",
-                         "amount", "rate"]))
-    return Table("indicators", _t(lang, "indicators"), pd.DataFrame(rows, columns=h), kinds, lang,
-                 _money_rows(m.indicators, h[4]))
-
-
-def lagging_table(m: Meeting, lang: str) -> Table:
-    h = [_t(lang, k) for k in ("unit_responsible", "indicator", "completion", "progress", "status",
-                               "short_progress", "short_task", "unit")]
-    rows = [[unit, label(lang, s.indicator), s.completion, s.progress, status_text(s.status, lang),
-             s.shortfall_to_progress, s.shortfall_to_task, unit_label(lang, s.unit)]
-            for unit, s in m.lagging_in(lang)]
-    kinds = dict(zip(h, ["text", "text", "percent", "percent", "status", "amount", "amount", "text"]))
-    return Table("lagging", _t(lang, "lagging"), pd.DataFrame(rows, columns=h), kinds, lang,
-                 _money_rows([s for _, s in m.lagging_in(lang)], h[2]))
-
-
-def overdue_table(m: Meeting, lang: str) -> Table | None:
-    """The sites past their deadline (挂图作战: the lagging list's site tasks), each with the unit and
-    person responsible, deadline and days late; None where no site is overdue."""
-    sites = m.overdue_sites
-    if sites is None or sites.empty:
-        return None
-    h = [i18n.text(lang, f"tasks.{k}") for k in ("col_facility", "col_place", "col_task", "col_unit",
-                                                 "col_person", "col_deadline", "col_days_late", "col_stage")]
-    places = sites["township_name"].fillna(sites["district_name"])
-    frame = pd.DataFrame({
-        h[0]: sites["facility_name"].astype(str), h[1]: [fmt.region_name(p, lang) for p in places],
-        h[2]: sites["task"].astype(str), h[3]: sites["responsible_unit"].astype(str),
-        h[4]: sites["responsible_person"].astype(str),
-        h[5]: [fmt.date(pd.Timestamp(d).date(), lang) for d in sites["deadline"]],
-        h[6]: sites["days_late"].astype(int).tolist(),
-        h[7]: [i18n.code_label(lang, "task_stage", s) for s in sites["stage"]]})
-    kinds = dict(zip(h, ["text"] * 6 + ["count", "text"]))
-    return Table("overdue_tasks", i18n.text(lang, "tasks.overdue_title"), frame, kinds, lang)
-
-
-def rank_change_text(change: float | None) -> str:
-    if change is None or pd.isna(change):
-        return "—"
-    change = int(change)
-    return "↑" + str(change) if change > 0 else ("↓" + str(-change) if change < 0 else "→0")
 
 
 def rankable(subunits: dict[tuple[str, str], list[IndicatorStatus]]) -> list[str]:
     """The indicators the units can be ranked on (funding only where they hold funds themselves)."""
     return [i for i in INDICATOR_ORDER if i != FUNDING or rank_basis(subunits, i) == "completion"]
-
-
-def ranking_table(m: Meeting, by: str, lang: str) -> Table:
-    """名次, unit, change of 名次, then per indicator its value and, in its own column, its light."""
-    if by not in rankable(m.subunits):
-        by = INDICATOR_ORDER[0]
-    frame = ranking(m, by)
-    h_rank, h_unit, h_change = _t(lang, "rank"), _t(lang, "unit_col"), _t(lang, "rank_change")
-    kinds = {h_rank: "count", h_unit: "text", h_change: "rank_change"}
-    columns = {}
-    if not frame.empty:
-        columns = {h_rank: frame["rank"].astype(object).where(frame["rank"].notna(), None),
-                   h_unit: [fmt.region_name(u, lang) for u in frame["unit"]],
-                   h_change: frame["rank_change"].astype(object).where(frame["rank_change"].notna(), None)}
-        for indicator in INDICATOR_ORDER:
-            basis = rank_basis(m.subunits, indicator)
-            if indicator == FUNDING and basis != "completion":
-                continue  # the units hold no funds of their own: nothing to rank
-            word = _t(lang, "basis_" + (f"rate_{indicator}" if basis == "rate" else basis))
-            name = f"{label(lang, indicator)}（{word}）" if lang == "zh" else f"{label(lang, indicator)} ({word})"
-            values = [shown if isinstance(shown, str) else (None if pd.isna(v) else v)
-                      for v, shown in zip(frame[indicator], frame[f"{indicator}:shown"])]
-            columns[name] = values
-            kinds[name] = {"completion": "rate" if indicator == FUNDING else "percent", "rate": "rate",
-                           "actual": "count"}[basis]
-            light = f"{label(lang, indicator)} · {_t(lang, 'status')}"
-            columns[light] = [status_text(s, lang) for s in frame[f"{indicator}:status"]]
-            kinds[light] = "status"
-    title = _t(lang, "ranking_by", indicator=label(lang, by))
-    codes = tuple(frame["code"]) if not frame.empty else ()
-    return Table("ranking", title, pd.DataFrame(columns, columns=list(kinds)), kinds, lang, codes=codes)
-
-
-def changes_table(m: Meeting, lang: str) -> Table | None:
-    """What changed since the previous snapshot of the same year; None where there is none."""
-    if m.previous is None:
-        return None
-    h = [_t(lang, k) for k in ("indicator", "unit", "now", "before", "change")]
-    before = {s.indicator: s for s in m.previous.indicators}
-    rows = []
-    for s in m.indicators:
-        b = before[s.indicator]
-        if s.target is None and b.target is None and s.indicator == FUNDING:
-            continue  # no funds at this level: nothing changed here
-        if s.hidden or b.hidden:
-            rows.append([label(lang, s.indicator), unit_label(lang, s.unit), s.shown or s.actual_in_unit,
-                         b.shown or b.actual_in_unit, "*"])
-            continue
-        rows.append([label(lang, s.indicator), unit_label(lang, s.unit), s.actual_in_unit,
-                     b.actual_in_unit, s.in_unit(s.actual - b.actual)])
-    kinds = dict(zip(h, ["text", "text", "amount", "amount", "amount"]))
-    title = _t(lang, "changes", date=fmt.date(m.previous.as_of, lang))
-    return Table("changes", title, pd.DataFrame(rows, columns=h), kinds, lang)
-
-
-def services_table(m: Meeting, lang: str) -> Table:
-    rates = service_rates(m.subunits)
-    h = [_t(lang, k) for k in ("unit_col", "need", "served", "service_rate")]
-    frame = pd.DataFrame({h[0]: [fmt.region_name(u, lang) for u in rates["subunit_name"]],
-                          h[1]: rates["need"], h[2]: rates["served"],
-                          h[3]: rates["rate"]})
-    return Table("services", _t(lang, "services"), frame, dict(zip(h, ["text", "count", "count", "rate"])), lang,
-                 codes=tuple(rates["subunit_code"]))
-
-
-def coverage_table(m: Meeting, lang: str) -> Table:
-    h = [_t(lang, "measure"), _t(lang, "value")]
-    frame = pd.DataFrame([[i18n.text(lang, "overview.township_coverage"), m.coverage["township"]],
-                          [i18n.text(lang, "overview.village_coverage"), m.coverage["village"]]], columns=h)
-    return Table("coverage", _t(lang, "coverage", until=fmt.date(m.until, lang)), frame,
-                 dict(zip(h, ["text", "rate"])))
-
-
-def facilities_table(m: Meeting, lang: str) -> Table:
-    matrix = m.facilities.rename(index=lambda c: i18n.code_label(lang, "tier", c),
-                                 columns=lambda c: i18n.code_label(lang, "status", c))
-    tier = i18n.text(lang, "overview.tier")
-    frame = matrix.reset_index(names=tier)
-    frame.columns = [str(c) for c in frame.columns]
-    kinds = {c: ("text" if c == tier else "count") for c in frame.columns}
-    return Table("facilities", _t(lang, "facilities", until=fmt.date(m.until, lang)), frame, kinds, lang)
-
-
-def tables(m: Meeting, by: str, lang: str) -> list[Table]:
-    """Every table the overview page shows, in its order: what the workbook holds."""
-    found = [indicator_table(m, lang), lagging_table(m, lang), overdue_table(m, lang), changes_table(m, lang),
-             ranking_table(m, by, lang), services_table(m, lang), coverage_table(m, lang),
-             facilities_table(m, lang)]
-    return [t for t in found if t is not None]
-
-
-def show(value, kind: str, lang: str) -> str:
-    """A table value as the screen shows it."""
-    if isinstance(value, str):
-        return value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if kind == "count":
-        return fmt.count(value, lang)
-    if kind == "amount":
-        return fmt.amount(value, lang)
-    if kind == "percent":
-        return fmt.completion(value)
-    if kind == "rate":
-        return fmt.rate(value)
-    if kind == "rank_change":
-        return rank_change_text(value)
-    return str(value)
-
-
-@memo.by_inputs
-def display(table: Table) -> pd.DataFrame:
-    """The table with every value as text for the screen (the workbook keeps the numbers)."""
-    return table.frame.assign(**{c: [show(v, table.kind(i, c), table.lang)
-                                     for i, v in enumerate(table.frame[c])]
-                                 for c in table.frame.columns})
-
-
-def _money_rows(statuses: list[IndicatorStatus], column: str) -> dict:
-    """Funding execution reads like the funding page: a rate with two decimals (58.46%)."""
-    return {(i, column): "rate" for i, s in enumerate(statuses) if s.indicator == FUNDING}
-
-
-# ---- short form of the lagging items ----------------------------------------------------------------
-
-def lagging_lines(items: list[tuple[str, IndicatorStatus]], lang: str) -> list[str]:
-    return [i18n.text(lang, "overview.lagging_item", unit=unit, indicator=label(lang, s.indicator),
-                      completion=fmt.completion(s.completion), progress=fmt.completion(s.progress))
-            for unit, s in items]
-
-
-def ranking_cells(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ranking as the page shows it: one cell per indicator ('110.6% ✔ 达标'), and the light of
-    each cell (for its background), from the same table the workbook writes."""
-    frame, shown = table.frame, display(table)
-    status_columns = [c for c, k in table.kinds.items() if k == "status"]
-    value_columns = [c for c in frame.columns if table.kinds[c] not in ("status",)][3:]
-    texts = shown.iloc[:, :3].copy()
-    lights = pd.DataFrame(index=frame.index)
-    for value, status in zip(value_columns, status_columns):
-        texts[value] = [v if s == "—" else f"{v} {s}" for v, s in zip(shown[value], shown[status])]
-        # object dtype: a unit without any task (None) must stay None, not become NaN
-        lights[value] = pd.Series([None if s == "—" else Status(_STATUS_BY_SYMBOL[s.split()[0]])
-                                   for s in shown[status]], index=frame.index, dtype=object)
-    return texts, lights
-
-
-_STATUS_BY_SYMBOL = {symbol: status.value for status, symbol in STATUS_SYMBOLS.items()}
 
 
 def facilities_until(facilities: pd.DataFrame, until: dt.date) -> pd.DataFrame:

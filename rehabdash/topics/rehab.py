@@ -17,8 +17,8 @@ import pandas as pd
 from rehabdash.kernel import memo
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import ACTIVITY_KINDS, DISABILITY_TYPES
-from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
-from rehabdash.kernel.measures import Measure, RunQuery, year_row, year_window
+from rehabdash.kernel.indicators import ratio, time_progress, traffic_light
+from rehabdash.kernel.measures import Measure, RunQuery, TaskFigure, year_row, year_window
 
 # The page's indicators that carry an annual task (targets.indicator), in the order the page shows them.
 TASK_INDICATORS = ("precise_rehab_served", "cataract_surgery")
@@ -29,20 +29,6 @@ OUTREACH_KINDS = ("home_visit", "needs_resolved", "lecture_or_clinic", "brochure
 # Projects in the order the seeds list them: free medication (an activity) then the programs table's.
 PROJECT_KINDS = (PROJECT_ACTIVITY, "inpatient_subsidy", "psychological_rehab", "self_help_base")
 PROJECT_MEASURES = ("persons", "bases", "employed")
-
-
-@dataclass(frozen=True)
-class TaskFigure:
-    """An indicator of the page against its annual task and 序时进度."""
-
-    indicator: str
-    measure: Measure  # value = actual to date, target = annual task, last_year = same period
-    time_progress: float
-    margin: float
-
-    @property
-    def status(self) -> Status | None:
-        return traffic_light(self.measure.completion, self.time_progress, self.margin)
 
 
 @memo.by_inputs

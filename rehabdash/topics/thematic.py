@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rehabdash.kernel import i18n, memo
-from rehabdash.kernel.columns import Column
+from rehabdash.kernel.columns import Column, status_text
 from rehabdash.kernel.indicators import Status, ratio, time_progress
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.theme import STATUS_SYMBOLS
@@ -107,8 +107,7 @@ def subunit_values(run: RunQuery, data: fm.MapData | fm.UnitMap, scope_root: str
     if indicator == "task_completion":
         frame["klass"] = [STATUS_CLASSES.index(s.value) if s is not None else -1 for s in frame["status"]]
         frame["text"] = [_status_text(v, s, lang) for v, s in zip(frame["value"], frame["status"])]
-        classes = tuple(f"{STATUS_SYMBOLS[Status(c)]} {i18n.text(lang, 'status.' + c)}"
-                        for c in STATUS_CLASSES)
+        classes = tuple(status_text(Status(c), lang) for c in STATUS_CLASSES)
     else:
         frame["klass"] = frame["value"].map(rate_class)
         frame["text"] = frame["value"].map(lambda v: _percent(v) if v is not None and pd.notna(v)

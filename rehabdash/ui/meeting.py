@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.kernel import formatting, memo
 from rehabdash.kernel.scope import Scope
 from rehabdash.topics import child_rehab, dispatch
@@ -194,7 +195,7 @@ def meeting_of(f: Filters, margin: float):
                            disclosure=child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year))
 
 
-def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch.Table, pd.DataFrame, pd.DataFrame]:
+def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch_charts.Table, pd.DataFrame, pd.DataFrame]:
     """The ranking of the units one level down on `by`, and its cells and lights as the page shows
     them: worked out once per view for every session."""
     previous = dispatch.previous_snapshot(available_snapshots(), f.snapshot, f.year)
@@ -202,6 +203,7 @@ def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch.Table, pd.D
 
 
 @memo.by_inputs  # keyed by the view and the snapshot the changes of 名次 are counted from
-def _ranking(f: Filters, margin: float, by: str, previous) -> tuple[dispatch.Table, pd.DataFrame, pd.DataFrame]:
-    ranking = dispatch.ranking_table(meeting_of(f, margin), by, f.lang)
-    return (ranking, *dispatch.ranking_cells(ranking))
+def _ranking(f: Filters, margin: float, by: str,
+             previous) -> tuple[dispatch_charts.Table, pd.DataFrame, pd.DataFrame]:
+    ranking = dispatch_charts.ranking_table(meeting_of(f, margin), by, f.lang)
+    return (ranking, *dispatch_charts.ranking_cells(ranking))
