@@ -245,13 +245,18 @@ def newest_valid(snapshots: list[Snapshot]) -> Snapshot | None:
     return next((s for s in snapshots if s.valid), None)
 
 
+def version_label(as_of: dt.date | str, version: int) -> str:
+    """A version named unambiguously by its date and number: "2025-09-30 (v5)"."""
+    return f"{as_of} (v{version})"
+
+
 def label(snapshot: Snapshot, snapshots: list[Snapshot]) -> str:
     """How a version is named in the sidebar and the URL: its date when it is the newest valid version
     of that date (so links by date keep working), else the date with its version number."""
     newest_of_day = next((s for s in snapshots if s.valid and s.as_of == snapshot.as_of), None)
     if newest_of_day is not None and newest_of_day.path == snapshot.path:
         return snapshot.as_of.isoformat()
-    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})"
+    return version_label(snapshot.as_of, snapshot.version)
 
 
 # --- publishing -------------------------------------------------------------------------------
