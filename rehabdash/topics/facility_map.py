@@ -131,9 +131,14 @@ def load_scope(run: RunQuery, as_of: dt.date, scope_root: str, scope_level: str,
     data = load(run, as_of)
     if until is None or until >= as_of:
         return data
+    return dataclasses.replace(data, facilities=facilities_on(run, data.facilities, until))
+
+
+def facilities_on(run: RunQuery, facilities: pd.DataFrame, until: dt.date) -> pd.DataFrame:
+    """`facilities` (rows of map_facilities) with their status as it stood on `until`: one built later
+    was still planned then, by the facilities_on macro of queries/_setup.sql."""
     status = run("facility_status_until", until=until).set_index("facility_id")["status"]
-    return dataclasses.replace(data, facilities=data.facilities.assign(
-        status=data.facilities["facility_id"].map(status)))
+    return facilities.assign(status=facilities["facility_id"].map(status))
 
 
 def unit_table(data: UnitMap, lang: str, values: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
