@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import SCHEMA_VERSION, TABLES
+from rehabdash.kernel.errors import PublishError
 
 MANIFEST = "manifest.json"
 STAGING_PREFIX = ".staging-"
@@ -260,17 +261,6 @@ def label(snapshot: Snapshot, snapshots: list[Snapshot]) -> str:
 
 
 # --- publishing -------------------------------------------------------------------------------
-
-class PublishError(Exception):
-    """Nothing was published; `text(lang)` says why in the clerk's language."""
-
-    def __init__(self, key: str, **values):
-        self.key, self.values = key, values
-        super().__init__(self.text("zh"))
-
-    def text(self, lang: str = "zh") -> str:
-        return i18n.text(lang, f"publishing.{self.key}", **self.values)
-
 
 def _checkpoint(step: str) -> None:
     """A named point of the publishing sequence; tests replace this to stop the process at each one."""
