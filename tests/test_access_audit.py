@@ -72,12 +72,12 @@ def test_a_session_value_naming_another_district_is_audited(local_auth):
 
 def test_a_refused_query_leaves_one_audit_line(local_auth, monkeypatch):
     at = login("qingshan")
-    real = ui.Filters.run
+    real = ui.sidebar.Filters.run
 
     def forged(self, query, **params):
         return real(dataclasses.replace(self, scope=Scope(BAOTOU, DONGHE)), query, **params)
 
-    monkeypatch.setattr(ui.Filters, "run", forged)
+    monkeypatch.setattr(ui.sidebar.Filters, "run", forged)
     at.run()
     assert "无权查看所选区域的数据" in at.error[0].value
     [line] = events("no_access")

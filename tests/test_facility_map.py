@@ -21,7 +21,7 @@ from rehabdash.maps import mapkit
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics import overview
 
-from .seed import BAOTOU, NEWEST, YUANHUI, runner
+from .seed import BAOTOU, NEWEST, YUANHUI, runner, snapshot
 from .test_mapkit import _urls
 
 XITU = "150271000000"  # 稀土高新区: no polygon in any public boundary set
@@ -66,6 +66,24 @@ def test_yuanhui_shows_1_centre_9_stations_29_built_rooms_and_the_planned_ones()
     matrix = overview.facility_matrix(run("facility_counts"))
     assert {(t, s): int(matrix.loc[t, s]) for t in TIERS for s in FACILITY_STATUSES
             if matrix.loc[t, s]} == dict(got)
+
+
+def test_a_past_year_end_shows_the_sites_opened_later_as_planned():
+    """Through the facilities_on macro, as the year-end counts are: a site opened in 2025 was still
+    planned on 31 December 2024. Expected from the raw Parquet rows."""
+    year_end = dt.date(2024, 12, 31)
+    run, now = load()
+    then = fm.load_scope(run, NEWEST, YUANHUI, "district", until=year_end)
+    raw = pd.read_parquet(snapshot(NEWEST).table_path("facilities")).set_index("facility_id")
+    later = {i for i in now.facilities["facility_id"]
+             if raw.at[i, "status"] == "built" and raw.at[i, "opened_on"] > year_end}
+    assert later  # the sample opens sites in 2025
+    assert list(then.facilities["facility_id"]) == list(now.facilities["facility_id"])
+    for facility, status in zip(then.facilities["facility_id"], then.facilities["status"]):
+        assert status == ("planned_near" if facility in later else raw.at[facility, "status"]), facility
+    matrix = overview.facility_matrix(run("facility_counts_until", until=year_end))
+    assert {(t, s): int(matrix.loc[t, s]) for t in TIERS for s in FACILITY_STATUSES if matrix.loc[t, s]} \
+        == dict(Counter(zip(then.facilities["tier"], then.facilities["status"])))
 
 
 @pytest.mark.parametrize("region", [BAOTOU, YUANHUI, "150204000000", "150204001000", XITU])
@@ -391,7 +409,7 @@ def test_coverage_table_has_chinese_headers_and_downloads(monkeypatch):
     assert len(built) == 77 and all(re.fullmatch(r"● 已建成（\d{4}年）", s) for s in built)
     from rehabdash import ui
 
-    workbook = pd.read_excel(io.BytesIO(ui.xlsx_bytes(table, "覆盖情况")))
+    workbook = pd.read_excel(io.BytesIO(ui.widgets.xlsx_bytes(table, "覆盖情况")))
     assert list(workbook.columns) == list(table.columns) and len(workbook) == len(coverage)
     english = fm.coverage_table(coverage, "en", with_district=False)
     assert english.columns[0] == "Township" and "District" not in english.columns

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from rehabdash import ui
+from rehabdash.access import pages
 from rehabdash.export import workbook
 from rehabdash.ingest import template_bytes
 from rehabdash.kernel import safe_text
@@ -21,8 +22,7 @@ from .hostile import PAYLOADS, QINGSHAN, publish_hostile
 from .workbooks import newest
 
 FORMULAS = [v for k, v in PAYLOADS.items() if k in ("formula", "plus", "minus", "at")]
-PAGES = ("app_pages/overview.py", "app_pages/facility_map.py", "app_pages/funding.py",
-         "app_pages/child_rehab.py", "app_pages/devices.py", "app_pages/data_upload.py", "app_pages/snapshots.py")
+PAGES = [p.script for p in pages.PAGES if p.url_path != pages.SETUP]  # setup: an empty data directory only
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def assert_no_formula(content: bytes, label: str) -> set[str]:
 
 def test_defuse_keeps_the_value_and_makes_a_text_cell():
     frame = pd.DataFrame({"名称": [*FORMULAS, "普通", "=1+1"], "人数": [1, 2, 3, 4, 5, 6]})
-    content = ui.xlsx_bytes(frame, "表")
+    content = ui.widgets.xlsx_bytes(frame, "表")
     assert formula_cells(content) == []
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     cells = [sheet.cell(row, 1) for row in range(2, 8)]
@@ -64,7 +64,7 @@ def test_defuse_keeps_the_value_and_makes_a_text_cell():
 def test_every_page_download_is_free_of_formulas(hostile, monkeypatch, downloads_clicked, query):
     monkeypatch.setenv("REHAB_DATA_DIR", str(hostile.directory))
     downloads: dict[str, bytes] = {}
-    original = ui.xlsx_bytes
+    original = ui.widgets.xlsx_bytes
 
     def recording(frame, sheet):
         downloads[f"{sheet}·{len(downloads)}"] = content = original(frame, sheet)

@@ -163,7 +163,7 @@ def test_a_full_disk_or_missing_permission_is_a_chinese_message_and_nothing_is_p
         publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64, directory)
     assert ("磁盘空间不足" if error == errno.ENOSPC else "没有写入数据目录") in str(raised.value)
     assert "未发布任何数据" in str(raised.value)
-    assert "disk is full" in raised.value.text("en") or "permission" in raised.value.text("en")
+    assert "disk is full" in raised.value.message("en") or "permission" in raised.value.message("en")
     assert sorted(p.name for p in (directory / "snapshots").iterdir()) == before
     assert read_log(directory) == []
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rehabdash.access import audit
 from rehabdash.access.accounts import ROLES, Account, AccountStore
+from rehabdash.access.pages import PAGES, Page
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import auth_mode, session_days
 from rehabdash.kernel.errors import LoginRefused
@@ -188,11 +189,21 @@ def take_deep_link() -> str | None:
     return st.session_state.pop(DEEP_LINK_KEY, None)
 
 
-def refusal_page(url_path: str, role: str):
+def may_open(account: Account, page: Page) -> bool:
+    """Whether the account's role opens the page (pages.PAGES); a topic page needs none."""
+    return page.role is None or account.may(page.role)
+
+
+def refused_pages(account: Account) -> list[Page]:
+    """The pages of pages.PAGES the account's role may not open."""
+    return [page for page in PAGES if not may_open(account, page)]
+
+
+def refusal_page(page: Page):
     """The page function that stands in for a page the account's role may not open."""
     def refused() -> None:
-        refuse_page(current(), url_path, role)
-    refused.__name__ = f"refused_{url_path}"
+        refuse_page(current(), page.url_path, page.role)
+    refused.__name__ = f"refused_{page.url_path}"
     return refused
 
 

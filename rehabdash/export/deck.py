@@ -398,7 +398,7 @@ def gather_meeting(m: Meeting, by: str, lang: str, run: RunQuery, outline_codes:
         facilities = pd.DataFrame({c: pd.Series(dtype=object) for c in ("tier", "status", "lon", "lat", "name")})
         zoom = boundaries.ZOOM_OF_LEVEL[m.level]
     else:
-        facilities = dispatch.facilities_until(run("map_facilities"), m.until)
+        facilities = fm.facilities_on(run, run("map_facilities"), m.until)
     regions = run("map_regions")
     below = regions[regions["region_code"].isin(outline_codes) & regions["lon"].notna()]
     if len(below) > 1:  # name the units one level down, not the scope itself

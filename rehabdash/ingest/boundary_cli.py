@@ -12,7 +12,7 @@ from pathlib import Path
 from rehabdash.access.accounts import Account, AccountStore
 from rehabdash.ingest import boundaries as township_import
 from rehabdash.kernel import i18n
-from rehabdash.kernel.errors import NoAccess
+from rehabdash.kernel.errors import AlreadySetUp, NoAccess
 
 
 def _account(username: str | None) -> Account:
@@ -76,8 +76,8 @@ def run_setup(args) -> int:
     except NoAccess:
         print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
         return 2
-    except FileExistsError:
-        print(i18n.text(args.lang, "setup.not_empty"), file=sys.stderr)
+    except AlreadySetUp as refused:
+        print(refused.message(args.lang), file=sys.stderr)
         return 1
     print(i18n.text(args.lang, "setup.created", name=found["name"].iloc[0], code=code, path=path))
     return 0

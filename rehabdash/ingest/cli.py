@@ -76,7 +76,7 @@ def run_import(args) -> int:
         print(error, file=sys.stderr)
         return 1
     except PublishError as error:  # full disk, no permission, too many concurrent publishes
-        print(error.text(args.lang), file=sys.stderr)
+        print(error.message(args.lang), file=sys.stderr)
         return 1
     added = sum(c.added for c in published.changes.values())
     replaced = sum(c.replaced for c in published.changes.values())

@@ -15,7 +15,7 @@ import pandas as pd
 from rehabdash.access import audit
 from rehabdash.kernel.config import data_dir as default_data_dir
 from rehabdash.kernel.contract import KEYS, TABLES
-from rehabdash.store.snapshots import Snapshot, commit, list_snapshots
+from rehabdash.store.snapshots import Snapshot, commit, list_snapshots, version_label
 
 SOURCE = "import"
 LOG_FILE = "import_log.jsonl"  # no longer written: the log lives in the versions' manifests
@@ -146,7 +146,7 @@ def publish_tables(
 
     committed = commit(directory, build, source=SOURCE)
     entry = committed.log or {}
-    label = f"{committed.as_of.isoformat()} (v{committed.version})"
+    label = version_label(committed.as_of, committed.version)
     audit.record("import", who, scope, file=file_name, sha256=file_sha256, snapshot=label, note=note)
     audit.record("snapshot", who, scope, published=label, source=SOURCE)
     progress(1.0, "")
@@ -164,6 +164,6 @@ def read_log(directory: Path | None = None) -> list[dict]:
             continue
         based = entry.get("based_on_version")
         entries.append({**entry,
-                        "snapshot": f"{entry.get('as_of', snapshot.as_of.isoformat())} (v{snapshot.version})",
-                        "based_on": f"{entry.get('based_on_as_of')} (v{based})" if based else None})
+                        "snapshot": version_label(entry.get("as_of", snapshot.as_of), snapshot.version),
+                        "based_on": version_label(entry.get("based_on_as_of"), based) if based else None})
     return entries

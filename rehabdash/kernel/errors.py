@@ -78,6 +78,22 @@ class NotValid(RehabError, ValueError):
         super().__init__(code, **values)
 
 
+class PublishError(RehabError):
+    """Nothing was published: a full disk, a missing permission, a failed write or too many publishes at
+    once (`code` under [publishing], with the data directory's path)."""
+
+    section = "publishing"
+
+
+class AlreadySetUp(RehabError, FileExistsError):
+    """A new deployment was asked for on a data directory that already holds snapshots."""
+
+    section = "setup"
+
+    def __init__(self, directory):
+        super().__init__("not_empty", path=str(directory))
+
+
 class CellProblem(RehabError, ValueError):
     """A cell that cannot be read as its column's type; `key` names the message in [validation]."""
 

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import SCHEMA_VERSION, TABLES
+from rehabdash.kernel.errors import PublishError
 
 MANIFEST = "manifest.json"
 STAGING_PREFIX = ".staging-"
@@ -245,27 +246,21 @@ def newest_valid(snapshots: list[Snapshot]) -> Snapshot | None:
     return next((s for s in snapshots if s.valid), None)
 
 
+def version_label(as_of: dt.date | str, version: int) -> str:
+    """A version named unambiguously by its date and number: "2025-09-30 (v5)"."""
+    return f"{as_of} (v{version})"
+
+
 def label(snapshot: Snapshot, snapshots: list[Snapshot]) -> str:
     """How a version is named in the sidebar and the URL: its date when it is the newest valid version
     of that date (so links by date keep working), else the date with its version number."""
     newest_of_day = next((s for s in snapshots if s.valid and s.as_of == snapshot.as_of), None)
     if newest_of_day is not None and newest_of_day.path == snapshot.path:
         return snapshot.as_of.isoformat()
-    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})"
+    return version_label(snapshot.as_of, snapshot.version)
 
 
 # --- publishing -------------------------------------------------------------------------------
-
-class PublishError(Exception):
-    """Nothing was published; `text(lang)` says why in the clerk's language."""
-
-    def __init__(self, key: str, **values):
-        self.key, self.values = key, values
-        super().__init__(self.text("zh"))
-
-    def text(self, lang: str = "zh") -> str:
-        return i18n.text(lang, f"publishing.{self.key}", **self.values)
-
 
 def _checkpoint(step: str) -> None:
     """A named point of the publishing sequence; tests replace this to stop the process at each one."""

@@ -180,7 +180,7 @@ def _choose_snapshot() -> Snapshot | None:
 
 def snapshot_label(snapshot: Snapshot) -> str:
     """A version named unambiguously: its date and number ("2025-09-30 (v5)")."""
-    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})" if snapshot.as_of != dt.date.min \
+    return snapshots.version_label(snapshot.as_of, snapshot.version) if snapshot.as_of != dt.date.min \
         else snapshot.path.name
 
 
@@ -275,9 +275,9 @@ def filters() -> Filters:
 def page_header(title_key: str, f: Filters) -> None:
     """Page title plus one line naming scope, period and snapshot, so every screenshot says what it shows."""
     st.title(t(title_key))
-    until = min(f.as_of, dt.date(f.year, 12, 31))
+    until = f.window["until"]
     as_of = formatting.date(f.as_of, f.lang)
-    if until.month == 12 and until.day == 31:
+    if measures.is_year_end(until):
         st.caption(t_md("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
     else:
         st.caption(t_md("overview.caption_ytd", scope=f.scope_label, year=f.year,
