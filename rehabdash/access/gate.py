@@ -22,14 +22,14 @@ import os
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from rehabdash.access import audit
+from rehabdash.access import audit, cookie
 from rehabdash.access.accounts import ROLES, Account, AccountStore
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import auth_mode, session_days
 from rehabdash.kernel.errors import LoginRefused
 
 ACCOUNT_KEY = "_rehab_account"
-COOKIE = "rehab_session"
+COOKIE = cookie.COOKIE
 TOKEN_KEY = "_rehab_session_token"  # this session's token, to end it on logout
 SET_COOKIE_KEY = "_rehab_set_cookie"  # a token the next run hands to the browser
 FORGET_COOKIE_KEY = "_rehab_forget_cookie"  # the next run deletes the browser's cookie
@@ -92,12 +92,19 @@ def ask_for_page(url_path: str) -> None:
 
 
 def _cookie_script(token: str | None) -> None:
-    """Set (token) or delete (None) the sign-in cookie in the browser; st.html runs the script once."""
+    """Set (token) or delete (None) the sign-in cookie in the browser; st.html runs the script once.
+    The server sets it, HttpOnly and Secure behind TLS (access.cookie, mounted by serve.py); only where
+    that route is missing (`streamlit run app.py`) does the script write a plain cookie itself."""
     age = int(session_days() * 86400) if token else 0
     value = json.dumps(token or "")
-    st.html(f"""<script>document.cookie = "{COOKIE}=" + encodeURIComponent({value}) + "; path=/; max-age={age}"
-        + "; SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : "");</script>""",
-            unsafe_allow_javascript=True)
+    st.html(f"""<script>(() => {{
+        const token = {value};
+        const plain = () => {{ document.cookie = "{COOKIE}=" + encodeURIComponent(token) + "; path=/; max-age={age}"
+            + "; SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : ""); }};
+        fetch("{cookie.PATH}", {{method: token ? "POST" : "DELETE", body: token || null,
+                                headers: {{"{cookie.GUARD_HEADER}": "1"}}, credentials: "same-origin"}})
+            .then(r => {{ if (r.status !== 204 && r.status !== 403) plain(); }}, plain);
+    }})();</script>""", unsafe_allow_javascript=True)
 
 
 def _from_cookie() -> Account | None:
