@@ -23,10 +23,11 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from rehabdash.access import audit, cookie
-from rehabdash.access.accounts import ROLES, Account, AccountStore
+from rehabdash.access.accounts import ROLES, Account, AccountStore, reverify, unchanged
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import auth_mode, session_days
-from rehabdash.kernel.errors import LoginRefused
+from rehabdash.kernel.errors import AccountChanged, LoginRefused
+from rehabdash.kernel.safe_text import markdown_text
 
 ACCOUNT_KEY = "_rehab_account"
 COOKIE = cookie.COOKIE
@@ -60,17 +61,35 @@ def _oidc_logged_in() -> bool:
 def _oidc_account() -> Account | None:
     if not _oidc_logged_in():
         return None
-    role = st.user.get(os.environ.get("REHAB_OIDC_ROLE_CLAIM", "rehab_role"))
-    scope = st.user.get(os.environ.get("REHAB_OIDC_SCOPE_CLAIM", "rehab_scope")) or []
+    return oidc_account(st.user)
+
+
+def oidc_account(claims) -> Account | None:
+    """The account of a single sign-on identity's claims, or None (refused) when they name no role of
+    ours, no region, or nobody: an identity without email and sub would be an account no audit line
+    could tell from another."""
+    role = claims.get(os.environ.get("REHAB_OIDC_ROLE_CLAIM", "rehab_role"))
+    scope = claims.get(os.environ.get("REHAB_OIDC_SCOPE_CLAIM", "rehab_scope")) or []
     if isinstance(scope, str):
         scope = [code.strip() for code in scope.split(",") if code.strip()]
-    if role not in ROLES or not scope:
+    name = next((str(v).strip() for v in (claims.get("email"), claims.get("sub"))
+                 if v is not None and str(v).strip()), None)
+    if role not in ROLES or not scope or name is None:
         return None
-    return Account(str(st.user.get("email") or st.user.get("sub")), role, tuple(scope), password_hash="")
+    return Account(name, role, tuple(scope), password_hash="")
+
+
+def _lang() -> str:
+    return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
 
 
 def _text(key: str, **values) -> str:
-    return i18n.text(st.session_state.get("lang", i18n.DEFAULT_LANGUAGE), key, **values)
+    return i18n.text(_lang(), key, **values)
+
+
+def changed_message(changed: AccountChanged) -> str:
+    """AccountChanged as Markdown in the session's language (the account's name is text, not markup)."""
+    return _text(f"auth.{changed.code}", user=markdown_text(changed.username))
 
 
 def requested_page() -> str:
@@ -135,13 +154,26 @@ def login_gate() -> Account:
 def _login_gate() -> Account:
     account = current()
     if account is not None and auth_mode() == "local" and TOKEN_KEY in st.session_state:
-        # Checked on every run: a disabled or reset account, or a sign-in ended elsewhere, ends here too.
-        if AccountStore().session_account(st.session_state[TOKEN_KEY]) is None:
+        # Checked on every run: a disabled or reset account, a sign-in ended elsewhere, or a role or
+        # regions changed by an administrator end it here too, with the reason.
+        store = AccountStore()
+        token = st.session_state[TOKEN_KEY]
+        try:
+            fresh = store.session_account(token)
+            if fresh is None:
+                reverify(account, store)  # disabled or removed: say so; else the sign-in merely ended
+            else:
+                unchanged(account, fresh)
+            ended = None if fresh is not None else _text("writepath.session_expired")
+        except AccountChanged as changed:
+            ended = changed_message(changed)
+        if ended:
+            store.end_session(token)
             st.session_state.pop(ACCOUNT_KEY, None)
             st.session_state.pop(TOKEN_KEY, None)
             st.session_state[FORGET_COOKIE_KEY] = True
             account = None
-            st.warning(_text("writepath.session_expired"))
+            st.warning(ended)
     if account is None and auth_mode() == "local":
         account = _from_cookie()
         if account is not None:
@@ -173,7 +205,7 @@ def _login_gate() -> Account:
         except LoginRefused as refused:
             audit.record("account_locked" if refused.reason == "locked" else "login_failed",
                          refused.username, reason=refused.reason)
-            st.error(_text(f"auth.{refused.reason}"))
+            st.error(refused.message(_lang()))
         else:
             token = store.start_session(account.username, session_days())
             st.session_state.update({ACCOUNT_KEY: account, TOKEN_KEY: token, SET_COOKIE_KEY: token})

@@ -43,7 +43,7 @@ from rehabdash.ui.widgets import (  # noqa: F401
     text_where_mixed,
     table_with_download,
     drill_frame,
-    audit_export,
+    built_on_click,
     year_on_year,
     figure_card,
     status_text,
