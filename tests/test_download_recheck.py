@@ -148,3 +148,48 @@ def test_the_briefing_deck_built_on_its_button_refuses_a_changed_account(store, 
     assert "briefing_pptx" not in captured
     assert any("角色或可查看区域" in w.value and "city" in w.value for w in at.warning)
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
+
+
+# --------------------------------------------------------------------------- in Chromium
+
+@pytest.mark.browser
+@pytest.mark.parametrize("where, opened, button, change", [
+    ("upload", None, "下载填报模板（Excel）", "disabled"),  # its click also reruns the page
+    ("funding", "查看图表数据", "下载表格（Excel）", "role"),  # its click does not: the refusal asks for the run
+])
+def test_in_the_browser_a_changed_clerk_gets_the_message_and_no_file(tmp_path, browser, monkeypatch,
+                                                                     where, opened, button, change):
+    from .conftest import RecordedPage, StreamlitServer, _require_chromium, wait_for_app
+
+    _require_chromium()
+    url = f"sqlite:///{tmp_path / 'rehab.db'}"
+    monkeypatch.setenv("REHAB_DATABASE_URL", url)  # this test's audit.entries read the server's database
+    store = AccountStore(url)
+    store.add("qs_clerk", PASSWORD, "clerk", [QINGSHAN])
+    server = StreamlitServer("serve.py", env={"REHAB_AUTH": "local", "REHAB_INSTANCE_DIR": str(tmp_path),
+                                              "REHAB_DATABASE_URL": url})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    try:
+        page = RecordedPage(context.new_page()).page
+        downloaded = []
+        page.on("download", lambda download: downloaded.append(download))
+        page.goto(f"{server.url}/{where}")
+        page.get_by_label("用户名").wait_for(timeout=60_000)
+        page.get_by_label("用户名").fill("qs_clerk")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        if opened:  # the table is in an expander under its chart
+            wait_for_app(page, f'summary:has-text("{opened}")', timeout=90_000)
+            page.locator(f'summary:has-text("{opened}")').first.click()
+        wait_for_app(page, f'button:has-text("{button}"):visible', timeout=90_000)
+        do, code, words = CHANGES[change]
+        do(store)  # an administrator, while the page is open
+        page.locator(f'button:has-text("{button}"):visible').first.click()
+        page.get_by_text(words).wait_for(timeout=60_000)
+        page.get_by_label("密码").wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        assert downloaded == []
+        assert [(e["user"], e["detail"]["reason"]) for e in audit.entries("export_refused")] == [("qs_clerk", code)]
+    finally:
+        context.close()
+        server.stop()

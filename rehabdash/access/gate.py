@@ -35,6 +35,7 @@ TOKEN_KEY = "_rehab_session_token"  # this session's token, to end it on logout
 SET_COOKIE_KEY = "_rehab_set_cookie"  # a token the next run hands to the browser
 FORGET_COOKIE_KEY = "_rehab_forget_cookie"  # the next run deletes the browser's cookie
 DEEP_LINK_KEY = "_rehab_deep_link"  # the page asked for before the login
+ENDED_KEY = "_rehab_sign_in_ended"  # why the gate ended this session's sign-in (shown with the login form)
 DEMO = Account("demo", "admin", (), password_hash="", disabled=False)  # scope () = every region
 
 
@@ -172,8 +173,8 @@ def _login_gate() -> Account:
             st.session_state.pop(ACCOUNT_KEY, None)
             st.session_state.pop(TOKEN_KEY, None)
             st.session_state[FORGET_COOKIE_KEY] = True
+            st.session_state[ENDED_KEY] = ended
             account = None
-            st.warning(ended)
     if account is None and auth_mode() == "local":
         account = _from_cookie()
         if account is not None:
@@ -186,6 +187,8 @@ def _login_gate() -> Account:
         _cookie_script(None)
     if requested_page():  # /map before the login: opened after it (app.py, ask_for_page)
         st.session_state[DEEP_LINK_KEY] = requested_page()
+    if ENDED_KEY in st.session_state:  # why the sign-in ended, on every run until the next one
+        st.warning(st.session_state[ENDED_KEY])
     st.title(_text("auth.title"))
     if auth_mode() == "oidc":
         if _oidc_logged_in():  # signed in, but the identity carries no role or scope for us
@@ -210,6 +213,7 @@ def _login_gate() -> Account:
             token = store.start_session(account.username, session_days())
             st.session_state.update({ACCOUNT_KEY: account, TOKEN_KEY: token, SET_COOKIE_KEY: token})
             st.session_state.pop(FORGET_COOKIE_KEY, None)
+            st.session_state.pop(ENDED_KEY, None)
             audit.record("login", account.username, account.scope, role=account.role)
             st.rerun()
     st.stop()
