@@ -34,9 +34,11 @@ if current:
     st.caption(ui.t("upload.template_caption", date=current.as_of.isoformat()))
 # Built when clicked, not on every visit: with a province's tens of thousands of region codes the
 # workbook takes seconds (docs/performance.md).
-st.download_button(ui.t("upload.template_button"), functools.partial(ui.template_bytes, current, lang, tuple(account.scope)),
-                   file_name=f"{ui.t('upload.template_file')}.xlsx", mime=XLSX, key="template_download",
-                   icon=":material/download:")
+template_name = f"{ui.t('upload.template_file')}.xlsx"
+st.download_button(ui.t("upload.template_button"),
+                   ui.built_on_click(template_name, functools.partial(ui.template_bytes, current, lang, tuple(account.scope)),
+                                     audited=False),
+                   file_name=template_name, mime=XLSX, key="template_download", icon=":material/download:")
 
 st.subheader(ui.t("upload.upload_heading"))
 # A new uploader after each publish, so the published file is not checked again.

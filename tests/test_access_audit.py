@@ -179,4 +179,5 @@ def test_disabling_an_account_ends_its_open_session(local_auth):
     local_auth.set_disabled("qingshan", True)
     at.run()
     assert not at.exception and not at.metric
-    assert "登录已过期" in at.warning[0].value and at.title[0].value == "康复服务看板 · 登录"
+    # issue 35: the reason, not "登录已过期" (signing in again would only say "wrong password")
+    assert "已被管理员停用" in at.warning[0].value and at.title[0].value == "康复服务看板 · 登录"

@@ -16,6 +16,7 @@ SETTINGS = (
     "REHAB_DATABASE_URL", "REHAB_SESSION_DAYS", "REHAB_LOCKOUT_AFTER", "REHAB_LOCKOUT_MINUTES",
     "REHAB_OIDC_ROLE_CLAIM", "REHAB_OIDC_SCOPE_CLAIM", "REHAB_BASEMAP", "REHAB_TIANDITU_KEY",
     "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_TILE_ATTRIBUTION", "REHAB_ASSET_BASE_URL",
+    "REHAB_COOKIE_SECURE",
 )
 
 
@@ -57,6 +58,12 @@ def session_days() -> float:
     """How long a local sign-in lasts in the browser, in days: the cookie holds a random token checked
     against its hash in the database (not a signature), so it is valid on every replica of that database."""
     return float(os.environ.get("REHAB_SESSION_DAYS", "1"))
+
+
+def cookie_secure() -> bool:
+    """The sign-in cookie is Secure whatever the request says (REHAB_COOKIE_SECURE=1; a deployment
+    rendered with TLS sets it). Without it, it is Secure when the request came over TLS."""
+    return os.environ.get("REHAB_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes")
 
 
 def lockout_after() -> int:

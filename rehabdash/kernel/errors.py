@@ -60,13 +60,26 @@ class NoAccess(RehabError, PermissionError):
 
 
 class LoginRefused(RehabError):
-    """A login that did not succeed; `reason` is a locale key under `auth.`."""
+    """A login that did not succeed. `reason` (for the audit log) is wrong_credentials, disabled or
+    locked; the message says only "wrong user name or password" for the first two, so that the answer
+    does not tell whether an account exists or is disabled."""
 
     section = "auth"
 
     def __init__(self, reason: str, username: str):
-        super().__init__(reason)
+        super().__init__("locked" if reason == "locked" else "wrong_credentials")
         self.reason = reason
+        self.username = username
+
+
+class AccountChanged(RehabError, PermissionError):
+    """Work for a signed-in account (a download built when clicked) was refused: since the sign-in, the
+    account was disabled or removed (`account_gone`), or its role or regions changed (`account_regranted`)."""
+
+    section = "auth"
+
+    def __init__(self, code: str, username: str):
+        super().__init__(code, user=username)
         self.username = username
 
 

@@ -35,6 +35,7 @@ from rehabdash.ui.widgets import (  # noqa: F401
     plotly_chart,
     chart_with_data,
     table_with_download,
+    built_on_click,
     year_on_year,
     figure_card,
     status_text,
