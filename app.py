@@ -43,6 +43,9 @@ topic_pages = [
             url_path="devices"),
     st.Page("app_pages/child_rehab.py", title=ui.t("pages.children"), icon=":material/child_care:",
             url_path="children"),
+    # every role reads it; only the scope's admin changes member units (checked in the library)
+    st.Page("app_pages/departments.py", title=ui.t("pages.departments"), icon=":material/groups:",
+            url_path="departments"),
 ]
 upkeep_pages = []
 # An empty data directory (no snapshot at all, not even a refused one): an admin starts a new deployment.
@@ -60,7 +63,7 @@ if account.may("admin"):
     if new_deployment:
         upkeep_pages.insert(0, st.Page("app_pages/setup.py", title=ui.t("setup.nav"),
                                        icon=":material/add_location:", url_path="setup", default=True))
-ROLE_OF_PAGE = {"upload": "clerk", "snapshots": "admin", "boundaries": "admin"}
+ROLE_OF_PAGE = {"upload": "clerk", "snapshots": "admin", "boundaries": "admin", "departments": "viewer"}
 # A page the role may not open answers its URL with a message in Chinese and an audit line, rather than
 # Streamlit's "Page not found".
 refusals = [st.Page(gate.refusal_page(path, role), title=ui.t(f"pages.{path}"), url_path=path,

@@ -29,6 +29,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
+from rehabdash.export import decisions as decisions_export
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import TIERS
@@ -57,6 +58,7 @@ class Briefing:
     facilities: pd.DataFrame  # tier, status (as of the meeting's `until`), lon, lat, name
     outlines: list[list[tuple[float, float]]] = field(default_factory=list)  # rings of (lon, lat)
     places: list[tuple[str, float, float]] = field(default_factory=list)  # (name, lon, lat) to label
+    decisions: object = None  # the meeting's decided items (topics.decisions.View), or None
 
     def t(self, key: str, **values) -> str:
         return i18n.text(self.lang, key, **values)
@@ -501,6 +503,7 @@ def build_pptx(b: Briefing) -> bytes:
     _ranking_slide(deck, b)
     _lagging_slides(deck, b)
     _overdue_slides(deck, b)
+    decisions_export.add_slides(deck, b)
     _map_slide(deck, b)
     _footers(deck, b)
     buffer = io.BytesIO()
@@ -613,9 +616,10 @@ def tables_workbook(tables: list[dispatch.Table], title: str) -> bytes:
     return buffer.getvalue()
 
 
-def meeting_workbook(m: Meeting, by: str, lang: str) -> bytes:
+def meeting_workbook(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
     """Every table the overview shows, one sheet each, headers in the UI language."""
-    return tables_workbook(dispatch.tables(m, by, lang), title_line(m, lang))
+    return tables_workbook(dispatch.tables(m, by, lang) + decisions_export.workbook_tables(decisions, lang),
+                           title_line(m, lang))
 
 
 def overview_workbook(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str,
