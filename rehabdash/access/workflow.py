@@ -195,7 +195,7 @@ class WorkflowStore:
     # ------------------------------------------------------------------ refusals and audit
 
     def _refuse(self, account: Account, code: str, **values):
-        audit.record("workflow_refused", account.username, account.scope, code=code, **values)
+        audit.record("workflow_refused", account.username, account.scope, code=code, asked=values)
         raise WorkflowRefused(code, **values)
 
     @staticmethod
@@ -303,7 +303,7 @@ class WorkflowStore:
             except IntegrityError:
                 if attempt:
                     raise
-        self._audit(account, "record", item=item_id, meeting=held_on.isoformat(), scope=scope_code,
+        self._audit(account, "record", item=item_id, meeting=held_on.isoformat(), meeting_scope=scope_code,
                     unit=values["unit_name"])
         return self.item(account, item_id)
 
@@ -436,5 +436,5 @@ class WorkflowStore:
             raise TextTooLong("duban_department_exists", name=values["name"]) from None
         if latest is not None:
             raise EditConflict(values["name"], latest.updated_by, latest.updated_at.replace("T", " ")[:16])
-        self._audit(account, "department", department=department_id, name=values["name"], scope=scope_code)
+        self._audit(account, "department", department=department_id, name=values["name"], meeting_scope=scope_code)
         return next(d for d in self.departments(account, scope_code, scope_path) if d.id == department_id)
