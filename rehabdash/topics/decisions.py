@@ -133,14 +133,20 @@ def _table(key: str, title: str, rows: list[list], headers: list[str], kinds: li
     return Table(key, title, frame, dict(zip(headers, kinds)), lang)
 
 
-def last_table(v: View, lang: str) -> Table:
+def last_table(v: View, lang: str, compact: bool = False) -> Table:
     """The last meeting's items (and earlier open ones): meeting, problem, decision, unit, person,
-    deadline, status with days, latest update."""
-    headers = [_t(lang, f"col_{c}") for c in ("meeting", "problem", "decision", "unit", "person",
-                                               "deadline", "status", "latest")]
-    rows = [[fmt.date(s.held_on, lang), s.item.problem, s.item.decision, s.item.unit.name, s.item.person,
-             fmt.date(s.item.deadline, lang), status_text(s, lang), latest_text(s, lang)] for s in v.last]
-    return _table("decisions_last", _t(lang, "last_title"), rows, headers, ["text"] * 8, lang)
+    deadline, status with days, latest update; `compact` (a projector's screen): problem, unit,
+    deadline and status only."""
+    columns = ("problem", "unit", "deadline", "status") if compact else (
+        "meeting", "problem", "decision", "unit", "person", "deadline", "status", "latest")
+    values = {
+        "meeting": lambda s: fmt.date(s.held_on, lang), "problem": lambda s: s.item.problem,
+        "decision": lambda s: s.item.decision, "unit": lambda s: s.item.unit.name,
+        "person": lambda s: s.item.person, "deadline": lambda s: fmt.date(s.item.deadline, lang),
+        "status": lambda s: status_text(s, lang), "latest": lambda s: latest_text(s, lang)}
+    rows = [[values[c](s) for c in columns] for s in v.last]
+    return _table("decisions_last", _t(lang, "last_title"), rows, [_t(lang, f"col_{c}") for c in columns],
+                  ["text"] * len(columns), lang)
 
 
 def by_unit_table(v: View, lang: str) -> Table:

@@ -16,7 +16,7 @@ from rehabdash.access.workflow import Link, Unit, WorkflowStore
 from rehabdash.kernel import formatting
 from rehabdash.kernel.errors import RehabError
 from rehabdash.topics import decisions, dispatch
-from rehabdash.ui.meeting import in_meeting
+from rehabdash.ui.meeting import in_meeting, screens
 from rehabdash.ui.sidebar import Filters
 from rehabdash.ui.text import lang, md, md_frame, t
 
@@ -63,17 +63,24 @@ def _message(key: str) -> None:
 
 
 def last_section(f: Filters, v: decisions.View) -> None:
-    """上次调度会议定事项落实情况: counts, the items with status and days late, the units responsible."""
-    with st.container(key="section_duban_last"):
-        st.subheader(t("duban.last_title"))
-        if v.last_meeting is None:
-            st.info(t("duban.no_meeting", scope=md(f.scope_label)), icon=":material/info:")
-        else:
-            st.caption(decisions.summary_line(v, lang()))
-            _show(decisions.last_table(v, lang()))
-            if not in_meeting():
-                _show(decisions.by_unit_table(v, lang()))
-        _handling_panel(f, v)
+    """上次调度会议定事项落实情况: counts, the items with status and days late, the units responsible. On
+    the projector: the short table, over as many screens as it needs."""
+    table = decisions.last_table(v, lang(), compact=in_meeting())
+    pages = screens(table.frame)
+    for number, rows in enumerate(pages, start=1):
+        with st.container(key="section_duban_last" if number == 1 else f"section_duban_last_{number}"):
+            title = t("duban.last_title")
+            st.subheader(title if len(pages) == 1 else f"{title}（{number}/{len(pages)}）")
+            if v.last_meeting is None:
+                st.info(t("duban.no_meeting", scope=md(f.scope_label)), icon=":material/info:")
+            else:
+                if number == 1:
+                    st.caption(md(decisions.summary_line(v, lang())))
+                st.table(md_frame(dispatch.display(table).iloc[rows.index]), hide_index=True)
+                if not in_meeting():
+                    _show(decisions.by_unit_table(v, lang()))
+            if number == len(pages):
+                _handling_panel(f, v)
 
 
 def overdue_section(v: decisions.View) -> None:
@@ -94,17 +101,19 @@ def current_section(f: Filters, v: decisions.View, unit_options: dict[str, Unit]
             _show(decisions.current_table(v, lang()))
         else:
             st.caption(t("duban.current_none"))
-        account = gate.current()
-        if account.may("admin"):
+        _message(ADDED)  # above the form, in view on the projector
+        if gate.current().may("admin"):
             _chair_form(f, v, unit_options, link_options)
-        _message(ADDED)
 
 
 def _chair_form(f: Filters, v: decisions.View, units: dict[str, Unit], links: dict[str, Link]) -> None:
     n = st.session_state.get(FORM_COUNTER, 0)
     with st.form(f"duban_add_{n}", clear_on_submit=False, enter_to_submit=True):
-        st.text_input(t("duban.col_problem"), key=f"duban_problem_{n}", max_chars=200)
-        st.text_input(t("duban.col_decision"), key=f"duban_decision_{n}", max_chars=300)
+        texts = st.columns(2)
+        with texts[0]:
+            st.text_input(t("duban.col_problem"), key=f"duban_problem_{n}", max_chars=200)
+        with texts[1]:
+            st.text_input(t("duban.col_decision"), key=f"duban_decision_{n}", max_chars=300)
         columns = st.columns(4)
         with columns[0]:
             st.selectbox(t("duban.col_unit"), list(units), key=f"duban_unit_{n}",
