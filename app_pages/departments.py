@@ -17,7 +17,7 @@ view = duban_ui.workflow_of(f, until)
 st.title(ui.t("duban.title"))
 if view is None:
     st.stop()
-st.caption(ui.t_md("duban.caption", scope=f.scope_label, on=fmt.date(view.on, f.lang)))
+st.caption(ui.t_md("duban.caption", scope=f.tree.name(f.scope.root), on=fmt.date(view.on, f.lang)))
 store = duban_ui.store(f)
 departments = duban_ui.departments_of(f)
 items = store.items(account, f.scope.root, duban_ui.scope_path(f))

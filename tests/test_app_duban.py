@@ -128,3 +128,31 @@ def test_a_stale_update_gets_one_conflict_message_and_loses_nothing(local_auth):
     at.run()
     assert "进展已报送。" in [s.value for s in at.success]
     assert "主持人的进展" in [u.text for u in store.item(DEMO, chosen).updates]
+
+
+def test_the_departments_page_shows_duties_and_items_and_only_the_admin_edits(local_auth):
+    at = login("yh_viewer")
+    at.switch_page("app_pages/departments.py").run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.subheader][:2] == ["区卫生健康委员会", "区民政局"]
+    text = page_text(at)
+    assert "依托区人民医院" in text and "未办结1项（其中逾期0项），已办结0项" in text
+    assert "精神障碍患者免费服药名单与卫健系统不一致" in text  # the health commission's open item
+    assert "保存成员单位" not in buttons(at)
+
+    at = login("yh_admin")
+    at.switch_page("app_pages/departments.py").run()
+    at.text_input(key="dept_name_new").input("区残联康复部")
+    at.text_area(key="dept_duties_new").input("组织实施精准康复服务，督办议定事项")
+    at.text_input(key="dept_contact_new").input("0395-3120000")
+    at.text_input(key="dept_accounts_new").input("yh_clerk")
+    next(b for b in at.button if b.label == "保存成员单位").click()
+    at.run()
+    assert "成员单位已保存。" in [s.value for s in at.success]
+    assert "区残联康复部" in [s.value for s in at.subheader]
+    [line] = [e for e in audit.entries("workflow") if e["detail"]["action"] == "department"]
+    assert line["user"] == "yh_admin"
+
+    at = login("qingshan")
+    at.switch_page("app_pages/departments.py").run()
+    assert not at.exception and "区卫生健康委员会" not in page_text(at)
