@@ -2,6 +2,7 @@
 contact, and the items the dispatch meetings gave it, open and overdue, with their deadlines. The
 scope's admin adds and changes member units; every read and write is checked in the library."""
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from rehabdash import ui
 from rehabdash.access import gate
@@ -51,6 +52,9 @@ def _save(department_id, version) -> None:
                               department_id=department_id, version=version)
     except RehabError as refused:  # what was typed stays in the form
         state["_dept_message"] = ("error", refused.message(ui.lang()))
+        return
+    except SQLAlchemyError:
+        state["_dept_message"] = ("error", ui.t("duban.db_unavailable"))
         return
     state["_dept_message"] = ("ok", ui.t("duban.department_saved"))
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from rehabdash.access import gate, workflow_sample
 from rehabdash.access.workflow import Link, Unit, WorkflowStore
@@ -49,6 +51,10 @@ def workflow_of(f: Filters, until: dt.date) -> decisions.View | None:
         items = store(f).items(gate.current(), f.scope.root, scope_path(f))
     except RehabError as refused:
         st.warning(refused.message(lang()))
+        return None
+    except SQLAlchemyError:  # the figures still show; the items say why they do not
+        logging.getLogger("rehabdash").exception("workflow database unavailable")
+        st.warning(t("duban.db_unavailable"))
         return None
     return decisions.view(items, on)
 
@@ -140,6 +146,10 @@ def _record(f: Filters, on: dt.date, n: int, units: dict[str, Unit], links: dict
     except RehabError as refused:  # what was typed stays in the form
         state[ADDED] = ("error", refused.message(lang()))
         return
+    except SQLAlchemyError:
+        logging.getLogger("rehabdash").exception("workflow database unavailable")
+        state[ADDED] = ("error", t("duban.db_unavailable"))
+        return
     state[FORM_COUNTER] = n + 1
     state[ADDED] = ("ok", t("duban.recorded"))
 
@@ -183,6 +193,10 @@ def _act(f: Filters, item_id: int, version: int, on: dt.date, action: str) -> No
     except RehabError as refused:  # the typed text stays; the newest version is drawn below
         state[HANDLED] = ("error", refused.message(lang()))
         return
+    except SQLAlchemyError:
+        logging.getLogger("rehabdash").exception("workflow database unavailable")
+        state[HANDLED] = ("error", t("duban.db_unavailable"))
+        return
     state["duban_handle_text"] = ""
     state[HANDLED] = ("ok", t(f"duban.done_{action}"))
 
@@ -217,5 +231,5 @@ def link_options(m: dispatch.Meeting, lang_: str) -> dict[str, Link]:
 def departments_of(f: Filters) -> list:
     try:
         return store(f).departments(gate.current(), f.scope.root, scope_path(f))
-    except RehabError:
+    except (RehabError, SQLAlchemyError):  # said once already by workflow_of
         return []
