@@ -24,6 +24,7 @@ METRIC = '[data-testid="stMetricValue"]'
 PAGES = {  # url path -> what is on the page once it has drawn; the default page lives at "/"
     "": METRIC, "rehab": METRIC, "map": MAP_FRAME, "funding": METRIC, "children": METRIC, "devices": METRIC,
     "upload": '[data-testid="stFileUploader"]', "snapshots": '[data-testid="stDataFrame"]',
+    "departments": '[data-testid="stTable"]',
 }
 THEMES = {"default": "", "contrast": "contrast=true"}
 FAILING_IMPACTS = ("serious", "critical")
