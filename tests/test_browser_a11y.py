@@ -23,7 +23,8 @@ SLOW = 120_000  # the suite runs several servers and browsers on one machine
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 METRIC = '[data-testid="stMetricValue"]'
 UPLOADER = '[data-testid="stFileUploader"]'
-READY = {"map": MAP_FRAME, "upload": UPLOADER, "snapshots": '[data-testid="stDataFrame"]', "boundaries": UPLOADER}
+READY = {"map": MAP_FRAME, "upload": UPLOADER, "snapshots": '[data-testid="stDataFrame"]', "boundaries": UPLOADER,
+         "departments": '[data-testid="stTable"]'}
 PAGES = {  # url path -> what is on the page once it has drawn (METRIC on a topic page); the default page
     # lives at "/"; setup only on an empty data directory
     ("" if p is pages.TOPIC_PAGES[0] else p.url_path): READY.get(p.url_path, METRIC)

@@ -26,6 +26,8 @@ PAGES = (
     Page("app_pages/funding.py", "funding", "pages.funding", ":material/payments:"),
     Page("app_pages/devices.py", "devices", "pages.devices", ":material/accessible:"),
     Page("app_pages/child_rehab.py", "children", "pages.children", ":material/child_care:"),
+    # every role reads it; only the scope's admin changes member units (checked in the library)
+    Page("app_pages/departments.py", "departments", "pages.departments", ":material/groups:"),
     # Data upkeep works without a snapshot (the first import), but needs its role.
     Page("app_pages/data_upload.py", "upload", "pages.upload", ":material/upload_file:", role="clerk"),
     Page("app_pages/snapshots.py", "snapshots", "pages.snapshots", ":material/history:", role="admin"),

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from rehabdash.charts import dispatch as dispatch_charts
+from rehabdash.export import decisions as decisions_export
 from rehabdash.kernel import i18n
 from rehabdash.kernel.columns import KINDS
 from rehabdash.kernel.measures import RunQuery
@@ -85,9 +86,11 @@ def tables_workbook(tables: list[dispatch_charts.Table], title: str) -> bytes:
     return buffer.getvalue()
 
 
-def meeting_workbook(m: Meeting, by: str, lang: str) -> bytes:
-    """Every table the overview shows, one sheet each, headers in the UI language."""
-    return tables_workbook(dispatch_charts.tables(m, by, lang), title_line(m, lang))
+def meeting_workbook(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
+    """Every table the overview shows, one sheet each, headers in the UI language, and the meeting's
+    decided items (`decisions`: a topics.decisions.View)."""
+    return tables_workbook(dispatch_charts.tables(m, by, lang) + decisions_export.workbook_tables(decisions, lang),
+                           title_line(m, lang))
 
 
 def overview_workbook(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str,

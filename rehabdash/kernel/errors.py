@@ -128,3 +128,29 @@ class OfflineMapError(RuntimeError):
 
 class AssetError(RuntimeError):
     """Installing the front-end assets failed (an install step, not a page); Chinese and English."""
+
+
+class _WorkflowError(RehabError):
+    """The values `action` and `field` are codes, said in the user's language ([duban] action_*, field_*)."""
+
+    def message(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        values = {name: i18n.text(lang, f"duban.{name}_{value}") if name in ("action", "field") else value
+                  for name, value in self.values.items()}
+        return i18n.text(lang, f"{self.section}.{self.code}", **values)
+
+
+class WorkflowRefused(_WorkflowError, PermissionError):
+    """A read or write of the meeting's workflow data (decided items, departments) the account may not
+    make; `code` is a locale key under [errors] (duban_*)."""
+
+
+class EditConflict(_WorkflowError):
+    """An edit of a decided item or department made on a version someone else has changed since: nothing
+    was written; the message names who changed it and when."""
+
+    def __init__(self, what: str, by: str, at: str):
+        super().__init__("duban_conflict", what=what, by=by, at=at)
+
+
+class TextTooLong(_WorkflowError, ValueError):
+    """A text typed into a decided item or department is empty where it is required, or too long."""

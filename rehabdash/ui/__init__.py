@@ -45,6 +45,7 @@ from rehabdash.ui.widgets import (  # noqa: F401
     measure_card,
 )
 from rehabdash.ui.meeting import (  # noqa: F401
+    in_meeting,
     map_height,
     meeting_banner,
     meeting_of,

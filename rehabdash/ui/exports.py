@@ -8,7 +8,7 @@ import streamlit as st
 
 from rehabdash.access import gate
 from rehabdash.access.accounts import reverify
-from rehabdash.kernel import columns, memo
+from rehabdash.kernel import memo
 from rehabdash.kernel.errors import AccountChanged
 from rehabdash.ui.sidebar import Filters, available_snapshots
 from rehabdash.ui.text import t
