@@ -4,5 +4,5 @@ screen's controls and labels), the maps of the pages drawn from topic results, a
 page (`component`).
 
 May import kernel, store (boundary files) and topics; never Streamlit except through `component`
-(`show_map`, the one wrapper of st_folium, which tests patch).
+(`show_map`, the one wrapper of st_folium, which tests patch) and `st_folium_private` beneath it.
 """
