@@ -8,9 +8,9 @@ CDNs; on an intranet the map then stays blank. Maps made here load only Leaflet,
 with ``[server] enableStaticServing = true``). Draw with Leaflet-only layers: CircleMarker,
 Polygon, PolyLine, GeoJson (+ `layers.TextTooltip`), Marker with the default icon or a DivIcon,
 Popup, FeatureGroup, LayerControl. ``folium.Popup`` normally needs jQuery; its template is swapped
-here for a jQuery-free one. What would still reach for a CDN (folium.Icon's
-awesome-markers, branca colormaps' d3, ``keep_in_front``, folium plugins) is refused with
-:class:`OfflineMapError` when the map is rendered, rather than failing silently in the browser.
+here for a jQuery-free one. What would still reach for a CDN (folium.Icon's awesome-markers, branca
+colormaps' d3, ``keep_in_front``, folium plugins) is refused with :class:`OfflineMapError` when the
+map is rendered, rather than failing silently in the browser.
 
 Coordinates in the data are WGS-84 (lon, lat). The map's ``datum`` follows the tile base: GCJ-02
 for 高德 AMap (and a custom GCJ-02 tile server), WGS-84 otherwise. Always place things through the
