@@ -16,8 +16,8 @@ import pytest
 import streamlit_folium
 
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
+from rehabdash.maps import component, layers, mapkit
 from rehabdash.maps import facility_map as fmap
-from rehabdash.maps import mapkit
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics import overview
 
@@ -123,7 +123,7 @@ def test_village_rooms_are_one_layer_not_one_object_each():
                    and c.data["features"] and c.data["features"][0]["properties"].get("tier") == "village_room"]
     rooms = (data.facilities["tier"] == "village_room").sum()
     assert rooms == 431 and len(room_layers) == 1 and len(room_layers[0].data["features"]) == rooms
-    elements = sum(1 for _ in mapkit._walk(m))
+    elements = sum(1 for _ in mapkit.walk(m))
     assert elements < 60  # a fixed number of layers, whatever the number of facilities
 
 
@@ -306,8 +306,8 @@ def test_clicks_on_anything_else_choose_nothing():
 def _component_args(monkeypatch, m, **kwargs) -> dict:
     sent = {}
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
-    monkeypatch.setattr(mapkit, "st_folium", streamlit_folium.st_folium)
-    mapkit.show_map(m, "facility_map", returned_objects=fmap.FACILITY_CLICKS, **kwargs)
+    monkeypatch.setattr(component, "st_folium", streamlit_folium.st_folium)
+    component.show_map(m, "facility_map", returned_objects=fmap.FACILITY_CLICKS, **kwargs)
     return sent
 
 
@@ -438,13 +438,13 @@ def test_add_geojson_styles_points_per_feature_and_skips_empty_layers():
          "geometry": {"type": "Point", "coordinates": [114.0, 33.5]}},
         {"type": "Feature", "id": "b", "properties": {"name": "乙", "k": 2},
          "geometry": {"type": "Point", "coordinates": [114.01, 33.51]}}]}
-    layer = mapkit.add_geojson(m, points, name="点", style=lambda f: {"radius": f["properties"]["k"]},
+    layer = layers.add_geojson(m, points, name="点", style=lambda f: {"radius": f["properties"]["k"]},
                                marker=folium.CircleMarker())
     assert layer.data["features"][0]["geometry"]["coordinates"] == pytest.approx(
         list(mapkit.wgs84_to_gcj02(114.0, 33.5)))
     html = m.get_root().render()
     assert '"radius": 2' in html and "pointToLayer" in html
-    assert mapkit.add_geojson(m, {"type": "FeatureCollection", "features": []}, name="空", style={}) is None
+    assert layers.add_geojson(m, {"type": "FeatureCollection", "features": []}, name="空", style={}) is None
 
 
 def test_map_focus_does_not_scroll_the_page():
