@@ -154,13 +154,16 @@ def hostile(bait) -> dict[str, tuple[str, bytes, str]]:
     cases["network-link"] = ("乡镇.kml", (f'<kml xmlns="http://www.opengis.net/kml/2.2"><NetworkLink><Link>'
                                           f"<href>{url}/secret.kml</href></Link></NetworkLink></kml>").encode(),
                              "没有任何要素")
-    cases["zip-ratio"] = ("乡镇.zip", zipped({"a.shp": bytes(150 * 2**20), "a.shx": b"", "a.dbf": b""}),
+    cases["zip-ratio"] = ("乡镇.zip", zipped({"a.shp": bytes(80 * 2**20), "a.shx": b"", "a.dbf": b""}),
                           "疑似压缩炸弹")
     cases["zip-files"] = ("乡镇.zip", zipped({f"{i}.txt": b"" for i in range(5000)}), "REHAB_BOUNDARY_MAX_ZIP_FILES")
     cases["zip-features"] = ("乡镇.zip", feature_bomb(100_001), "REHAB_BOUNDARY_MAX_FEATURES")
     cases["traversal"] = ("乡镇.zip", zipped({"../../evil.shp": b"", "../../evil.shx": b"", "../../evil.dbf": b""}),
                           "含绝对路径、盘符或“..”")
     cases["absolute"] = ("乡镇.zip", zipped({"/tmp/evil.shp": b""}), "含绝对路径、盘符或“..”")
+    # 3.4 million empty arrays in 10 MB: about 250 MB as Python lists, refused before parsing
+    cases["json-values"] = ("乡镇.geojson", b'{"type": "FeatureCollection", "features": [], "x": [' + b"[]," * 3_400_000
+                            + b"[]]}", "REHAB_BOUNDARY_MAX_VERTICES")
     cases["huge-polygon"] = ("乡镇.geojson", huge_polygon(250_000), "REHAB_BOUNDARY_MAX_FEATURE_VERTICES")
     return cases
 
@@ -289,6 +292,24 @@ def test_too_many_vertices_in_all_stop_the_reading(data_dir, monkeypatch):
                                 "已停止读取：请简化边界或按区县拆分后分别导入。"] and checked.features == []
     monkeypatch.setenv("REHAB_BOUNDARY_MAX_VERTICES", str(sum(vertices)))
     assert township_import.check_file(content, "乡镇.geojson", ADMIN).valid
+
+
+def test_a_placemark_of_too_many_elements_is_not_kept(data_dir, monkeypatch):
+    """A placemark is held as XML until it ends: beyond the vertices of a feature in elements, its
+    elements are counted and dropped."""
+    (code, (name, polygon)), = list(surveyed().items())[:1]
+    ring = " ".join(f"{x},{y}" for x, y in polygon.exterior.coords)
+    data = "".join(f'<Data name="d{i}"><value>{i}</value></Data>' for i in range(60))
+    content = (f'<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>{name}</name>'
+               f"<ExtendedData>{data}</ExtendedData><Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}"
+               "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>").encode()
+    assert township_import.check_file(content, "a.kml", ADMIN).valid
+    monkeypatch.setenv("REHAB_BOUNDARY_MAX_FEATURE_VERTICES", str(len(polygon.exterior.coords) + 50))
+    problems = township_import.check_file(content, "a.kml", ADMIN).problems
+    # 60 Data and 60 value, ExtendedData, name, Polygon, outerBoundaryIs, LinearRing, coordinates: 126 elements
+    assert problems == ["第 1 个要素有 126 个以上 XML 元素，超过每个要素 "
+                        f"{len(polygon.exterior.coords) + 50} 个的上限（设置 REHAB_BOUNDARY_MAX_FEATURE_VERTICES）："
+                        "请在 GIS 软件中简化后重新导出。"]
 
 
 def test_the_first_problems_are_listed_and_the_rest_counted(data_dir, monkeypatch):

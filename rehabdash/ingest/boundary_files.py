@@ -203,16 +203,17 @@ def _positions(coordinates, depth: int) -> int | None:
     return total
 
 
-def _geometry_vertices(geometry) -> int | None:
-    """Vertices of a GeoJSON geometry object (collections included); None when it is malformed."""
+def _geometry_vertices(geometry, nested: bool = False) -> int | None:
+    """Vertices of a GeoJSON geometry object (a collection of simple geometries included); None when
+    it is malformed."""
     if not isinstance(geometry, dict):
         return None
     kind = geometry.get("type")
     if kind == "GeometryCollection":
         members = geometry.get("geometries")
-        if not isinstance(members, list):
+        if nested or not isinstance(members, list):
             return None
-        counts = [_geometry_vertices(g) for g in members]
+        counts = [_geometry_vertices(g, nested=True) for g in members]
         return None if None in counts else sum(counts)
     if kind not in GEOJSON_DEPTH:
         return None
@@ -244,11 +245,13 @@ def _read_geojson(content: bytes, file_name: str, budget: Budget) -> Layer:
     text = content.decode("utf-8-sig", errors="replace")
     if not text.lstrip().startswith("{"):
         raise budget.unreadable(file_name, "not_json")
-    # Python's objects cost up to twenty times the text, mostly as lists (one per vertex or more):
-    # a file with more "[" than its vertices could need is refused before it is parsed.
+    # Parsed JSON costs up to 80 bytes a value (a list per vertex, a float per number, a short string),
+    # up to twenty times the text: values are counted first (a comma or bracket each, at least), and a
+    # file with more than its vertices and features could need is refused before it is parsed.
     limits = budget.limits
-    if content.count(b"[") > 2 * limits.max_vertices + 4 * limits.max_features + 1000:
-        budget.refuse("limit_vertices", "max_vertices")
+    values = content.count(b",") + content.count(b"[") + content.count(b"{")
+    if values > 3 * limits.max_vertices + 20 * limits.max_features + 10_000:
+        budget.refuse("limit_json_values", "max_vertices", file=file_name, count=f"{values:,}")
     try:
         document = json.loads(text, parse_constant=lambda name: None)  # NaN and Infinity are no numbers
     except json.JSONDecodeError as error:
@@ -429,7 +432,7 @@ def _add_placemark(layer: Layer, names: dict, n: int, element, held: int, budget
     if held > budget.limits.max_feature_vertices:
         layer.rows.append({})
         layer.geometries.append(None)
-        layer.problems[n] = budget.message("limit_feature_vertices", n=n, count=f"{held:,}+",
+        layer.problems[n] = budget.message("limit_feature_elements", n=n, count=f"{held:,}",
                                            limit=_number(budget.limits.max_feature_vertices),
                                            setting=BOUNDARY_SETTINGS["max_feature_vertices"])
         return
@@ -464,6 +467,7 @@ def _add_placemark(layer: Layer, names: dict, n: int, element, held: int, budget
 SHP_CODE = 9994
 POINTS_AT = {3: 40, 5: 40, 13: 40, 15: 40, 23: 40, 25: 40, 31: 40, 8: 36, 18: 36, 28: 36}
 SINGLE_POINT = {1, 11, 21}
+PRJ_BYTES = 64 * 1024  # a coordinate system in WKT is a few KB
 
 
 def _shp_vertices(shp: bytes, limit: int) -> list[int] | None:
@@ -526,6 +530,8 @@ def _read_shapefiles(parts: dict[str, bytes], file_name: str, budget: Budget) ->
         label = PurePosixPath(stem).name + ".shp"
         if ".prj" in files:
             try:
+                if len(files[".prj"]) > PRJ_BYTES:
+                    raise CRSError("too long")
                 crs = CRS.from_wkt(files[".prj"].decode("utf-8-sig", errors="replace").strip())
             except CRSError:
                 raise budget.unreadable(file_name, "bad_prj", name=PurePosixPath(stem).name + ".prj") from None
@@ -537,8 +543,9 @@ def _read_shapefiles(parts: dict[str, bytes], file_name: str, budget: Budget) ->
             raise budget.unreadable(file_name, "bad_shapefile", name=label)
         budget.features(n + len(vertices), file_name)
         try:
-            reader = shapefile.Reader(shp=io.BytesIO(files[".shp"]), shx=io.BytesIO(files[".shx"]),
-                                      dbf=io.BytesIO(files[".dbf"]),
+            # Without its .shx pyshp finds the records by walking the .shp, as _shp_vertices did: an
+            # index pointing into a record's points cannot make it read a shape not counted.
+            reader = shapefile.Reader(shp=io.BytesIO(files[".shp"]), dbf=io.BytesIO(files[".dbf"]),
                                       encoding=_dbf_encoding(files[".dbf"], files.get(".cpg")),
                                       encodingErrors="replace")
             budget.features(n + (reader.numRecords or 0), file_name)

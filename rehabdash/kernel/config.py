@@ -77,16 +77,16 @@ def lockout_minutes() -> int:
 class BoundaryLimits:
     """What a township boundary upload may cost (rehabdash/ingest/boundary_files.py); each field is
     set by the variable of BOUNDARY_SETTINGS, which the message of a file beyond it names. The
-    defaults fit a province's townships surveyed in detail (a few thousand polygons of some hundred
-    vertices each)."""
+    defaults fit a city's townships surveyed in detail (a hundred polygons of 10,000 vertices) or a
+    province's simplified, and bound a check to a few hundred MB."""
 
     max_mb: float = 50  # the uploaded file
-    max_unpacked_mb: float = 200  # every file of a zip (Shapefile, KMZ), unpacked
+    max_unpacked_mb: float = 100  # every file of a zip (Shapefile, KMZ), unpacked
     max_ratio: float = 100  # unpacked ÷ packed, for a file of the zip over 1 MB unpacked
     max_zip_files: int = 100
     max_features: int = 10_000
-    max_feature_vertices: int = 200_000
-    max_vertices: int = 2_000_000  # all features together
+    max_feature_vertices: int = 100_000
+    max_vertices: int = 1_000_000  # all features together
     max_problems: int = 200  # listed; the rest are counted ("另有 M 个问题")
     max_seconds: float = 60
 
