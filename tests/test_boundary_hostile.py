@@ -164,6 +164,8 @@ def hostile(bait) -> dict[str, tuple[str, bytes, str]]:
     # 3.4 million empty arrays in 10 MB: about 250 MB as Python lists, refused before parsing
     cases["json-values"] = ("乡镇.geojson", b'{"type": "FeatureCollection", "features": [], "x": [' + b"[]," * 3_400_000
                             + b"[]]}", "REHAB_BOUNDARY_MAX_VERTICES")
+    # 4.1 million empty elements in 16 MB: seconds of parsing, refused by counting the tags
+    cases["xml-tags"] = ("乡镇.kml", b"<kml>" + b"<a/>" * 4_100_000 + b"</kml>", "个 XML 标记")
     cases["huge-polygon"] = ("乡镇.geojson", huge_polygon(250_000), "REHAB_BOUNDARY_MAX_FEATURE_VERTICES")
     return cases
 

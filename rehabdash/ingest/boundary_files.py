@@ -384,16 +384,30 @@ def _placemark(element) -> tuple[dict, object]:
     return row, geometry
 
 
+def _drop(parent, element) -> None:
+    """Detaches a read element: the last child of its parent (unless the parent was cleared)."""
+    if parent is not None and len(parent) and parent[-1] is element:
+        del parent[-1]
+
+
 def _read_kml(content: bytes, file_name: str, budget: Budget) -> Layer:
     head = content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(b"<"):
         raise budget.unreadable(file_name, "not_kml")
+    # Each element costs Python an event or two and some 100 bytes: tags are counted first (two for
+    # most elements) against what the vertices and features could need (coordinates are text).
+    limits = budget.limits
+    if (tags := content.count(b"<")) > 2 * (limits.max_vertices + 100 * limits.max_features):
+        budget.refuse("limit_xml_tags", "max_vertices", file=file_name, count=f"{tags:,}")
     layer, names = Layer(None), {}
-    limit = budget.limits.max_feature_vertices  # elements held for one placemark, as for vertices
+    limit = limits.max_feature_vertices  # elements held for one placemark, as for vertices
     stack, placemark_depth, held, n = [], None, 0, 0
     try:
-        for event, element in safe_xml.iterparse(io.BytesIO(content), events=("start", "end"),
-                                                 forbid_dtd=True, forbid_entities=True, forbid_external=True):
+        events = safe_xml.iterparse(io.BytesIO(content), events=("start", "end"),
+                                    forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for count, (event, element) in enumerate(events):
+            if count % 10_000 == 0:
+                budget.clock()
             if event == "start":
                 if not stack and _local(element.tag) != "kml":
                     raise budget.unreadable(file_name, "not_kml")
@@ -401,22 +415,23 @@ def _read_kml(content: bytes, file_name: str, budget: Budget) -> Layer:
                     placemark_depth, held = len(stack), 0
                     n += 1
                     budget.features(n, file_name)
-                    budget.clock()
                 elif placemark_depth is not None:
                     held += 1
+                    if held == limit + 1:  # too large to keep: what it holds is dropped, the rest counted
+                        for kept in stack[placemark_depth:]:
+                            kept.clear()
                 stack.append(element)
                 continue
             stack.pop()
             parent = stack[-1] if stack else None
             if placemark_depth is not None and len(stack) > placemark_depth:
-                if held > limit and parent is not None:
-                    parent.remove(element)  # an oversized placemark is counted, not kept
+                if held > limit:
+                    _drop(parent, element)
                 continue
             if placemark_depth is not None:  # the placemark itself ends
                 placemark_depth = None
                 _add_placemark(layer, names, n, element, held, budget)
-            if parent is not None:
-                parent.remove(element)  # read: dropped, so the tree never holds more than one placemark
+            _drop(parent, element)  # read: the tree never holds more than one placemark
     except Refused:
         raise
     except DefusedXmlException:
