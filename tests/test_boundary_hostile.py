@@ -296,9 +296,9 @@ def test_too_many_vertices_in_all_stop_the_reading(data_dir, monkeypatch):
     assert township_import.check_file(content, "乡镇.geojson", ADMIN).valid
 
 
-def test_a_placemark_of_too_many_elements_is_not_kept(data_dir, monkeypatch):
-    """A placemark is held as XML until it ends: beyond the vertices of a feature in elements, its
-    elements are counted and dropped."""
+def test_a_placemark_of_too_many_elements_stops_the_reading(data_dir, monkeypatch):
+    """A placemark is held as XML until it ends: one of more elements than the vertices of a feature
+    is no township's, and reading stops there."""
     (code, (name, polygon)), = list(surveyed().items())[:1]
     ring = " ".join(f"{x},{y}" for x, y in polygon.exterior.coords)
     data = "".join(f'<Data name="d{i}"><value>{i}</value></Data>' for i in range(60))
@@ -306,12 +306,14 @@ def test_a_placemark_of_too_many_elements_is_not_kept(data_dir, monkeypatch):
                f"<ExtendedData>{data}</ExtendedData><Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}"
                "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>").encode()
     assert township_import.check_file(content, "a.kml", ADMIN).valid
-    monkeypatch.setenv("REHAB_BOUNDARY_MAX_FEATURE_VERTICES", str(len(polygon.exterior.coords) + 50))
-    problems = township_import.check_file(content, "a.kml", ADMIN).problems
     # 60 Data and 60 value, ExtendedData, name, Polygon, outerBoundaryIs, LinearRing, coordinates: 126 elements
-    assert problems == ["第 1 个要素有 126 个以上 XML 元素，超过每个要素 "
-                        f"{len(polygon.exterior.coords) + 50} 个的上限（设置 REHAB_BOUNDARY_MAX_FEATURE_VERTICES）："
-                        "请在 GIS 软件中简化后重新导出。"]
+    monkeypatch.setenv("REHAB_BOUNDARY_MAX_FEATURE_VERTICES", "126")
+    assert township_import.check_file(content, "a.kml", ADMIN).valid
+    monkeypatch.setenv("REHAB_BOUNDARY_MAX_FEATURE_VERTICES", "125")
+    checked = township_import.check_file(content, "a.kml", ADMIN)
+    assert checked.problems == ["第 1 个要素有 125 个以上 XML 元素，超过每个要素 125 个的上限"
+                                "（设置 REHAB_BOUNDARY_MAX_FEATURE_VERTICES）：请在 GIS 软件中简化后重新导出。"]
+    assert checked.features == []
 
 
 def test_the_first_problems_are_listed_and_the_rest_counted(data_dir, monkeypatch):

@@ -192,10 +192,6 @@ def _check(content: bytes, file_name: str, account: Account, crs: str, key_field
     except CRSError:
         return problem("bad_crs", crs=crs)
     keys = _key_fields(names, key_field)
-    if not keys and layer.problems and not names:  # every feature too large to keep its attributes
-        for message in layer.problems.values():
-            report(message)
-        return
     if not keys:
         return problem("no_field", fields="、".join(names) or "—")
 

@@ -6,7 +6,7 @@
   Geometries are checked (types, numbers, vertex counts) before shapely builds them.
 - KML (.kml) and KMZ (.kmz, a zip holding doc.kml): defusedxml, which refuses a DTD, entities and
   external references; the root must be <kml>. Placemarks are read one at a time (iterparse) and
-  dropped once read, so one placemark at most is held as XML.
+  dropped once read, so one placemark at most is held as XML, and that of a bounded size.
 - Shapefile: only inside a .zip with its .shp, .shx and .dbf (.prj and .cpg if there), read by pyshp
   from bytes in memory; the .prj by pyproj's WKT parser. The record headers of the .shp are counted
   before pyshp builds a shape.
@@ -385,7 +385,7 @@ def _placemark(element) -> tuple[dict, object]:
 
 
 def _drop(parent, element) -> None:
-    """Detaches a read element: the last child of its parent (unless the parent was cleared)."""
+    """Detaches a read element, the last child of its parent (a removal from the front would scan)."""
     if parent is not None and len(parent) and parent[-1] is element:
         del parent[-1]
 
@@ -417,20 +417,17 @@ def _read_kml(content: bytes, file_name: str, budget: Budget) -> Layer:
                     budget.features(n, file_name)
                 elif placemark_depth is not None:
                     held += 1
-                    if held == limit + 1:  # too large to keep: what it holds is dropped, the rest counted
-                        for kept in stack[placemark_depth:]:
-                            kept.clear()
+                    if held > limit:  # no township's placemark: reading stops here
+                        budget.refuse("limit_feature_elements", "max_feature_vertices", n=n, count=f"{limit:,}")
                 stack.append(element)
                 continue
             stack.pop()
             parent = stack[-1] if stack else None
             if placemark_depth is not None and len(stack) > placemark_depth:
-                if held > limit:
-                    _drop(parent, element)
-                continue
+                continue  # held until the placemark ends
             if placemark_depth is not None:  # the placemark itself ends
                 placemark_depth = None
-                _add_placemark(layer, names, n, element, held, budget)
+                _add_placemark(layer, names, n, element, budget)
             _drop(parent, element)  # read: the tree never holds more than one placemark
     except Refused:
         raise
@@ -443,14 +440,7 @@ def _read_kml(content: bytes, file_name: str, budget: Budget) -> Layer:
     return layer
 
 
-def _add_placemark(layer: Layer, names: dict, n: int, element, held: int, budget: Budget) -> None:
-    if held > budget.limits.max_feature_vertices:
-        layer.rows.append({})
-        layer.geometries.append(None)
-        layer.problems[n] = budget.message("limit_feature_elements", n=n, count=f"{held:,}",
-                                           limit=_number(budget.limits.max_feature_vertices),
-                                           setting=BOUNDARY_SETTINGS["max_feature_vertices"])
-        return
+def _add_placemark(layer: Layer, names: dict, n: int, element, budget: Budget) -> None:
     row, geometry_element = _placemark(element)
     for key in row:
         names.setdefault(key, None)
