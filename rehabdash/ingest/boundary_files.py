@@ -385,9 +385,15 @@ def _placemark(element) -> tuple[dict, object]:
 
 
 def _drop(parent, element) -> None:
-    """Detaches a read element, the last child of its parent (a removal from the front would scan)."""
-    if parent is not None and len(parent) and parent[-1] is element:
-        del parent[-1]
+    """Detaches a read element from its parent, searched from the end: the parser runs up to a chunk
+    ahead of the events, so the element is among the last children (a search from the front would
+    scan them all each time)."""
+    if parent is None:
+        return
+    for index in range(len(parent) - 1, -1, -1):
+        if parent[index] is element:
+            del parent[index]
+            return
 
 
 def _read_kml(content: bytes, file_name: str, budget: Budget) -> Layer:
