@@ -280,8 +280,8 @@ def test_too_many_features_are_refused_before_they_are_read(data_dir, monkeypatc
     content, _ = three_problems()  # four features
     monkeypatch.setenv("REHAB_BOUNDARY_MAX_FEATURES", "3")
     checked = township_import.check_file(content, "乡镇.geojson", ADMIN)
-    assert checked.problems == ["文件“乡镇.geojson”有 4 个以上要素，超过上限 3 个（设置 REHAB_BOUNDARY_MAX_FEATURES）："
-                                "请按区县拆分后分别导入。"]
+    assert checked.problems == [("文件“乡镇.geojson”有 4 个以上要素，超过上限 3 个（设置 REHAB_BOUNDARY_MAX_FEATURES）："
+                                 "请按区县拆分后分别导入。")]
 
 
 def test_too_many_vertices_in_all_stop_the_reading(data_dir, monkeypatch):
@@ -290,8 +290,9 @@ def test_too_many_vertices_in_all_stop_the_reading(data_dir, monkeypatch):
     vertices = [len(polygon.exterior.coords) + sum(len(r.coords) for r in polygon.interiors) for _, (_, polygon) in towns]
     monkeypatch.setenv("REHAB_BOUNDARY_MAX_VERTICES", str(sum(vertices) - 1))
     checked = township_import.check_file(content, "乡镇.geojson", ADMIN)
-    assert checked.problems == [f"文件的顶点总数超过上限 {sum(vertices) - 1:,} 个（设置 REHAB_BOUNDARY_MAX_VERTICES），"
-                                "已停止读取：请简化边界或按区县拆分后分别导入。"] and checked.features == []
+    assert checked.problems == [(f"文件的顶点总数超过上限 {sum(vertices) - 1:,} 个（设置 REHAB_BOUNDARY_MAX_VERTICES），"
+                                 "已停止读取：请简化边界或按区县拆分后分别导入。")]
+    assert checked.features == []
     monkeypatch.setenv("REHAB_BOUNDARY_MAX_VERTICES", str(sum(vertices)))
     assert township_import.check_file(content, "乡镇.geojson", ADMIN).valid
 
@@ -299,7 +300,7 @@ def test_too_many_vertices_in_all_stop_the_reading(data_dir, monkeypatch):
 def test_a_placemark_of_too_many_elements_stops_the_reading(data_dir, monkeypatch):
     """A placemark is held as XML until it ends: one of more elements than the vertices of a feature
     is no township's, and reading stops there."""
-    (code, (name, polygon)), = list(surveyed().items())[:1]
+    (_, (name, polygon)), = list(surveyed().items())[:1]
     ring = " ".join(f"{x},{y}" for x, y in polygon.exterior.coords)
     data = "".join(f'<Data name="d{i}"><value>{i}</value></Data>' for i in range(60))
     content = (f'<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>{name}</name>'
@@ -311,8 +312,8 @@ def test_a_placemark_of_too_many_elements_stops_the_reading(data_dir, monkeypatc
     assert township_import.check_file(content, "a.kml", ADMIN).valid
     monkeypatch.setenv("REHAB_BOUNDARY_MAX_FEATURE_VERTICES", "125")
     checked = township_import.check_file(content, "a.kml", ADMIN)
-    assert checked.problems == ["第 1 个要素有 125 个以上 XML 元素，超过每个要素 125 个的上限"
-                                "（设置 REHAB_BOUNDARY_MAX_FEATURE_VERTICES）：请在 GIS 软件中简化后重新导出。"]
+    assert checked.problems == [("第 1 个要素有 125 个以上 XML 元素，超过每个要素 125 个的上限"
+                                 "（设置 REHAB_BOUNDARY_MAX_FEATURE_VERTICES）：请在 GIS 软件中简化后重新导出。")]
     assert checked.features == []
 
 
@@ -352,6 +353,6 @@ def test_a_coordinate_system_is_never_a_proj_string_or_a_file(data_dir, bait):
     members = {n: parts.read(n) for n in parts.namelist()}
     members["xz.prj"] = f"+init={secret}:name".encode()
     problems = township_import.check_file(zipped(members), "a.zip", ADMIN).problems
-    assert problems == ["无法读取文件“a.zip”（“xz.prj”不是有效的 WKT 坐标系）。请上传 GeoJSON、KML，"
-                        "或含 .shp、.shx、.dbf、.prj 的 Shapefile 压缩包（.zip）。"]
+    assert problems == [("无法读取文件“a.zip”（“xz.prj”不是有效的 WKT 坐标系）。请上传 GeoJSON、KML，"
+                         "或含 .shp、.shx、.dbf、.prj 的 Shapefile 压缩包（.zip）。")]
     assert_no_leak("\n".join(problems), bait)

@@ -6,10 +6,12 @@ matched to the regions table, checked and published into the data directory's ``
 
 Files are read by a reader for their format and nothing else (boundary_files: JSON, hardened XML,
 pyshp on bytes in memory), within the limits of config.BoundaryLimits, and coordinates converted to
-WGS-84 with pyproj (its network access off): CGCS2000 and WGS-84 are the same at map scale; GCJ-02 (AMap/Tencent) is not a CRS that PROJ knows, so it is
-converted with coordTransform as the Excel import does. Every problem is reported at once, in
-Chinese by default, naming the feature (its number in the file and its name or code), the first
-REHAB_BOUNDARY_MAX_PROBLEMS of them listed and the rest counted; one problem means nothing is written. Townships not imported keep their approximate Voronoi cell on the map.
+WGS-84 with pyproj (its network access off): CGCS2000 and WGS-84 are the same at map scale; GCJ-02
+(AMap/Tencent) is not a CRS that PROJ knows, so it is converted with coordTransform as the Excel
+import does. Every problem is reported at once, in Chinese by default, naming the feature (its
+number in the file and its name or code): the first REHAB_BOUNDARY_MAX_PROBLEMS listed, the rest
+counted. One problem, or a limit exceeded, means nothing is written. Townships not imported keep
+their approximate Voronoi cell on the map.
 """
 from __future__ import annotations
 

@@ -343,8 +343,8 @@ def _kml_geometry(element) -> dict | None:
     if kind == "Polygon":
         outer, inner = [], []
         for boundary in children:
-            rings = outer if _local(boundary.tag) == "outerBoundaryIs" else inner
-            if _local(boundary.tag) not in ("outerBoundaryIs", "innerBoundaryIs"):
+            rings = {"outerBoundaryIs": outer, "innerBoundaryIs": inner}.get(_local(boundary.tag))
+            if rings is None:
                 continue
             for ring in boundary:
                 if _local(ring.tag) == "LinearRing":
