@@ -242,8 +242,7 @@ def _text(value) -> object:
 
 
 def _read_geojson(content: bytes, file_name: str, budget: Budget) -> Layer:
-    text = content.decode("utf-8-sig", errors="replace")
-    if not text.lstrip().startswith("{"):
+    if not content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         raise budget.unreadable(file_name, "not_json")
     # Parsed JSON costs up to 80 bytes a value (a list per vertex, a float per number, a short string),
     # up to twenty times the text: values are counted first (a comma or bracket each, at least), and a
@@ -252,6 +251,7 @@ def _read_geojson(content: bytes, file_name: str, budget: Budget) -> Layer:
     values = content.count(b",") + content.count(b"[") + content.count(b"{")
     if values > 3 * limits.max_vertices + 20 * limits.max_features + 10_000:
         budget.refuse("limit_json_values", "max_vertices", file=file_name, count=f"{values:,}")
+    text = content.decode("utf-8-sig", errors="replace")
     try:
         document = json.loads(text, parse_constant=lambda name: None)  # NaN and Infinity are no numbers
     except json.JSONDecodeError as error:
