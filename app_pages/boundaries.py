@@ -44,7 +44,7 @@ if upload is not None:
     if last is not None and last[0] == signature:
         checked = last[1]
         if checked.problems:
-            st.error(ui.t("boundaries.problems", count=len(checked.problems)))
+            st.error(ui.t("boundaries.problems", count=checked.problem_count))
             ui.table_with_download(pd.DataFrame({ui.t("boundaries.col_no"): range(1, len(checked.problems) + 1),
                                                  ui.t("boundaries.col_problem"): checked.problems}),
                                    key="boundary_problems", file_stem=ui.t("boundaries.title"))
