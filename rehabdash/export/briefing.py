@@ -30,7 +30,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, safe_text
 from rehabdash.kernel.contract import TIERS
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.theme import PALETTE, STATUS_COLORS
@@ -608,6 +608,7 @@ def tables_workbook(tables: list[dispatch.Table], title: str) -> bytes:
             sheet.column_dimensions[get_column_letter(c)].width = min(max(w, 8), 48)
         sheet.row_dimensions[3].height = 32
         sheet.freeze_panes = "B4" if len(columns) > 1 else "A4"
+    safe_text.defuse_workbook(book)  # a name such as '=HYPERLINK(...)' stays text, also after editing
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
