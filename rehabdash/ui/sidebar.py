@@ -166,8 +166,9 @@ def _choose_snapshot() -> Snapshot | None:
         candidate = by_label.get(wanted, next(iter(by_label.values())))
         if snapshots.verify(candidate):
             break
-        if st.session_state.get("snapshot") == wanted:
-            del st.session_state["snapshot"]  # refused now: fall back to the newest valid one
+        if "snapshot" in st.session_state and st.session_state["snapshot"] == wanted:
+            # refused now: fall back to the newest valid one (a first run has no choice to forget)
+            del st.session_state["snapshot"]
     for refused in (s for s in listed if not s.valid):
         st.warning(t("app.refused_snapshot", date=snapshot_label(refused), problem=refused.problem))
     if not by_label:
