@@ -136,6 +136,39 @@ def test_a_kill_at_any_step_leaves_whole_versions_and_the_retry_publishes(data, 
     assert_whole(directory)
 
 
+def test_a_publish_removes_only_this_machines_staging_folders_of_dead_processes(data, monkeypatch):
+    """On a data directory shared by several machines a process ID says nothing about another machine:
+    a staging folder is named by host and process, and a publish removes only those of this host whose
+    process is gone (another machine's may be its publish under way)."""
+    directory, _ = data
+    root = directory / "snapshots"
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process ID nobody has now
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    host = snapshots._host()
+    folders = {"this host, process gone": f".staging-{host}-{gone.pid}-0001",
+               "this host, process alive": f".staging-{host}-{alive.pid}-0002",
+               "another host, same IDs": f".staging-db-2.example.org-{gone.pid}-0003",
+               "another host or an older release": f".staging-{gone.pid}-0004"}
+    for name in folders.values():
+        (root / name).mkdir()
+    staged = []
+    monkeypatch.setattr(snapshots, "_checkpoint", lambda step: staged.extend(
+        p.name for p in root.iterdir() if step == "staging_created" and p.name not in folders.values()
+        and p.name.startswith(".")))
+    try:
+        publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64, directory)
+    finally:
+        alive.kill()
+        alive.wait()
+    left = {p.name for p in root.iterdir() if p.name.startswith(".")}
+    assert left == set(folders.values()) - {folders["this host, process gone"]}
+    [own] = staged
+    assert own.startswith(f".staging-{host}-{os.getpid()}-")
+    assert snapshots.staging_owner(own) == (host, os.getpid())
+    assert snapshots.staging_owner(folders["another host, same IDs"]) == ("db-2.example.org", gone.pid)
+
+
 def test_published_folders_and_files_are_group_readable(data):
     directory, _ = data
     published = publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64,
