@@ -169,6 +169,45 @@ def test_a_publish_removes_only_this_machines_staging_folders_of_dead_processes(
     assert snapshots.staging_owner(folders["another host, same IDs"]) == ("db-2.example.org", gone.pid)
 
 
+def test_a_kill_between_the_commit_and_its_audit_lines_is_recovered_once(data, monkeypatch, tmp_path):
+    """The publisher is killed after its version is committed and before it writes the audit lines: the
+    next listing writes them from the version's log, marked recovered, once however often it runs."""
+    import datetime as dt
+
+    from rehabdash.access import audit
+    from rehabdash.ingest.publish import RECOVERY_GRACE, recover_audit
+
+    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))  # this test's own audit log
+    directory, _ = data
+    process = publisher(directory, QINGSHAN, "--kill-at", "committed")
+    process.communicate(timeout=120)
+    assert process.returncode == -9
+    newest = newest_valid(list_snapshots(directory))
+    assert newest.log["who"] == f"clerk-{QINGSHAN}" and audit.entries("import") == []
+    label = f"{newest.as_of.isoformat()} (v{newest.version})"
+
+    just_now = dt.datetime.fromisoformat(newest.manifest["created_at"]) + RECOVERY_GRACE / 2
+    assert recover_audit(list_snapshots(directory), now=just_now) == []  # its publisher may be at it
+    assert audit.entries("import") == []
+    later = just_now + RECOVERY_GRACE  # the app started again, or a page opened, after a while
+    assert recover_audit(list_snapshots(directory), now=later) == [label]
+    assert recover_audit(list_snapshots(directory), now=later) == []
+    [imported] = audit.entries("import")
+    [announced] = audit.entries("snapshot")
+    assert imported["user"] == announced["user"] == f"clerk-{QINGSHAN}"
+    assert imported["scope"] is None  # the publisher's account: every region
+    assert imported["detail"] == {"file": f"{QINGSHAN}.xlsx", "sha256": "0" * 64, "snapshot": label, "note": "test",
+                                  "recovered": True, "published_at": newest.log["at"]}
+    assert announced["detail"] == {"published": label, "source": "import", "recovered": True,
+                                   "published_at": newest.log["at"]}
+
+    # A version audited by its publisher is not audited again, by this process or a new one.
+    published = publish_tables(month_rows(directory, (YUANHUI,)), None, AS_OF, "b", "y.xlsx", "1" * 64, directory)
+    monkeypatch.setattr(sys.modules[recover_audit.__module__], "_AUDITED", set())  # as in a new process
+    assert recover_audit(list_snapshots(directory), now=later + RECOVERY_GRACE) == []
+    assert [e["detail"]["snapshot"] for e in audit.entries("import")] == [label, f"{published.snapshot.as_of} (v{published.snapshot.version})"]
+
+
 def test_published_folders_and_files_are_group_readable(data):
     directory, _ = data
     published = publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64,

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit
+from rehabdash.ingest.publish import recover_audit
 from rehabdash.kernel import formatting, i18n, measures, memo
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
@@ -104,10 +105,14 @@ def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
 
 
 def available_snapshots() -> list[Snapshot]:
-    """Every version, newest first; those found unreadable while the app runs are marked refused."""
+    """Every version, newest first; those found unreadable while the app runs are marked refused. The
+    audit lines of a version whose publisher was stopped before writing them are completed here (at
+    start, and when a version appears; recover_audit remembers the versions it has seen)."""
     directory = data_dir()
     signature = _files_signature(directory / "snapshots")
-    return snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
+    listed = snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
+    recover_audit(listed)
+    return listed
 
 
 # Shared by every session (callers only read it). In kernel.memo: st.cache_resource's hashing of the
