@@ -216,6 +216,31 @@ def test_published_folders_and_files_are_group_readable(data):
     assert {p.stat().st_mode & 0o777 for p in published.path.iterdir()} == {snapshots.FILE_MODE} == {0o640}
 
 
+@pytest.mark.parametrize("parent_mode", [0o750, 0o2750])
+def test_folders_a_command_creates_are_readable_by_the_group_whatever_the_umask(data, tmp_path, parent_mode):
+    """An operator runs an import (or the setup of a new deployment) with umask 077: the data folders it
+    creates are 0750, and keep the setgid bit of a parent set up as deploy/README.md says."""
+    import stat
+
+    directory, _ = data
+    tables = {t: pd.read_parquet(p) for t, p in
+              ((t, newest_valid(list_snapshots(directory)).table_path(t)) for t in snapshots.TABLES)}
+    parent = tmp_path / "srv"
+    parent.mkdir()
+    os.chmod(parent, parent_mode)
+    fresh = parent / "rehab" / "data"
+    old = os.umask(0o077)
+    try:
+        version = snapshots.write_snapshot(fresh, AS_OF, tables, "sample")
+    finally:
+        os.umask(old)
+    setgid = parent_mode & stat.S_ISGID
+    for folder in (parent / "rehab", fresh, fresh / "snapshots"):
+        assert folder.stat().st_mode & 0o7777 == 0o750 | setgid, (folder, oct(folder.stat().st_mode))
+    assert version.stat().st_mode & 0o777 == 0o750
+    assert {p.stat().st_mode & 0o777 for p in version.iterdir()} == {0o640}
+
+
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EACCES])
 def test_a_full_disk_or_missing_permission_is_a_chinese_message_and_nothing_is_published(data, monkeypatch,
                                                                                           error):

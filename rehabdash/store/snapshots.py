@@ -24,6 +24,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -289,6 +290,22 @@ def _write_synced(path: Path, data: bytes) -> None:
     os.chmod(path, FILE_MODE)
 
 
+def make_folders(path: Path) -> None:
+    """Create `path` and its missing parents as DIR_MODE whatever the umask of the command (an operator's
+    shell may have 077): the service's group reads what a command line made. The setgid bit a new
+    folder inherits from its parent stays, so the group carries on down the tree."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, DIR_MODE)
+        except FileExistsError:  # another publisher made it meanwhile
+            continue
+        os.chmod(folder, DIR_MODE | (folder.stat().st_mode & stat.S_ISGID))
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -399,7 +416,7 @@ def commit(data_dir: Path, build: Build, source: str, attempts: int = COMMIT_ATT
     root = snapshots_root(data_dir)
     staging: Path | None = None
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        make_folders(root)
         clean_staging(root)
         for _ in range(attempts):
             base, number = _base_and_next(root)
