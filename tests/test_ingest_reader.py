@@ -130,11 +130,11 @@ def run_probe(path: Path) -> tuple[str, float]:
     return keys, float(peak), int(rows)
 
 
-def rezipped(content: bytes, change, compresslevel: int | None = None) -> bytes:
+def rezipped(content: bytes, change) -> bytes:
     """The workbook with `change(name, data)` applied to each part's bytes."""
     source = zipfile.ZipFile(io.BytesIO(content))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in source.infolist():
             archive.writestr(item.filename, change(item.filename, source.read(item.filename)))
     return buffer.getvalue()
@@ -227,24 +227,7 @@ def test_cells_that_carry_only_a_format_take_no_place():
     assert book._used_range(formatted + b'<row><c/><c s="2"></c><c><v>1</v></c></row>') == (1048577, 3)
 
 
-LAST_ROW = 1_048_576
-
-
-def formatted_to_the_last_row(content: bytes, sheet: str, columns: str = "ABCDE") -> bytes:
-    """The workbook with every row of `sheet` below its data, down to row 1,048,576, written as cells
-    that carry a format and no value (<c r="A72" s="1"/>), as a spreadsheet saves a range formatted
-    whole: some 150 MB of XML for 70 rows of figures."""
-    part = book._sheet_parts(zipfile.ZipFile(io.BytesIO(content)))[sheet]
-    def change(name, data):
-        if name != part:
-            return data
-        last = data.rindex(b'<row r="')
-        after = int(data[last + 8:data.index(b'"', last + 8)]) + 1
-        rows = b"".join(b'<row r="%d">%s</row>' % (r, b"".join(b'<c r="%s%d" s="1"/>' % (c.encode(), r)
-                                                                   for c in columns))
-                        for r in range(after, LAST_ROW + 1))
-        return data.replace(b"</sheetData>", rows + b"</sheetData>")
-    return rezipped(content, change, compresslevel=1)
+LAST_ROW = corpus.LAST_ROW
 
 
 def test_a_sheet_formatted_down_to_the_last_row_is_read_by_its_data(directory, tmp_path):
@@ -252,7 +235,7 @@ def test_a_sheet_formatted_down_to_the_last_row_is_read_by_its_data(directory, t
     the rows are read, in bounded memory (before: refused as 1,048,576 rows after 9 s and 840 MB)."""
     name = corpus.SHEET["rehab_services"]
     path = tmp_path / "formatted.xlsx"
-    path.write_bytes(formatted_to_the_last_row(corpus.base(directory), name))
+    path.write_bytes(corpus.formatted_to_the_last_row(directory))
     assert zipfile.ZipFile(path).getinfo(book._sheet_parts(zipfile.ZipFile(path))[name]).file_size > 100 * 2**20
     keys, peak, rows = run_probe(path)
     expected = corpus.base_rows(directory)["rehab_services"]
