@@ -169,9 +169,6 @@ _FILLED = rb'[^>]*+(?<!/)>(?!\s*</c>)'
 _FILLED_ROWS = re.compile(rb'<c r="(?:[A-Z]{1,3}(\d{1,7})")?' + _FILLED)  # b"" for a reference calamine refuses
 _FILLED_COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})\d' + _FILLED)
 _EMPTY_CELL_END = re.compile(rb"\s*</(?:[\w.-]+:)?c\s*>")
-# What a cell's value is read from (<v>, <is>, <f>), with or without a prefix: XML without any of them
-# places no value, whatever its cells.
-_VALUE_MARKS = (b"<v", b"<is", b"<f", b":v", b":is", b":f")
 # A cell or row tag without its reference first (<c>, <c s="1" r="B2">, <row>): followed one by one.
 _IRREGULAR = re.compile(rb'<(?:c|row)(?! r=")[\s/>]')
 _LAST_ROW = re.compile(rb'<row r="(\d{1,7})"')
@@ -195,10 +192,13 @@ class _Scan:
     special: dict[tuple[int, int], object] = field(default_factory=dict)
 
     def block(self, xml: bytes) -> None:
-        values = any(mark in xml for mark in _VALUE_MARKS)
+        cells, rows = xml.count(b"<c"), xml.count(b"<row")
+        # A value is read from an element inside a cell (<v>, <is>, <f>, with or without a prefix): a
+        # block whose only tags are cells' and rows' (a million formatted rows) holds none.
+        values = xml.count(b"<") != cells + rows + xml.count(b"</row>")
         if values:
             self.special.update(_special(xml))
-        if not self._regular(xml):
+        if not self._regular(xml, cells, rows):
             self._follow(xml)
             return
         rows = set(_FILLED_ROWS.findall(xml)) if values else ()
@@ -217,11 +217,12 @@ class _Scan:
             self.row = int(found.group(1))
 
     @staticmethod
-    def _regular(xml: bytes) -> bool:
-        """Every cell and row tag has its reference first and no prefix, as every writer we know puts it."""
+    def _regular(xml: bytes, cells: int, rows: int) -> bool:
+        """Every cell and row tag has its reference first and no prefix, as every writer we know puts it
+        (`cells`, `rows`: the tags starting '<c' and '<row')."""
         if b":c" in xml or b":row" in xml:  # <x:c r="A1">, or an attribute such as x:count: follow them
             return False
-        if xml.count(b"<c") == xml.count(b'<c r="') and xml.count(b"<row") == xml.count(b'<row r="'):
+        if cells == xml.count(b'<c r="') and rows == xml.count(b'<row r="'):
             return True
         return not _IRREGULAR.search(xml)  # <cols>, <rowBreaks> … besides the cells: look closer
 
