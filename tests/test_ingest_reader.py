@@ -227,6 +227,13 @@ def test_cells_that_carry_only_a_format_take_no_place():
     assert book._used_range(formatted + b'<row><c/><c s="2"></c><c><v>1</v></c></row>') == (1048577, 3)
 
 
+def test_a_cell_tag_broken_by_a_line_is_still_counted():
+    """<c\nr="XFD1048576"> is a cell to an XML parser: it counts, or calamine would allocate the whole
+    sheet (the check before counted only '<c ', '<c>' and '<c/' against '<c r="')."""
+    assert book._used_range(b'<row r="1"><c r="A1"><v>1</v></c><c\nr="XFD1048576"><v>1</v></c></row>') \
+        == (1048576, 16384)
+
+
 LAST_ROW = corpus.LAST_ROW
 
 
