@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.export import decisions as decisions_export
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, safe_text
 from rehabdash.kernel.columns import KINDS
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.topics import dispatch
@@ -81,6 +81,7 @@ def tables_workbook(tables: list[dispatch_charts.Table], title: str) -> bytes:
             sheet.column_dimensions[get_column_letter(c)].width = min(max(w, 8), 48)
         sheet.row_dimensions[3].height = 32
         sheet.freeze_panes = "B4" if len(columns) > 1 else "A4"
+    safe_text.defuse_workbook(book)  # a name such as '=HYPERLINK(...)' stays text, also after editing
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

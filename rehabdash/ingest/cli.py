@@ -15,6 +15,7 @@ from rehabdash.ingest import (
     publish,
     template_bytes,
 )
+from rehabdash.ingest.publish import recover_audit
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import auth_mode, data_dir
 from rehabdash.store.snapshots import list_snapshots, newest_valid
@@ -59,6 +60,7 @@ def run_import(args) -> int:
         print(f"未完成：需要 --account 指定一个有效的账号（{args.account or '未指定'}）/ "
               "not done: --account must name an enabled account", file=sys.stderr)
         return 2
+    recover_audit(list_snapshots(data_dir()))  # a publish stopped before its audit lines: complete them
     content = args.file.read_bytes()
     checked = check_workbook(content, args.as_of, lang=args.lang, account=account)
     for note in checked.notes:

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit
+from rehabdash.ingest.publish import recover_audit
 from rehabdash.kernel import formatting, i18n, measures, memo
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
@@ -104,10 +105,14 @@ def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
 
 
 def available_snapshots() -> list[Snapshot]:
-    """Every version, newest first; those found unreadable while the app runs are marked refused."""
+    """Every version, newest first; those found unreadable while the app runs are marked refused. The
+    audit lines of a version whose publisher was stopped before writing them are completed here (at
+    start, and when a version appears; recover_audit remembers the versions it has seen)."""
     directory = data_dir()
     signature = _files_signature(directory / "snapshots")
-    return snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
+    listed = snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
+    recover_audit(listed)
+    return listed
 
 
 # Shared by every session (callers only read it). In kernel.memo: st.cache_resource's hashing of the
@@ -166,8 +171,9 @@ def _choose_snapshot() -> Snapshot | None:
         candidate = by_label.get(wanted, next(iter(by_label.values())))
         if snapshots.verify(candidate):
             break
-        if st.session_state.get("snapshot") == wanted:
-            del st.session_state["snapshot"]  # refused now: fall back to the newest valid one
+        if "snapshot" in st.session_state and st.session_state["snapshot"] == wanted:
+            # refused now: fall back to the newest valid one (a first run has no choice to forget)
+            del st.session_state["snapshot"]
     for refused in (s for s in listed if not s.valid):
         st.warning(t("app.refused_snapshot", date=snapshot_label(refused), problem=refused.problem))
     if not by_label:
