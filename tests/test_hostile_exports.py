@@ -16,13 +16,12 @@ from rehabdash.ingest import template_bytes
 from rehabdash.kernel import safe_text
 from rehabdash.kernel.scope import Scope
 
-from .conftest import open_app_page
+from .conftest import app_pages, open_app_page
 from .hostile import PAYLOADS, QINGSHAN, publish_hostile
 from .workbooks import newest
 
 FORMULAS = [v for k, v in PAYLOADS.items() if k in ("formula", "plus", "minus", "at")]
-PAGES = ("app_pages/overview.py", "app_pages/facility_map.py", "app_pages/funding.py",
-         "app_pages/child_rehab.py", "app_pages/devices.py", "app_pages/data_upload.py", "app_pages/snapshots.py")
+PAGES = [p.script for p in app_pages() if p.only_when is None]  # every page with sample data
 
 
 @pytest.fixture(scope="module")

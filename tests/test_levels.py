@@ -15,14 +15,14 @@ from rehabdash.store import db
 from rehabdash.store.snapshots import list_snapshots, write_snapshot
 from rehabdash.topics import dispatch
 
-from .conftest import open_app_page
+from .conftest import app_pages, open_app_page
 from .seed import BAOTOU, NEWEST, QINGSHAN, snapshot
 
 NATION = "100000000000"
 NEIMENGGU = "150000000000"
 HENAN = "410000000000"
 LUOHE = "411100000000"
-PAGES = ["overview", "rehab", "facility_map", "funding", "devices", "child_rehab"]
+TOPIC_PAGES = [p.script for p in app_pages() if p.role == "viewer"]
 
 
 def nation_tables() -> dict[str, pd.DataFrame]:
@@ -120,10 +120,10 @@ def test_the_ranking_is_one_level_down(nation_dir):
     assert sorted(henan) == [(LUOHE, "漯河市")]
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", TOPIC_PAGES)
 @pytest.mark.parametrize("where", [{}, {"province": "河南省"}], ids=["nation", "province"])
 def test_every_page_runs_above_the_city(nation_env, page, where):
-    at = open_app_page(f"app_pages/{page}.py", **where)
+    at = open_app_page(page, **where)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     label = "中华人民共和国 / 河南省" if where else "中华人民共和国"
