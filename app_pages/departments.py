@@ -18,7 +18,7 @@ f = ui.filters()
 account = gate.current()
 until = measures.period_end(f.as_of, f.year)
 view = duban_ui.workflow_of(f, until)
-st.title(ui.t("duban.title"))
+ui.page_header("duban.title", f)  # title and the line naming scope, period and snapshot
 if view is None:
     st.stop()
 st.caption(ui.t_md("duban.caption", scope=f.tree.name(f.scope.root), on=fmt.date(view.on, f.lang)))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -18,6 +19,15 @@ CHROMIUM = os.environ.get("REHAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+APP = PROJECT / "app.py"
+PASSWORD = "青山 correct horse"
+# The accounts of `local_auth`: username -> (role, region codes). 包头市 (1502), 青山区 (150204), 漯河市 (4111).
+ACCOUNTS = {
+    "city": ("admin", ("150200000000",)),
+    "qs_clerk": ("clerk", ("150204000000",)),
+    "qingshan": ("viewer", ("150204000000",)),
+    "luohe": ("admin", ("411100000000",)),
+}
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -141,18 +151,123 @@ def choose_in_sidebar(page, box_label: str, option: str) -> None:
     wanted.click()
 
 
+def start_app(page: str | None = None, *, state: dict | None = None, timeout: float = 60, **query):
+    """AppTest of app.py on the URL `query`, with session `state` set before the first run, run once on
+    `page` (a script such as "app_pages/rehab.py"; the default page when None)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = value
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    if page is not None:
+        at.switch_page(page)
+    return at.run()
+
+
 def open_app_page(page_script: str, before_page=lambda: None, **query):
     """AppTest of app.py opened on the URL `query`, then switched to `page_script` (as with a deep link,
     the default page runs first); `before_page` runs in between, e.g. to forget what that page did."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
+    at = start_app(**query)
     before_page()
     at.switch_page(page_script)
     return at.run()
+
+
+def log_in(username: str, password: str = PASSWORD, *, state: dict | None = None, timeout: float = 60,
+           **query):
+    """AppTest of app.py with sign-in on (see `local_auth`): the login form filled in and sent."""
+    at = start_app(state=state, timeout=timeout, **query)
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    return at.run()
+
+
+@pytest.fixture(scope="session")
+def _accounts_db(tmp_path_factory) -> Path:
+    """An instance folder holding the ACCOUNTS, made once: Argon2 hashing takes a fraction of a second a
+    password, and `local_auth` copies the database instead."""
+    from rehabdash.access.accounts import AccountStore
+
+    directory = tmp_path_factory.mktemp("accounts")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REHAB_INSTANCE_DIR", str(directory))
+        patch.delenv("REHAB_DATABASE_URL", raising=False)
+        store = AccountStore()
+        for username, (role, scope) in ACCOUNTS.items():
+            store.add(username, PASSWORD, role, list(scope))
+    return directory
+
+
+@pytest.fixture
+def local_auth(_accounts_db, tmp_path, monkeypatch):
+    """Sign-in on (REHAB_AUTH=local) with the accounts of ACCOUNTS in a fresh SQLite store of this test,
+    at most 3 wrong passwords; the store."""
+    from rehabdash.access.accounts import AccountStore
+
+    for path in _accounts_db.glob("rehab.db*"):
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setenv("REHAB_AUTH", "local")
+    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("REHAB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("REHAB_LOCKOUT_AFTER", "3")
+    return AccountStore()
+
+
+def data_copy(tmp_path: Path, newest_only: bool = False) -> Path:
+    """A copy of the sample snapshots (of the newest only, if asked) in `tmp_path`/data, to publish into
+    or damage: tests never write to the committed data/."""
+    directory = tmp_path / "data"
+    source = PROJECT / "data" / "snapshots"
+    if newest_only:
+        from rehabdash.store.snapshots import list_snapshots, newest_valid
+
+        newest = newest_valid(list_snapshots(PROJECT / "data")).path
+        shutil.copytree(newest, directory / "snapshots" / newest.name)
+    else:
+        shutil.copytree(source, directory / "snapshots")
+    return directory
+
+
+@pytest.fixture
+def sample_data(tmp_path, monkeypatch) -> Path:
+    """A copy of the sample data (data_copy) that the app and the library read (REHAB_DATA_DIR)."""
+    directory = data_copy(tmp_path)
+    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
+    return directory
+
+
+# Settings of the map and of the data directory that a developer's shell may have set; the map tests
+# expect the defaults.
+MAP_ENV = ("REHAB_BASEMAP", "REHAB_TIANDITU_KEY", "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_ASSET_BASE_URL",
+           "REHAB_TILE_ATTRIBUTION", "REHAB_DATA_DIR")
+
+
+@pytest.fixture
+def clean_map_env(monkeypatch):
+    for name in MAP_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@dataclass(frozen=True)
+class AppPage:
+    url_path: str  # "map" for /map
+    script: str  # "app_pages/facility_map.py"
+    title_key: str  # its navigation title in the locale files
+    role: str  # the least role that may open it (viewer, clerk, admin)
+    only_when: str | None = None  # a further condition of app.py, e.g. "new_deployment"
+
+
+def app_pages() -> list[AppPage]:
+    """The pages of the app, from the library's one table (rehabdash.access.pages.PAGES) that app.py
+    and the role gate use too: a topic page is open to every viewer; setup only on an empty data
+    directory."""
+    from rehabdash.access import pages
+
+    return [AppPage(p.url_path, p.script, p.title, p.role or "viewer",
+                    "new_deployment" if p.url_path == pages.SETUP else None) for p in pages.PAGES]
 
 
 @pytest.fixture

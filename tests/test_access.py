@@ -1,49 +1,21 @@
 """Access: a district account sees its district and nothing else, on every page and export, however
 another district is asked for (URL, session state, a hand-made scope); logins and lockout are audited."""
 import dataclasses
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from rehabdash import ui
 from rehabdash.access import audit
-from rehabdash.access.accounts import AccountStore
-from rehabdash.access.pages import TOPIC_PAGES
 from rehabdash.export import workbook
 from rehabdash.kernel.scope import Scope
 from rehabdash.store import db
 
+from .conftest import app_pages, start_app
+from .conftest import log_in as login
 from .seed import BAOTOU, END_2024, QINGSHAN, snapshot
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DONGHE = "150202000000"
-PASSWORD = "青山 correct horse"
-PAGES = [p.script for p in TOPIC_PAGES]
-
-
-@pytest.fixture
-def local_auth(tmp_path, monkeypatch):
-    monkeypatch.setenv("REHAB_AUTH", "local")
-    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path))
-    monkeypatch.setenv("REHAB_LOCKOUT_AFTER", "3")
-    store = AccountStore()
-    store.add("qingshan", PASSWORD, "viewer", [QINGSHAN])
-    store.add("city", PASSWORD, "admin", [BAOTOU])
-    return store
-
-
-def login(username: str, password: str = PASSWORD, state=None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click()
-    return at.run()
+TOPIC_PAGES = [p.script for p in app_pages() if p.role == "viewer"]
 
 
 @pytest.fixture
@@ -82,7 +54,7 @@ def assert_only_qingshan(calls):
 
 
 def test_login_page_is_in_chinese_and_nothing_else_runs(local_auth, spy):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = start_app()
     assert at.title[0].value == "康复服务看板 · 登录"
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
     assert not at.metric and spy == []
@@ -93,7 +65,7 @@ def test_every_page_of_a_district_account_shows_its_district_only(local_auth, sp
     assert not at.exception
     assert at.selectbox(key="district").options == ["青山区"]  # no 全部, no other district
     assert "包头市 / 青山区" in at.caption[0].value
-    for page in PAGES:
+    for page in TOPIC_PAGES:
         at.switch_page(page).run()
         assert not at.exception, page
         assert not at.error, (page, [e.value for e in at.error])

@@ -3,49 +3,22 @@ outside the account's regions (replaced in the sidebar), a refused query, a page
 A clerk's publish ends on a confirmation; the upload page and the snapshot page show the account's
 regions only."""
 import dataclasses
-from pathlib import Path
-
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from rehabdash import ui
 from rehabdash.access import audit
-from rehabdash.access.accounts import AccountStore
 from rehabdash.ingest import read_log
 from rehabdash.kernel.scope import Scope
 
+from .conftest import PASSWORD, log_in, start_app
 from .seed import BAOTOU, QINGSHAN
-from .workbooks import data_copy, filled, month_rows
+from .workbooks import filled, month_rows
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DONGHE = "150202000000"
-PASSWORD = "青山 correct horse"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture
-def local_auth(tmp_path, monkeypatch):
-    monkeypatch.setenv("REHAB_AUTH", "local")
-    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path))
-    monkeypatch.delenv("REHAB_DATABASE_URL", raising=False)
-    store = AccountStore()
-    store.add("qingshan", PASSWORD, "viewer", [QINGSHAN])
-    store.add("qs_clerk", PASSWORD, "clerk", [QINGSHAN])
-    store.add("city", PASSWORD, "admin", [BAOTOU])
-    return store
-
-
-def login(username: str, state=None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click()
-    return at.run()
+def login(username: str, state=None, **query):
+    return log_in(username, state=state, timeout=90, **query)
 
 
 def events(name: str) -> list[dict]:
@@ -84,18 +57,11 @@ def test_a_refused_query_leaves_one_audit_line(local_auth, monkeypatch):
     assert line["user"] == "qingshan" and line["scope"] == [DONGHE] and line["detail"] == {"page": "/"}  # the start page
 
 
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    directory = data_copy(tmp_path)
-    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
-    return directory
-
-
-def test_a_clerks_publish_ends_on_a_confirmation_named_by_the_account(local_auth, data):
+def test_a_clerks_publish_ends_on_a_confirmation_named_by_the_account(local_auth, sample_data):
     at = login("qs_clerk")
     at.switch_page("app_pages/data_upload.py").run()
     assert not at.exception
-    content = filled(data, month_rows(data, (QINGSHAN,)))
+    content = filled(sample_data, month_rows(sample_data, (QINGSHAN,)))
     at.file_uploader[0].set_value(("九月.xlsx", content, XLSX))
     at.run()
     assert "填报账号：qs_clerk（数据录入）" in " ".join(c.value for c in at.caption)
@@ -104,15 +70,15 @@ def test_a_clerks_publish_ends_on_a_confirmation_named_by_the_account(local_auth
     assert not at.exception and not at.error
     assert "已发布数据快照 2025-09-30" in at.success[0].value
     assert not at.get("page_link")  # no link to the admin's snapshot page
-    [entry] = read_log(data)
+    [entry] = read_log(sample_data)
     assert (entry["who"], entry["note"]) == ("qs_clerk", "bt_admin")
     assert {e["user"] for e in events("import") + events("snapshot")} == {"qs_clerk"}
 
 
-def test_a_clerks_import_of_another_district_is_refused_on_the_page(local_auth, data):
+def test_a_clerks_import_of_another_district_is_refused_on_the_page(local_auth, sample_data):
     at = login("qs_clerk")
     at.switch_page("app_pages/data_upload.py").run()
-    at.file_uploader[0].set_value(("东河.xlsx", filled(data, month_rows(data, (DONGHE,))), XLSX))
+    at.file_uploader[0].set_value(("东河.xlsx", filled(sample_data, month_rows(sample_data, (DONGHE,))), XLSX))
     at.run()
     assert not at.exception
     problems = next(d.value for d in at.dataframe if "修改方法" in d.value.columns)
@@ -129,26 +95,25 @@ def test_a_viewers_link_to_the_upload_page_is_refused_and_audited(local_auth):
         get_script_run_ctx,  # noqa: F401  (AppTest sets the intent)
     )
     at.query_params.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["_rehab_account"] = local_auth.get("qingshan")
-    at.session_state["_rehab_deep_link"] = "upload"  # the page asked for before the login
-    at.run()
+    at = start_app(state={"_rehab_account": local_auth.get("qingshan"),
+                          "_rehab_deep_link": "upload"},  # the page asked for before the login
+                   timeout=90)
     assert not at.exception
     assert "此页面需要“数据录入”权限，本账号不能打开" in at.warning[0].value
     [line] = events("role_refused")
     assert line["user"] == "qingshan" and line["detail"] == {"page": "upload", "needs": "clerk"}
 
 
-def test_the_snapshot_page_of_a_city_admin_shows_its_city_only(local_auth, data):
+def test_the_snapshot_page_of_a_city_admin_shows_its_city_only(local_auth, sample_data):
     from rehabdash import ingest
 
     from .workbooks import admin
 
     # a 源汇区 import: the 包头市 admin must not see its changes nor its log line
     yuanhui = admin("yh_admin", ("411102000000",))
-    checked = ingest.check_workbook(filled(data, month_rows(data, ("411102000000",))), None, data,
+    checked = ingest.check_workbook(filled(sample_data, month_rows(sample_data, ("411102000000",))), None, sample_data,
                                     account=yuanhui)
-    ingest.publish(checked, yuanhui, "源汇.xlsx", data)
+    ingest.publish(checked, yuanhui, "源汇.xlsx", sample_data)
     at = login("city")
     at.switch_page("app_pages/snapshots.py").run()
     assert not at.exception
@@ -164,7 +129,7 @@ def test_the_snapshot_page_of_a_city_admin_shows_its_city_only(local_auth, data)
 def test_an_unreachable_account_database_is_a_message_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("REHAB_AUTH", "local")
     monkeypatch.setenv("REHAB_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = start_app(timeout=90)
     at.text_input[0].input("qingshan")
     at.text_input[1].input(PASSWORD)
     at.button[0].click()

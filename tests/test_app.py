@@ -3,17 +3,12 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from .conftest import start_app
 from .seed import BAOTOU, NEWEST
-
-TIMEOUT = 60
-APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def start(**query) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return start_app(**query)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -78,15 +73,11 @@ def test_english_switch():
     assert "Persons given precise rehab services" in metrics(at)
 
 
-def test_a_damaged_snapshot_is_refused_with_a_warning(tmp_path, monkeypatch):
-    import shutil
-
+def test_a_damaged_snapshot_is_refused_with_a_warning(sample_data):
     from .seed import snapshot
 
-    shutil.copytree(snapshot(NEWEST).path.parent, tmp_path / "snapshots")
-    damaged = tmp_path / "snapshots" / snapshot(NEWEST).path.name / "rehab_services.parquet"
+    damaged = sample_data / "snapshots" / snapshot(NEWEST).path.name / "rehab_services.parquet"
     damaged.write_bytes(b"not parquet")
-    monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
     at = start(snapshot=NEWEST.isoformat())
     assert not at.exception
     assert any("2025-08-31" in w.value and "校验和不符" in w.value for w in at.sidebar.warning)

@@ -1,20 +1,14 @@
 """AppTest of the assistive-devices page: the seed figures on the page, and every figure follows the filters."""
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60
-APP = Path(__file__).resolve().parent.parent / "app.py"
+from .conftest import start_app
+
 PAGE = "app_pages/devices.py"
 LOAN_FIGURES = ("借出人次", "已归还", "在借", "逾期未还", "归还率")
 
 
 def start(**query) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(PAGE)
-    at.run()
+    at = start_app(PAGE, **query)
     assert not at.exception, at.exception
     return at
 

@@ -6,11 +6,10 @@ The map itself is replaced by a fake st_folium (tests.test_app_facility_map.Fake
 from __future__ import annotations
 
 import pandas as pd
-from streamlit.testing.v1 import AppTest
 
 from rehabdash.topics import site_tasks as st_tasks
 
-from .conftest import PROJECT, open_app_page
+from .conftest import open_app_page, start_app
 from .seed import BAOTOU, NEWEST, runner, snapshot
 from .test_app_facility_map import fake  # noqa: F401 (fixture)
 
@@ -30,7 +29,7 @@ def overdue_from_parquet() -> pd.DataFrame:
 
 
 def test_overdue_sites_join_the_lagging_list_with_their_unit():
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+    at = start_app()
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
     late = overdue_from_parquet()

@@ -1,24 +1,17 @@
 """AppTest of the 精准康复与残疾预防 page: seed figures on the page at city, district and township scope;
 figures follow the scope; the URL restores the view; English labels."""
-from pathlib import Path
-
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from .conftest import start_app
 from .seed import NEWEST, snapshot
 
-TIMEOUT = 60
-APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE = "app_pages/rehab.py"
 SNAPSHOT = snapshot(NEWEST).path
 
 
 def start(**query) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(PAGE)
-    at.run()
+    at = start_app(PAGE, **query)
     assert not at.exception, at.exception
     return at
 

@@ -1,22 +1,14 @@
 """AppTest of the upload and snapshot pages on a throw-away copy of the data: template download, the
 problem table for a broken workbook (nothing published), publishing the fixed one, the sidebar and the
 snapshot page seeing the new snapshot."""
-import pytest
 
 from rehabdash.store.snapshots import list_snapshots
 
 from .conftest import open_app_page
 from .seed import QINGSHAN
-from .workbooks import AS_OF, data_copy, filled, month_rows, set_cell
+from .workbooks import AS_OF, filled, month_rows, set_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    directory = data_copy(tmp_path)
-    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
-    return directory
 
 
 def table_with(at, column: str):
@@ -29,7 +21,7 @@ def upload(at, name: str, content: bytes):
     return at.run()
 
 
-def test_upload_page_offers_the_template(data):
+def test_upload_page_offers_the_template(sample_data):
     at = open_app_page("app_pages/data_upload.py")
     assert not at.exception
     assert at.title[0].value == "数据上传"
@@ -38,11 +30,11 @@ def test_upload_page_offers_the_template(data):
     assert not at.button  # nothing to publish before a workbook is uploaded
 
 
-def test_broken_workbook_shows_every_problem_and_publishes_nothing(data):
-    good = filled(data, month_rows(data, (QINGSHAN,)))
+def test_broken_workbook_shows_every_problem_and_publishes_nothing(sample_data):
+    good = filled(sample_data, month_rows(sample_data, (QINGSHAN,)))
     broken = set_cell(set_cell(good, "rehab_services", 3, "served_count", 999),
                       "assistive_devices", 4, "need_count", "十")
-    before = sorted(p.name for p in (data / "snapshots").iterdir())
+    before = sorted(p.name for p in (sample_data / "snapshots").iterdir())
     at = upload(open_app_page("app_pages/data_upload.py"), "九月.xlsx", broken)
     assert not at.exception
     assert not at.date_input  # the as-of date is the rule's: the month filled in decides it
@@ -54,12 +46,12 @@ def test_broken_workbook_shows_every_problem_and_publishes_nothing(data):
     assert problems["问题"].iloc[0].startswith("“服务人数”（999）大于“需求人数”")
     assert problems["问题"].iloc[1] == "“十”不是数字"
     assert not [b for b in at.button if b.key == "publish"]
-    assert sorted(p.name for p in (data / "snapshots").iterdir()) == before
+    assert sorted(p.name for p in (sample_data / "snapshots").iterdir()) == before
 
 
-def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
+def test_fixed_workbook_is_published_and_the_sidebar_offers_it(sample_data):
     at = upload(open_app_page("app_pages/data_upload.py"), "九月.xlsx",
-                filled(data, month_rows(data, (QINGSHAN,))))
+                filled(sample_data, month_rows(sample_data, (QINGSHAN,))))
     assert not at.exception
     summary = table_with(at, "新增行数")
     assert summary.set_index("工作表").loc["精准康复服务", "新增行数"] > 0
@@ -71,7 +63,7 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
     assert "已发布数据快照 2025-09-30" in at.success[0].value
     assert at.file_uploader[0].value is None and not at.status  # a fresh uploader, nothing re-checked
     assert at.sidebar.selectbox(key="snapshot").options[0] == AS_OF.isoformat()
-    assert list_snapshots(data)[0].as_of == AS_OF and list_snapshots(data)[0].valid
+    assert list_snapshots(sample_data)[0].as_of == AS_OF and list_snapshots(sample_data)[0].valid
 
     at.switch_page("app_pages/snapshots.py")
     at.run()
@@ -82,7 +74,7 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
         ("2025-09-30", "★ 默认", "导入", "✔ 有效")
     assert listing["默认"].tolist().count("★ 默认") == 1
     by_table = table_with(at, "原行数").set_index("数据表")
-    assert by_table.loc["精准康复服务", "新增"] == len(month_rows(data, (QINGSHAN,))["rehab_services"])
+    assert by_table.loc["精准康复服务", "新增"] == len(month_rows(sample_data, (QINGSHAN,))["rehab_services"])
     assert by_table.loc["资金投入", ["新增", "删除", "修改"]].tolist() == [0, 0, 0]
     by_region = table_with(at, "区县")
     assert set(by_region["区县"]) == {"青山区"}  # a file for one district changes that district only
@@ -98,20 +90,20 @@ def publish_on_page(at, name: str, content: bytes, who: str):
     return at.button(key="publish").click().run()
 
 
-def test_two_districts_publish_the_same_month_and_the_newest_version_holds_both(data):
+def test_two_districts_publish_the_same_month_and_the_newest_version_holds_both(sample_data):
     from .seed import YUANHUI
     from .test_publishing import september_rows
 
     at = open_app_page("app_pages/data_upload.py")
-    at = publish_on_page(at, "青山区九月.xlsx", filled(data, month_rows(data, (QINGSHAN,))), "青山区")
+    at = publish_on_page(at, "青山区九月.xlsx", filled(sample_data, month_rows(sample_data, (QINGSHAN,))), "青山区")
     assert not at.exception
     # The second clerk is not told to choose another date: the same month becomes a newer version.
-    at = publish_on_page(at, "源汇区九月.xlsx", filled(data, month_rows(data, (YUANHUI,))), "源汇区")
+    at = publish_on_page(at, "源汇区九月.xlsx", filled(sample_data, month_rows(sample_data, (YUANHUI,))), "源汇区")
     assert not at.exception and "已发布数据快照 2025-09-30 (v6)" in at.success[0].value
-    newest = list_snapshots(data)[0]
+    newest = list_snapshots(sample_data)[0]
     assert newest.version == 6 and newest.as_of == AS_OF
     for district in (QINGSHAN, YUANHUI):
-        assert september_rows(newest, district) == len(month_rows(data, (district,))["rehab_services"])
+        assert september_rows(newest, district) == len(month_rows(sample_data, (district,))["rehab_services"])
     options = at.sidebar.selectbox(key="snapshot").options
     assert options[:2] == ["2025-09-30", "2025-09-30 (v5)"]
 
@@ -125,7 +117,7 @@ def test_two_districts_publish_the_same_month_and_the_newest_version_holds_both(
     assert log["填报人"].tolist() == ["demo", "demo"] and log["备注"].tolist() == ["源汇区", "青山区"]
 
 
-def test_a_full_disk_on_publish_is_a_chinese_message_and_nothing_is_published(data, monkeypatch):
+def test_a_full_disk_on_publish_is_a_chinese_message_and_nothing_is_published(sample_data, monkeypatch):
     import errno
 
     from rehabdash.store import snapshots
@@ -134,9 +126,9 @@ def test_a_full_disk_on_publish_is_a_chinese_message_and_nothing_is_published(da
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(snapshots, "_write_synced", full)
-    before = sorted(p.name for p in (data / "snapshots").iterdir())
+    before = sorted(p.name for p in (sample_data / "snapshots").iterdir())
     at = publish_on_page(open_app_page("app_pages/data_upload.py"), "九月.xlsx",
-                         filled(data, month_rows(data, (QINGSHAN,))), "张三")
+                         filled(sample_data, month_rows(sample_data, (QINGSHAN,))), "张三")
     assert not at.exception
     assert any("磁盘空间不足" in e.value and "未发布任何数据" in e.value for e in at.error)
-    assert sorted(p.name for p in (data / "snapshots").iterdir()) == before
+    assert sorted(p.name for p in (sample_data / "snapshots").iterdir()) == before

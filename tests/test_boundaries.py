@@ -31,10 +31,7 @@ LANDMARKS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    monkeypatch.delenv("REHAB_DATA_DIR", raising=False)
-    monkeypatch.delenv("REHAB_BASEMAP", raising=False)
+pytestmark = pytest.mark.usefixtures("clean_map_env")
 
 
 def geodesic_km2(geometry: dict) -> float:

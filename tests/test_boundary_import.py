@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import zipfile
 
 import coordTransform
@@ -27,7 +26,8 @@ from rehabdash.maps import facility_map as fmap
 from rehabdash.store import boundaries
 from rehabdash.topics import facility_map as fm
 
-from .seed import NEWEST, YUANHUI, snapshot
+from .conftest import data_copy
+from .seed import NEWEST, YUANHUI
 
 ADMIN = Account("admin1", "admin", (), password_hash="")
 YUANHUI_ADMIN = Account("yh", "admin", (YUANHUI,), password_hash="")
@@ -38,11 +38,11 @@ CLERK = Account("clerk", "clerk", (), password_hash="")
 @pytest.fixture()
 def data_dir(tmp_path, monkeypatch):
     """A data directory with the newest sample snapshot and no boundaries of its own."""
-    shutil.copytree(snapshot(NEWEST).path, tmp_path / "snapshots" / snapshot(NEWEST).path.name)
-    monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
+    directory = data_copy(tmp_path, newest_only=True)
+    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
     monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))
     monkeypatch.delenv("REHAB_BASEMAP", raising=False)
-    return tmp_path
+    return directory
 
 
 def surveyed() -> dict[str, tuple[str, shapely.Geometry]]:

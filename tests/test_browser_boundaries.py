@@ -1,12 +1,9 @@
 """The township boundary page in real Chromium against its own `streamlit run` on a throw-away data
 directory: a file with three problems refused (nothing published), a projected Shapefile published,
 and the facility map then drawing the imported townships without the 示意 label."""
-import shutil
-
 import pytest
 
-from .conftest import StreamlitServer, _require_chromium, assert_clean, wait_for_app
-from .seed import NEWEST, snapshot
+from .conftest import StreamlitServer, _require_chromium, assert_clean, data_copy, wait_for_app
 from .test_boundary_import import shapefile_zip, surveyed, three_problems
 
 pytestmark = pytest.mark.browser
@@ -15,10 +12,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(tmp_path):
     _require_chromium()
-    shutil.copytree(snapshot(NEWEST).path, tmp_path / "snapshots" / snapshot(NEWEST).path.name)
-    running = StreamlitServer(env={"REHAB_DATA_DIR": str(tmp_path),
+    directory = data_copy(tmp_path, newest_only=True)
+    running = StreamlitServer(env={"REHAB_DATA_DIR": str(directory),
                                    "REHAB_INSTANCE_DIR": str(tmp_path / "instance")})
-    yield running, tmp_path
+    yield running, directory
     running.stop()
 
 

@@ -26,13 +26,7 @@ from .test_mapkit import _urls
 
 XITU = "150271000000"  # 稀土高新区: no polygon in any public boundary set
 ALL_LAYERS = fm.View(layers=fm.LAYERS)
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in ("REHAB_BASEMAP", "REHAB_TIANDITU_KEY", "REHAB_TILE_URL", "REHAB_TILE_DATUM",
-                 "REHAB_ASSET_BASE_URL", "REHAB_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_map_env")
 
 
 def load(region: str = YUANHUI) -> tuple:

@@ -98,9 +98,8 @@ def test_template_reads_back_with_no_problem_but_an_empty_workbook(tmp_path):
 
 # ------------------------------------------------------------------------------------- clean import
 
-def test_clean_import_publishes_previous_figures_plus_the_import(tmp_path, monkeypatch):
-    directory = data_copy(tmp_path)
-    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
+def test_clean_import_publishes_previous_figures_plus_the_import(sample_data):
+    directory = sample_data
     before = files_state(directory)
     previous = newest(directory)
     rows = month_rows(directory, (QINGSHAN,))  # September for 青山区 only

@@ -22,10 +22,7 @@ _IDS = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.fixture(autouse=True)
-def _fresh(monkeypatch):
-    for name in ("REHAB_BASEMAP", "REHAB_TIANDITU_KEY", "REHAB_TILE_URL", "REHAB_TILE_DATUM",
-                 "REHAB_ASSET_BASE_URL", "REHAB_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
+def _fresh(clean_map_env):
     memo.clear()
 
 

@@ -19,14 +19,7 @@ from tools import boundaries as boundary_build
 
 URL = re.compile(r"""(?:https?:)?//[^\s"'`<>)]+""", re.IGNORECASE)
 BAOTOU = (109.27, 40.24, 111.44, 42.74)  # (min_lon, min_lat, max_lon, max_lat)
-TILE_ENV = ("REHAB_TIANDITU_KEY", "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_ASSET_BASE_URL",
-            "REHAB_TILE_ATTRIBUTION", "REHAB_DATA_DIR")
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in TILE_ENV:
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_map_env")
 
 
 def _urls(html: str) -> set[str]:

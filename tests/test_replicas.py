@@ -13,14 +13,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from rehabdash.access.accounts import AccountStore
 from rehabdash.kernel.config import PROJECT_DIR
 
+from .conftest import start_app
 from .seed import QINGSHAN
-from .workbooks import data_copy
 
 PROCESSES = 4
 
@@ -44,34 +42,23 @@ def snapshot_box(at):
     return next(s for s in at.sidebar.selectbox if s.label == "数据快照")
 
 
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    directory = data_copy(tmp_path)
-    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
-    return directory
-
-
-def test_an_open_session_on_the_newest_version_is_served_the_next_one_published(data):
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    at.query_params["district"] = "青山区"
-    at.run()
+def test_an_open_session_on_the_newest_version_is_served_the_next_one_published(sample_data):
+    at = start_app(district="青山区")
     assert snapshot_box(at).value == "2025-08-31"
-    assert at.metric[0].value == str(served_2025(data / "snapshots" / "000004"))
-    publish_elsewhere(data)
+    assert at.metric[0].value == str(served_2025(sample_data / "snapshots" / "000004"))
+    publish_elsewhere(sample_data)
     at.run()  # the session's next run, widget values and all, as the browser sends them
     assert snapshot_box(at).value == "2025-09-30"
-    assert at.metric[0].value == str(served_2025(data / "snapshots" / "000005"))
-    assert served_2025(data / "snapshots" / "000005") > served_2025(data / "snapshots" / "000004")
+    assert at.metric[0].value == str(served_2025(sample_data / "snapshots" / "000005"))
+    assert served_2025(sample_data / "snapshots" / "000005") > served_2025(sample_data / "snapshots" / "000004")
     assert not at.exception
 
 
-def test_an_open_session_that_chose_an_older_version_stays_on_it(data):
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    at.query_params["district"] = "青山区"
-    at.run()
+def test_an_open_session_that_chose_an_older_version_stays_on_it(sample_data):
+    at = start_app(district="青山区")
     snapshot_box(at).select("2025-06-30").run()
     shown = at.metric[0].value
-    publish_elsewhere(data)
+    publish_elsewhere(sample_data)
     at.run()
     assert snapshot_box(at).value == "2025-06-30" and at.metric[0].value == shown
     assert "2025-09-30" in snapshot_box(at).options
@@ -142,14 +129,13 @@ def test_a_sign_in_made_on_one_replica_is_valid_on_another(database_url, tmp_pat
     assert other.stdout.strip() == "-"
 
 
-def test_two_admins_importing_boundaries_at_once_both_keep_their_townships(tmp_path, monkeypatch):
+def test_two_admins_importing_boundaries_at_once_both_keep_their_townships(sample_data, monkeypatch):
     from shapely.geometry import mapping
 
     from rehabdash.ingest import boundaries as township_import
 
     from .test_boundary_import import ADMIN, geojson, surveyed
 
-    monkeypatch.setenv("REHAB_DATA_DIR", str(data_copy(tmp_path)))
     towns = list(surveyed().items())
     files = [geojson([({"代码": code, "名称": name}, mapping(polygon))]) for code, (name, polygon) in towns[:2]]
     checked = [township_import.check_file(content, f"{i}.geojson", ADMIN) for i, content in enumerate(files)]

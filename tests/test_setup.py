@@ -13,17 +13,16 @@ import pytest
 
 from rehabdash import ingest
 from rehabdash.access.accounts import Account
-from rehabdash.access.pages import TOPIC_PAGES, page
 from rehabdash.ingest import setup
 from rehabdash.kernel.errors import AlreadySetUp, NoAccess
 from rehabdash.store.snapshots import list_snapshots, newest_valid
 
-from .conftest import open_app_page
+from .conftest import app_pages, open_app_page, start_app
 
 ADMIN = Account("admin", "admin", (), password_hash="")
 JINSHUI = "410105000000"
 ZHENGZHOU = "410100000000"
-PAGES = [p.script for p in TOPIC_PAGES] + [page("upload").script]
+PAGES = [p.script for p in app_pages() if p.role != "admin"]  # as the demo would, less the admin pages
 
 
 @pytest.fixture()
@@ -86,9 +85,9 @@ def test_set_up_jinshui_import_a_first_month_and_see_it(empty_dir):
     path = setup.create(JINSHUI, ADMIN, dt.date(2025, 12, 31))
     snapshot = newest_valid(list_snapshots(empty_dir))
     assert snapshot.path == path and snapshot.source == "setup"
-    for script in PAGES:  # every page opens on the empty first snapshot
-        at = open_app_page(script)
-        assert not at.exception, (script, at.exception)
+    for page in PAGES:  # every page opens on the empty first snapshot
+        at = open_app_page(page)
+        assert not at.exception, (page, at.exception)
     workbook = ingest.template_bytes(snapshot, "zh", first_month())
     checked = ingest.check_workbook(workbook, dt.date(2026, 1, 31), lang="zh", account=ADMIN)
     assert checked.valid, ingest.problem_table(checked.problems, "zh").to_string()
@@ -104,11 +103,7 @@ def test_set_up_jinshui_import_a_first_month_and_see_it(empty_dir):
 
 
 def test_the_setup_page_on_an_empty_directory(empty_dir):
-    from streamlit.testing.v1 import AppTest
-
-    from rehabdash.kernel.config import PROJECT_DIR
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    at.run()
+    at = start_app()
     assert not at.exception
     assert at.title[0].value == "新部署：选择本级残联的行政区划"
     at.text_input(key="setup_query").set_value("金水区")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -15,8 +14,9 @@ from rehabdash.ingest import layout, template_bytes
 from rehabdash.ingest.publish import read_tables
 from rehabdash.ingest.template import write_rows
 from rehabdash.kernel import i18n
-from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.store.snapshots import list_snapshots, newest_valid
+
+from .conftest import data_copy  # noqa: F401  (the import tests take it from here)
 
 AUGUST = dt.date(2025, 8, 1)
 SEPTEMBER = dt.date(2025, 9, 1)
@@ -34,13 +34,6 @@ def clerk(name: str, scope: tuple[str, ...]) -> Account:
 
 
 ADMIN = admin()
-
-
-def data_copy(tmp_path: Path) -> Path:
-    """A copy of the sample snapshots to publish into: tests never write to the committed data/."""
-    directory = tmp_path / "data"
-    shutil.copytree(PROJECT_DIR / "data" / "snapshots", directory / "snapshots")
-    return directory
 
 
 def newest(directory: Path):
