@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -120,7 +119,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p]
     city, districts = scope_names(args.data_dir)
-    results = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(PROJECT),
+    results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "commit": git_commit(PROJECT),
                "command": "python bench/browser.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                "load_average_start": [round(x, 2) for x in os.getloadavg()], "city": city, "districts": districts}
     server = Server(PROJECT / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)}, "rehab-bench-browser.log")

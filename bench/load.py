@@ -307,7 +307,7 @@ def main(argv=None) -> int:
 
     trivial_file = Path(tempfile.mkdtemp(prefix="rehab-load-")) / "trivial.py"
     trivial_file.write_text(TRIVIAL, encoding="utf-8")
-    results = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "commit": git_commit(args.app_dir), "command": "python bench/load.py " + " ".join(argv or sys.argv[1:]),
                "cpus": os.cpu_count(), "load_average_start": [round(x, 2) for x in os.getloadavg()],
                "pages": PAGES, "query": SCOPE, "levels": {}}

@@ -99,7 +99,7 @@ def main(argv=None) -> int:
 
     store = AccountStore(database)
     store.add("qs_viewer", secrets.token_hex(8), "viewer", [QINGSHAN])
-    results = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "commit": git_commit(PROJECT), "command": "python bench/replicas.py " + " ".join(argv or sys.argv[1:]),
                "cpus": os.cpu_count(), "load_average_start": [round(x, 2) for x in os.getloadavg()],
                "sessions": args.sessions, "pages": PAGES, "query": SCOPE, "rounds": []}

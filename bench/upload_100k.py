@@ -126,7 +126,7 @@ def main() -> int:
     checkouts = {"this": PROJECT}
     if args.compare_dir:
         checkouts["compare"] = args.compare_dir.resolve()
-    results = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"), "rows": args.rows,
+    results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"), "rows": args.rows,
                "load_start": os.getloadavg(), "checkouts": {
                    name: {"dir": str(path), "commit": git_commit(path) or (args.compare_label or None)}
                    for name, path in checkouts.items()}}

@@ -284,7 +284,7 @@ def downloads_clicked(monkeypatch):
     monkeypatch.setattr(st, "download_button", clicked)
 
 
-def assert_clean(recorded: "RecordedPage") -> None:
+def assert_clean(recorded: RecordedPage) -> None:
     """No error box on the page and no request to any host but the app's own."""
     assert recorded.page.locator('[data-testid="stException"]').count() == 0
     assert recorded.foreign_requests() == []

@@ -10,7 +10,7 @@ from rehabdash.access import accountdb, audit
 from rehabdash.access.accounts import AccountStore
 from rehabdash.kernel.errors import LoginRefused
 
-NOW = dt.datetime(2025, 9, 1, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 9, 1, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_login_returns_role_and_scope(store):
 
 
 def test_wrong_passwords_lock_after_the_configured_count(store):
-    for attempt in range(2):
+    for _ in range(2):
         with pytest.raises(LoginRefused) as refused:
             store.login("qingshan", "guess", NOW)
         assert refused.value.reason == "wrong_credentials"

@@ -39,7 +39,7 @@ def test_publish_writes_manifest_and_never_overwrites(tmp_path):
 def test_failed_publish_leaves_nothing_behind(tmp_path):
     tables = empty_tables()
     tables["regions"] = pd.DataFrame({"region_code": [object()]})  # cannot be written as a string
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 (any failure of the writer leaves nothing behind)
         write_snapshot(tmp_path, dt.date(2025, 1, 31), tables, source="import")
     assert list((tmp_path / "snapshots").iterdir()) == []
 

@@ -32,7 +32,10 @@ def store(database_url):
     return WorkflowStore()
 
 
-def record(store, account=CHAIR, unit=Unit("region", DALIU, "大刘镇", (LUOHE, YUANHUI, DALIU)), **changes):
+DALIU_UNIT = Unit("region", DALIU, "大刘镇", (LUOHE, YUANHUI, DALIU))
+
+
+def record(store, account=CHAIR, unit=DALIU_UNIT, **changes):
     values = dict(problem="大刘镇康复室设备未配齐", decision="9月底前配齐", unit=unit, person="镇分管副镇长",
                   deadline=dt.date(2025, 9, 30))
     values.update(changes)

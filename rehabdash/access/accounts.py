@@ -85,7 +85,7 @@ class AccountStore:
                         username=name, role=entry["role"], scope=json.dumps(list(entry["scope"])),
                         password_hash=entry["password_hash"], disabled=bool(entry.get("disabled")),
                         failed_logins=int(entry.get("failed_logins", 0)),
-                        locked_until=dt.datetime.fromisoformat(locked).astimezone(dt.timezone.utc).replace(
+                        locked_until=dt.datetime.fromisoformat(locked).astimezone(dt.UTC).replace(
                             tzinfo=None) if locked else None))
 
     @staticmethod
@@ -93,7 +93,7 @@ class AccountStore:
         locked = row.locked_until
         return Account(row.username, row.role, tuple(json.loads(row.scope)), row.password_hash,
                        bool(row.disabled), int(row.failed_logins),
-                       locked.replace(tzinfo=dt.timezone.utc).isoformat() if locked else None)
+                       locked.replace(tzinfo=dt.UTC).isoformat() if locked else None)
 
     def load(self) -> dict[str, Account]:
         with self.engine.connect() as connection:
@@ -144,7 +144,7 @@ class AccountStore:
         lock: of any number of parallel attempts at most `lockout_after()` get a password checked, the
         rest find the account locked.
         """
-        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
         limit = lockout_after()
         expired = table.c.locked_until.is_not(None) & (table.c.locked_until <= now)
         with self.engine.begin() as connection:
@@ -187,7 +187,7 @@ class AccountStore:
 
     def start_session(self, username: str, days: float, now: dt.datetime | None = None) -> str:
         """A new random sign-in token for the browser's cookie; the database keeps its hash and expiry."""
-        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             connection.execute(delete(sessions).where(sessions.c.expires_at <= now))  # expired ones
@@ -200,7 +200,7 @@ class AccountStore:
         someone guessing passwords must not be able to sign the account's owner out.)"""
         if not token:
             return None
-        naive = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        naive = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
         with self.engine.connect() as connection:
             username = connection.execute(select(sessions.c.username).where(
                 sessions.c.token_sha256 == self._token_hash(token), sessions.c.expires_at > naive)).scalar()

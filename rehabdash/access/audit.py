@@ -31,7 +31,7 @@ def record(event: str, user: str | None, scope: list[str] | tuple[str, ...] | No
         raise ValueError(f"unknown audit event {event!r}")
     with accountdb.engine().begin() as connection:
         connection.execute(insert(audit_log).values(
-            at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), event=event, username=user,
+            at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), event=event, username=user,
             scope=json.dumps(list(scope), ensure_ascii=False) if scope is not None else None,
             detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
 

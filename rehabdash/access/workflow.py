@@ -173,7 +173,7 @@ def clean(value: str | None, field: str, required: bool = True) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def covers(account: Account, path: tuple[str, ...] | list[str]) -> bool:

@@ -2,7 +2,7 @@
 per unit and through the year; status always as colour, marker shape and word."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.express as px

@@ -22,7 +22,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 from xml.etree import ElementTree
 
 import python_calamine  # PyPI python-calamine==0.9.1 (MIT)

@@ -312,7 +312,7 @@ def publish(checked: CheckedBoundaries, account: Account) -> Path:
         raise NoAccess([])
     if not checked.valid:
         raise ValueError("only a checked file without problems is published")
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     new = {f["properties"]["region_code"]: {**f, "properties": {**f["properties"], "imported_at": now,
                                                                 "imported_by": account.username}}
            for f in checked.features}

@@ -75,7 +75,7 @@ def summaries(problems: list[Problem], lang: str) -> list[Problem]:
         if problem.row is not None:
             groups.setdefault((problem.sheet, problem.column, problem.key), []).append(problem)
     found = []
-    for (sheet, column, key), members in groups.items():
+    for (sheet, column, _key), members in groups.items():
         if len(members) < GROUP_FROM:
             continue
         entry = i18n.catalogue(lang)["validation"]["problem_group"]

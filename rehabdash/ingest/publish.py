@@ -129,7 +129,7 @@ def publish_tables(
         progress(0.5, "")
         carried = max(as_of, newest.as_of) if newest else as_of
         entry = {
-            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "who": who,  # the signed-in account (issue 15); `note`, free text, beside it
             "role": getattr(account, "role", None),
             "scope": scope,
@@ -176,7 +176,7 @@ def recover_audit(snapshots: list[Snapshot], now: dt.datetime | None = None) -> 
     pending = [s for s in snapshots if s.valid and s.log and s.path not in _AUDITED]
     if not pending:
         return []
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     recovered = []
     with _RECOVERY_LOCK:
         imports = {(e["user"], e.get("detail", {}).get("snapshot"), e.get("detail", {}).get("sha256"))

@@ -12,7 +12,7 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 _LOCALES = Path(__file__).parent / "locales"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(lang: str) -> dict:
     with open(_LOCALES / f"{lang}.toml", "rb") as handle:
         return tomllib.load(handle)

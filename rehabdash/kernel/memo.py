@@ -36,7 +36,8 @@ import threading
 import types
 from collections import OrderedDict
 from pathlib import PurePath
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

