@@ -44,6 +44,7 @@ def funds_card() -> None:
 
 with st.container(key="section_headline"):  # the first screen of meeting mode: title and figures
     ui.page_header("overview.title", f)
+    ui.period_note(f)  # 数据完整至: the month every unit has reported, and who reported early
     columns = st.columns(4)
     with columns[0]:
         ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(
@@ -99,6 +100,9 @@ if overdue:  # sites of the network past their deadline, with the unit responsib
     with st.container(key="section_overdue_tasks"):
         st.subheader(ui.t("tasks.overdue_title"))
         st.markdown("\n".join(f"- ⚠ {ui.md(line)}" for line in overdue))
+
+with st.container(key="section_reporting"):  # 报送进度 of the month being collected
+    ui.progress_section(f)
 
 with st.container(key="section_changes"):
     changes = dispatch_charts.changes_table(m, f.lang)

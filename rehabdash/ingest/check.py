@@ -500,8 +500,9 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
 
 
 def check_workbook(content: bytes, as_of: dt.date | None, data_dir: Path | None = None, lang: str = "zh",
-                   progress=lambda share, stage: None, *, account: Account) -> Checked:
+                   progress=lambda share, stage: None, *, account: Account, report_month: dt.date | None = None,
+                   correction_reason: str = "") -> Checked:
     """Read and check a workbook in one go (the command line's path)."""
     reading = read(content, lang, lambda share, stage: progress(0.3 * share, stage))
     return check(reading, as_of, data_dir, lambda share, stage: progress(0.3 + 0.7 * share, stage),
-                 account=account)
+                 account=account, report_month=report_month, correction_reason=correction_reason)

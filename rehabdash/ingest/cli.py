@@ -15,6 +15,7 @@ from rehabdash.ingest import (
     publish,
     template_bytes,
 )
+from rehabdash.ingest import reports
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import auth_mode, data_dir
 from rehabdash.store.snapshots import list_snapshots, newest_valid
@@ -25,6 +26,28 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{text.strip()[:7]}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+
+
+def _collecting_month(account: Account) -> dt.date:
+    """The month being collected in the account's regions (reports.collecting_month)."""
+    from rehabdash.store import db
+    from rehabdash.topics import reporting
+
+    snapshot = newest_valid(list_snapshots(data_dir()))
+    if snapshot is None:
+        return reports.collecting_month(None)
+    regions = tuple(account.scope) or tuple(db.run("top_regions", snapshot)["region_code"])
+
+    def run(query: str, **params):
+        return db.run(query, snapshot, allowed=regions, scope=regions, **params)
+    return reports.collecting_month(reporting.complete_month(run, snapshot.as_of))
 
 
 def run_template(args) -> int:
@@ -60,7 +83,9 @@ def run_import(args) -> int:
               "not done: --account must name an enabled account", file=sys.stderr)
         return 2
     content = args.file.read_bytes()
-    checked = check_workbook(content, args.as_of, lang=args.lang, account=account)
+    month = args.month or _collecting_month(account)
+    checked = check_workbook(content, args.as_of, lang=args.lang, account=account, report_month=month,
+                             correction_reason=args.correction_reason)
     for note in checked.notes:
         print(note)
     if not checked.valid:
@@ -96,9 +121,15 @@ def add_commands(commands) -> None:
 
     importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")
     importer.add_argument("file", type=Path, help="the filled-in .xlsx file")
+    importer.add_argument("--month", type=_month, default=None,
+                          help="the reporting month (报送月份), YYYY-MM; by default the month being collected "
+                               "(the month before today, not beyond the month after the one every unit "
+                               "has reported)")
+    importer.add_argument("--correction-reason", default="",
+                          help="why an earlier month is reported again or late (补报/更正); required then")
     importer.add_argument("--as-of", type=_date, default=None,
                           help="the new snapshot's date, YYYY-MM-DD; by default the as-of rule's date "
-                               "(the last day of the newest month filled in); another date is refused")
+                               "(the last day of the reporting month); another date is refused")
     importer.add_argument("--account", default=None,
                           help="the account importing (its regions bound what may be imported); "
                                "required unless REHAB_AUTH=off")

@@ -31,6 +31,7 @@ from rehabdash.ui.sidebar import (  # noqa: F401
     bound_selectbox,
     snapshot_label,
     sidebar_filters,
+    with_period,
     filters,
     page_header,
 )
@@ -79,6 +80,10 @@ from rehabdash.ui.drill import (  # noqa: F401
     breadcrumb,
     drill_down_select,
     drillable,
+)
+from rehabdash.ui.reporting import (  # noqa: F401
+    period_note,
+    progress_section,
 )
 from rehabdash.ui.progress import (  # noqa: F401
     template_bytes,

@@ -175,7 +175,7 @@ def meeting_banner(f: Filters) -> None:
         scope = " / ".join(formatting.region_name(part, f.lang) for part in f.scope_label.split(" / "))
         st.markdown(f"**{md(scope)}** · {t('meeting.year', year=f.year)} · "
                     f"{t('meeting.as_of', date=formatting.date(f.as_of, f.lang))}")
-        if f.snapshot.source == "sample":
+        if f.sample:  # while the snapshot still holds sample rows
             with st.container(key="meeting_sample", width="content"):
                 st.markdown(t("meeting.sample"))
         st.selectbox(t("meeting.scope"), options, key="meeting_scope", format_func=scope_name,
@@ -191,7 +191,7 @@ def meeting_of(f: Filters, margin: float):
     before = None if previous is None else (previous.as_of, f.run_at(previous))
     root = f.scope.root
     return dispatch.gather(f.run, f.as_of, f.year, margin, f.scope_label, f.tree.name(root),
-                           f.tree.level(root) or "city", before, sample=f.snapshot.source == "sample",
+                           f.tree.level(root) or "city", before, sample=f.sample,
                            disclosure=child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year))
 
 

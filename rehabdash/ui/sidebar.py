@@ -20,6 +20,7 @@ from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db, snapshots
 from rehabdash.store.snapshots import Snapshot, list_snapshots
+from rehabdash.topics import reporting
 from rehabdash.ui.text import label, lang, t, t_md
 
 
@@ -36,16 +37,31 @@ class Filters:
     scope_label: str
     lang: str
     allowed: tuple[str, ...]  # the account's regions: every query is checked against them
+    judged: dt.date | None = None  # the scope's common period's month end (topics.reporting); None: the snapshot's date
+    complete: dt.date | None = None  # the scope's common period (数据完整至), a month
+    fixed: dt.date | None = None  # the month a meeting was fixed at (调度会截至月份), if any
 
     def __memo_key__(self) -> tuple:
         """Everything the choice holds (kernel.memo): topic results computed through `run`,
         `run_at` or `run_parent` are shared by every session that chose the same."""
         return (str(self.snapshot.path), self.snapshot.as_of, self.snapshot.problem, self.year, self.scope,
-                self.scope_label, self.lang, self.allowed)
+                self.scope_label, self.lang, self.allowed, self.judged)
 
     @property
     def as_of(self) -> dt.date:
-        return self.snapshot.as_of
+        """The date the view is judged at: the scope's common period (or the meeting's month), so a unit
+        that reported early moves nobody's lights; for a closed year its 31 December."""
+        return min(self.judged or self.snapshot.as_of, dt.date(self.year, 12, 31))
+
+    @property
+    def sample_share(self) -> float:
+        """How much of the snapshot is still sample data (reporting.sample_share)."""
+        return reporting.sample_share(self.snapshot)
+
+    @property
+    def sample(self) -> bool:
+        """Whether the sample notice shows: while the snapshot still holds sample rows."""
+        return self.sample_share > 0
 
     @property
     def window(self) -> dict:
@@ -217,8 +233,7 @@ def sidebar_filters(account) -> Filters | None:
         if snapshot is None:
             st.error(t("app.no_snapshot", path=data_dir()))
             return None
-        if snapshot.source == "sample":
-            st.info(t("app.sample_badge"), icon=":material/science:")
+        sample_notice(snapshot)
 
         # A new deployment's first snapshot holds no figures yet: its own year, so the pages say "no data".
         years = db.run("data_years", snapshot)["year"].astype(int).tolist() or [snapshot.as_of.year]
@@ -260,11 +275,47 @@ def sidebar_filters(account) -> Filters | None:
             format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
         )
         scope = tree.resolve(city, district, township, tuple(above))
+        chosen = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)
+        fixed = _meeting_month(account, reporting.complete_month(chosen.run, snapshot.as_of))
         st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
         st.toggle(t("briefing.contrast"), key="contrast", bind="query-params", help=t("briefing.contrast_help"))
-    filters = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)
+    filters = with_period(chosen, fixed)
     st.session_state[FILTERS_KEY] = filters
     return filters
+
+
+def with_period(f: Filters, fixed: dt.date | None = None) -> Filters:
+    """`f` judged at its scope's common period (数据完整至), or at the meeting's month `fixed` when that
+    is one of the months up to it (reporting.judging_date)."""
+    complete = reporting.complete_month(f.run, f.snapshot.as_of)
+    fixed = fixed if fixed in reporting.meeting_months(complete) else None
+    return dataclasses.replace(f, judged=reporting.judging_date(f.snapshot.as_of, complete, fixed),
+                               complete=complete, fixed=fixed)
+
+
+def sample_notice(snapshot: Snapshot) -> None:
+    """The sample notice, while the snapshot still holds sample rows (with their share once real
+    reports have come in)."""
+    share = reporting.sample_share(snapshot)
+    if share >= 1:
+        st.info(t("app.sample_badge"), icon=":material/science:")
+    elif share > 0:
+        st.info(t("reporting.sample_share", share=formatting.rate(share)), icon=":material/science:")
+
+
+def _meeting_month(account, complete: dt.date | None) -> dt.date | None:
+    """调度会截至月份: an admin fixes the month a meeting is judged at (`?period=2025-08`), up to the
+    common period; others see the month the link carries, never one later than the common period."""
+    options = reporting.meeting_months(complete)
+    if not options:
+        return None
+    if not account.may("admin"):
+        return reporting.parse_period(st.query_params.get("period"), complete)
+    texts = [""] + [m.isoformat()[:7] for m in reversed(options)]
+    chosen = _bound_selectbox(t("reporting.period_label"), texts, "period", help=t("reporting.period_help"),
+                              format_func=lambda m: formatting.month(dt.date.fromisoformat(f"{m}-01"), lang())
+                              if m else t("reporting.period_default", month=formatting.month(complete, lang())))
+    return reporting.parse_period(chosen, complete)
 
 
 def filters() -> Filters:

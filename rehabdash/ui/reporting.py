@@ -1,0 +1,48 @@
+"""报送进度 and the common period (数据完整至) as a page shows them: the overview's and the upload page's
+section, from topics.reporting."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from rehabdash.kernel import formatting
+from rehabdash.topics import reporting
+from rehabdash.ui.sidebar import Filters
+from rehabdash.ui.text import t, t_md
+from rehabdash.ui.widgets import table_with_download
+
+
+def period_note(f: Filters) -> None:
+    """What the view is judged at: the common period, the meeting's fixed month, and who reported early
+    (their later figures are provisional)."""
+    if f.complete is None:
+        st.caption(t("reporting.none_reported"))
+        return
+    month = formatting.month(f.complete, f.lang)
+    if f.fixed is not None and f.fixed < f.complete:
+        st.caption(t("reporting.fixed", month=formatting.month(f.fixed, f.lang), complete=month))
+    else:
+        st.caption(t("reporting.complete", month=month))
+    early = reporting.progress(f.run, f.snapshot.as_of).early
+    if len(early) and f.year == f.complete.year:
+        months = sorted({m for m in early["latest_month"]})
+        st.caption(t_md("reporting.provisional", units="、".join(early["unit_name"]),
+                     months="、".join(formatting.month(m, f.lang) for m in months)))
+
+
+def progress_section(f: Filters, month: dt.date | None = None, key: str = "reporting") -> None:
+    """报送进度 of the month being collected: counts in words, the units not reported by name, and
+    the table with its Excel download."""
+    p = reporting.progress(f.run, f.snapshot.as_of, month)
+    st.subheader(t("reporting.heading"))
+    st.caption(t("reporting.caption", month=formatting.month(p.month, f.lang),
+                 deadline=formatting.date(p.deadline, f.lang), day=p.deadline.day,
+                 reported=p.count("reported"), late=p.count("late"), missing=p.count("missing")))
+    if p.missing_names:
+        st.warning(t_md("reporting.missing_names", names="、".join(p.missing_names)), icon=":material/schedule:")
+    else:
+        st.success(t("reporting.all_reported", month=formatting.month(p.month, f.lang)),
+                   icon=":material/check_circle:")
+    table_with_download(reporting.progress_table(p, f.lang), key=key,
+                        file_stem=f"{t('reporting.file')}_{p.month.isoformat()[:7]}")
