@@ -11,8 +11,9 @@ import streamlit as st
 
 from rehabdash import ingest, ui
 from rehabdash.access import gate as access
-from rehabdash.ingest import layout, reports
+from rehabdash.ingest import layout
 from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel.months import collecting_month, next_month, previous_month
 from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import newest_valid
 
@@ -25,10 +26,10 @@ current = newest_valid(ui.available_snapshots())
 account = access.current()
 f = st.session_state.get(ui.FILTERS_KEY)  # None on a new deployment without a snapshot
 # 报送月份: by default the month being collected in the sidebar's scope (the account's regions)
-collecting = reports.collecting_month(f.complete if f else None)
-months = [reports.month_start(dt.date(collecting.year - 1, 1, 1))]
-while months[-1] < max(collecting, reports.previous_month(dt.date.today())):
-    months.append(reports.next_month(months[-1]))
+collecting = collecting_month(f.complete if f else None)
+months = [dt.date(collecting.year - 1, 1, 1)]
+while months[-1] < max(collecting, previous_month(dt.date.today())):
+    months.append(next_month(months[-1]))
 
 
 st.title(ui.t("upload.title"))

@@ -101,8 +101,9 @@ if overdue:  # sites of the network past their deadline, with the unit responsib
         st.subheader(ui.t("tasks.overdue_title"))
         st.markdown("\n".join(f"- ⚠ {ui.md(line)}" for line in overdue))
 
-with st.container(key="section_reporting"):  # 报送进度 of the month being collected
-    ui.progress_section(f)
+if not f.closed:  # 报送进度 of the month being collected (a closed year's view has no later month)
+    with st.container(key="section_reporting"):
+        ui.progress_section(f)
 
 with st.container(key="section_changes"):
     changes = dispatch_charts.changes_table(m, f.lang)

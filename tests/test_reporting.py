@@ -202,3 +202,24 @@ def test_a_closed_year_shows_its_year_end_everywhere(tmp_path):
     text += "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "2024 年 12 月 31 日" in text or "2024年12月31日" in text
     assert dates_in(text) and max(dates_in(text)) <= year_end
+
+
+def test_the_meetings_bulletin_and_deck_say_who_has_not_reported(tmp_path, monkeypatch):
+    from pptx import Presentation
+
+    from rehabdash.export import deck
+    from rehabdash.ui.meeting import meeting_of
+
+    directory = data_copy(tmp_path)
+    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
+    publish(directory, township_rows(directory, XIANFENG))
+    m = meeting_of(view(directory), MARGIN)
+    assert m.as_of == AUGUST_END and m.sample
+    document = docx.Document(io.BytesIO(bulletin.build_docx(m, dispatch.INDICATOR_ORDER[0], "zh")))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "报送情况：2025年9月数据应于2025年10月5日前报送，已报送1个单位" in text
+    assert "未报送85个：" in text and "幸福路街道" in text and "数据完整至2025年8月" in text
+    briefing = deck.gather_meeting(m, dispatch.INDICATOR_ORDER[0], "zh", view(directory).run, {BAOTOU})
+    title = Presentation(io.BytesIO(deck.build_pptx(briefing))).slides[0]
+    words = " ".join(shape.text_frame.text for shape in title.shapes if shape.has_text_frame)
+    assert "未报送85个" in words and "示例数据" in words

@@ -23,7 +23,7 @@ from rehabdash.ingest import cells, geo, layout, reports, rules, scope_rules
 from rehabdash.ingest.problems import Problem, Problems
 from rehabdash.ingest.publish import read_tables, table_keys
 from rehabdash.ingest.reader import HEADER_ROW, Settings, Sheet, Workbook, read_workbook
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, months
 from rehabdash.kernel.config import data_dir as default_data_dir
 from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, TABLES
 from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
@@ -421,7 +421,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     problems = Problems(lang, list(reading.problems))
     snapshots = list_snapshots(directory)
     newest = newest_valid(snapshots)
-    month = _declared_month(reading, reports.month_start(report_month) if report_month else None, problems)
+    month = _declared_month(reading, months.month_start(report_month) if report_month else None, problems)
     newest_as_of = newest.as_of if newest else None
     expected = scope_rules.as_of_rule(month or reading.latest_month(), newest_as_of, declared=month is not None)
     as_of = as_of or expected
@@ -435,7 +435,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     settings = workbook.settings
     checked.correction_reason = (correction_reason or settings.correction_reason).strip()
     # the rows are checked against the reported month: monthly rows in it, events up to its end
-    rows_until = min(reports.month_end(month), dt.date.today()) if month else as_of
+    rows_until = min(months.month_end(month), dt.date.today()) if month else as_of
     checked.period_start = month or settings.period_start or dt.date(as_of.year, 1, 1)
     if checked.period_start > as_of:
         problems.add("period_start_after_as_of", value=checked.period_start.isoformat()[:7],
@@ -478,12 +478,13 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
         dated = Problems(lang)
         scope_rules.as_of_problems(as_of, expected, newest.as_of if newest else None, dated)
         problems.items[:0] = dated.items
-    if checked.tables and month is not None:
+    if checked.tables:  # who reports what; an undeclared workbook reports its newest month (or as-of's)
         known = {"regions": regions, **{t: pd.concat([previous[t], checked.tables.get(t)])
                                         for t in ("device_stations", "facilities")}}
-        checked.report_rows = reports.rows(reports.units(checked.tables, known), month, previous["reports"],
+        reported = month or reading.latest_month() or months.month_start(as_of)
+        checked.report_rows = reports.rows(reports.units(checked.tables, known), reported, previous["reports"],
                                            newest_as_of, checked.correction_reason)
-        if checked.correction and not checked.correction_reason:
+        if month is not None and checked.correction and not checked.correction_reason:
             problems.add("correction_needs_reason", sheet=layout.special_sheet("instructions", lang),
                          column=i18n.text(lang, "template.setting_correction_reason"),
                          value=month.isoformat()[:7])

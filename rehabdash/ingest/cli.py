@@ -15,8 +15,8 @@ from rehabdash.ingest import (
     publish,
     template_bytes,
 )
-from rehabdash.ingest import reports
 from rehabdash.kernel import i18n
+from rehabdash.kernel.months import collecting_month
 from rehabdash.kernel.config import auth_mode, data_dir
 from rehabdash.store.snapshots import list_snapshots, newest_valid
 
@@ -36,18 +36,18 @@ def _month(text: str) -> dt.date:
 
 
 def _collecting_month(account: Account) -> dt.date:
-    """The month being collected in the account's regions (reports.collecting_month)."""
+    """The month being collected in the account's regions (kernel.months.collecting_month)."""
     from rehabdash.store import db
     from rehabdash.topics import reporting
 
     snapshot = newest_valid(list_snapshots(data_dir()))
     if snapshot is None:
-        return reports.collecting_month(None)
+        return collecting_month(None)
     regions = tuple(account.scope) or tuple(db.run("top_regions", snapshot)["region_code"])
 
     def run(query: str, **params):
         return db.run(query, snapshot, allowed=regions, scope=regions, **params)
-    return reports.collecting_month(reporting.complete_month(run, snapshot.as_of))
+    return collecting_month(reporting.complete_month(run, snapshot.as_of))
 
 
 def run_template(args) -> int:

@@ -127,7 +127,7 @@ def publish_tables(
     if report_rows is not None:
         imported = {**imported, "reports": reports.stamped(report_rows, who, dt.datetime.now().astimezone())}
     correction = report_rows is not None and bool(report_rows["correction"].any())
-    reason = str(report_rows["reason"].iloc[0]) if correction and len(report_rows) else None
+    reason = (str(report_rows["reason"].iloc[0]) or None) if correction and len(report_rows) else None
 
     def build(newest: Snapshot | None):
         previous = read_tables(newest)
@@ -151,7 +151,7 @@ def publish_tables(
             "based_on_as_of": newest.as_of.isoformat() if newest else None,
             "tables": {t: {"added": c.added, "replaced": c.replaced}
                        for t, c in changes.items() if c.added or c.replaced},
-            "report_month": report_month.isoformat()[:7] if report_month else None,
+            "report_month": report_month.isoformat()[:7] if report_month else None,  # None: undeclared
             "correction": reason,  # the reason of a correction (补报/更正); None for a month's report
         }
         outcome["changes"] = changes

@@ -2,7 +2,7 @@
 publish records in the snapshot's `reports` table (contract.REPORTS).
 
 - A workbook reports one month, declared on its instructions sheet or on the upload page (the
-  command line's --month); by default the month being collected (`collecting_month`).
+  command line's --month); by default the month being collected (kernel.months.collecting_month).
 - Its monthly rows must lie in that month; event rows (loans, returns, site-task updates) in or before it.
 - A reporting unit is the township or district whose rows the workbook carries (a village's rows count
   for its township; loans and stock for their station's region; site tasks for their facility's).
@@ -16,34 +16,11 @@ import datetime as dt
 import pandas as pd
 
 from rehabdash.kernel.contract import REPORTS, TABLES
+from rehabdash.kernel.months import month_start
+
 
 NOT_REPORTS = ("regions",)  # the region tree is kept, not reported
 _BY_STATION = ("device_loans", "device_stock")
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return month_end(month) + dt.timedelta(days=1)
-
-
-def previous_month(day: dt.date) -> dt.date:
-    return month_start(month_start(day) - dt.timedelta(days=1))
-
-
-def collecting_month(complete: dt.date | None, today: dt.date | None = None) -> dt.date:
-    """The month being collected: the month before today, but not beyond the month after `complete`
-    (the newest month every unit has reported, or the newest snapshot's month): a board whose figures
-    stop at August collects September first, however late it is."""
-    default = previous_month(today or dt.date.today())
-    return default if complete is None else min(default, next_month(month_start(complete)))
 
 
 def _unit_of(regions: pd.DataFrame) -> dict[str, str]:

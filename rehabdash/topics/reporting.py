@@ -14,19 +14,19 @@ Pure functions of RunQuery (Filters.run), like every topic; the sample share rea
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 import pandas as pd
 
-from rehabdash.ingest.reports import collecting_month, month_end, month_start, next_month
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n, memo
+from rehabdash.kernel.config import report_deadline_day
+from rehabdash.kernel.months import collecting_month, month_end, month_start, next_month
 from rehabdash.kernel.columns import Column, present
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.store import db
 from rehabdash.store.snapshots import Snapshot
 
-DEFAULT_DEADLINE_DAY = 5
 STATUSES = ("reported", "late", "missing")
 # Status in words with a symbol, never by colour alone.
 MARKS = {"reported": "✔", "late": "⚠", "missing": "✖"}
@@ -42,17 +42,9 @@ PROGRESS_COLUMNS = (
 )
 
 
-def deadline_day() -> int:
-    """The day of the following month by which a month is due (REHAB_REPORT_DEADLINE_DAY, 1–28)."""
-    try:
-        day = int(os.environ.get("REHAB_REPORT_DEADLINE_DAY", DEFAULT_DEADLINE_DAY))
-    except ValueError:
-        return DEFAULT_DEADLINE_DAY
-    return min(max(day, 1), 28)
-
-
 def deadline_of(month: dt.date, day: int | None = None) -> dt.date:
-    return next_month(month).replace(day=day or deadline_day())
+    """When `month` is due: day REHAB_REPORT_DEADLINE_DAY of the next month."""
+    return next_month(month).replace(day=day or report_deadline_day())
 
 
 def _latest(frame: pd.DataFrame) -> pd.Series:
@@ -156,6 +148,18 @@ def progress_table(p: Progress, lang: str) -> pd.DataFrame:
                             for tables in frame["tables"]]
     frame["latest_text"] = [f"{m.year}-{m.month:02d}" if m else "—" for m in frame["latest_month"]]
     return present(frame, PROGRESS_COLUMNS, lang)
+
+
+def summary(p: Progress, lang: str, named: int = 30) -> str:
+    """One sentence for the deck and the bulletin: '报送情况：2025年9月数据应于2025年10月5日前报送，已报送
+    1个（其中逾期1个），未报送85个：幸福路街道、……。数据完整至2025年8月，指标按此月判断。' Plain text."""
+    names = p.missing_names
+    missing = ("、".join(names[:named]) + (i18n.text(lang, "reporting.and_more", count=len(names))
+                                          if len(names) > named else "")) if names else ""
+    return i18n.text(lang, "reporting.summary", month=fmt.month(p.month, lang), deadline=fmt.date(p.deadline, lang),
+                     reported=p.count("reported") + p.count("late"), late=p.count("late"),
+                     missing=p.count("missing"), names=missing or "—",
+                     complete=fmt.month(p.complete, lang) if p.complete else "—")
 
 
 @memo.by_inputs

@@ -13,9 +13,14 @@ from rehabdash.ui.text import t, t_md
 from rehabdash.ui.widgets import table_with_download
 
 
+NAMED = 30  # units named in the 未报送 line; a province's thousands are in the table
+
+
 def period_note(f: Filters) -> None:
     """What the view is judged at: the common period, the meeting's fixed month, and who reported early
-    (their later figures are provisional)."""
+    (their later figures are provisional). Nothing for a closed year: it stands at its 31 December."""
+    if f.closed:
+        return
     if f.complete is None:
         st.caption(t("reporting.none_reported"))
         return
@@ -25,7 +30,7 @@ def period_note(f: Filters) -> None:
     else:
         st.caption(t("reporting.complete", month=month))
     early = reporting.progress(f.run, f.snapshot.as_of).early
-    if len(early) and f.year == f.complete.year:
+    if len(early):
         months = sorted({m for m in early["latest_month"]})
         st.caption(t_md("reporting.provisional", units="、".join(early["unit_name"]),
                      months="、".join(formatting.month(m, f.lang) for m in months)))
@@ -39,8 +44,10 @@ def progress_section(f: Filters, month: dt.date | None = None, key: str = "repor
     st.caption(t("reporting.caption", month=formatting.month(p.month, f.lang),
                  deadline=formatting.date(p.deadline, f.lang), day=p.deadline.day,
                  reported=p.count("reported"), late=p.count("late"), missing=p.count("missing")))
-    if p.missing_names:
-        st.warning(t_md("reporting.missing_names", names="、".join(p.missing_names)), icon=":material/schedule:")
+    if p.missing_names:  # named, the first NAMED of them on screen; the table lists every one
+        names = "、".join(p.missing_names[:NAMED]) + (t("reporting.and_more", count=len(p.missing_names))
+                                                      if len(p.missing_names) > NAMED else "")
+        st.warning(t_md("reporting.missing_names", names=names), icon=":material/schedule:")
     else:
         st.success(t("reporting.all_reported", month=formatting.month(p.month, f.lang)),
                    icon=":material/check_circle:")

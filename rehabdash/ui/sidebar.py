@@ -54,6 +54,11 @@ class Filters:
         return min(self.judged or self.snapshot.as_of, dt.date(self.year, 12, 31))
 
     @property
+    def closed(self) -> bool:
+        """A year before the snapshot's: shown at its 31 December, without the months reported since."""
+        return self.year < self.snapshot.as_of.year
+
+    @property
     def sample_share(self) -> float:
         """How much of the snapshot is still sample data (reporting.sample_share)."""
         return reporting.sample_share(self.snapshot)
@@ -276,7 +281,7 @@ def sidebar_filters(account) -> Filters | None:
         )
         scope = tree.resolve(city, district, township, tuple(above))
         chosen = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)
-        fixed = _meeting_month(account, reporting.complete_month(chosen.run, snapshot.as_of))
+        fixed = _meeting_month(account, _complete(chosen))
         st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
         st.toggle(t("briefing.contrast"), key="contrast", bind="query-params", help=t("briefing.contrast_help"))
     filters = with_period(chosen, fixed)
@@ -284,10 +289,19 @@ def sidebar_filters(account) -> Filters | None:
     return filters
 
 
+def _complete(f: Filters) -> dt.date | None:
+    """The scope's common period; None for a scope the account may not read (the page's first query
+    refuses it, with its audit line)."""
+    try:
+        return reporting.complete_month(f.run, f.snapshot.as_of)
+    except db.NoAccess:
+        return None
+
+
 def with_period(f: Filters, fixed: dt.date | None = None) -> Filters:
     """`f` judged at its scope's common period (数据完整至), or at the meeting's month `fixed` when that
     is one of the months up to it (reporting.judging_date)."""
-    complete = reporting.complete_month(f.run, f.snapshot.as_of)
+    complete = _complete(f)
     fixed = fixed if fixed in reporting.meeting_months(complete) else None
     return dataclasses.replace(f, judged=reporting.judging_date(f.snapshot.as_of, complete, fixed),
                                complete=complete, fixed=fixed)
