@@ -43,8 +43,7 @@ def funds_card() -> None:
 
 
 with st.container(key="section_headline"):  # the first screen of meeting mode: title and figures
-    ui.page_header("overview.title", f)
-    ui.period_note(f)  # 数据完整至: the month every unit has reported, and who reported early
+    ui.page_header("overview.title", f)  # with 数据完整至 and who reported early (provisional)
     columns = st.columns(4)
     with columns[0]:
         ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(

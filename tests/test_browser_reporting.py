@@ -24,12 +24,15 @@ def test_declare_september_upload_publish_then_the_overview_shows_who_reported(u
     server, directory = upload_server
     browser_page = page.page
     browser_page.goto(f"{server.url}/upload")
-    wait_for_app(browser_page, '[data-testid="stFileUploader"]')
+    wait_for_app(browser_page, '[data-testid="stFileUploader"]', timeout=120_000)
     main = browser_page.locator('[data-testid="stMain"]')
-    # the month being collected is September (every unit has reported August), chosen on the page
+    # 报送进度 of September (every unit has reported August): nobody yet
+    assert "2025年9月数据" in main.inner_text() and "未报送 86 个" in main.inner_text()
+    # the clerk declares September
     month_box = main.locator('[data-testid="stSelectbox"]').filter(has_text="报送月份")
-    assert "2025年9月" in month_box.inner_text()
-    assert "报送进度" in main.inner_text() and "未报送" in main.inner_text()
+    month_box.locator("input").click()
+    browser_page.get_by_role("option", name="2025年9月", exact=True).click()
+    wait_for_app(browser_page, '[data-testid="stFileUploader"]', timeout=120_000)
 
     template = download(browser_page, "下载填报模板（Excel）")
     book = openpyxl.load_workbook(io.BytesIO(template))
@@ -50,7 +53,7 @@ def test_declare_september_upload_publish_then_the_overview_shows_who_reported(u
     assert list_snapshots(directory)[0].as_of == AS_OF
 
     browser_page.goto(f"{server.url}/?year=2025")
-    wait_for_app(browser_page)
+    wait_for_app(browser_page, timeout=120_000)  # the overview under a shared machine's load
     browser_page.locator(".st-key-section_reporting").get_by_text("报送进度").wait_for(timeout=30_000)
     text = main.inner_text()
     assert "数据完整至 2025年8月" in text
@@ -62,7 +65,8 @@ def test_declare_september_upload_publish_then_the_overview_shows_who_reported(u
     # the table, downloadable, the status in words (not colour alone)
     with browser_page.expect_download() as info:
         section.get_by_role("button", name="下载表格（Excel）").click()
-    table = openpyxl.load_workbook(info.value.path()).active
+    with open(info.value.path(), "rb") as handle:
+        table = openpyxl.load_workbook(io.BytesIO(handle.read())).active
     values = [[c.value for c in r] for r in table.iter_rows()]
     assert values[0][:3] == ["报送状态", "报送单位", "所属区县"]
     status = {r[1]: r[0] for r in values[1:]}

@@ -59,7 +59,7 @@ def run_template(args) -> int:
             print(f"未完成：账号 {args.account} 不存在或已停用 / not done: no such enabled account", file=sys.stderr)
             return 2
         scope = tuple(account.scope)
-    args.out.write_bytes(template_bytes(snapshot, args.lang, scope=scope))
+    args.out.write_bytes(template_bytes(snapshot, args.lang, scope=scope, report_month=args.month))
     print(f"{args.out}  ({i18n.text(args.lang, 'template.title')})")
     return 0
 
@@ -117,6 +117,8 @@ def add_commands(commands) -> None:
     template.add_argument("out", type=Path, help="where to write the .xlsx file")
     template.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     template.add_argument("--account", default=None, help="limit region codes and examples to its regions")
+    template.add_argument("--month", type=_month, default=None,
+                          help="the reporting month (报送月份, YYYY-MM) to write on the instructions sheet")
     template.set_defaults(run=run_template)
 
     importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")

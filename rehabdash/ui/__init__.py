@@ -32,6 +32,7 @@ from rehabdash.ui.sidebar import (  # noqa: F401
     snapshot_label,
     sidebar_filters,
     with_period,
+    period_note,
     filters,
     page_header,
 )
@@ -82,7 +83,6 @@ from rehabdash.ui.drill import (  # noqa: F401
     drillable,
 )
 from rehabdash.ui.reporting import (  # noqa: F401
-    period_note,
     progress_section,
 )
 from rehabdash.ui.progress import (  # noqa: F401

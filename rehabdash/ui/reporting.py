@@ -1,5 +1,5 @@
-"""报送进度 and the common period (数据完整至) as a page shows them: the overview's and the upload page's
-section, from topics.reporting."""
+"""报送进度 as a page shows it: the overview's and the upload page's section, from topics.reporting
+(the common period's note under every page's title is sidebar.period_note)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,26 +14,6 @@ from rehabdash.ui.widgets import table_with_download
 
 
 NAMED = 30  # units named in the 未报送 line; a province's thousands are in the table
-
-
-def period_note(f: Filters) -> None:
-    """What the view is judged at: the common period, the meeting's fixed month, and who reported early
-    (their later figures are provisional). Nothing for a closed year: it stands at its 31 December."""
-    if f.closed:
-        return
-    if f.complete is None:
-        st.caption(t("reporting.none_reported"))
-        return
-    month = formatting.month(f.complete, f.lang)
-    if f.fixed is not None and f.fixed < f.complete:
-        st.caption(t("reporting.fixed", month=formatting.month(f.fixed, f.lang), complete=month))
-    else:
-        st.caption(t("reporting.complete", month=month))
-    early = reporting.progress(f.run, f.snapshot.as_of).early
-    if len(early):
-        months = sorted({m for m in early["latest_month"]})
-        st.caption(t_md("reporting.provisional", units="、".join(early["unit_name"]),
-                     months="、".join(formatting.month(m, f.lang) for m in months)))
 
 
 def progress_section(f: Filters, month: dt.date | None = None, key: str = "reporting") -> None:

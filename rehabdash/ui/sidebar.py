@@ -347,3 +347,27 @@ def page_header(title_key: str, f: Filters) -> None:
     else:
         st.caption(t_md("overview.caption_ytd", scope=f.scope_label, year=f.year,
                         until=formatting.month(until, f.lang), as_of=as_of))
+    period_note(f)
+
+
+def period_note(f: Filters) -> None:
+    """What the view is judged at: the common period, the meeting's fixed month, and who reported early
+    (their later figures are provisional). Nothing for a closed year: it stands at its 31 December."""
+    if f.closed:
+        return
+    if f.complete is None:
+        st.caption(t("reporting.none_reported"))
+        return
+    month = formatting.month(f.complete, f.lang)
+    if f.fixed is not None and f.fixed < f.complete:
+        st.caption(t("reporting.fixed", month=formatting.month(f.fixed, f.lang), complete=month))
+    else:
+        st.caption(t("reporting.complete", month=month))
+    early = reporting.progress(f.run, f.snapshot.as_of).early
+    if len(early):
+        names = early["unit_name"].tolist()
+        units = "、".join(names[:30]) + (t("reporting.and_more", count=len(names)) if len(names) > 30 else "")
+        months = sorted(set(early["latest_month"]))
+        st.caption(t_md("reporting.provisional", units=units,
+                        months="、".join(formatting.month(m, f.lang) for m in months)))
+
