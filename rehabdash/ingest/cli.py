@@ -83,9 +83,10 @@ def run_import(args) -> int:
               "not done: --account must name an enabled account", file=sys.stderr)
         return 2
     content = args.file.read_bytes()
-    month = args.month or _collecting_month(account)
+    # both optional for callers that build the arguments themselves
+    month = getattr(args, "month", None) or _collecting_month(account)
     checked = check_workbook(content, args.as_of, lang=args.lang, account=account, report_month=month,
-                             correction_reason=args.correction_reason)
+                             correction_reason=getattr(args, "correction_reason", ""))
     for note in checked.notes:
         print(note)
     if not checked.valid:
