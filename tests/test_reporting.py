@@ -223,3 +223,19 @@ def test_the_meetings_bulletin_and_deck_say_who_has_not_reported(tmp_path, monke
     title = Presentation(io.BytesIO(deck.build_pptx(briefing))).slides[0]
     words = " ".join(shape.text_frame.text for shape in title.shapes if shape.has_text_frame)
     assert "未报送85个" in words and "示例数据" in words
+
+
+def test_the_month_being_collected_and_the_as_of_of_a_declared_month():
+    from rehabdash.ingest.scope_rules import as_of_rule
+    from rehabdash.kernel.months import collecting_month
+
+    # the month before today, not beyond the month after the one everybody has reported
+    assert collecting_month(AUGUST, today=dt.date(2026, 12, 6)) == SEPTEMBER
+    assert collecting_month(AUGUST, today=dt.date(2025, 9, 20)) == AUGUST  # September is not over yet: August it is
+    assert collecting_month(None, today=dt.date(2025, 10, 3)) == SEPTEMBER
+    # a declared month ends on its last day, not after today, never before the newest snapshot
+    assert as_of_rule(SEPTEMBER, AUGUST_END, dt.date(2026, 1, 1), declared=True) == dt.date(2025, 9, 30)
+    assert as_of_rule(SEPTEMBER, AUGUST_END, dt.date(2025, 9, 20), declared=True) == dt.date(2025, 9, 20)
+    assert as_of_rule(JULY, AUGUST_END, dt.date(2026, 1, 1), declared=True) == AUGUST_END
+    # the deadline of September: 5 October by default
+    assert reporting.deadline_of(SEPTEMBER) == dt.date(2025, 10, 5)

@@ -115,10 +115,14 @@ class Progress:
         return self.units[self.units["latest_month"].map(lambda m: m is not None and m > self.complete)]
 
 
-@memo.by_inputs
 def progress(run: RunQuery, as_of: dt.date, month: dt.date | None = None,
              today: dt.date | None = None) -> Progress:
     """报送进度 for `month` (by default the month being collected after the common period)."""
+    return _progress(run, as_of, month, today or dt.date.today())  # today is part of the key
+
+
+@memo.by_inputs
+def _progress(run: RunQuery, as_of: dt.date, month: dt.date | None, today: dt.date) -> Progress:
     complete = complete_month(run, as_of)
     month = month_start(month or collecting_month(complete, today))
     deadline = deadline_of(month)

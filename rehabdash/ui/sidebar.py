@@ -326,9 +326,11 @@ def _meeting_month(account, complete: dt.date | None) -> dt.date | None:
     if not account.may("admin"):
         return reporting.parse_period(st.query_params.get("period"), complete)
     texts = [""] + [m.isoformat()[:7] for m in reversed(options)]
-    chosen = _bound_selectbox(t("reporting.period_label"), texts, "period", help=t("reporting.period_help"),
-                              format_func=lambda m: formatting.month(dt.date.fromisoformat(f"{m}-01"), lang())
-                              if m else t("reporting.period_default", month=formatting.month(complete, lang())))
+    # Shown as written in the URL, the same in every language (a bound box's labels must not change
+    # with the language); "—" is the common period itself.
+    chosen = _bound_selectbox(t("reporting.period_label"), texts, "period",
+                              help=t("reporting.period_help", month=formatting.month(complete, lang())),
+                              format_func=lambda m: m or f"— ({complete.isoformat()[:7]})")
     return reporting.parse_period(chosen, complete)
 
 
