@@ -27,7 +27,6 @@ from rehabdash.kernel.measures import RunQuery
 from rehabdash.store import db
 from rehabdash.store.snapshots import Snapshot
 
-STATUSES = ("reported", "late", "missing")
 # Status in words with a symbol, never by colour alone.
 MARKS = {"reported": "✔", "late": "⚠", "missing": "✖"}
 
