@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from rehabdash import charts, ui
-from rehabdash.access import audit, gate
+from rehabdash.access import audit, gate, pages
 from rehabdash.store import db
 
 st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png", layout="wide")
@@ -29,48 +29,29 @@ gate.audit_oidc_login(account)
 filters = ui.sidebar_filters(account)
 ui.account_box(account)
 
+
+def nav_page(page: pages.Page, **options) -> st.Page:
+    return st.Page(page.script, title=ui.t(page.title), icon=page.icon, url_path=page.url_path, **options)
+
+
 # Topic pages need a snapshot; data upkeep works without one (the first import) but needs its role.
-topic_pages = [
-    st.Page("app_pages/overview.py", title=ui.t("pages.overview"), icon=":material/dashboard:",
-            url_path="overview", default=True),
-    st.Page("app_pages/rehab.py", title=ui.t("pages.rehab"), icon=":material/healing:",
-            url_path="rehab"),
-    st.Page("app_pages/facility_map.py", title=ui.t("pages.map"), icon=":material/map:",
-            url_path="map"),
-    st.Page("app_pages/funding.py", title=ui.t("pages.funding"), icon=":material/payments:",
-            url_path="funding"),
-    st.Page("app_pages/devices.py", title=ui.t("pages.devices"), icon=":material/accessible:",
-            url_path="devices"),
-    st.Page("app_pages/child_rehab.py", title=ui.t("pages.children"), icon=":material/child_care:",
-            url_path="children"),
-]
-upkeep_pages = []
+topic_pages = [nav_page(p, default=p is pages.TOPIC_PAGES[0]) for p in pages.TOPIC_PAGES]
 # An empty data directory (no snapshot at all, not even a refused one): an admin starts a new deployment.
 new_deployment = filters is None and account.may("admin") and not account.scope and not ui.available_snapshots()
-if account.may("clerk"):
-    upkeep_pages.append(st.Page("app_pages/data_upload.py", title=ui.t("pages.upload"),
-                                icon=":material/upload_file:", url_path="upload",
-                                default=filters is None and not new_deployment))
-if account.may("admin"):
-    upkeep_pages.append(st.Page("app_pages/snapshots.py", title=ui.t("pages.snapshots"),
-                                icon=":material/history:", url_path="snapshots",
-                                default=filters is None and not upkeep_pages))
-    upkeep_pages.append(st.Page("app_pages/boundaries.py", title=ui.t("boundaries.nav"),
-                                icon=":material/border_outer:", url_path="boundaries"))
-    if new_deployment:
-        upkeep_pages.insert(0, st.Page("app_pages/setup.py", title=ui.t("setup.nav"),
-                                       icon=":material/add_location:", url_path="setup", default=True))
-ROLE_OF_PAGE = {"upload": "clerk", "snapshots": "admin", "boundaries": "admin"}
+upkeep = [p for p in pages.UPKEEP_PAGES if gate.may_open(account, p) and p.url_path != pages.SETUP]
+if new_deployment:
+    upkeep.insert(0, pages.page(pages.SETUP))
+# Without a snapshot the first upkeep page opens.
+upkeep_pages = [nav_page(p, default=filters is None and i == 0) for i, p in enumerate(upkeep)]
 # A page the role may not open answers its URL with a message in Chinese and an audit line, rather than
 # Streamlit's "Page not found".
-refusals = [st.Page(gate.refusal_page(path, role), title=ui.t(f"pages.{path}"), url_path=path,
-                    visibility="hidden")
-            for path, role in ROLE_OF_PAGE.items() if not account.may(role)]
-pages = (topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1]
+refusals = [st.Page(gate.refusal_page(p), title=ui.t(p.title), url_path=p.url_path, visibility="hidden")
+            for p in gate.refused_pages(account)]
+listed = (topic_pages if filters is not None else []) + upkeep_pages or topic_pages[:1]
 deep_link = gate.take_deep_link()  # the page asked for before the login
-if deep_link in {p.url_path for p in pages + refusals}:
+if deep_link in {p.url_path for p in listed + refusals}:
     gate.ask_for_page(deep_link)
-page = st.navigation(pages + refusals)
+page = st.navigation(listed + refusals)
 if filters is None and page not in upkeep_pages + refusals:
     st.stop()
 if filters is not None:

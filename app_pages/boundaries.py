@@ -5,9 +5,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from rehabdash import ui
+from rehabdash import ingest, ui
 from rehabdash.access import gate
-from rehabdash.ingest import boundaries as township_import
 from rehabdash.kernel.errors import NoAccess
 
 CHECKED = "_boundaries_checked"  # (sha256 + options, CheckedBoundaries) of the last check
@@ -20,7 +19,7 @@ st.caption(ui.t("boundaries.intro"))
 if message := st.session_state.pop(PUBLISHED, None):
     st.success(message)
 
-upload = st.file_uploader(ui.t("boundaries.file"), type=[s.lstrip(".") for s in township_import.SUFFIXES],
+upload = st.file_uploader(ui.t("boundaries.file"), type=[s.lstrip(".") for s in ingest.BOUNDARY_SUFFIXES],
                           key="boundaries_file")
 choices = {"auto": ui.t("boundaries.crs_auto"), "wgs84": ui.t("boundaries.crs_wgs84"),
            "gcj02": ui.t("boundaries.crs_gcj02"), "epsg": ui.t("boundaries.crs_epsg")}
@@ -35,7 +34,7 @@ if upload is not None:
     signature = f"{hashlib.sha256(content).hexdigest()}|{crs}|{key_field}"
     if st.button(ui.t("boundaries.check"), key="boundaries_check", type="primary"):
         try:
-            checked = township_import.check_file(content, upload.name, account, crs=crs,
+            checked = ingest.check_boundaries(content, upload.name, account, crs=crs,
                                                  key_field=key_field, lang=lang)
         except NoAccess:
             st.error(ui.t("boundaries.not_admin"))
@@ -45,20 +44,20 @@ if upload is not None:
     if last is not None and last[0] == signature:
         checked = last[1]
         if checked.problems:
-            st.error(ui.t("boundaries.problems", count=len(checked.problems)))
+            st.error(ui.t("boundaries.problems", count=checked.problem_count))
             ui.table_with_download(pd.DataFrame({ui.t("boundaries.col_no"): range(1, len(checked.problems) + 1),
                                                  ui.t("boundaries.col_problem"): checked.problems}),
                                    key="boundary_problems", file_stem=ui.t("boundaries.title"))
         elif checked.valid:
             st.success(ui.t("boundaries.checked_ok", count=len(checked.features)))
             if st.button(ui.t("boundaries.publish"), key="boundaries_publish"):
-                township_import.publish(checked, account)
+                ingest.publish_boundaries(checked, account)
                 st.session_state.pop(CHECKED, None)
                 st.session_state[PUBLISHED] = ui.t("boundaries.published", count=len(checked.features))
                 st.rerun()
 
 st.subheader(ui.t("boundaries.current"))
-imported = township_import.published()
+imported = ingest.imported_boundaries()
 if not imported:
     st.info(ui.t("boundaries.none_yet"))
 else:

@@ -11,7 +11,6 @@ import streamlit as st
 
 from rehabdash import ingest, ui
 from rehabdash.access import gate as access
-from rehabdash.ingest import layout
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.months import collecting_month, next_month, previous_month
 from rehabdash.kernel.contract import TABLES
@@ -49,10 +48,12 @@ reason = st.text_input(ui.t("reporting.reason_label"), key="correction_reason",
                        help=ui.t("reporting.reason_help")).strip()
 # Built when clicked, not on every visit: with a province's tens of thousands of region codes the
 # workbook takes seconds (docs/performance.md).
-st.download_button(ui.t("upload.template_button"), functools.partial(ui.template_bytes, current, lang,
-                                                                     tuple(account.scope), report_month),
-                   file_name=f"{ui.t('upload.template_file')}.xlsx", mime=XLSX, key="template_download",
-                   icon=":material/download:")
+template_name = f"{ui.t('upload.template_file')}.xlsx"
+st.download_button(ui.t("upload.template_button"),
+                   ui.built_on_click(template_name, functools.partial(ui.template_bytes, current, lang, tuple(account.scope),
+                                                                      report_month),
+                                     audited=False),
+                   file_name=template_name, mime=XLSX, key="template_download", icon=":material/download:")
 
 st.subheader(ui.t("upload.upload_heading"))
 # A new uploader after each publish, so the published file is not checked again.
@@ -95,8 +96,7 @@ if checked.notes:
 if not checked.valid:
     st.subheader(ui.t("upload.problems_heading"))
     st.caption(ui.t("upload.problems_caption"))
-    groups = [p for p in ingest.problems.grouped(checked.problems, lang) if p.row is None
-              and p.key == "problem_group"]
+    groups = ingest.problem_summaries(checked.problems, lang)
     if groups:  # many rows with one problem: say so first, with the count (the table follows)
         st.warning("\n".join(f"- {ui.md(p.sheet)} · {ui.md(p.column)}："
                              f"{ui.md(p.problem)}" for p in groups), icon=":material/summarize:")
@@ -107,7 +107,7 @@ if not checked.valid:
 st.subheader(ui.t("upload.summary_heading"))
 changes = ingest.preview(checked)
 st.dataframe(pd.DataFrame(
-    [(layout.sheet_name(t, lang), n, changes[t].added, changes[t].replaced)
+    [(ingest.sheet_name(t, lang), n, changes[t].added, changes[t].replaced)
      for t, n in checked.row_counts.items()],
     columns=[ui.t("upload.sheet"), ui.t("upload.rows"), ui.t("upload.added"), ui.t("upload.replaced")],
 ), hide_index=True, key="import_summary")
@@ -120,9 +120,9 @@ if st.button(ui.t("upload.publish_button"), type="primary", key="publish"):
         published, _ = ui.with_progress(
             ui.t("upload.stage_publish"),
             lambda progress: ingest.publish(checked, account, uploaded.name, progress=progress, note=note),
-            describe=lambda table: layout.sheet_name(table, lang) if table in TABLES else "")
+            describe=lambda table: ingest.sheet_name(table, lang) if table in TABLES else "")
     except ingest.PublishError as error:  # full disk, no permission: nothing was published
-        st.error(error.text(lang), icon=":material/error:")
+        st.error(error.message(lang), icon=":material/error:")
         st.stop()
     except ingest.NotValid:  # the rows or the account changed since the check: check again
         del st.session_state["_upload_checked"]

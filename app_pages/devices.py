@@ -7,7 +7,7 @@ from rehabdash.charts import devices as charts
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.columns import Column
 from rehabdash.maps import devices as device_map
-from rehabdash.maps import mapkit
+from rehabdash.maps import component
 from rehabdash.topics import devices
 
 f = ui.filters()
@@ -76,11 +76,11 @@ with columns[1]:
 st.markdown(f"**{ui.t('devices.map')}**")
 stock_of = dict(zip(stock.per_station["station_id"], stock.per_station["total"]))
 loans_of = dict(zip(loans_by["station"]["station_id"], loans_by["station"]["loans"]))
-station_map = mapkit.shared_map(device_map.stations_map, points.stations, f.scope, f.lang, stock_of, loans_of)
+station_map = component.shared_map(device_map.stations_map, points.stations, f.scope, f.lang, stock_of, loans_of)
 if station_map is None:
     st.info(ui.t("devices.no_map"))
 else:
-    mapkit.show_map(station_map, key="device_map", height=540, returned_objects=())
+    component.show_map(station_map, key="device_map", height=540, returned_objects=())
     st.caption(ui.t("devices.map_caption", until=fmt.date(until, f.lang), legend=device_map.legend_html(f.lang)),
                unsafe_allow_html=True)
 with st.expander(ui.t("devices.station_list")):

@@ -13,7 +13,7 @@ from rehabdash.ui import board as board_ui
 from rehabdash.kernel import config, i18n
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
-from rehabdash.maps import board, mapkit
+from rehabdash.maps import board, component
 from rehabdash.maps import facility_map as fmap
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics import site_tasks as tasks_topic
@@ -65,7 +65,7 @@ if theme:
 thematic_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{theme}"), scope=f.scope_label) if theme else ""
 
 
-m = board_ui.with_basemap(lambda basemap: mapkit.shared_map(
+m = board_ui.with_basemap(lambda basemap: component.shared_map(
     board.build_board, data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic,
     thematic_title=thematic_title, overdue=tasks_topic.overdue_ids(tasks), legend_in_map=not b.panel,
     large=meeting))
@@ -82,7 +82,7 @@ with map_column:
     focus = {}
     if len(chosen):  # zoom to the chosen facility, without rebuilding the map
         focus = {"center": m.latlng(chosen["lon"].iloc[0], chosen["lat"].iloc[0]), "zoom": 14}
-    mapkit.show_map(
+    component.show_map(
         m, board_ui.MAP_KEY, height=height, returned_objects=fmap.FACILITY_CLICKS,
         feature_group_to_add=fmap.selection_ring(m, chosen.iloc[0]) if len(chosen) else None,
         on_change=functools.partial(board_ui.remember_click, shown, m, drill_polygons, set(data.regions["name"])),

@@ -2,16 +2,18 @@
 shortfall, ranking of the units one level down, change since the previous snapshot of the same year,
 the facility network and its map, and the exports. Every figure comes from one dispatch.Meeting."""
 
+import dataclasses
+
 import streamlit as st
 
 from rehabdash import ui
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.ui import board as board_ui
+from rehabdash.ui import decisions as duban_ui
 from rehabdash.export import bulletin, deck, workbook
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
-from rehabdash.maps import board, mapkit
-from rehabdash.maps import facility_map as fmap
+from rehabdash.maps import board, component
 from rehabdash.topics import dispatch, site_tasks, thematic
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics.overview import headline
@@ -21,6 +23,9 @@ margin = amber_margin()
 h = headline(f.run, f.as_of, f.year)
 m = ui.meeting_of(f, margin)
 status_of = {s.indicator: s for s in m.indicators}
+duban = duban_ui.workflow_of(f, m.until)  # the meeting's decided items (督办), judged on the view's day
+if duban is not None and ui.in_meeting():  # the meeting opens with what the last one decided
+    duban_ui.last_section(f, duban)
 
 
 def task_note(indicator: str) -> tuple[str, ...]:
@@ -100,6 +105,11 @@ if overdue:  # sites of the network past their deadline, with the unit responsib
         st.subheader(ui.t("tasks.overdue_title"))
         st.markdown("\n".join(f"- ⚠ {ui.md(line)}" for line in overdue))
 
+if duban is not None:  # decided items past their deadline, with the unit responsible
+    duban_ui.overdue_section(duban)
+    if not ui.in_meeting():
+        duban_ui.last_section(f, duban)
+
 if not f.closed:  # 报送进度 of the month being collected (a closed year's view has no later month)
     with st.container(key="section_reporting"):
         ui.progress_section(f)
@@ -148,14 +158,18 @@ with st.container(key="section_map"):
     shading = thematic.scope_shading(f.run, data, f.scope.root, f.as_of, f.year, margin, f.lang)
     shading_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{shading.indicator}"),
                          scope=f.scope_label) if shading else ""
-    facility_map = board_ui.with_basemap(lambda basemap: mapkit.shared_map(
+    facility_map = board_ui.with_basemap(lambda basemap: component.shared_map(
         board.scope_map, data, fm.View(), f.lang, basemap, thematic=shading, thematic_title=shading_title))
     st.markdown(f"**{ui.t('dispatch_page.map_title', until=fmt.date(m.until, f.lang))}**")
     with st.container(key="overview_map"):
-        mapkit.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])
+        component.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])
         with st.container(key="map_legend"):
             if legend := board.scope_legend(data, fm.View(), f.lang):
                 st.html(legend)
+
+if duban is not None:  # the meeting ends with what it decides
+    duban_ui.current_section(f, duban, duban_ui.unit_options(f, f.run("map_institutions"), duban_ui.departments_of(f)),
+                             duban_ui.link_options(m, f.lang))
 
 with st.container(key="section_exports"):
     st.subheader(ui.t("briefing.export"))
@@ -164,7 +178,8 @@ with st.container(key="section_exports"):
                 date=m.until.isoformat())
     outline_codes = {f.scope.root, *f.tree.children(f.scope.root)}
     ui.export_buttons(f, stem, {
-        "pptx": lambda: deck.build_pptx(deck.gather_meeting(m, by, f.lang, f.run, outline_codes)),
-        "xlsx": lambda: workbook.meeting_workbook(m, by, f.lang),
-        "docx": lambda: bulletin.build_docx(m, by, f.lang),
-    }, variant=by)
+        "pptx": lambda: deck.build_pptx(dataclasses.replace(
+            deck.gather_meeting(m, by, f.lang, f.run, outline_codes), decisions=duban)),
+        "xlsx": lambda: workbook.meeting_workbook(m, by, f.lang, decisions=duban),
+        "docx": lambda: bulletin.build_docx(m, by, f.lang, decisions=duban),
+    }, variant=f"{by}|{duban.fingerprint if duban else ''}")  # an edited item makes them anew

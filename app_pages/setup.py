@@ -2,30 +2,29 @@
 list shipped offline; the library writes its region tree and an empty first snapshot."""
 import streamlit as st
 
-from rehabdash import ui
+from rehabdash import ingest, ui
 from rehabdash.access import gate
-from rehabdash.ingest import setup
-from rehabdash.kernel.errors import NoAccess
+from rehabdash.kernel.errors import AlreadySetUp, NoAccess
 
 account = gate.current()
 st.title(ui.t("setup.title"))
 st.caption(ui.t("setup.intro"))
 query = st.text_input(ui.t("setup.query"), key="setup_query").strip()
 if query:
-    found = setup.find(query)
+    found = ingest.find_divisions(query)
     if found.empty:
         st.warning(ui.t("setup.none_found", query=query))
     else:
         labels = {c: f"{n}（{c[:6]}，{ui.label('level', lv)}）"
                   for c, n, lv in zip(found["region_code"], found["name"], found["level"])}
         code = st.selectbox(ui.t("setup.choose"), list(labels)[:50], format_func=labels.get, key="setup_code")
-        as_of = st.date_input(ui.t("setup.as_of"), value=setup.default_as_of(), key="setup_as_of")
+        as_of = st.date_input(ui.t("setup.as_of"), value=ingest.default_as_of(), key="setup_as_of")
         if st.button(ui.t("setup.create"), key="setup_create", type="primary"):
             try:
-                path = setup.create(code, account, as_of)
+                path = ingest.create_deployment(code, account, as_of)
             except NoAccess:
                 st.error(ui.t("boundaries.not_admin"))
-            except FileExistsError:
-                st.error(ui.t("setup.not_empty"))
+            except AlreadySetUp as refused:
+                st.error(refused.message(ui.lang()))
             else:
                 st.success(ui.t("setup.created", name=labels[code], code=code, path=path))

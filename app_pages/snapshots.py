@@ -3,10 +3,8 @@ what changed between two of them by table and district, and the import log."""
 import pandas as pd
 import streamlit as st
 
-from rehabdash import ui
+from rehabdash import ingest, ui
 from rehabdash.access import gate as access
-from rehabdash.ingest import history, layout, read_log, scope_rules
-from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import newest_valid
 from rehabdash.store.snapshots import label as snapshot_label
@@ -18,7 +16,7 @@ scope = tuple(access.current().scope)
 
 
 def table_name(table: str) -> str:
-    return layout.sheet_name(table, lang)
+    return ingest.sheet_name(table, lang)
 
 
 def source_name(source: str) -> str:
@@ -28,13 +26,14 @@ def source_name(source: str) -> str:
 st.title(ui.t("snapshots.title"))
 st.caption(ui.t("snapshots.intro"))
 newest = newest_valid(snapshots)
-regions = scope_rules.regions_within(read_tables(newest)["regions"], scope) if scope and newest else None
+regions = ingest.regions_within(ingest.read_tables(newest)["regions"], scope) if scope and newest else None
 if regions is not None:
-    names = dict(zip(read_tables(newest)["regions"]["region_code"], read_tables(newest)["regions"]["name"]))
+    tree = ingest.read_tables(newest)["regions"]
+    names = dict(zip(tree["region_code"], tree["name"]))
     st.caption(ui.t("writepath.scope_caption", scope="、".join(names.get(c, c) for c in scope)))
 
 st.subheader(ui.t("snapshots.list_heading"))
-listing = history.snapshot_list(snapshots, scope)  # cached per version folder
+listing = ingest.snapshot_list(snapshots, scope)  # cached per version folder
 shown = pd.DataFrame({
     ui.t("snapshots.date"): listing["as_of"].map(lambda d: d.isoformat()),
     ui.t("publishing.version_label"): [s.version for s in snapshots],  # several may carry one date
@@ -61,7 +60,7 @@ else:
         older = st.selectbox(ui.t("snapshots.older"), dates, index=1, key="compare_older")
     with right:
         newer = st.selectbox(ui.t("snapshots.newer"), dates, index=0, key="compare_newer")
-    diff = history.compare(valid[older], valid[newer], scope)
+    diff = ingest.compare_snapshots(valid[older], valid[newer], scope)
     counts = {c: ui.t(f"snapshots.{c}") for c in ("added", "removed", "changed")}
     st.markdown(f"**{ui.t('snapshots.by_table')}**")
     by_table = diff.by_table.assign(table=diff.by_table["table"].map(table_name)).rename(columns={
@@ -79,7 +78,7 @@ else:
                                file_stem=f"{ui.t('snapshots.compare_file')}-{ui.t('snapshots.region')}")
 
 st.subheader(ui.t("snapshots.log_heading"))
-log = [entry for entry in read_log() if scope_rules.log_entry_within(entry, regions)]
+log = [entry for entry in ingest.read_log() if ingest.log_entry_within(entry, regions)]
 if not log:
     st.info(ui.t("snapshots.no_log"))
 else:

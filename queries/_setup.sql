@@ -32,6 +32,13 @@ FROM region_closure AS c
 JOIN regions AS r ON r.region_code = c.ancestor_code
 GROUP BY c.region_code;
 
+-- facilities_on(day): the facilities as they stood on `day` (a past year's year end): one built after
+-- it was still planned then (近期规划建设), so a past year shows its own state, not today's.
+CREATE MACRO facilities_on(day) AS TABLE
+    SELECT * REPLACE (CASE WHEN status = 'built' AND opened_on > day THEN 'planned_near' ELSE status END
+                      AS status)
+    FROM facilities;
+
 -- in_year_to(day, year, until): the day lies between 1 January of `year` and `until`.
 CREATE MACRO in_year_to(day, year, until) AS day BETWEEN make_date(year, 1, 1) AND until;
 

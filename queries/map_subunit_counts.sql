@@ -2,17 +2,11 @@
 -- and planned per tier), their townships and villages, the townships with a built station and the
 -- villages with a built room, designated institutions, and device points open by $until: the map of a
 -- scope above the city, which shades one polygon per unit instead of drawing one point per facility.
--- A facility counts as built if it was open by $until (one built later was still planned then, as in
--- facility_counts_until), so a past year's map shows its year-end state.
+-- The facilities as they stood on $until (facilities_on), so a past year's map shows its year-end state.
 WITH under AS (
     SELECT c.region_code, s.subunit_code
     FROM subunits($scope) AS s
     JOIN region_closure AS c ON c.ancestor_code = s.subunit_code
-),
-as_of_until AS (
-    SELECT region_code, tier,
-           CASE WHEN status = 'built' AND opened_on > $until THEN 'planned_near' ELSE status END AS status
-    FROM facilities
 ),
 network AS (
     SELECT u.subunit_code,
@@ -26,7 +20,7 @@ network AS (
                AS townships_with_station,
            count(DISTINCT f.region_code) FILTER (WHERE f.tier = 'village_room' AND f.status = 'built'
                                                   AND r.level = 'village') AS villages_with_room
-    FROM as_of_until AS f
+    FROM facilities_on($until) AS f
     JOIN under AS u USING (region_code)
     JOIN regions AS r USING (region_code)
     LEFT JOIN region_places AS p USING (region_code)

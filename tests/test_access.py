@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from rehabdash import ui
 from rehabdash.access import audit
 from rehabdash.access.accounts import AccountStore
+from rehabdash.access.pages import TOPIC_PAGES
 from rehabdash.export import workbook
 from rehabdash.kernel.scope import Scope
 from rehabdash.store import db
@@ -18,8 +19,7 @@ from .seed import BAOTOU, END_2024, QINGSHAN, snapshot
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DONGHE = "150202000000"
 PASSWORD = "青山 correct horse"
-PAGES = ["app_pages/overview.py", "app_pages/rehab.py", "app_pages/facility_map.py", "app_pages/funding.py",
-         "app_pages/devices.py", "app_pages/child_rehab.py"]
+PAGES = [p.script for p in TOPIC_PAGES]
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_session_state_naming_another_district_is_ignored(local_auth, spy):
 
 
 def test_the_query_layer_refuses_a_scope_outside_the_account():
-    f = ui.Filters(snapshot(END_2024), 2024, Scope(BAOTOU, DONGHE), "x", "zh", allowed=(QINGSHAN,))
+    f = ui.sidebar.Filters(snapshot(END_2024), 2024, Scope(BAOTOU, DONGHE), "x", "zh", allowed=(QINGSHAN,))
     with pytest.raises(db.NoAccess):
         f.run("funding_totals", year=2024)
     with pytest.raises(db.NoAccess):  # exports go through the same runner
@@ -122,12 +122,12 @@ def test_the_query_layer_refuses_a_scope_outside_the_account():
 
 def test_a_page_asked_for_another_district_says_no_access(local_auth, monkeypatch):
     at = login("qingshan")
-    real = ui.Filters.run
+    real = ui.sidebar.Filters.run
 
     def forged(self, query, **params):  # as if a bug or a forged state put 东河区 in the scope
         return real(dataclasses.replace(self, scope=Scope(BAOTOU, DONGHE)), query, **params)
 
-    monkeypatch.setattr(ui.Filters, "run", forged)
+    monkeypatch.setattr(ui.sidebar.Filters, "run", forged)
     at.run()
     assert not at.exception
     assert "无权查看所选区域的数据" in at.error[0].value

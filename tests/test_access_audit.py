@@ -72,12 +72,12 @@ def test_a_session_value_naming_another_district_is_audited(local_auth):
 
 def test_a_refused_query_leaves_one_audit_line(local_auth, monkeypatch):
     at = login("qingshan")
-    real = ui.Filters.run
+    real = ui.sidebar.Filters.run
 
     def forged(self, query, **params):
         return real(dataclasses.replace(self, scope=Scope(BAOTOU, DONGHE)), query, **params)
 
-    monkeypatch.setattr(ui.Filters, "run", forged)
+    monkeypatch.setattr(ui.sidebar.Filters, "run", forged)
     at.run()
     assert "无权查看所选区域的数据" in at.error[0].value
     [line] = events("no_access")
@@ -180,4 +180,5 @@ def test_disabling_an_account_ends_its_open_session(local_auth):
     local_auth.set_disabled("qingshan", True)
     at.run()
     assert not at.exception and not at.metric
-    assert "登录已过期" in at.warning[0].value and at.title[0].value == "康复服务看板 · 登录"
+    # issue 35: the reason, not "登录已过期" (signing in again would only say "wrong password")
+    assert "已被管理员停用" in at.warning[0].value and at.title[0].value == "康复服务看板 · 登录"

@@ -106,6 +106,37 @@ def test_a_damaged_snapshot_is_refused_with_a_warning(tmp_path, monkeypatch):
     assert NEWEST.isoformat() not in at.selectbox(key="compare_newer").options
 
 
+def rot_in_place(path: Path) -> None:
+    """Change a byte of the file and keep its size and modification time, as a disk error would: the
+    folder listing the app keeps does not see it, only the checksum does."""
+    import os
+
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_snapshot_damaged_while_the_app_runs_gives_the_next_first_load_a_warning(tmp_path, monkeypatch):
+    """The newest version rots after the app has listed it: a new session (no choice of its own yet)
+    gets the Chinese warning and the newest valid version, never a KeyError of the session state."""
+    import shutil
+
+    from .seed import snapshot
+
+    shutil.copytree(snapshot(NEWEST).path.parent, tmp_path / "snapshots")
+    monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
+    assert start().selectbox(key="snapshot").value == NEWEST.isoformat()  # listed, checked and kept
+    rot_in_place(tmp_path / "snapshots" / snapshot(NEWEST).path.name / "funding.parquet")
+    for query in ({}, {"snapshot": NEWEST.isoformat()}):
+        at = start(**query)
+        assert not at.exception, at.exception
+        assert any(NEWEST.isoformat() in w.value and "校验和不符" in w.value for w in at.sidebar.warning)
+        assert at.selectbox(key="snapshot").value == "2025-06-30"
+        assert at.title[0].value == "总览" and at.metric  # the page drawn on the fallback
+
+
 def test_no_data_directory_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
     at = start()

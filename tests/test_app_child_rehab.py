@@ -56,7 +56,7 @@ def test_a_township_view_shows_rounded_counts_and_hides_what_gives_them_back():
 
 def test_the_township_view_offers_no_download_of_children_counts(monkeypatch, downloads_clicked):
     downloads: dict[str, bytes] = {}
-    original = ui.xlsx_bytes
+    original = ui.widgets.xlsx_bytes
 
     def recording(frame, sheet):
         downloads[sheet] = original(frame, sheet)

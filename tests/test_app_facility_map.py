@@ -1,6 +1,6 @@
 """AppTest of the facility map page (挂图作战) through our wrapper of st_folium.
 
-`rehabdash.maps.mapkit.st_folium` is replaced by a fake that records what the page passes and, when a
+`rehabdash.maps.component.st_folium` is replaced by a fake that records what the page passes and, when a
 click is queued, does what streamlit-folium does on a click: stores the frontend's value under the
 map's key and calls the page's on_change.
 """
@@ -12,8 +12,8 @@ import folium
 import pytest
 import streamlit as st
 
+from rehabdash.maps import component, mapkit
 from rehabdash.maps import facility_map as fmap
-from rehabdash.maps import mapkit
 
 from .conftest import open_app_page
 from .test_facility_map import counts, frontend_click
@@ -47,7 +47,7 @@ class FakeFolium:
 @pytest.fixture
 def fake(monkeypatch):
     fake = FakeFolium()
-    monkeypatch.setattr(mapkit, "st_folium", fake)
+    monkeypatch.setattr(component, "st_folium", fake)
     return fake
 
 

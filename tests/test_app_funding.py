@@ -118,7 +118,7 @@ def test_spent_view_of_the_sankey():
 
 def test_every_download_has_chinese_headers_and_the_shown_data(monkeypatch, downloads_clicked):
     downloads = {}
-    original = ui.xlsx_bytes
+    original = ui.widgets.xlsx_bytes
 
     def recording(frame, sheet):
         downloads[sheet] = (frame, original(frame, sheet))

@@ -13,10 +13,10 @@ import zipfile
 
 import coordTransform
 import numpy as np
-import pyogrio
 import pytest
+import shapefile  # pyshp
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from shapely.geometry import mapping, shape
 
 from rehabdash.access import audit
@@ -97,21 +97,23 @@ def test_a_wrong_code_an_invalid_polygon_and_one_outside_are_refused_and_nothing
 def shapefile_zip(towns: dict, epsg: int) -> bytes:
     """A zipped Shapefile of the townships in a projected CRS, attribute XZQDM (9-digit codes)."""
     to_projected = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
-    geometries = [shapely.to_wkb(shapely.transform(g, lambda xy: np.column_stack(
-        to_projected.transform(xy[:, 0], xy[:, 1])))) for _, g in towns.values()]
-    import tempfile
-    from pathlib import Path
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "xz.shp"
-        pyogrio.raw.write(str(path), np.array(geometries, dtype=object),
-                          [np.array([c[:9] for c in towns], dtype=object)], ["XZQDM"],
-                          driver="ESRI Shapefile", geometry_type="Polygon", crs=f"EPSG:{epsg}",
-                          encoding="UTF-8")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            for part in Path(folder).iterdir():
-                archive.write(part, part.name)
-        return buffer.getvalue()
+    shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    with shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON, encoding="utf-8") as out:
+        out.field("XZQDM", "C", 20)
+        for code, (_, polygon) in towns.items():
+            projected = shapely.transform(polygon, lambda xy: np.column_stack(
+                to_projected.transform(xy[:, 0], xy[:, 1])))
+            # the Shapefile's orientation: outer rings clockwise, holes counter-clockwise
+            projected = shapely.orient_polygons(projected, exterior_cw=True)
+            out.poly([list(projected.exterior.coords)] + [list(r.coords) for r in projected.interiors])
+            out.record(code[:9])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for suffix, part in ((".shp", shp), (".shx", shx), (".dbf", dbf)):
+            archive.writestr("xz" + suffix, part.getvalue())
+        archive.writestr("xz.prj", CRS.from_epsg(epsg).to_wkt("WKT1_ESRI"))
+        archive.writestr("xz.cpg", "UTF-8")
+    return buffer.getvalue()
 
 
 def test_a_projected_shapefile_is_published_and_drawn(data_dir):
@@ -140,18 +142,25 @@ def test_a_projected_shapefile_is_published_and_drawn(data_dir):
     assert imports and imports[-1]["user"] == "yh"  # the audit names the signed-in admin
 
 
+def kml(placemarks: list[tuple[str, shapely.Polygon]]) -> bytes:
+    """A KML document of named polygons, as GIS software writes one (lon,lat, a folder)."""
+    def ring(coords) -> str:
+        return " ".join(f"{x:.9f},{y:.9f}" for x, y in coords)
+    body = "".join(
+        f"<Placemark><name>{name}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+        f"{ring(polygon.exterior.coords)}</coordinates></LinearRing></outerBoundaryIs>"
+        + "".join(f"<innerBoundaryIs><LinearRing><coordinates>{ring(r.coords)}</coordinates></LinearRing>"
+                  f"</innerBoundaryIs>" for r in polygon.interiors)
+        + "</Polygon></Placemark>" for name, polygon in placemarks)
+    return ('<?xml version="1.0" encoding="utf-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"<Folder><name>t</name>{body}</Folder></Document></kml>").encode()
+
+
 def test_a_gcj02_kml_matched_by_name(data_dir):
     towns = dict(list(surveyed().items())[3:5])
-    import tempfile
-    from pathlib import Path
     gcj = [shapely.transform(g, lambda xy: np.array([coordTransform.wgs84_to_gcj02(x, y) for x, y in xy]))
            for _, g in towns.values()]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "t.kml"
-        pyogrio.raw.write(str(path), np.array([shapely.to_wkb(g) for g in gcj], dtype=object),
-                          [np.array([n for n, _ in towns.values()], dtype=object)], ["Name"],
-                          driver="KML", geometry_type="Polygon", crs="EPSG:4326")
-        content = path.read_bytes()
+    content = kml([(name, polygon) for (name, _), polygon in zip(towns.values(), gcj)])
     checked = township_import.check_file(content, "乡镇.kml", ADMIN, crs="gcj02")
     assert checked.valid, checked.problems
     for feature, (code, (_, polygon)) in zip(checked.features, towns.items()):

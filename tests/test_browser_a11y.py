@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from rehabdash.access import pages
 from rehabdash.kernel import i18n
 from rehabdash.maps import assets
 
@@ -21,9 +22,13 @@ pytestmark = pytest.mark.browser
 SLOW = 120_000  # the suite runs several servers and browsers on one machine
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 METRIC = '[data-testid="stMetricValue"]'
-PAGES = {  # url path -> what is on the page once it has drawn; the default page lives at "/"
-    "": METRIC, "rehab": METRIC, "map": MAP_FRAME, "funding": METRIC, "children": METRIC, "devices": METRIC,
-    "upload": '[data-testid="stFileUploader"]', "snapshots": '[data-testid="stDataFrame"]',
+UPLOADER = '[data-testid="stFileUploader"]'
+READY = {"map": MAP_FRAME, "upload": UPLOADER, "snapshots": '[data-testid="stDataFrame"]', "boundaries": UPLOADER,
+         "departments": '[data-testid="stTable"]'}
+PAGES = {  # url path -> what is on the page once it has drawn (METRIC on a topic page); the default page
+    # lives at "/"; setup only on an empty data directory
+    ("" if p is pages.TOPIC_PAGES[0] else p.url_path): READY.get(p.url_path, METRIC)
+    for p in pages.PAGES if p.url_path != pages.SETUP
 }
 THEMES = {"default": "", "contrast": "contrast=true"}
 FAILING_IMPACTS = ("serious", "critical")

@@ -9,6 +9,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from rehabdash.access import pages
+
 from .conftest import StreamlitServer, assert_clean, wait_for_app
 from .hostile import PAYLOADS, publish_hostile
 
@@ -18,7 +20,7 @@ SLOW = 60_000
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CARD = '[class*="st-key-facility_card"]'
 DISTRICT = "city=包头市&district=青山区&year=2025"
-PAGES = ("/", "/map", "/funding", "/children", "/devices", "/upload", "/snapshots")
+PAGES = ["/" if p is pages.TOPIC_PAGES[0] else f"/{p.url_path}" for p in pages.PAGES if p.url_path != pages.SETUP]
 
 PWNED = "() => window.__pwned === undefined ? null : window.__pwned"
 # Open every tooltip of the map (GeoJson layers bind theirs on the group) and fire a click on every

@@ -11,8 +11,8 @@ from rehabdash.kernel.contract import DEVICE_TYPES, STATION_KINDS
 from rehabdash.kernel.indicators import Status, traffic_light
 from rehabdash.kernel.scope import Scope
 from rehabdash.maps import devices as device_map
-from rehabdash.maps import mapkit
-from rehabdash.maps.mapkit import _walk
+from rehabdash.maps.layers import TextTooltip
+from rehabdash.maps.mapkit import walk
 from rehabdash.topics import devices
 
 from .seed import BAOTOU, END_2024, NEWEST, QINGSHAN, YUANHUI, runner
@@ -213,8 +213,8 @@ def test_station_map_is_offline_and_shows_every_point_by_shape():
     assert html.count("\\u003crect") == 10 and html.count("\\u003cpolygon") == 12  # JSON-escaped <
     layers = [c.layer_name for c in m._children.values() if isinstance(c, (folium.FeatureGroup, folium.GeoJson))]
     assert layers == ["区县边界", "■ 适配中心 (10)", "● 服务站 (84)", "▲ 租赁点 (12)"]
-    assert not [t for t in _walk(m) if isinstance(t, folium.Tooltip)]  # it splices text into JS source
-    tooltips = [t for t in _walk(m) if isinstance(t, mapkit.TextTooltip) and t.lines_json != "null"]
+    assert not [t for t in walk(m) if isinstance(t, folium.Tooltip)]  # it splices text into JS source
+    tooltips = [t for t in walk(m) if isinstance(t, TextTooltip) and t.lines_json != "null"]
     assert len(tooltips) == 106  # one a point, its lines as JSON data (no raw < in the script)
     assert all(t.lines_json.startswith('["') and "\\u003c" in t.lines_json and "<" not in t.lines_json
                for t in tooltips)

@@ -16,12 +16,12 @@ import pytest
 import streamlit_folium
 
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
+from rehabdash.maps import component, layers, mapkit
 from rehabdash.maps import facility_map as fmap
-from rehabdash.maps import mapkit
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics import overview
 
-from .seed import BAOTOU, NEWEST, YUANHUI, runner
+from .seed import BAOTOU, NEWEST, YUANHUI, runner, snapshot
 from .test_mapkit import _urls
 
 XITU = "150271000000"  # 稀土高新区: no polygon in any public boundary set
@@ -68,6 +68,24 @@ def test_yuanhui_shows_1_centre_9_stations_29_built_rooms_and_the_planned_ones()
             if matrix.loc[t, s]} == dict(got)
 
 
+def test_a_past_year_end_shows_the_sites_opened_later_as_planned():
+    """Through the facilities_on macro, as the year-end counts are: a site opened in 2025 was still
+    planned on 31 December 2024. Expected from the raw Parquet rows."""
+    year_end = dt.date(2024, 12, 31)
+    run, now = load()
+    then = fm.load_scope(run, NEWEST, YUANHUI, "district", until=year_end)
+    raw = pd.read_parquet(snapshot(NEWEST).table_path("facilities")).set_index("facility_id")
+    later = {i for i in now.facilities["facility_id"]
+             if raw.at[i, "status"] == "built" and raw.at[i, "opened_on"] > year_end}
+    assert later  # the sample opens sites in 2025
+    assert list(then.facilities["facility_id"]) == list(now.facilities["facility_id"])
+    for facility, status in zip(then.facilities["facility_id"], then.facilities["status"]):
+        assert status == ("planned_near" if facility in later else raw.at[facility, "status"]), facility
+    matrix = overview.facility_matrix(run("facility_counts_until", until=year_end))
+    assert {(t, s): int(matrix.loc[t, s]) for t in TIERS for s in FACILITY_STATUSES if matrix.loc[t, s]} \
+        == dict(Counter(zip(then.facilities["tier"], then.facilities["status"])))
+
+
 @pytest.mark.parametrize("region", [BAOTOU, YUANHUI, "150204000000", "150204001000", XITU])
 def test_every_facility_of_the_scope_is_drawn_once(region):
     run, data = load(region)
@@ -105,7 +123,7 @@ def test_village_rooms_are_one_layer_not_one_object_each():
                    and c.data["features"] and c.data["features"][0]["properties"].get("tier") == "village_room"]
     rooms = (data.facilities["tier"] == "village_room").sum()
     assert rooms == 431 and len(room_layers) == 1 and len(room_layers[0].data["features"]) == rooms
-    elements = sum(1 for _ in mapkit._walk(m))
+    elements = sum(1 for _ in mapkit.walk(m))
     assert elements < 60  # a fixed number of layers, whatever the number of facilities
 
 
@@ -288,8 +306,8 @@ def test_clicks_on_anything_else_choose_nothing():
 def _component_args(monkeypatch, m, **kwargs) -> dict:
     sent = {}
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
-    monkeypatch.setattr(mapkit, "st_folium", streamlit_folium.st_folium)
-    mapkit.show_map(m, "facility_map", returned_objects=fmap.FACILITY_CLICKS, **kwargs)
+    monkeypatch.setattr(component, "st_folium", streamlit_folium.st_folium)
+    component.show_map(m, "facility_map", returned_objects=fmap.FACILITY_CLICKS, **kwargs)
     return sent
 
 
@@ -391,7 +409,7 @@ def test_coverage_table_has_chinese_headers_and_downloads(monkeypatch):
     assert len(built) == 77 and all(re.fullmatch(r"● 已建成（\d{4}年）", s) for s in built)
     from rehabdash import ui
 
-    workbook = pd.read_excel(io.BytesIO(ui.xlsx_bytes(table, "覆盖情况")))
+    workbook = pd.read_excel(io.BytesIO(ui.widgets.xlsx_bytes(table, "覆盖情况")))
     assert list(workbook.columns) == list(table.columns) and len(workbook) == len(coverage)
     english = fm.coverage_table(coverage, "en", with_district=False)
     assert english.columns[0] == "Township" and "District" not in english.columns
@@ -420,13 +438,13 @@ def test_add_geojson_styles_points_per_feature_and_skips_empty_layers():
          "geometry": {"type": "Point", "coordinates": [114.0, 33.5]}},
         {"type": "Feature", "id": "b", "properties": {"name": "乙", "k": 2},
          "geometry": {"type": "Point", "coordinates": [114.01, 33.51]}}]}
-    layer = mapkit.add_geojson(m, points, name="点", style=lambda f: {"radius": f["properties"]["k"]},
+    layer = layers.add_geojson(m, points, name="点", style=lambda f: {"radius": f["properties"]["k"]},
                                marker=folium.CircleMarker())
     assert layer.data["features"][0]["geometry"]["coordinates"] == pytest.approx(
         list(mapkit.wgs84_to_gcj02(114.0, 33.5)))
     html = m.get_root().render()
     assert '"radius": 2' in html and "pointToLayer" in html
-    assert mapkit.add_geojson(m, {"type": "FeatureCollection", "features": []}, name="空", style={}) is None
+    assert layers.add_geojson(m, {"type": "FeatureCollection", "features": []}, name="空", style={}) is None
 
 
 def test_map_focus_does_not_scroll_the_page():

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from rehabdash import ui
+from rehabdash.access import pages
 from rehabdash.export import workbook
 from rehabdash.ingest import template_bytes
 from rehabdash.kernel import safe_text
@@ -21,8 +22,7 @@ from .hostile import PAYLOADS, QINGSHAN, publish_hostile
 from .workbooks import newest
 
 FORMULAS = [v for k, v in PAYLOADS.items() if k in ("formula", "plus", "minus", "at")]
-PAGES = ("app_pages/overview.py", "app_pages/facility_map.py", "app_pages/funding.py",
-         "app_pages/child_rehab.py", "app_pages/devices.py", "app_pages/data_upload.py", "app_pages/snapshots.py")
+PAGES = [p.script for p in pages.PAGES if p.url_path != pages.SETUP]  # setup: an empty data directory only
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def assert_no_formula(content: bytes, label: str) -> set[str]:
 
 def test_defuse_keeps_the_value_and_makes_a_text_cell():
     frame = pd.DataFrame({"名称": [*FORMULAS, "普通", "=1+1"], "人数": [1, 2, 3, 4, 5, 6]})
-    content = ui.xlsx_bytes(frame, "表")
+    content = ui.widgets.xlsx_bytes(frame, "表")
     assert formula_cells(content) == []
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     cells = [sheet.cell(row, 1) for row in range(2, 8)]
@@ -64,7 +64,7 @@ def test_defuse_keeps_the_value_and_makes_a_text_cell():
 def test_every_page_download_is_free_of_formulas(hostile, monkeypatch, downloads_clicked, query):
     monkeypatch.setenv("REHAB_DATA_DIR", str(hostile.directory))
     downloads: dict[str, bytes] = {}
-    original = ui.xlsx_bytes
+    original = ui.widgets.xlsx_bytes
 
     def recording(frame, sheet):
         downloads[f"{sheet}·{len(downloads)}"] = content = original(frame, sheet)
@@ -96,3 +96,37 @@ def test_briefing_workbook_and_template_are_free_of_formulas(hostile, monkeypatc
     content = workbook.overview_workbook(run, snapshot.as_of, 2025, "包头市 / 青山区", "zh", 0.05)
     seen = assert_no_formula(content, "briefing")
     assert any(v.startswith(PAYLOADS["formula"]) for v in seen)  # the township in the ranking sheet
+
+
+def quoted_cells(content: bytes, values) -> list:
+    """Every cell of the workbook whose value starts with one of `values`."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return [c for s in book.worksheets for row in s.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith(tuple(values))]
+
+
+def test_the_briefing_workbook_writes_formula_like_names_as_the_table_downloads_do():
+    """A name starting with =, +, - or @ is a string cell with Excel's quote prefix, so that editing
+    the cell (F2, Enter) keeps it text; the same helper as the table downloads and the template."""
+    from rehabdash.charts import dispatch as dispatch_charts
+
+    names = [f"{v}乡" for v in FORMULAS]
+    table = dispatch_charts.Table("ranking", "排名", pd.DataFrame({"单位": names, "人数": [1, 2, 3, 4]}),
+                           {"单位": "text", "人数": "count"})
+    content = workbook.tables_workbook([table], "=标题")
+    cells = quoted_cells(content, [n[0] for n in names])
+    assert sorted(c.value for c in cells) == sorted([*names, "=标题"])  # read back as written
+    assert {c.value[0] for c in cells} == {"=", "+", "-", "@"}
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells), [(c.value, c.quotePrefix) for c in cells]
+    assert formula_cells(content) == []
+
+
+def test_every_workbook_writer_defuses_its_cells():
+    """Whatever writes an .xlsx file (openpyxl, pandas' ExcelWriter) calls safe_text.defuse_workbook:
+    the one rule for formula-like text in every workbook the app hands out."""
+    from pathlib import Path
+
+    package = Path(workbook.__file__).resolve().parent.parent
+    writers = [p for p in package.rglob("*.py") if re.search(r"\bWorkbook\(\)|ExcelWriter\(", p.read_text("utf-8"))]
+    assert {p.name for p in writers} >= {"workbook.py", "template.py", "widgets.py"}
+    assert [p.name for p in writers if "safe_text.defuse_workbook(" not in p.read_text("utf-8")] == []

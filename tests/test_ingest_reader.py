@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from openpyxl.styles import PatternFill
 
 from rehabdash import ingest
 from rehabdash.ingest import biff, book, reader
@@ -209,11 +210,63 @@ def test_a_used_range_beyond_the_limits_is_refused_before_it_is_read(directory, 
 
 
 def test_cells_without_references_or_with_a_prefix_count_as_calamine_places_them():
-    assert book._used_range(b'<row r="3"><c s="1" r="B7"/><c/><c/></row><row><c/></row>') == (7, 4)
+    assert book._used_range(b'<row r="3"><c s="1" r="B7"><v>1</v></c><c/><c><v>2</v></c></row>'
+                            b'<row><c><v>3</v></c></row>') == (7, 4)
     assert book._used_range(b'<x:row r="2"><x:c r="C2"><x:v>1</x:v></x:c></x:row>') == (2, 3)
-    assert book._used_range(b'<row r="1"><c r="A1"/><c r="XFD1048576"/></row>') == (1048576, 16384)
+    assert book._used_range(b'<row r="1"><c r="A1"/><c r="XFD1048576"><v>1</v></c></row>') == (1048576, 16384)
     with pytest.raises(book.Unreadable):
         book._used_range(b'<row r="1"><c t="n" r="A99999999999"/></row>')
+
+
+def test_cells_that_carry_only_a_format_take_no_place():
+    """calamine leaves out a cell without a value (<c r="A9" s="3"/>, or with an empty body), so the
+    used range ends at the last cell with one, however far the formatting goes."""
+    formatted = b'<row r="1048576"><c r="XFD1048576" s="1"/><c r="A1048576" s="2" t="n"></c></row>'
+    assert book._used_range(b'<row r="1"><c r="E1" t="n"><v>1</v></c></row>' + formatted) == (1, 5)
+    assert book._used_range(b'<row r="1"><c s="1" r="E1"><v>1</v></c></row>' + formatted) == (1, 5)
+    assert book._used_range(formatted + b'<row><c/><c s="2"></c><c><v>1</v></c></row>') == (1048577, 3)
+
+
+def test_a_cell_tag_broken_by_a_line_is_still_counted():
+    """<c\nr="XFD1048576"> is a cell to an XML parser: it counts, or calamine would allocate the whole
+    sheet (the check before counted only '<c ', '<c>' and '<c/' against '<c r="')."""
+    assert book._used_range(b'<row r="1"><c r="A1"><v>1</v></c><c\nr="XFD1048576"><v>1</v></c></row>') \
+        == (1048576, 16384)
+
+
+LAST_ROW = corpus.LAST_ROW
+
+
+def test_a_sheet_formatted_down_to_the_last_row_is_read_by_its_data(directory, tmp_path):
+    """70 rows of figures in a sheet formatted to row 1,048,576 (cells with a format and no value):
+    the rows are read, in bounded memory (before: refused as 1,048,576 rows after 9 s and 840 MB)."""
+    name = corpus.SHEET["rehab_services"]
+    path = tmp_path / "formatted.xlsx"
+    path.write_bytes(corpus.formatted_to_the_last_row(directory))
+    assert zipfile.ZipFile(path).getinfo(book._sheet_parts(zipfile.ZipFile(path))[name]).file_size > 100 * 2**20
+    keys, peak, rows = run_probe(path)
+    expected = corpus.base_rows(directory)["rehab_services"]
+    assert (keys, rows) == ("-", len(expected)) and peak < 300, (keys, rows, peak)
+
+
+def formatted_cell_at_the_last_row(book_):
+    book_[corpus.SHEET["rehab_services"]].cell(LAST_ROW, 1).fill = PatternFill("solid", fgColor="FFFF00")
+
+
+def formatted_columns(book_):
+    sheet = book_[corpus.SHEET["rehab_services"]]
+    for letter in "ABCDE":
+        sheet.column_dimensions[letter].fill = PatternFill("solid", fgColor="FFFF00")
+
+
+@pytest.mark.parametrize("formatting", [formatted_cell_at_the_last_row, formatted_columns])
+def test_a_sheet_formatted_whole_is_checked_with_its_figures(directory, formatting):
+    result = checked(edit(corpus.base(directory), formatting), directory)
+    assert result.valid, ingest.problem_table(result.problems, "zh").head().to_string()
+    expected = corpus.base_rows(directory)["rehab_services"]
+    assert len(result.tables["rehab_services"]) == len(expected)
+    for column in ("need_count", "served_count"):
+        assert result.tables["rehab_services"][column].sum() == expected[column].sum()
 
 
 # --- sheets as clerks leave them ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ tools; pages reach the data only through the library.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,30 @@ def test_the_layer_map_is_complete():
     """Every subpackage has a rank, so a new one cannot slip past the direction test."""
     packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert packages == set(RANKS)
+
+
+PAGE_SOURCES = sorted((PROJECT / "app_pages").glob("*.py")) + [PROJECT / "app.py"]
+
+
+@pytest.mark.parametrize("path", PAGE_SOURCES, ids=lambda p: p.name)
+def test_pages_import_through_the_ingest_facade(path):
+    """rehabdash/ingest/__init__.py is the import's surface: no page reaches into its submodules."""
+    assert not [n for n in imported(path) if n.startswith("rehabdash.ingest.")]
+    assert not re.search(r"\bingest\.[a-z_]+\.", path.read_text(encoding="utf-8"))
+
+
+def test_ui_exports_what_the_pages_use():
+    """Every name rehabdash/ui/__init__.py re-exports is used as ui.<name> by app.py or a page."""
+    tree = ast.parse((PACKAGE / "ui" / "__init__.py").read_text(encoding="utf-8"))
+    exported = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                for alias in node.names if node.module != "__future__"}
+    used = set(re.findall(r"\bui\.([A-Za-z_]+)", " ".join(p.read_text(encoding="utf-8") for p in PAGE_SOURCES)))
+    assert exported and not exported - used
+
+
+def test_every_page_is_in_the_pages_table():
+    """app.py, the role gate and the tests take the pages from access.pages.PAGES: none is left out."""
+    from rehabdash.access.pages import PAGES
+
+    assert sorted(p.script for p in PAGES) == sorted(f"app_pages/{p.name}" for p in (PROJECT / "app_pages").glob("*.py"))
+    assert len({p.url_path for p in PAGES}) == len(PAGES)

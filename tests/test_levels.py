@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from rehabdash.access.pages import TOPIC_PAGES
 from rehabdash.kernel.contract import TABLES
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db
@@ -22,7 +23,7 @@ NATION = "100000000000"
 NEIMENGGU = "150000000000"
 HENAN = "410000000000"
 LUOHE = "411100000000"
-PAGES = ["overview", "rehab", "facility_map", "funding", "devices", "child_rehab"]
+PAGES = [p.script for p in TOPIC_PAGES]
 
 
 def nation_tables() -> dict[str, pd.DataFrame]:
@@ -123,7 +124,7 @@ def test_the_ranking_is_one_level_down(nation_dir):
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("where", [{}, {"province": "河南省"}], ids=["nation", "province"])
 def test_every_page_runs_above_the_city(nation_env, page, where):
-    at = open_app_page(f"app_pages/{page}.py", **where)
+    at = open_app_page(page, **where)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     label = "中华人民共和国 / 河南省" if where else "中华人民共和国"

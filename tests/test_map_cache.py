@@ -1,4 +1,4 @@
-"""Maps built and rendered once per input (mapkit.shared_map, issue 20).
+"""Maps built and rendered once per input (component.shared_map, issue 20).
 
 A shared map is one object for equal inputs; show_map renders it once and sends its component exactly
 what streamlit-folium's st_folium sends for a freshly built map of the same inputs (folium's random
@@ -11,8 +11,8 @@ import pytest
 import streamlit_folium
 
 from rehabdash.kernel import memo
+from rehabdash.maps import component
 from rehabdash.maps import facility_map as fmap
-from rehabdash.maps import mapkit
 from rehabdash.store import boundaries
 from rehabdash.topics import facility_map as fm
 
@@ -33,7 +33,7 @@ def sent_by(monkeypatch, show) -> dict:
     """The arguments the map component gets from `show()` (st_folium's own code, up to the frontend)."""
     sent = {}
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
-    monkeypatch.setattr(mapkit, "st_folium", streamlit_folium.st_folium)
+    monkeypatch.setattr(component, "st_folium", streamlit_folium.st_folium)
     show()
     return sent
 
@@ -48,20 +48,20 @@ def comparable(args: dict) -> dict:
 
 def test_equal_inputs_share_one_map_other_inputs_build_another():
     _, data = load()
-    first = mapkit.shared_map(fmap.build_map, data, fm.View(), "zh")
+    first = component.shared_map(fmap.build_map, data, fm.View(), "zh")
     _, again = load()  # equal content, other frames
-    assert mapkit.shared_map(fmap.build_map, again, fm.View(), "zh") is first
-    assert mapkit.shared_map(fmap.build_map, data, fm.View(tiers=("township_station",)), "zh") is not first
-    assert mapkit.shared_map(fmap.build_map, data, fm.View(), "en") is not first
-    assert mapkit.shared_map(lambda: fmap.build_map(data, fm.View(), "zh")) is not first  # no key: built anew
+    assert component.shared_map(fmap.build_map, again, fm.View(), "zh") is first
+    assert component.shared_map(fmap.build_map, data, fm.View(tiers=("township_station",)), "zh") is not first
+    assert component.shared_map(fmap.build_map, data, fm.View(), "en") is not first
+    assert component.shared_map(lambda: fmap.build_map(data, fm.View(), "zh")) is not first  # no key: built anew
 
 
 def test_new_boundary_files_draw_a_new_map(monkeypatch):
     _, data = load()
-    first = mapkit.shared_map(fmap.build_map, data, fm.View(), "zh")
+    first = component.shared_map(fmap.build_map, data, fm.View(), "zh")
     real = boundaries.version()
     monkeypatch.setattr(boundaries, "version", lambda: (*real, ("imported", "x", 1)))
-    assert mapkit.shared_map(fmap.build_map, data, fm.View(), "zh") is not first
+    assert component.shared_map(fmap.build_map, data, fm.View(), "zh") is not first
 
 
 @pytest.mark.parametrize("selected", [False, True])
@@ -77,12 +77,12 @@ def test_a_shared_map_sends_what_st_folium_sends(monkeypatch, selected):
                 "center": m.latlng(chosen["lon"], chosen["lat"]), "zoom": 14}
 
     fresh = fmap.build_map(data, fm.View(), "zh")
-    expected = sent_by(monkeypatch, lambda: mapkit.show_map(
+    expected = sent_by(monkeypatch, lambda: component.show_map(
         fresh, "facility_map", returned_objects=fmap.FACILITY_CLICKS, **extra(fresh)))
-    shared = mapkit.shared_map(fmap.build_map, data, fm.View(), "zh")
+    shared = component.shared_map(fmap.build_map, data, fm.View(), "zh")
     children = list(shared._children)
     for _ in range(2):  # the second time from the rendered payload
-        got = sent_by(monkeypatch, lambda: mapkit.show_map(
+        got = sent_by(monkeypatch, lambda: component.show_map(
             shared, "facility_map", returned_objects=fmap.FACILITY_CLICKS, **extra(shared)))
         assert comparable(got) == comparable(expected)
         assert list(shared._children) == children  # the ring was not left on the shared map
@@ -91,8 +91,8 @@ def test_a_shared_map_sends_what_st_folium_sends(monkeypatch, selected):
 
 def test_a_patched_st_folium_still_gets_the_shared_map(monkeypatch):
     seen = []
-    monkeypatch.setattr(mapkit, "st_folium", lambda m, **kw: seen.append(m) or {})
+    monkeypatch.setattr(component, "st_folium", lambda m, **kw: seen.append(m) or {})
     _, data = load()
-    shared = mapkit.shared_map(fmap.build_map, data, fm.View(), "zh")
-    mapkit.show_map(shared, "k")
+    shared = component.shared_map(fmap.build_map, data, fm.View(), "zh")
+    component.show_map(shared, "k")
     assert seen == [shared]

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from rehabdash.maps import assets, mapkit
+from rehabdash.maps import assets, component, layers, mapkit
 from rehabdash.store import boundaries
 from tools import boundaries as boundary_build
 
@@ -42,8 +42,8 @@ def _full_map(basemap: str = "none") -> mapkit.OfflineMap:
     """A map using every kind of layer the facility map draws."""
     d = boundaries.load("districts")
     m = mapkit.base_map(mapkit.bounds_of(d), basemap)
-    mapkit.add_boundaries(m, d, name="区县")
-    mapkit.add_boundaries(m, boundaries.load("townships"), name="乡镇", style=mapkit.TOWNSHIP_STYLE)
+    layers.add_boundaries(m, d, name="区县")
+    layers.add_boundaries(m, boundaries.load("townships"), name="乡镇", style=layers.TOWNSHIP_STYLE)
     group = folium.FeatureGroup(name="康复站").add_to(m)
     folium.CircleMarker(m.latlng(109.84, 40.66), radius=6, tooltip="站点",
                         popup="<b>康复站</b><br>已建成").add_to(group)
@@ -171,11 +171,11 @@ def test_show_map_is_a_thin_wrapper(monkeypatch):
         seen.update(kwargs, map=m)
         return {"last_object_clicked_tooltip": "站点"}
 
-    monkeypatch.setattr(mapkit, "st_folium", fake)
+    monkeypatch.setattr(component, "st_folium", fake)
     m = mapkit.base_map(BAOTOU)
-    assert mapkit.show_map(m, "facility-map", height=400) == {"last_object_clicked_tooltip": "站点"}
+    assert component.show_map(m, "facility-map", height=400) == {"last_object_clicked_tooltip": "站点"}
     assert seen["map"] is m and seen["key"] == "facility-map" and seen["height"] == 400
-    assert seen["returned_objects"] == list(mapkit.CLICK_OBJECTS)
+    assert seen["returned_objects"] == list(component.CLICK_OBJECTS)
 
 
 def test_streamlit_folium_receives_only_our_assets(monkeypatch):
@@ -184,8 +184,8 @@ def test_streamlit_folium_receives_only_our_assets(monkeypatch):
 
     sent = {}
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
-    monkeypatch.setattr(mapkit, "st_folium", streamlit_folium.st_folium)
-    mapkit.show_map(_full_map(), "k")
+    monkeypatch.setattr(component, "st_folium", streamlit_folium.st_folium)
+    component.show_map(_full_map(), "k")
     assert sent["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
     assert sent["css_links"] == ["/app/static/vendor/leaflet/leaflet.css"]
     for part in ("script", "header", "html"):

@@ -136,12 +136,109 @@ def test_a_kill_at_any_step_leaves_whole_versions_and_the_retry_publishes(data, 
     assert_whole(directory)
 
 
+def test_a_publish_removes_only_this_machines_staging_folders_of_dead_processes(data, monkeypatch):
+    """On a data directory shared by several machines a process ID says nothing about another machine:
+    a staging folder is named by host and process, and a publish removes only those of this host whose
+    process is gone (another machine's may be its publish under way)."""
+    directory, _ = data
+    root = directory / "snapshots"
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process ID nobody has now
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    host = snapshots._host()
+    folders = {"this host, process gone": f".staging-{host}-{gone.pid}-0001",
+               "this host, process alive": f".staging-{host}-{alive.pid}-0002",
+               "another host, same IDs": f".staging-db-2.example.org-{gone.pid}-0003",
+               "another host or an older release": f".staging-{gone.pid}-0004"}
+    for name in folders.values():
+        (root / name).mkdir()
+    staged = []
+    monkeypatch.setattr(snapshots, "_checkpoint", lambda step: staged.extend(
+        p.name for p in root.iterdir() if step == "staging_created" and p.name not in folders.values()
+        and p.name.startswith(".")))
+    try:
+        publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64, directory)
+    finally:
+        alive.kill()
+        alive.wait()
+    left = {p.name for p in root.iterdir() if p.name.startswith(".")}
+    assert left == set(folders.values()) - {folders["this host, process gone"]}
+    [own] = staged
+    assert own.startswith(f".staging-{host}-{os.getpid()}-")
+    assert snapshots.staging_owner(own) == (host, os.getpid())
+    assert snapshots.staging_owner(folders["another host, same IDs"]) == ("db-2.example.org", gone.pid)
+
+
+def test_a_kill_between_the_commit_and_its_audit_lines_is_recovered_once(data, monkeypatch, tmp_path):
+    """The publisher is killed after its version is committed and before it writes the audit lines: the
+    next listing writes them from the version's log, marked recovered, once however often it runs."""
+    import datetime as dt
+
+    from rehabdash.access import audit
+    from rehabdash.ingest.publish import RECOVERY_GRACE, recover_audit
+
+    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))  # this test's own audit log
+    directory, _ = data
+    process = publisher(directory, QINGSHAN, "--kill-at", "committed")
+    process.communicate(timeout=120)
+    assert process.returncode == -9
+    newest = newest_valid(list_snapshots(directory))
+    assert newest.log["who"] == f"clerk-{QINGSHAN}" and audit.entries("import") == []
+    label = f"{newest.as_of.isoformat()} (v{newest.version})"
+
+    just_now = dt.datetime.fromisoformat(newest.manifest["created_at"]) + RECOVERY_GRACE / 2
+    assert recover_audit(list_snapshots(directory), now=just_now) == []  # its publisher may be at it
+    assert audit.entries("import") == []
+    later = just_now + RECOVERY_GRACE  # the app started again, or a page opened, after a while
+    assert recover_audit(list_snapshots(directory), now=later) == [label]
+    assert recover_audit(list_snapshots(directory), now=later) == []
+    [imported] = audit.entries("import")
+    [announced] = audit.entries("snapshot")
+    assert imported["user"] == announced["user"] == f"clerk-{QINGSHAN}"
+    assert imported["scope"] is None  # the publisher's account: every region
+    assert imported["detail"] == {"file": f"{QINGSHAN}.xlsx", "sha256": "0" * 64, "snapshot": label, "note": "test",
+                                  "recovered": True, "published_at": newest.log["at"]}
+    assert announced["detail"] == {"published": label, "source": "import", "recovered": True,
+                                   "published_at": newest.log["at"]}
+
+    # A version audited by its publisher is not audited again, by this process or a new one.
+    published = publish_tables(month_rows(directory, (YUANHUI,)), None, AS_OF, "b", "y.xlsx", "1" * 64, directory)
+    monkeypatch.setattr(sys.modules[recover_audit.__module__], "_AUDITED", set())  # as in a new process
+    assert recover_audit(list_snapshots(directory), now=later + RECOVERY_GRACE) == []
+    assert [e["detail"]["snapshot"] for e in audit.entries("import")] == [label, f"{published.snapshot.as_of} (v{published.snapshot.version})"]
+
+
 def test_published_folders_and_files_are_group_readable(data):
     directory, _ = data
     published = publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64,
                                directory)
     assert published.path.stat().st_mode & 0o777 == snapshots.DIR_MODE == 0o750
     assert {p.stat().st_mode & 0o777 for p in published.path.iterdir()} == {snapshots.FILE_MODE} == {0o640}
+
+
+@pytest.mark.parametrize("parent_mode", [0o750, 0o2750])
+def test_folders_a_command_creates_are_readable_by_the_group_whatever_the_umask(data, tmp_path, parent_mode):
+    """An operator runs an import (or the setup of a new deployment) with umask 077: the data folders it
+    creates are 0750, and keep the setgid bit of a parent set up as deploy/README.md says."""
+    import stat
+
+    directory, _ = data
+    tables = {t: pd.read_parquet(p) for t, p in
+              ((t, newest_valid(list_snapshots(directory)).table_path(t)) for t in snapshots.TABLES)}
+    parent = tmp_path / "srv"
+    parent.mkdir()
+    os.chmod(parent, parent_mode)
+    fresh = parent / "rehab" / "data"
+    old = os.umask(0o077)
+    try:
+        version = snapshots.write_snapshot(fresh, AS_OF, tables, "sample")
+    finally:
+        os.umask(old)
+    setgid = parent_mode & stat.S_ISGID
+    for folder in (parent / "rehab", fresh, fresh / "snapshots"):
+        assert folder.stat().st_mode & 0o7777 == 0o750 | setgid, (folder, oct(folder.stat().st_mode))
+    assert version.stat().st_mode & 0o777 == 0o750
+    assert {p.stat().st_mode & 0o777 for p in version.iterdir()} == {0o640}
 
 
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EACCES])
@@ -163,7 +260,7 @@ def test_a_full_disk_or_missing_permission_is_a_chinese_message_and_nothing_is_p
         publish_tables(month_rows(directory, (QINGSHAN,)), None, AS_OF, "a", "x.xlsx", "0" * 64, directory)
     assert ("磁盘空间不足" if error == errno.ENOSPC else "没有写入数据目录") in str(raised.value)
     assert "未发布任何数据" in str(raised.value)
-    assert "disk is full" in raised.value.text("en") or "permission" in raised.value.text("en")
+    assert "disk is full" in raised.value.message("en") or "permission" in raised.value.message("en")
     assert sorted(p.name for p in (directory / "snapshots").iterdir()) == before
     assert read_log(directory) == []
 

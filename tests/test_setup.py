@@ -13,8 +13,9 @@ import pytest
 
 from rehabdash import ingest
 from rehabdash.access.accounts import Account
+from rehabdash.access.pages import TOPIC_PAGES, page
 from rehabdash.ingest import setup
-from rehabdash.kernel.errors import NoAccess
+from rehabdash.kernel.errors import AlreadySetUp, NoAccess
 from rehabdash.store.snapshots import list_snapshots, newest_valid
 
 from .conftest import open_app_page
@@ -22,7 +23,7 @@ from .conftest import open_app_page
 ADMIN = Account("admin", "admin", (), password_hash="")
 JINSHUI = "410105000000"
 ZHENGZHOU = "410100000000"
-PAGES = ["overview", "rehab", "facility_map", "funding", "devices", "child_rehab", "data_upload"]
+PAGES = [p.script for p in TOPIC_PAGES] + [page("upload").script]
 
 
 @pytest.fixture()
@@ -56,6 +57,9 @@ def test_setup_refuses_a_restricted_account_and_a_used_directory(empty_dir):
     setup.create(JINSHUI, ADMIN, dt.date(2025, 12, 31))
     with pytest.raises(FileExistsError):
         setup.create(JINSHUI, ADMIN)
+    with pytest.raises(AlreadySetUp) as refused:  # what the setup page and the command say
+        setup.create(JINSHUI, ADMIN)
+    assert refused.value.message("zh") == "数据目录中已有数据快照：新部署只能从空的数据目录开始。"
 
 
 def first_month() -> dict[str, pd.DataFrame]:
@@ -82,9 +86,9 @@ def test_set_up_jinshui_import_a_first_month_and_see_it(empty_dir):
     path = setup.create(JINSHUI, ADMIN, dt.date(2025, 12, 31))
     snapshot = newest_valid(list_snapshots(empty_dir))
     assert snapshot.path == path and snapshot.source == "setup"
-    for page in PAGES:  # every page opens on the empty first snapshot
-        at = open_app_page(f"app_pages/{page}.py")
-        assert not at.exception, (page, at.exception)
+    for script in PAGES:  # every page opens on the empty first snapshot
+        at = open_app_page(script)
+        assert not at.exception, (script, at.exception)
     workbook = ingest.template_bytes(snapshot, "zh", first_month())
     checked = ingest.check_workbook(workbook, dt.date(2026, 1, 31), lang="zh", account=ADMIN)
     assert checked.valid, ingest.problem_table(checked.problems, "zh").to_string()

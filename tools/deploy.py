@@ -5,9 +5,11 @@
         [--listen 80] [--server-name dash.intranet] [--app-dir /opt/rehabdash] [--user rehab]
         [--env-file /etc/rehabdash/rehabdash.env] [--data-dir /srv/rehab] [--database-url URL]
         [--max-upload-mb 200] [--standalone PREFIX]
+        [--tls-certificate /etc/ssl/rehab/fullchain.pem --tls-key /etc/ssl/rehab/key.pem [--listen-tls 443]]
 
 writes into --out:
-    nginx/rehabdash.conf           the site (http context): affinity maps, upstreams, the server
+    nginx/rehabdash.conf           the site (http context): affinity maps, upstreams, the server; with
+                                   a certificate, HTTPS on --listen-tls and --listen redirected to it
     nginx/nginx.conf               with --standalone PREFIX only: a whole configuration around it with its
                                    own pid, logs and temporary folders under PREFIX (nginx without root)
     systemd/rehabdash@.service     one replica per instance, the port as instance name
@@ -52,6 +54,14 @@ class Settings:
     fail_timeout_s: int = 10
     access_log: str = "/var/log/nginx/rehabdash.access.log"
     extra_streamlit_args: tuple[str, ...] = field(default=())
+    tls_certificate: Path | None = None  # PEM, the server's certificate then the chain
+    tls_key: Path | None = None
+    listen_tls: str = "443"
+    hsts_max_age_s: int = 365 * 86400
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_certificate is not None
 
     def addresses(self) -> list[str]:
         if self.upstreams:
@@ -70,7 +80,7 @@ class Settings:
 def replica_command(settings: Settings, port: int | str, python: str | None = None) -> list[str]:
     """The command of one replica: the unit's ExecStart with the port filled in."""
     python = python or str(settings.app_dir / ".venv" / "bin" / "python")
-    return [python, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    return [python, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
             "--server.address", settings.bind, "--server.headless", "true",
             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
             "--server.maxUploadSize", str(settings.max_upload_mb), *settings.extra_streamlit_args]
@@ -93,6 +103,37 @@ def _server(address: str, settings: Settings, backup: bool = False) -> str:
             f"{' backup' if backup else ''};")
 
 
+def _https_port_suffix(listen_tls: str) -> str:
+    """':8443' in a redirect to a TLS listener on another port than 443, else ''."""
+    port = listen_tls.rsplit(":", 1)[-1]
+    return "" if port == "443" else f":{port}"
+
+
+def _tls_parts(settings: Settings) -> dict[str, str]:
+    """The site's parts that differ behind TLS: listeners, the redirect, HSTS, Secure cookies."""
+    if not settings.tls:
+        return {"REDIRECT_SERVER": "", "LISTEN_LINES": f"    listen {settings.listen};", "TLS_HEADERS": "",
+                "REPLICA_COOKIE_SECURE": ""}
+    redirect = (
+        "# Plain HTTP only sends the browser to HTTPS.\n"
+        f"server {{\n    listen {settings.listen};\n    server_name {settings.server_name};\n"
+        f"    access_log {settings.access_log} rehab;\n"
+        f"    return 301 https://$host{_https_port_suffix(settings.listen_tls)}$request_uri;\n}}\n\n")
+    listen = "\n".join([
+        f"    listen {settings.listen_tls} ssl;",
+        f"    ssl_certificate {settings.tls_certificate};",
+        f"    ssl_certificate_key {settings.tls_key};",
+        "    ssl_protocols TLSv1.2 TLSv1.3;",
+        "    ssl_session_cache shared:rehab_tls:10m;",
+        "    ssl_session_timeout 1d;"])
+    headers = (f'        add_header Strict-Transport-Security "max-age={settings.hsts_max_age_s}" always;\n'
+               "        # Streamlit's own cookies (XSRF, st.login) Secure too; the sign-in cookie is already\n"
+               "        # Secure and HttpOnly (rehabdash.access.cookie, told by X-Forwarded-Proto).\n"
+               "        proxy_cookie_flags ~ secure;\n")
+    return {"REDIRECT_SERVER": redirect, "LISTEN_LINES": listen, "TLS_HEADERS": headers,
+            "REPLICA_COOKIE_SECURE": "; Secure"}
+
+
 def nginx_site(settings: Settings) -> str:
     addresses, names = settings.addresses(), settings.names()
     pinned = []
@@ -109,7 +150,7 @@ def nginx_site(settings: Settings) -> str:
         "ANY_SERVERS": "\n".join(_server(address, settings) for address in addresses),
         "PINNED_UPSTREAMS": "\n".join(pinned),
         "FAIL_TIMEOUT": f"{settings.fail_timeout_s} s",
-        "LISTEN": settings.listen,
+        **_tls_parts(settings),
         "SERVER_NAME": settings.server_name,
         "ACCESS_LOG": settings.access_log,
         "MAX_UPLOAD_MB": str(settings.max_upload_mb),
@@ -143,6 +184,7 @@ def environment(settings: Settings, cookie_secret: str | None = None) -> str:
         "GROUP": settings.group or settings.user, "DATA_DIR": str(settings.data_dir),
         "DATABASE_URL": settings.database_url, "INSTANCE_DIR": str(settings.instance_dir),
         "COOKIE_SECRET": cookie_secret or secrets.token_hex(32),
+        "COOKIE_SECURE": "1" if settings.tls else "0",
     })
 
 
@@ -197,15 +239,22 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--access-log", default=defaults.access_log)
     cmd.add_argument("--standalone", type=Path, metavar="PREFIX",
                      help="also a whole nginx.conf with pid, logs and temp folders under PREFIX")
+    cmd.add_argument("--tls-certificate", type=Path, metavar="PEM",
+                     help="serve HTTPS with this certificate (and its chain); HTTP is redirected to it")
+    cmd.add_argument("--tls-key", type=Path, metavar="PEM", help="the certificate's private key")
+    cmd.add_argument("--listen-tls", default=defaults.listen_tls, help="nginx listen for HTTPS")
     cmd.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if not args.upstream and not 1 <= args.replicas <= 64:
         parser.error("--replicas must be 1..64")
+    if (args.tls_certificate is None) != (args.tls_key is None):
+        parser.error("--tls-certificate and --tls-key go together")
     settings = Settings(
         replicas=args.replicas, base_port=args.base_port, upstreams=tuple(args.upstream), bind=args.bind,
         listen=args.listen, server_name=args.server_name, app_dir=args.app_dir, user=args.user,
         group=args.group, env_file=args.env_file, data_dir=args.data_dir, database_url=args.database_url,
-        instance_dir=args.instance_dir, max_upload_mb=args.max_upload_mb, access_log=args.access_log)
+        instance_dir=args.instance_dir, max_upload_mb=args.max_upload_mb, access_log=args.access_log,
+        tls_certificate=args.tls_certificate, tls_key=args.tls_key, listen_tls=args.listen_tls)
     for name, path in render(settings, args.out, args.standalone).items():
         print(f"{name}: {path}")
     return 0

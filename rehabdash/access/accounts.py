@@ -22,11 +22,12 @@ from rehabdash.access import accountdb
 from rehabdash.access.accountdb import accounts as table
 from rehabdash.access.accountdb import sessions
 from rehabdash.kernel.config import (
+    auth_mode,
     instance_dir,
     lockout_after,
     lockout_minutes,
 )
-from rehabdash.kernel.errors import LoginRefused
+from rehabdash.kernel.errors import AccountChanged, LoginRefused
 
 ROLES = ("viewer", "clerk", "admin")
 _hasher = PasswordHasher()
@@ -156,10 +157,10 @@ class AccountStore:
                 .returning(table.c.failed_logins, table.c.password_hash)).first()
         if counted is None:
             account = self.get(username)
-            if account is None:
+            if account is None or account.disabled:
                 _hasher.hash(password)  # same work as a real check, so timing does not reveal accounts
-                raise LoginRefused("wrong_credentials", username)
-            raise LoginRefused("disabled" if account.disabled else "locked", username)
+                raise LoginRefused("disabled" if account else "wrong_credentials", username)
+            raise LoginRefused("locked", username)
         attempts, password_hash = counted
         if attempts > limit:  # parallel attempts used up the allowance before this one
             self._lock(username, now)
@@ -216,3 +217,25 @@ class AccountStore:
         if token:
             with self.engine.begin() as connection:
                 connection.execute(delete(sessions).where(sessions.c.token_sha256 == self._token_hash(token)))
+
+
+# ---------------------------------------------------------------------- the account, checked again
+
+def unchanged(held: Account, stored: Account | None) -> Account:
+    """`stored` (the database's account now) if it still grants what `held` (the session's, from the
+    sign-in) did; else AccountChanged: disabled or removed, or another role or other regions."""
+    if stored is None or stored.disabled:
+        raise AccountChanged("account_gone", held.username)
+    if stored.role != held.role or tuple(stored.scope) != tuple(held.scope):
+        raise AccountChanged("account_regranted", held.username)
+    return stored
+
+
+def reverify(account: Account, store: AccountStore | None = None) -> Account:
+    """The session's account, checked against the database now, for work done outside the page's run
+    (a file built when its download is clicked): AccountChanged when an administrator disabled it or
+    changed its role or regions while the page was open. Accounts that are not in the database (the
+    demo without sign-in, single sign-on, whose claims are read again on every run) pass as they are."""
+    if auth_mode() != "local":
+        return account
+    return unchanged(account, (store or AccountStore()).get(account.username))

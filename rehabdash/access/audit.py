@@ -18,7 +18,11 @@ EVENTS = ("login", "login_failed", "logout", "account_locked", "import", "export
           "no_access", "account_changed",
           # refusals: a URL or widget value outside the account replaced, a page the role may not
           # open, an import with rows outside the account's regions
-          "value_replaced", "role_refused", "import_refused")
+          "value_replaced", "role_refused", "import_refused",
+          # a download built on its click for an account disabled or changed since the page was drawn
+          "export_refused",
+          # the meeting's workflow data (督办): a change, and a refused read or write
+          "workflow", "workflow_refused")
 
 
 def record(event: str, user: str | None, scope: list[str] | tuple[str, ...] | None = None, **detail) -> None:

@@ -22,18 +22,21 @@ import os
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from rehabdash.access import audit
-from rehabdash.access.accounts import ROLES, Account, AccountStore
+from rehabdash.access import audit, cookie
+from rehabdash.access.accounts import ROLES, Account, AccountStore, reverify, unchanged
+from rehabdash.access.pages import PAGES, Page
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import auth_mode, session_days
-from rehabdash.kernel.errors import LoginRefused
+from rehabdash.kernel.errors import AccountChanged, LoginRefused
+from rehabdash.kernel.safe_text import markdown_text
 
 ACCOUNT_KEY = "_rehab_account"
-COOKIE = "rehab_session"
+COOKIE = cookie.COOKIE
 TOKEN_KEY = "_rehab_session_token"  # this session's token, to end it on logout
 SET_COOKIE_KEY = "_rehab_set_cookie"  # a token the next run hands to the browser
 FORGET_COOKIE_KEY = "_rehab_forget_cookie"  # the next run deletes the browser's cookie
 DEEP_LINK_KEY = "_rehab_deep_link"  # the page asked for before the login
+ENDED_KEY = "_rehab_sign_in_ended"  # why the gate ended this session's sign-in (shown with the login form)
 DEMO = Account("demo", "admin", (), password_hash="", disabled=False)  # scope () = every region
 
 
@@ -60,17 +63,35 @@ def _oidc_logged_in() -> bool:
 def _oidc_account() -> Account | None:
     if not _oidc_logged_in():
         return None
-    role = st.user.get(os.environ.get("REHAB_OIDC_ROLE_CLAIM", "rehab_role"))
-    scope = st.user.get(os.environ.get("REHAB_OIDC_SCOPE_CLAIM", "rehab_scope")) or []
+    return oidc_account(st.user)
+
+
+def oidc_account(claims) -> Account | None:
+    """The account of a single sign-on identity's claims, or None (refused) when they name no role of
+    ours, no region, or nobody: an identity without email and sub would be an account no audit line
+    could tell from another."""
+    role = claims.get(os.environ.get("REHAB_OIDC_ROLE_CLAIM", "rehab_role"))
+    scope = claims.get(os.environ.get("REHAB_OIDC_SCOPE_CLAIM", "rehab_scope")) or []
     if isinstance(scope, str):
         scope = [code.strip() for code in scope.split(",") if code.strip()]
-    if role not in ROLES or not scope:
+    name = next((str(v).strip() for v in (claims.get("email"), claims.get("sub"))
+                 if v is not None and str(v).strip()), None)
+    if role not in ROLES or not scope or name is None:
         return None
-    return Account(str(st.user.get("email") or st.user.get("sub")), role, tuple(scope), password_hash="")
+    return Account(name, role, tuple(scope), password_hash="")
+
+
+def _lang() -> str:
+    return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
 
 
 def _text(key: str, **values) -> str:
-    return i18n.text(st.session_state.get("lang", i18n.DEFAULT_LANGUAGE), key, **values)
+    return i18n.text(_lang(), key, **values)
+
+
+def changed_message(changed: AccountChanged) -> str:
+    """AccountChanged as Markdown in the session's language (the account's name is text, not markup)."""
+    return _text(f"auth.{changed.code}", user=markdown_text(changed.username))
 
 
 def requested_page() -> str:
@@ -92,12 +113,19 @@ def ask_for_page(url_path: str) -> None:
 
 
 def _cookie_script(token: str | None) -> None:
-    """Set (token) or delete (None) the sign-in cookie in the browser; st.html runs the script once."""
+    """Set (token) or delete (None) the sign-in cookie in the browser; st.html runs the script once.
+    The server sets it, HttpOnly and Secure behind TLS (access.cookie, mounted by serve.py); only where
+    that route is missing (`streamlit run app.py`) does the script write a plain cookie itself."""
     age = int(session_days() * 86400) if token else 0
     value = json.dumps(token or "")
-    st.html(f"""<script>document.cookie = "{COOKIE}=" + encodeURIComponent({value}) + "; path=/; max-age={age}"
-        + "; SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : "");</script>""",
-            unsafe_allow_javascript=True)
+    st.html(f"""<script>(() => {{
+        const token = {value};
+        const plain = () => {{ document.cookie = "{COOKIE}=" + encodeURIComponent(token) + "; path=/; max-age={age}"
+            + "; SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : ""); }};
+        fetch("{cookie.PATH}", {{method: token ? "POST" : "DELETE", body: token || null,
+                                headers: {{"{cookie.GUARD_HEADER}": "1"}}, credentials: "same-origin"}})
+            .then(r => {{ if (r.status !== 204 && r.status !== 403) plain(); }}, plain);
+    }})();</script>""", unsafe_allow_javascript=True)
 
 
 def _from_cookie() -> Account | None:
@@ -128,13 +156,26 @@ def login_gate() -> Account:
 def _login_gate() -> Account:
     account = current()
     if account is not None and auth_mode() == "local" and TOKEN_KEY in st.session_state:
-        # Checked on every run: a disabled or reset account, or a sign-in ended elsewhere, ends here too.
-        if AccountStore().session_account(st.session_state[TOKEN_KEY]) is None:
+        # Checked on every run: a disabled or reset account, a sign-in ended elsewhere, or a role or
+        # regions changed by an administrator end it here too, with the reason.
+        store = AccountStore()
+        token = st.session_state[TOKEN_KEY]
+        try:
+            fresh = store.session_account(token)
+            if fresh is None:
+                reverify(account, store)  # disabled or removed: say so; else the sign-in merely ended
+            else:
+                unchanged(account, fresh)
+            ended = None if fresh is not None else _text("writepath.session_expired")
+        except AccountChanged as changed:
+            ended = changed_message(changed)
+        if ended:
+            store.end_session(token)
             st.session_state.pop(ACCOUNT_KEY, None)
             st.session_state.pop(TOKEN_KEY, None)
             st.session_state[FORGET_COOKIE_KEY] = True
+            st.session_state[ENDED_KEY] = ended
             account = None
-            st.warning(_text("writepath.session_expired"))
     if account is None and auth_mode() == "local":
         account = _from_cookie()
         if account is not None:
@@ -147,6 +188,8 @@ def _login_gate() -> Account:
         _cookie_script(None)
     if requested_page():  # /map before the login: opened after it (app.py, ask_for_page)
         st.session_state[DEEP_LINK_KEY] = requested_page()
+    if ENDED_KEY in st.session_state:  # why the sign-in ended, on every run until the next one
+        st.warning(st.session_state[ENDED_KEY])
     st.title(_text("auth.title"))
     if auth_mode() == "oidc":
         if _oidc_logged_in():  # signed in, but the identity carries no role or scope for us
@@ -166,11 +209,12 @@ def _login_gate() -> Account:
         except LoginRefused as refused:
             audit.record("account_locked" if refused.reason == "locked" else "login_failed",
                          refused.username, reason=refused.reason)
-            st.error(_text(f"auth.{refused.reason}"))
+            st.error(refused.message(_lang()))
         else:
             token = store.start_session(account.username, session_days())
             st.session_state.update({ACCOUNT_KEY: account, TOKEN_KEY: token, SET_COOKIE_KEY: token})
             st.session_state.pop(FORGET_COOKIE_KEY, None)
+            st.session_state.pop(ENDED_KEY, None)
             audit.record("login", account.username, account.scope, role=account.role)
             st.rerun()
     st.stop()
@@ -188,11 +232,21 @@ def take_deep_link() -> str | None:
     return st.session_state.pop(DEEP_LINK_KEY, None)
 
 
-def refusal_page(url_path: str, role: str):
+def may_open(account: Account, page: Page) -> bool:
+    """Whether the account's role opens the page (pages.PAGES); a topic page needs none."""
+    return page.role is None or account.may(page.role)
+
+
+def refused_pages(account: Account) -> list[Page]:
+    """The pages of pages.PAGES the account's role may not open."""
+    return [page for page in PAGES if not may_open(account, page)]
+
+
+def refusal_page(page: Page):
     """The page function that stands in for a page the account's role may not open."""
     def refused() -> None:
-        refuse_page(current(), url_path, role)
-    refused.__name__ = f"refused_{url_path}"
+        refuse_page(current(), page.url_path, page.role)
+    refused.__name__ = f"refused_{page.url_path}"
     return refused
 
 

@@ -20,13 +20,14 @@ from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.columns import status_text
 from rehabdash.kernel.indicators import Status
+from rehabdash.export import decisions as decisions_export
 from rehabdash.topics import dispatch, reporting, site_tasks
 from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 
 # GB/T 9704 (党政机关公文格式): title in 小标宋, body in 仿宋 三号; Word and WPS have them, and
 # LibreOffice falls back to an installed CJK font.
 TITLE_FONT, BODY_FONT, HEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
-NUMERALS = "一二三四五六七八九十"
+NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五")
 
 
 def _t(lang: str, key: str, **values) -> str:
@@ -168,9 +169,23 @@ def _table(doc, header: list[str], rows: list[list[str]]) -> None:
             _font(run, HEADING_FONT if r == 0 else BODY_FONT, 11, bold=r == 0)
 
 
-def build_docx(m: Meeting, by: str, lang: str) -> bytes:
+def _decisions(doc, v, lang: str, n: int, which: str) -> int:
+    """The section `which` ('last': 上次调度会议定事项落实情况, 'current': 本次议定事项) as heading number
+    `n` (0-based); the next number. Nothing without a view (`v`: a topics.decisions.View)."""
+    if v is None:
+        return n
+    title = i18n.text(lang, "duban.last_title" if which == "last" else "duban.current_title")
+    _paragraph(doc, f"{NUMERALS[n]}、{title}" if lang == "zh" else f"{n + 1}. {title}", HEADING_FONT, 16,
+               indent=lang == "zh")
+    for line in (decisions_export.bulletin_last if which == "last" else decisions_export.bulletin_current)(v, lang):
+        _paragraph(doc, line)
+    return n + 1
+
+
+def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
     """The bulletin of the meeting: title, overall, one paragraph per indicator with its lagging and
-    warning units, the ranking table on `by`, and the changes since the previous snapshot."""
+    warning units, the last meeting's decided items, the ranking table on `by`, the changes since the
+    previous snapshot, and this meeting's decided items (`decisions`: a topics.decisions.View)."""
     doc = Document()
     section = doc.sections[0]
     section.top_margin, section.bottom_margin = Pt(105), Pt(99)  # GB/T 9704: 37 mm and 35 mm
@@ -198,6 +213,7 @@ def build_docx(m: Meeting, by: str, lang: str) -> bytes:
                    f"{n + 1}. {i18n.text(lang, 'tasks.overdue_title')}", HEADING_FONT, 16, indent=lang == "zh")
         _paragraph(doc, overdue)
         n += 1
+    n = _decisions(doc, decisions, lang, n, "last")
     _paragraph(doc, f"{NUMERALS[n]}、{_t(lang, 'ranking_heading')}" if lang == "zh" else
                f"{n + 1}. {_t(lang, 'ranking_heading')}", HEADING_FONT, 16, indent=lang == "zh")
     if m.subunits:
@@ -216,6 +232,7 @@ def build_docx(m: Meeting, by: str, lang: str) -> bytes:
     _paragraph(doc, f"{NUMERALS[n + 1]}、{_t(lang, 'changes_heading')}" if lang == "zh" else
                f"{n + 2}. {_t(lang, 'changes_heading')}", HEADING_FONT, 16, indent=lang == "zh")
     _paragraph(doc, changes_sentence(m, lang))
+    _decisions(doc, decisions, lang, n + 2, "current")
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

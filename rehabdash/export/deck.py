@@ -23,6 +23,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Inches, Pt
 
 from rehabdash.charts import dispatch as dispatch_charts
+from rehabdash.export import decisions as decisions_export
 from rehabdash.export.pptx_kit import (
     add_table,
     combo_line,
@@ -32,6 +33,7 @@ from rehabdash.export.pptx_kit import (
     style_chart,
     style_text_frame,
     text_box,
+    titled_slide,
 )
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
@@ -61,6 +63,7 @@ class Briefing:
     facilities: pd.DataFrame  # tier, status (as of the meeting's `until`), lon, lat, name
     outlines: list[list[tuple[float, float]]] = field(default_factory=list)  # rings of (lon, lat)
     places: list[tuple[str, float, float]] = field(default_factory=list)  # (name, lon, lat) to label
+    decisions: object = None  # the meeting's decided items (topics.decisions.View), or None
 
     def t(self, key: str, **values) -> str:
         return i18n.text(self.lang, key, **values)
@@ -72,12 +75,6 @@ class Briefing:
     @property
     def period_label(self) -> str:
         return dispatch_charts.period_label(self.meeting, self.lang)
-
-
-def _slide(deck, title: str, b: Briefing):
-    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
-    text_box(slide, title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.8), 28, bold=True)
-    return slide
 
 
 def _footers(deck, b: Briefing) -> None:
@@ -106,7 +103,7 @@ def _title_slide(deck, b: Briefing) -> None:
 
 
 def _indicator_slide(deck, b: Briefing) -> None:
-    slide = _slide(deck, b.t("overview.indicators"), b)
+    slide = titled_slide(deck, b.t("overview.indicators"))
     m, lang = b.meeting, b.lang
     table = dispatch_charts.indicator_table(m, lang)
     shown = dispatch_charts.display(table)
@@ -166,7 +163,7 @@ def _topic_chart(slide, b: Briefing, units: dict[str, IndicatorStatus], left, wi
 def _topic_slide(deck, b: Briefing, indicator: str) -> None:
     m, lang = b.meeting, b.lang
     label = dispatch_charts.label(lang, indicator)
-    slide = _slide(deck, label, b)
+    slide = titled_slide(deck, label)
     units = {name: next(s for s in row if s.indicator == indicator) for (_, name), row in m.subunits.items()}
     own = m.status(indicator)
     if not units or not any(s.target is not None or s.actual for s in units.values()):
@@ -191,7 +188,7 @@ def _topic_slide(deck, b: Briefing, indicator: str) -> None:
 
 def _funding_slide(deck, b: Briefing) -> None:
     m, lang = b.meeting, b.lang
-    slide = _slide(deck, b.t("briefing.funding"), b)
+    slide = titled_slide(deck, b.t("briefing.funding"))
     s = m.status(FUNDING)
     if s.target is None:
         no_data(slide, dispatch_charts.no_task_text(m, s, lang))
@@ -220,7 +217,7 @@ def _funding_slide(deck, b: Briefing) -> None:
 
 def _ranking_slide(deck, b: Briefing) -> None:
     m, lang = b.meeting, b.lang
-    slide = _slide(deck, dispatch_charts.ranking_table(m, b.by, lang).title, b)
+    slide = titled_slide(deck, dispatch_charts.ranking_table(m, b.by, lang).title)
     if not m.subunits:
         no_data(slide, b.t("overview.no_subunits"))
         return
@@ -240,7 +237,7 @@ def _lagging_slides(deck, b: Briefing) -> None:
     table = dispatch_charts.lagging_table(m, lang)
     title = table.title
     if table.frame.empty:
-        slide = _slide(deck, title, b)
+        slide = titled_slide(deck, title)
         no_data(slide, b.t("dispatch_page.no_tasks", scope=m.scope_label) if not m.has_tasks
                 else b.t("overview.lagging_none"))
         return
@@ -253,7 +250,7 @@ def _lagging_slides(deck, b: Briefing) -> None:
     lights = table.lights[table.frame.columns[4]]
     for page in range(pages):
         part = rows[page * LAGGING_PER_SLIDE:(page + 1) * LAGGING_PER_SLIDE]
-        slide = _slide(deck, title if pages == 1 else f"{title}（{page + 1}/{pages}）", b)
+        slide = titled_slide(deck, title if pages == 1 else f"{title}（{page + 1}/{pages}）")
         fills = {(r, 4): light_fill(lights[page * LAGGING_PER_SLIDE + r - 1]) for r in range(1, len(part) + 1)}
         add_table(slide, header, part, Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.44), 14,
                   [3.0, 2.8, 1.2, 1.2, 1.2, 1.5, 1.5], fills)
@@ -271,7 +268,7 @@ def _overdue_slides(deck, b: Briefing) -> None:
     pages = math.ceil(len(rows) / LAGGING_PER_SLIDE)
     for page in range(pages):
         part = rows[page * LAGGING_PER_SLIDE:(page + 1) * LAGGING_PER_SLIDE]
-        slide = _slide(deck, table.title if pages == 1 else f"{table.title}（{page + 1}/{pages}）", b)
+        slide = titled_slide(deck, table.title if pages == 1 else f"{table.title}（{page + 1}/{pages}）")
         fills = {(r, late): light_fill("red") for r in range(1, len(part) + 1)}
         add_table(slide, list(shown.columns), part, Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.44), 12,
                   [1.55, 1.2, 2.65, 1.7, 2.0, 1.8, 0.85, 0.85], fills)
@@ -323,7 +320,7 @@ def _facility_mark(slide, tier: str, status: str, x: int, y: int, scale: float =
 
 def _map_slide(deck, b: Briefing) -> None:
     """Outlines as freeform shapes, unit names at their seats, facilities in the web map's symbols."""
-    slide = _slide(deck, b.t("deck.map_title", until=fmt.date(b.meeting.until, b.lang)), b)
+    slide = titled_slide(deck, b.t("deck.map_title", until=fmt.date(b.meeting.until, b.lang)))
     facilities = b.facilities.dropna(subset=["lon", "lat"])
     points = [p for ring in b.outlines for p in ring] + list(
         facilities[["lon", "lat"]].itertuples(index=False, name=None)) + [(lon, lat) for _, lon, lat in b.places]
@@ -376,6 +373,7 @@ def build_pptx(b: Briefing) -> bytes:
     _ranking_slide(deck, b)
     _lagging_slides(deck, b)
     _overdue_slides(deck, b)
+    decisions_export.add_slides(deck, b.decisions, b.lang)
     _map_slide(deck, b)
     _footers(deck, b)
     buffer = io.BytesIO()
@@ -402,7 +400,7 @@ def gather_meeting(m: Meeting, by: str, lang: str, run: RunQuery, outline_codes:
         facilities = pd.DataFrame({c: pd.Series(dtype=object) for c in ("tier", "status", "lon", "lat", "name")})
         zoom = boundaries.ZOOM_OF_LEVEL[m.level]
     else:
-        facilities = dispatch.facilities_until(run("map_facilities"), m.until)
+        facilities = fm.facilities_on(run, run("map_facilities"), m.until)
     regions = run("map_regions")
     below = regions[regions["region_code"].isin(outline_codes) & regions["lon"].notna()]
     if len(below) > 1:  # name the units one level down, not the scope itself

@@ -56,6 +56,13 @@ def text_box(slide, text: str, left, top, width, height, size: int, bold: bool =
     return box
 
 
+def titled_slide(deck, title: str):
+    """A blank slide with its title at the top, as every slide after the title slide has."""
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
+    text_box(slide, title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.8), 28, bold=True)
+    return slide
+
+
 def no_data(slide, text: str) -> None:
     text_box(slide, text, Inches(0.8), Inches(3.0), Inches(11.7), Inches(1.0), 24, color="#444444")
 

@@ -14,7 +14,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from rehabdash.charts import dispatch as dispatch_charts
-from rehabdash.kernel import i18n
+from rehabdash.export import decisions as decisions_export
+from rehabdash.kernel import i18n, safe_text
 from rehabdash.kernel.columns import KINDS
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.topics import dispatch
@@ -80,14 +81,17 @@ def tables_workbook(tables: list[dispatch_charts.Table], title: str) -> bytes:
             sheet.column_dimensions[get_column_letter(c)].width = min(max(w, 8), 48)
         sheet.row_dimensions[3].height = 32
         sheet.freeze_panes = "B4" if len(columns) > 1 else "A4"
+    safe_text.defuse_workbook(book)  # a name such as '=HYPERLINK(...)' stays text, also after editing
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def meeting_workbook(m: Meeting, by: str, lang: str) -> bytes:
-    """Every table the overview shows, one sheet each, headers in the UI language."""
-    return tables_workbook(dispatch_charts.tables(m, by, lang), title_line(m, lang))
+def meeting_workbook(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
+    """Every table the overview shows, one sheet each, headers in the UI language, and the meeting's
+    decided items (`decisions`: a topics.decisions.View)."""
+    return tables_workbook(dispatch_charts.tables(m, by, lang) + decisions_export.workbook_tables(decisions, lang),
+                           title_line(m, lang))
 
 
 def overview_workbook(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str,

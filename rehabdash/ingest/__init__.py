@@ -7,14 +7,26 @@
 Both take the signed-in account: rows outside its regions are problems (scope_rules.py).
 
 Every problem is reported at once, in the clerk's language, with sheet, Excel row and header.
+
+The pages reach the import through this module alone: besides the workbook, the snapshot list and
+comparison (history.py), what an account may read back (scope_rules.py), a new deployment (setup.py)
+and the township boundaries (boundaries.py).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from rehabdash.access.accounts import Account
+from rehabdash.ingest.boundaries import SUFFIXES as BOUNDARY_SUFFIXES
+from rehabdash.ingest.boundaries import check_file as check_boundaries
+from rehabdash.ingest.boundaries import publish as publish_boundaries
+from rehabdash.ingest.boundaries import published as imported_boundaries
 from rehabdash.ingest.check import Checked, Reading, check, check_workbook, read
+from rehabdash.ingest.history import compare as compare_snapshots
+from rehabdash.ingest.history import snapshot_list
+from rehabdash.ingest.layout import sheet_name
 from rehabdash.ingest.problems import Problem, problem_table
+from rehabdash.ingest.problems import summaries as problem_summaries
 from rehabdash.ingest.publish import (
     LOG_FILE,
     Change,
@@ -22,13 +34,20 @@ from rehabdash.ingest.publish import (
     count_changes,
     publish_tables,
     read_log,
+    read_tables,
 )
+from rehabdash.ingest.scope_rules import log_entry_within, regions_within
+from rehabdash.ingest.setup import create as create_deployment
+from rehabdash.ingest.setup import default_as_of
+from rehabdash.ingest.setup import find as find_divisions
 from rehabdash.ingest.template import template_bytes
-from rehabdash.kernel.errors import NotValid
-from rehabdash.store.snapshots import PublishError
+from rehabdash.kernel.errors import NotValid, PublishError
 
-__all__ = ["Checked", "LOG_FILE", "NotValid", "Problem", "PublishError", "Published", "Reading", "check", "check_workbook",
-           "preview", "problem_table", "publish", "read", "read_log", "template_bytes"]
+__all__ = ["BOUNDARY_SUFFIXES", "Checked", "LOG_FILE", "NotValid", "Problem", "PublishError", "Published", "Reading",
+           "check", "check_boundaries", "check_workbook", "compare_snapshots", "create_deployment", "default_as_of",
+           "find_divisions", "imported_boundaries", "log_entry_within", "preview", "problem_summaries",
+           "problem_table", "publish", "publish_boundaries", "read", "read_log", "read_tables", "regions_within",
+           "sheet_name", "snapshot_list", "template_bytes"]
 
 
 # What the upload page lets through: the workbook types clerks have; reader.py says what each one is.

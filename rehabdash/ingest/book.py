@@ -3,9 +3,10 @@
 what would let a small hostile file make it allocate gigabytes, is read beforehand at a lower level:
 
 - xlsx: a shared-strings count that calamine would reserve up front is dropped when its part cannot
-  hold that many strings (10 billion in a 200-byte part would abort the process). Each sheet's XML
-  gives its used range before calamine allocates it, and the formula cells saved without a result and
-  the error cells (#N/A …), both of which calamine reads as empty. (The zip reader calamine uses stops
+  hold that many strings (10 billion in a 200-byte part would abort the process). Each sheet's XML,
+  read in blocks, gives its used range before calamine allocates it (the cells that hold a value: a
+  sheet formatted down to row 1,048,576 is as long as its data), and the formula cells saved without a
+  result and the error cells (#N/A …), both of which calamine reads as empty. (The zip reader calamine uses stops
   at a part's declared size, as Python's does, so the limits reader.inspect checks hold for it too.)
 - xls/et: the BIFF8 records (biff.py) give each sheet's used and declared range, its error cells and a
   password; calamine reads every sheet when it opens the file, so all of them are checked first.
@@ -161,48 +162,119 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-_PREFIXED = (b":c ", b":c>", b":row ", b":row>")  # <x:c r="A1">: a namespace prefix on the tags
-_PLAIN_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})\d{1,7}"')
-_PLAIN_DIGITS = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,7})"')
-_PLAIN_ROW = re.compile(rb'<row r="(\d{1,7})"')
+# A cell that can hold a value: something stands between its start and end tags. A cell that only
+# carries a format (a range formatted down to row 1,048,576), <c r="A9" s="3"/> or <c r="A9" s="3"></c>,
+# holds none, and calamine leaves it out.
+_FILLED = rb'[^>]*+(?<!/)>(?!\s*</c>)'
+_FILLED_ROWS = re.compile(rb'<c r="(?:[A-Z]{1,3}(\d{1,7})")?' + _FILLED)  # b"" for a reference calamine refuses
+_FILLED_COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})\d' + _FILLED)
+_EMPTY_CELL_END = re.compile(rb"\s*</(?:[\w.-]+:)?c\s*>")
+# A cell or row tag without its reference first (<c>, <c s="1" r="B2">, <row>): followed one by one.
+_IRREGULAR = re.compile(rb'<(?:c|row)(?! r=")[\s/>]')
+_LAST_ROW = re.compile(rb'<row r="(\d{1,7})"')
 _ANY_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _R_ATTR = re.compile(rb'\sr="([^"]*)"')
 _CELL_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
 _ROW_REF = re.compile(rb"\d{1,7}")
+_ROW_END = re.compile(rb"</(?:[\w.-]+:)?row\s*>")
+BLOCK = 4 * 2**20  # a sheet's XML is scanned in blocks of about this size
+
+
+@dataclass
+class _Scan:
+    """What the blocks of a sheet's XML have shown so far: the last row and column of a cell that can
+    hold a value, the row being read (for rows and cells without a reference) and the special cells.
+    Only C-speed searches touch a block without values: a million formatted rows cost no Python loop."""
+
+    row: int = 0
+    last_row: int = 0
+    last_column: int = 0
+    special: dict[tuple[int, int], object] = field(default_factory=dict)
+
+    def block(self, xml: bytes) -> None:
+        cells, rows = xml.count(b"<c"), xml.count(b"<row")
+        # A value is read from an element inside a cell (<v>, <is>, <f>, with or without a prefix): a
+        # block whose only tags are cells' and rows' (a million formatted rows) holds none.
+        values = xml.count(b"<") != cells + rows + xml.count(b"</row>")
+        if values:
+            self.special.update(_special(xml))
+        if not self._regular(xml, cells, rows):
+            self._follow(xml)
+            return
+        rows = set(_FILLED_ROWS.findall(xml)) if values else ()
+        if b"" in rows:  # a reference calamine would refuse: say which
+            self._follow(xml)
+            return
+        if rows:
+            letters = set(_FILLED_COLUMNS.findall(xml))
+            self.last_row = max(self.last_row, max(map(int, rows)))
+            self.last_column = max(self.last_column, _column_number(max(letters, key=lambda c: (len(c), c))))
+        last = xml.rfind(b'<row r="')
+        if last >= 0:
+            found = _LAST_ROW.match(xml, last)
+            if not found:
+                raise Unreadable(f"row reference {xml[last + 8:last + 28]!r}")
+            self.row = int(found.group(1))
+
+    @staticmethod
+    def _regular(xml: bytes, cells: int, rows: int) -> bool:
+        """Every cell and row tag has its reference first and no prefix, as every writer we know puts it
+        (`cells`, `rows`: the tags starting '<c' and '<row')."""
+        if b":c" in xml or b":row" in xml:  # <x:c r="A1">, or an attribute such as x:count: follow them
+            return False
+        if cells == xml.count(b'<c r="') and rows == xml.count(b'<row r="'):
+            return True
+        return not _IRREGULAR.search(xml)  # <cols>, <rowBreaks> … besides the cells: look closer
+
+    def _follow(self, xml: bytes) -> None:
+        """Any order of attributes, a prefix, rows or cells without a reference: follow them as calamine
+        does (a missing reference is the one after the previous; <c/> takes a place but holds no value)."""
+        row, column = self.row, 0
+        for match in _ANY_TAG.finditer(xml):
+            tag, attributes = match.groups()
+            attribute = _R_ATTR.search(attributes)
+            ref = attribute.group(1) if attribute else None
+            if tag == b"row":
+                if ref is not None and not _ROW_REF.fullmatch(ref):
+                    raise Unreadable(f"row reference {ref[:20]!r}")
+                row, column = (int(ref) if ref else row + 1), 0
+                continue
+            if ref:
+                found = _CELL_REF.fullmatch(ref)
+                if not found:
+                    raise Unreadable(f"cell reference {ref[:20]!r}")
+                column, cell_row = _column_number(found.group(1)), int(found.group(2))
+            else:
+                column, cell_row = column + 1, max(row, 1)
+            if not attributes.endswith(b"/") and not _EMPTY_CELL_END.match(xml, match.end()):
+                self.last_row, self.last_column = max(self.last_row, cell_row), max(self.last_column, column)
+        self.row = row
+
+
+def _row_blocks(part, size: int = BLOCK):
+    """The XML of a sheet part in blocks of about `size` bytes, each cut after a row's end tag: no tag
+    or cell is split (XML text cannot hold '</'), and a million formatted rows never sit in memory."""
+    pending = bytearray()
+    while chunk := part.read(size):
+        searched = max(len(pending) - 32, 0)
+        pending += chunk
+        cut = pending.rfind(b"</row>", searched)
+        if cut >= 0:
+            cut += len(b"</row>")
+        else:  # </x:row>
+            cut = max((m.end() for m in _ROW_END.finditer(pending, searched)), default=-1)
+        if cut > 0:
+            yield bytes(pending[:cut])
+            del pending[:cut]
+    if pending:
+        yield bytes(pending)
 
 
 def _used_range(xml: bytes) -> tuple[int, int]:
-    """(last row, last column) any cell of the sheet's XML can take, counted from A1."""
-    cells_with_ref, rows_with_ref = xml.count(b'<c r="'), xml.count(b'<row r="')
-    if not any(mark in xml for mark in _PREFIXED) \
-            and cells_with_ref == xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/") \
-            and rows_with_ref == xml.count(b"<row ") + xml.count(b"<row>") + xml.count(b"<row/"):
-        # Every cell and row has its reference first, as every writer we know puts it.
-        rows, digits, letters = _PLAIN_ROW.findall(xml), _PLAIN_DIGITS.findall(xml), _PLAIN_LETTERS.findall(xml)
-        if len(rows) == rows_with_ref and len(digits) == len(letters) == cells_with_ref:
-            last_row = max(max(map(int, set(rows)), default=0), max(map(int, set(digits)), default=0))
-            return last_row, _column_number(max(set(letters), key=lambda c: (len(c), c), default=b""))
-    # Any order of attributes, a namespace prefix, rows or cells without a reference: follow them as
-    # calamine does (a missing reference is the one after the previous).
-    row = column = last_row = last_column = 0
-    for tag, attributes in _ANY_TAG.findall(xml):
-        attribute = _R_ATTR.search(attributes)
-        ref = attribute.group(1) if attribute else None
-        if tag == b"row":
-            if ref is not None and not _ROW_REF.fullmatch(ref):
-                raise Unreadable(f"row reference {ref[:20]!r}")
-            row, column = (int(ref) if ref else row + 1), 0
-            last_row = max(last_row, row)
-            continue
-        if ref:
-            found = _CELL_REF.fullmatch(ref)
-            if not found:
-                raise Unreadable(f"cell reference {ref[:20]!r}")
-            column, cell_row = _column_number(found.group(1)), int(found.group(2))
-        else:
-            column, cell_row = column + 1, max(row, 1)
-        last_row, last_column = max(last_row, cell_row), max(last_column, column)
-    return last_row, last_column
+    """(last row, last column) a cell holding a value can take, counted from A1."""
+    scan = _Scan()
+    scan.block(xml)
+    return scan.last_row, scan.last_column
 
 
 # A cell whose only content is a formula, with no value (or an empty one): <c r="E3"><f>D3+25</f></c>.
@@ -244,7 +316,9 @@ def open_xlsx(content: bytes, check) -> Book:
     def extent(name: str) -> Extent:
         if name not in paths:
             raise Unreadable(f"sheet {name!r} has no part")
-        xml = archive.read(paths[name])  # within the declared size, which the limits allowed
-        rows, columns = _used_range(xml)
-        return Extent(rows, columns, rows * columns, _special(xml))
+        scan = _Scan()
+        with archive.open(paths[name]) as part:  # within the declared size, which the limits allowed
+            for block in _row_blocks(part):
+                scan.block(block)
+        return Extent(scan.last_row, scan.last_column, scan.last_row * scan.last_column, scan.special)
     return Book(values, _worksheets(values), extent, check)

@@ -4,11 +4,14 @@ matched to the regions table, checked and published into the data directory's ``
     checked = check_file(content, "乡镇.zip", account, crs="auto", regions=...)
     if checked.valid: publish(checked, account)
 
-Files are read with pyogrio (GDAL) and coordinates converted to WGS-84 with pyproj: CGCS2000 and
-WGS-84 are the same at map scale; GCJ-02 (AMap/Tencent) is not a CRS that PROJ knows, so it is
-converted with coordTransform as the Excel import does. Every problem is reported at once, in
-Chinese by default, naming the feature (its number in the file and its name or code); one problem
-means nothing is written. Townships not imported keep their approximate Voronoi cell on the map.
+Files are read by a reader for their format and nothing else (boundary_files: JSON, hardened XML,
+pyshp on bytes in memory), within the limits of config.BoundaryLimits, and coordinates converted to
+WGS-84 with pyproj (its network access off): CGCS2000 and WGS-84 are the same at map scale; GCJ-02
+(AMap/Tencent) is not a CRS that PROJ knows, so it is converted with coordTransform as the Excel
+import does. Every problem is reported at once, in Chinese by default, naming the feature (its
+number in the file and its name or code): the first REHAB_BOUNDARY_MAX_PROBLEMS listed, the rest
+counted. One problem, or a limit exceeded, means nothing is written. Townships not imported keep
+their approximate Voronoi cell on the map.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +29,7 @@ from pathlib import Path
 import coordTransform  # PyPI coordtransform==0.2.1 (MIT)
 import numpy as np
 import pandas as pd
-import pyogrio
+import pyproj
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
@@ -33,14 +37,14 @@ from shapely.geometry import mapping
 
 from rehabdash.access import audit
 from rehabdash.access.accounts import Account
+from rehabdash.ingest.boundary_files import SUFFIXES, Budget, Refused, read  # noqa: F401 (SUFFIXES: the page's)
 from rehabdash.ingest.geo import EDGE_TOLERANCE, district_of, in_china
 from rehabdash.kernel import i18n
-from rehabdash.kernel.config import data_dir
+from rehabdash.kernel.config import BOUNDARY_SETTINGS, boundary_limits, data_dir
 from rehabdash.kernel.errors import NoAccess
 from rehabdash.store import boundaries
 from rehabdash.store.snapshots import list_snapshots, newest_valid
 
-SUFFIXES = (".geojson", ".json", ".zip", ".kml", ".kmz")
 CODE_FIELDS = ("region_code", "code", "adcode", "xzqdm", "区划代码", "行政区划代码", "乡镇代码", "代码")
 NAME_FIELDS = ("name", "名称", "乡镇", "乡镇名称", "乡镇街道", "xzqmc", "mc")
 OUTSIDE_SHARE = 0.02  # more than this share of a township's area outside its district is an error
@@ -52,7 +56,8 @@ class CheckedBoundaries:
     file_name: str
     sha256: str
     features: list[dict] = field(default_factory=list)  # WGS-84 features ready to publish
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the first ones, then "另有 M 个问题"
+    problem_count: int = 0  # all of them
 
     @property
     def valid(self) -> bool:
@@ -90,49 +95,27 @@ def newest_regions() -> pd.DataFrame | None:
     return None if snapshot is None else pd.read_parquet(snapshot.table_path("regions"))
 
 
-# ------------------------------------------------------------------------------ reading
-
-def _read_layers(path: str) -> tuple[str | None, list[str], list[dict], list]:
-    """(crs WKT, field names, one attribute dict per feature, one shapely geometry or None each)
-    over every layer of the file."""
-    crs, names, rows, geometries = None, [], [], []
-    for layer, _ in pyogrio.list_layers(path):
-        meta, _, wkb, values = pyogrio.raw.read(path, layer=layer)
-        crs = crs or meta.get("crs")
-        fields = list(meta["fields"])
-        names += [f for f in fields if f not in names]
-        rows += [dict(zip(fields, column)) for column in zip(*values)] if fields else [{} for _ in wkb]
-        geometries += [None if g is None else shapely.force_2d(shapely.from_wkb(g)) for g in wkb]
-    return crs, names, rows, geometries
-
-
-def read_file(content: bytes, file_name: str) -> tuple[str | None, list[str], list[dict], list]:
-    """Read an uploaded boundary file; raises ValueError with GDAL's reason if it cannot be read."""
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ValueError(f"{suffix or '无扩展名'}")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
-        source = f"/vsizip/{path}" if suffix in (".zip", ".kmz") else str(path)
-        try:
-            return _read_layers(source)
-        except Exception as error:  # GDAL's errors name no row; the page shows the reason, no traceback
-            raise ValueError(str(error).splitlines()[0][:200]) from None
-
-
 # ------------------------------------------------------------------------------ coordinates
 
-def to_wgs84(crs_choice: str, file_crs: str | None):
+pyproj.network.set_network_enabled(False)  # PROJ never fetches grids, whatever PROJ_NETWORK says
+EPSG_CODE = re.compile(r"^(?:EPSG:)?(\d{4,6})$", re.IGNORECASE)
+
+
+def to_wgs84(crs_choice: str, file_crs: CRS | None):
     """A function mapping an (n, 2) coordinate array to WGS-84, or None for no change. ``crs_choice``:
     'auto' (the file's own CRS; none means WGS-84), 'wgs84' (CGCS2000 / WGS-84), 'gcj02', or an EPSG
-    code ('4547', 'EPSG:4547'). Raises CRSError for an unknown code."""
+    code ('4547', 'EPSG:4547'), and nothing else PROJ would take (a PROJ string may name a file).
+    Raises CRSError for an unknown code."""
     if crs_choice == "gcj02":
         return lambda xy: np.array([coordTransform.gcj02_to_wgs84(x, y) for x, y in xy]).reshape(-1, 2)
     if crs_choice == "wgs84" or (crs_choice == "auto" and not file_crs):
         return None
-    source = CRS.from_user_input(file_crs if crs_choice == "auto" else
-                                 (crs_choice if ":" in crs_choice else f"EPSG:{crs_choice}"))
+    if crs_choice == "auto":
+        source = file_crs
+    elif match := EPSG_CODE.match(crs_choice.strip()):
+        source = CRS.from_epsg(int(match.group(1)))
+    else:
+        raise CRSError(crs_choice)
     if source.is_geographic:
         return None  # CGCS2000, WGS-84 and the like: the same at map scale
     transformer = Transformer.from_crs(source, "EPSG:4326", always_xy=True)
@@ -176,28 +159,43 @@ def check_file(content: bytes, file_name: str, account: Account, *, crs: str = "
     if not account.may("admin"):
         raise NoAccess([])
     checked = CheckedBoundaries(file_name, hashlib.sha256(content).hexdigest())
-    problems = checked.problems
+    budget = Budget(boundary_limits(), lang)
+    try:
+        _check(content, file_name, account, crs, key_field, regions, lang, checked, budget)
+    except Refused as refused:  # a limit or the format: nothing more is read
+        checked.features.clear()
+        checked.problems.append(str(refused))
+        checked.problem_count += 1
+    if checked.problem_count > len(checked.problems):
+        checked.problems.append(_t(lang, "more_problems", count=checked.problem_count - len(checked.problems),
+                                   limit=budget.limits.max_problems, setting=BOUNDARY_SETTINGS["max_problems"]))
+    return checked
+
+
+def _check(content: bytes, file_name: str, account: Account, crs: str, key_field: str | None,
+           regions: pd.DataFrame | None, lang: str, checked: CheckedBoundaries, budget: Budget) -> None:
+    def problem(key: str, **values) -> None:
+        report(_t(lang, key, **values))
+
+    def report(message: str) -> None:
+        checked.problem_count += 1
+        if len(checked.problems) < budget.limits.max_problems:
+            checked.problems.append(message)
+
     regions = newest_regions() if regions is None else regions
     if regions is None:
-        problems.append(_t(lang, "no_regions"))
-        return checked
-    try:
-        file_crs, names, rows, geometries = read_file(content, file_name)
-    except ValueError as error:
-        problems.append(_t(lang, "unreadable", file=file_name, reason=error))
-        return checked
+        return problem("no_regions")
+    layer = read(content, file_name, budget)
+    file_crs, names, rows, geometries = layer.crs, layer.names, layer.rows, layer.geometries
     if not rows:
-        problems.append(_t(lang, "empty", file=file_name))
-        return checked
+        return problem("empty", file=file_name)
     try:
         convert = to_wgs84(crs, file_crs)
     except CRSError:
-        problems.append(_t(lang, "bad_crs", crs=crs))
-        return checked
+        return problem("bad_crs", crs=crs)
     keys = _key_fields(names, key_field)
     if not keys:
-        problems.append(_t(lang, "no_field", fields="、".join(names) or "—"))
-        return checked
+        return problem("no_field", fields="、".join(names) or "—")
 
     codes = set(regions["region_code"])
     level = dict(zip(regions["region_code"], regions["level"]))
@@ -209,6 +207,7 @@ def check_file(content: bytes, file_name: str, account: Account, *, crs: str = "
     district_polygons: dict[str, object] = {}
 
     for n, (row, geom) in enumerate(zip(rows, geometries), start=1):
+        budget.clock()
         values = [str(row[k]).strip() for k in keys if row.get(k) not in (None, "") and not pd.isna(row[k])]
         label = " / ".join(values) or "—"
         # 1. matched to exactly one township of the regions table
@@ -224,37 +223,40 @@ def check_file(content: bytes, file_name: str, account: Account, *, crs: str = "
         if code is None:
             ambiguous = [v for v in values if len(by_name.get(v, [])) > 1]
             if ambiguous:
-                problems.append(_t(lang, "ambiguous", n=n, label=label, value=ambiguous[0],
-                                   codes="、".join(by_name[ambiguous[0]])))
+                problem("ambiguous", n=n, label=label, value=ambiguous[0],
+                        codes="、".join(by_name[ambiguous[0]]))
             else:
-                problems.append(_t(lang, "unmatched", n=n, label=label, value=values[0] if values else "—"))
+                problem("unmatched", n=n, label=label, value=values[0] if values else "—")
             continue
         if level[code] != "township":
-            problems.append(_t(lang, "not_township", n=n, label=label, value=name_of[code],
-                               level=_t(lang, f"level_{level[code]}")))
+            problem("not_township", n=n, label=label, value=name_of[code],
+                    level=_t(lang, f"level_{level[code]}"))
             continue
         if not _within(code, account.scope, parent):
-            problems.append(_t(lang, "outside_account", n=n, label=label, name=name_of[code]))
+            problem("outside_account", n=n, label=label, name=name_of[code])
             continue
         if code in seen:
-            problems.append(_t(lang, "duplicate", n=n, label=label, name=name_of[code], first=seen[code]))
+            problem("duplicate", n=n, label=label, name=name_of[code], first=seen[code])
             continue
         seen[code] = n
         # 2. a valid polygon, in longitude and latitude of China once converted
+        if n in layer.problems:  # malformed, or beyond the vertices of a feature: not built
+            report(layer.problems[n])
+            continue
         if geom is None or geom.is_empty:
-            problems.append(_t(lang, "no_geometry", n=n, label=label))
+            problem("no_geometry", n=n, label=label)
             continue
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(_t(lang, "not_polygon", n=n, label=label, kind=geom.geom_type))
+            problem("not_polygon", n=n, label=label, kind=geom.geom_type)
             continue
         if convert is not None:
             geom = shapely.transform(geom, convert)
         minx, miny, maxx, maxy = geom.bounds
         if not (in_china(minx, miny) and in_china(maxx, maxy)):
-            problems.append(_t(lang, "not_in_china", n=n, label=label))
+            problem("not_in_china", n=n, label=label)
             continue
         if not geom.is_valid:
-            problems.append(_t(lang, "invalid", n=n, label=label, reason=invalid_reason(geom, lang)))
+            problem("invalid", n=n, label=label, reason=invalid_reason(geom, lang))
             continue
         # 3. inside its district (outlines are simplified, so a margin of EDGE_TOLERANCE is allowed)
         district = district_of(code, parent, level)
@@ -266,8 +268,8 @@ def check_file(content: bytes, file_name: str, account: Account, *, crs: str = "
         if area is not None:
             share = geom.difference(area).area / geom.area if geom.area else 1.0
             if share > OUTSIDE_SHARE:
-                problems.append(_t(lang, "outside", n=n, label=label, share=f"{share:.0%}",
-                                   district=name_of.get(district, district)))
+                problem("outside", n=n, label=label, share=f"{share:.0%}",
+                        district=name_of.get(district, district))
                 continue
         geom = shapely.set_precision(geom, PRECISION)
         checked.features.append({
@@ -276,7 +278,6 @@ def check_file(content: bytes, file_name: str, account: Account, *, crs: str = "
                            "district_name": name_of.get(district, ""), "approximate": False, "source_file": file_name},
             "geometry": mapping(geom),
         })
-    return checked
 
 
 # ------------------------------------------------------------------------------ publishing

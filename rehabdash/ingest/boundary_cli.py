@@ -12,7 +12,8 @@ from pathlib import Path
 from rehabdash.access.accounts import Account, AccountStore
 from rehabdash.ingest import boundaries as township_import
 from rehabdash.kernel import i18n
-from rehabdash.kernel.errors import NoAccess
+from rehabdash.kernel.config import boundary_limits
+from rehabdash.kernel.errors import AlreadySetUp, NoAccess
 
 
 def _account(username: str | None) -> Account:
@@ -24,16 +25,22 @@ def _account(username: str | None) -> Account:
     return accounts[username]
 
 
+def _content(path: Path) -> bytes:
+    """The file's bytes, at most one past the size limit (check_file refuses it then by name)."""
+    with path.open("rb") as file:
+        return file.read(int(boundary_limits().max_mb * 2**20) + 1)
+
+
 def run_import(args) -> int:
     try:
         account = _account(args.user)
-        checked = township_import.check_file(args.file.read_bytes(), args.file.name, account, crs=args.crs,
+        checked = township_import.check_file(_content(args.file), args.file.name, account, crs=args.crs,
                                              key_field=args.field, lang=args.lang)
     except NoAccess:
         print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
         return 2
     if checked.problems:
-        print(i18n.text(args.lang, "boundaries.problems", count=len(checked.problems)), file=sys.stderr)
+        print(i18n.text(args.lang, "boundaries.problems", count=checked.problem_count), file=sys.stderr)
         for problem in checked.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
@@ -76,8 +83,8 @@ def run_setup(args) -> int:
     except NoAccess:
         print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
         return 2
-    except FileExistsError:
-        print(i18n.text(args.lang, "setup.not_empty"), file=sys.stderr)
+    except AlreadySetUp as refused:
+        print(refused.message(args.lang), file=sys.stderr)
         return 1
     print(i18n.text(args.lang, "setup.created", name=found["name"].iloc[0], code=code, path=path))
     return 0

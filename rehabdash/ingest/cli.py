@@ -15,6 +15,7 @@ from rehabdash.ingest import (
     publish,
     template_bytes,
 )
+from rehabdash.ingest.publish import recover_audit
 from rehabdash.kernel import i18n
 from rehabdash.kernel.months import collecting_month
 from rehabdash.kernel.config import auth_mode, data_dir
@@ -82,6 +83,7 @@ def run_import(args) -> int:
         print(f"未完成：需要 --account 指定一个有效的账号（{args.account or '未指定'}）/ "
               "not done: --account must name an enabled account", file=sys.stderr)
         return 2
+    recover_audit(list_snapshots(data_dir()))  # a publish stopped before its audit lines: complete them
     content = args.file.read_bytes()
     # both optional for callers that build the arguments themselves
     month = getattr(args, "month", None) or _collecting_month(account)
@@ -102,7 +104,7 @@ def run_import(args) -> int:
         print(error, file=sys.stderr)
         return 1
     except PublishError as error:  # full disk, no permission, too many concurrent publishes
-        print(error.text(args.lang), file=sys.stderr)
+        print(error.message(args.lang), file=sys.stderr)
         return 1
     added = sum(c.added for c in published.changes.values())
     replaced = sum(c.replaced for c in published.changes.values())

@@ -64,11 +64,17 @@ def _row_ranges(rows: list[int], shown: int = 3) -> str:
 def grouped(problems: list[Problem], lang: str) -> list[Problem]:
     """When many rows share one problem (same sheet, column and check), a first line says so with the
     count, the rows and an example; then every problem as before. Fewer than GROUP_FROM: unchanged."""
+    return summaries(problems, lang) + list(problems)
+
+
+def summaries(problems: list[Problem], lang: str) -> list[Problem]:
+    """One line per problem that GROUP_FROM or more rows share (key "problem_group", no row), the
+    commonest first."""
     groups: dict[tuple, list[Problem]] = {}
     for problem in problems:
         if problem.row is not None:
             groups.setdefault((problem.sheet, problem.column, problem.key), []).append(problem)
-    summaries = []
+    found = []
     for (sheet, column, key), members in groups.items():
         if len(members) < GROUP_FROM:
             continue
@@ -76,10 +82,10 @@ def grouped(problems: list[Problem], lang: str) -> list[Problem]:
         first = members[0]
         values = {"count": f"{len(members):,}", "rows": _row_ranges([p.row for p in members]),
                   "example": first.problem, "fix": first.fix}
-        summaries.append((len(members), Problem(sheet, None, column, "", entry["problem"].format(**values),
-                                                entry["fix"].format(**values), "problem_group")))
-    summaries.sort(key=lambda pair: -pair[0])
-    return [summary for _, summary in summaries] + list(problems)
+        found.append((len(members), Problem(sheet, None, column, "", entry["problem"].format(**values),
+                                            entry["fix"].format(**values), "problem_group")))
+    found.sort(key=lambda pair: -pair[0])
+    return [summary for _, summary in found]
 
 
 def problem_table(problems: list[Problem], lang: str) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from rehabdash.access import audit
 from rehabdash.ingest import reports
 from rehabdash.kernel.config import data_dir as default_data_dir
 from rehabdash.kernel.contract import KEYS, RECORDED_TABLES, SNAPSHOT_TABLES, TABLES
-from rehabdash.store.snapshots import Snapshot, commit, list_snapshots
+from rehabdash.store.snapshots import Snapshot, commit, list_snapshots, version_label
 
 SOURCE = "import"
 LOG_FILE = "import_log.jsonl"  # no longer written: the log lives in the versions' manifests
@@ -159,12 +160,60 @@ def publish_tables(
 
     committed = commit(directory, build, source=SOURCE)
     entry = committed.log or {}
-    label = f"{committed.as_of.isoformat()} (v{committed.version})"
+    label = version_label(committed.as_of, committed.version)
     audit.record("import", who, scope, file=file_name, sha256=file_sha256, snapshot=label, note=note,
                  month=entry.get("report_month"), correction=entry.get("correction"))
     audit.record("snapshot", who, scope, published=label, source=SOURCE)
     progress(1.0, "")
     return Published(committed.path, outcome["changes"], entry, committed)
+
+
+# A publisher writes its two audit lines a moment after its commit; a version younger than this is left
+# to it, so that a version is never audited twice (once by its publisher, once recovered).
+RECOVERY_GRACE = dt.timedelta(minutes=2)
+_AUDITED: set[Path] = set()  # versions whose audit lines this process has seen or written
+_RECOVERY_LOCK = threading.Lock()
+
+
+def _committed_at(snapshot: Snapshot) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(snapshot.manifest["created_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def recover_audit(snapshots: list[Snapshot], now: dt.datetime | None = None) -> list[str]:
+    """Write the audit lines an imported version lacks, from the log its manifest carries (who, scope,
+    file, note): its publisher was stopped between the commit and its audit lines (a kill, a power cut).
+    Each recovered line says so (`recovered`, and when the version was published). Idempotent: a
+    version whose lines exist is only remembered. Returns the labels of the versions recovered."""
+    pending = [s for s in snapshots if s.valid and s.log and s.path not in _AUDITED]
+    if not pending:
+        return []
+    now = now or dt.datetime.now(dt.timezone.utc)
+    recovered = []
+    with _RECOVERY_LOCK:
+        imports = {(e["user"], e.get("detail", {}).get("snapshot"), e.get("detail", {}).get("sha256"))
+                   for e in audit.entries("import")}
+        announced = {(e["user"], e.get("detail", {}).get("published")) for e in audit.entries("snapshot")}
+        for snapshot in pending:
+            log, label = snapshot.log, version_label(snapshot.as_of, snapshot.version)
+            who, scope = log.get("who"), log.get("scope")
+            has_import = (who, label, log.get("sha256")) in imports
+            has_snapshot = (who, label) in announced
+            if not (has_import and has_snapshot):
+                committed = _committed_at(snapshot)
+                if committed is not None and now - committed < RECOVERY_GRACE:
+                    continue  # its publisher may be writing them now: look again on the next listing
+                when = {"recovered": True, "published_at": log.get("at")}
+                if not has_import:
+                    audit.record("import", who, scope, file=log.get("file"), sha256=log.get("sha256"),
+                                 snapshot=label, note=log.get("note", ""), **when)
+                if not has_snapshot:
+                    audit.record("snapshot", who, scope, published=label, source=SOURCE, **when)
+                recovered.append(label)
+            _AUDITED.add(snapshot.path)
+    return recovered
 
 
 def read_log(directory: Path | None = None) -> list[dict]:
@@ -178,6 +227,6 @@ def read_log(directory: Path | None = None) -> list[dict]:
             continue
         based = entry.get("based_on_version")
         entries.append({**entry,
-                        "snapshot": f"{entry.get('as_of', snapshot.as_of.isoformat())} (v{snapshot.version})",
-                        "based_on": f"{entry.get('based_on_as_of')} (v{based})" if based else None})
+                        "snapshot": version_label(entry.get("as_of", snapshot.as_of), snapshot.version),
+                        "based_on": version_label(entry.get("based_on_as_of"), based) if based else None})
     return entries

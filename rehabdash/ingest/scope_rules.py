@@ -27,6 +27,7 @@ from rehabdash.access.accounts import Account
 from rehabdash.ingest import layout
 from rehabdash.ingest.problems import Problems
 from rehabdash.kernel import i18n
+from rehabdash.kernel.scope import ancestry, codes_within, lies_within
 
 STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
 
@@ -48,28 +49,20 @@ class Coverage:
             new = imported.dropna(subset=["region_code"])
             self.new_parent.update({c: _parent(p) for c, p in zip(new["region_code"], new["parent_code"])})
             self.names.update({c: n for c, n in zip(new["region_code"], new["name"]) if c not in self.names})
+        # The tree as it stands before the import, with the import's parents for the regions it adds.
+        self.tree = {**self.new_parent, **self.old_parent}
 
     @property
     def unrestricted(self) -> bool:
         return not self.roots
 
-    def chain(self, code: str | None) -> list[str]:
-        """`code` and its ancestors, through the tree as it stands before the import."""
-        found: list[str] = []
-        while code and code not in found:
-            found.append(code)
-            code = self.old_parent[code] if code in self.old_parent else self.new_parent.get(code)
-        return found
-
     def covers(self, code: str | None) -> bool:
         """Whether `code` lies at or below one of the account's regions (None: the top of the tree)."""
-        if self.unrestricted:
-            return True
-        return bool(self.roots.intersection(self.chain(code)))
+        return self.unrestricted or lies_within(code, self.roots, self.tree)
 
     def above(self, code: str) -> bool:
         """Whether `code` is an ancestor of the account's regions (a city row for a district account)."""
-        return any(code in self.chain(root)[1:] for root in self.roots)
+        return any(code in ancestry(root, self.tree)[1:] for root in self.roots)
 
     def place(self, code: str | None) -> str:
         return f"{self.names.get(code, code)}（{code}）" if code else "—"
@@ -188,19 +181,7 @@ def _check_regions(account, sheet, frame, shown, coverage: Coverage, problems: P
 
 def regions_within(regions: pd.DataFrame, roots) -> set[str]:
     """Every region code at or below `roots` (all of them for an empty `roots`)."""
-    if not roots:
-        return set(regions["region_code"])
-    children: dict[str, list[str]] = {}
-    for code, parent in zip(regions["region_code"], regions["parent_code"]):
-        if _parent(parent):
-            children.setdefault(parent, []).append(code)
-    found, todo = set(), [r for r in roots if r in set(regions["region_code"])]
-    while todo:
-        code = todo.pop()
-        if code not in found:
-            found.add(code)
-            todo.extend(children.get(code, ()))
-    return found
+    return codes_within(dict(zip(regions["region_code"], regions["parent_code"])), roots)
 
 
 def rows_within(tables: dict[str, pd.DataFrame], roots) -> dict[str, pd.DataFrame]:

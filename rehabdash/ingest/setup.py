@@ -19,7 +19,7 @@ from shapely.geometry import shape
 from rehabdash.access.accounts import Account
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.contract import SNAPSHOT_TABLES, TABLES
-from rehabdash.kernel.errors import NoAccess
+from rehabdash.kernel.errors import AlreadySetUp, NoAccess
 from rehabdash.store import boundaries
 from rehabdash.store.snapshots import list_snapshots, write_snapshot
 
@@ -103,11 +103,11 @@ def default_as_of(today: dt.date | None = None) -> dt.date:
 def create(code: str, account: Account, as_of: dt.date | None = None, directory: Path | None = None) -> Path:
     """Write the empty first snapshot of a new deployment for ``code``; refuses unless the account is
     an admin of every region (a new deployment has no regions to be restricted to) and the data
-    directory has no snapshot yet."""
+    directory has no snapshot yet (AlreadySetUp)."""
     if not account.may("admin") or account.scope:
         raise NoAccess([code])
     directory = directory or data_dir()
     if list_snapshots(directory):
-        raise FileExistsError(f"{directory} already holds snapshots")
+        raise AlreadySetUp(directory)
     as_of = as_of or default_as_of()
     return write_snapshot(directory, as_of, empty_tables(region_tree(code)), SOURCE)

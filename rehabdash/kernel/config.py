@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -17,6 +18,10 @@ SETTINGS = (
     "REHAB_OIDC_ROLE_CLAIM", "REHAB_OIDC_SCOPE_CLAIM", "REHAB_BASEMAP", "REHAB_TIANDITU_KEY",
     "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_TILE_ATTRIBUTION", "REHAB_ASSET_BASE_URL",
     "REHAB_REPORT_DEADLINE_DAY",
+    "REHAB_COOKIE_SECURE",
+    "REHAB_BOUNDARY_MAX_MB", "REHAB_BOUNDARY_MAX_UNPACKED_MB", "REHAB_BOUNDARY_MAX_RATIO",
+    "REHAB_BOUNDARY_MAX_ZIP_FILES", "REHAB_BOUNDARY_MAX_FEATURES", "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
+    "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
 )
 
 
@@ -68,6 +73,12 @@ def session_days() -> float:
     return float(os.environ.get("REHAB_SESSION_DAYS", "1"))
 
 
+def cookie_secure() -> bool:
+    """The sign-in cookie is Secure whatever the request says (REHAB_COOKIE_SECURE=1; a deployment
+    rendered with TLS sets it). Without it, it is Secure when the request came over TLS."""
+    return os.environ.get("REHAB_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes")
+
+
 def lockout_after() -> int:
     """Consecutive wrong passwords that lock an account."""
     return int(os.environ.get("REHAB_LOCKOUT_AFTER", "5"))
@@ -75,3 +86,40 @@ def lockout_after() -> int:
 
 def lockout_minutes() -> int:
     return int(os.environ.get("REHAB_LOCKOUT_MINUTES", "15"))
+
+
+
+@dataclass(frozen=True)
+class BoundaryLimits:
+    """What a township boundary upload may cost (rehabdash/ingest/boundary_files.py); each field is
+    set by the variable of BOUNDARY_SETTINGS, which the message of a file beyond it names. The
+    defaults fit a city's townships surveyed in detail (a hundred polygons of 10,000 vertices) or a
+    province's simplified, and bound a check to a few hundred MB."""
+
+    max_mb: float = 50  # the uploaded file
+    max_unpacked_mb: float = 100  # every file of a zip (Shapefile, KMZ), unpacked
+    max_ratio: float = 100  # unpacked ÷ packed, for a file of the zip over 1 MB unpacked
+    max_zip_files: int = 100
+    max_features: int = 10_000
+    max_feature_vertices: int = 100_000
+    max_vertices: int = 1_000_000  # all features together
+    max_problems: int = 200  # listed; the rest are counted ("另有 M 个问题")
+    max_seconds: float = 60
+
+
+BOUNDARY_SETTINGS = {
+    "max_mb": "REHAB_BOUNDARY_MAX_MB", "max_unpacked_mb": "REHAB_BOUNDARY_MAX_UNPACKED_MB",
+    "max_ratio": "REHAB_BOUNDARY_MAX_RATIO", "max_zip_files": "REHAB_BOUNDARY_MAX_ZIP_FILES",
+    "max_features": "REHAB_BOUNDARY_MAX_FEATURES", "max_feature_vertices": "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
+    "max_vertices": "REHAB_BOUNDARY_MAX_VERTICES", "max_problems": "REHAB_BOUNDARY_MAX_PROBLEMS",
+    "max_seconds": "REHAB_BOUNDARY_MAX_SECONDS",
+}
+
+
+def boundary_limits() -> BoundaryLimits:
+    """The limits of a township boundary upload, each from its setting when set."""
+    values = {}
+    for name, field in BoundaryLimits.__dataclass_fields__.items():
+        if raw := os.environ.get(BOUNDARY_SETTINGS[name], "").strip():
+            values[name] = float(raw) if field.type == "float" else int(raw)
+    return BoundaryLimits(**values)

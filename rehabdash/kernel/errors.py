@@ -60,13 +60,26 @@ class NoAccess(RehabError, PermissionError):
 
 
 class LoginRefused(RehabError):
-    """A login that did not succeed; `reason` is a locale key under `auth.`."""
+    """A login that did not succeed. `reason` (for the audit log) is wrong_credentials, disabled or
+    locked; the message says only "wrong user name or password" for the first two, so that the answer
+    does not tell whether an account exists or is disabled."""
 
     section = "auth"
 
     def __init__(self, reason: str, username: str):
-        super().__init__(reason)
+        super().__init__("locked" if reason == "locked" else "wrong_credentials")
         self.reason = reason
+        self.username = username
+
+
+class AccountChanged(RehabError, PermissionError):
+    """Work for a signed-in account (a download built when clicked) was refused: since the sign-in, the
+    account was disabled or removed (`account_gone`), or its role or regions changed (`account_regranted`)."""
+
+    section = "auth"
+
+    def __init__(self, code: str, username: str):
+        super().__init__(code, user=username)
         self.username = username
 
 
@@ -76,6 +89,22 @@ class NotValid(RehabError, ValueError):
 
     def __init__(self, code: str = "not_valid", **values):
         super().__init__(code, **values)
+
+
+class PublishError(RehabError):
+    """Nothing was published: a full disk, a missing permission, a failed write or too many publishes at
+    once (`code` under [publishing], with the data directory's path)."""
+
+    section = "publishing"
+
+
+class AlreadySetUp(RehabError, FileExistsError):
+    """A new deployment was asked for on a data directory that already holds snapshots."""
+
+    section = "setup"
+
+    def __init__(self, directory):
+        super().__init__("not_empty", path=str(directory))
 
 
 class CellProblem(RehabError, ValueError):
@@ -99,3 +128,29 @@ class OfflineMapError(RuntimeError):
 
 class AssetError(RuntimeError):
     """Installing the front-end assets failed (an install step, not a page); Chinese and English."""
+
+
+class _WorkflowError(RehabError):
+    """The values `action` and `field` are codes, said in the user's language ([duban] action_*, field_*)."""
+
+    def message(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        values = {name: i18n.text(lang, f"duban.{name}_{value}") if name in ("action", "field") else value
+                  for name, value in self.values.items()}
+        return i18n.text(lang, f"{self.section}.{self.code}", **values)
+
+
+class WorkflowRefused(_WorkflowError, PermissionError):
+    """A read or write of the meeting's workflow data (decided items, departments) the account may not
+    make; `code` is a locale key under [errors] (duban_*)."""
+
+
+class EditConflict(_WorkflowError):
+    """An edit of a decided item or department made on a version someone else has changed since: nothing
+    was written; the message names who changed it and when."""
+
+    def __init__(self, what: str, by: str, at: str):
+        super().__init__("duban_conflict", what=what, by=by, at=at)
+
+
+class TextTooLong(_WorkflowError, ValueError):
+    """A text typed into a decided item or department is empty where it is required, or too long."""

@@ -65,9 +65,19 @@ def measure_of(frame: pd.DataFrame, year: int, value: str, base: str, target=Non
     return Measure(now.get(value), before.get(value), now.get(base), target)
 
 
+def period_end(as_of: dt.date, year: int) -> dt.date:
+    """The last day counted for `year` in a snapshot taken on `as_of`: 31 December of a past year."""
+    return min(as_of, dt.date(year, 12, 31))
+
+
+def is_year_end(day: dt.date) -> bool:
+    """Whether a period ending on `day` is the whole year."""
+    return (day.month, day.day) == (12, 31)
+
+
 def year_window(as_of: dt.date, year: int) -> dict:
     """Bound parameters for 'this year up to the snapshot date, and last year to the same date'."""
-    until = min(as_of, dt.date(year, 12, 31))
+    until = period_end(as_of, year)
     try:
         until_last_year = until.replace(year=year - 1)
     except ValueError:  # 29 February

@@ -6,7 +6,7 @@ another (``html.escape`` does not stop ``${...}`` inside a JavaScript template l
 
 - HTML text (tooltips, popups, ``st.html``): :func:`html_text`.
 - Data for a map script: :func:`js_data` — JSON, safe inside ``<script>``; the script reads it and
-  puts it in the page with ``textContent``, never ``innerHTML`` (see ``mapkit.TextTooltip``).
+  puts it in the page with ``textContent``, never ``innerHTML`` (see ``maps.layers.TextTooltip``).
 - Markdown (``st.markdown``, captions, ``st.table`` cells): :func:`markdown_text`, every mark that
   Markdown reads backslash-escaped, so nothing becomes bold, a link, an image, an emoji, colour or LaTeX.
   Where no formatting is needed at all, prefer ``st.text``/``st.dataframe``, which interpret nothing.

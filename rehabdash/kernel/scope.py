@@ -66,13 +66,7 @@ class RegionTree:
 
     def allows(self, code: str) -> bool:
         """Whether the account may see `code` as a whole (it lies in an allowed subtree)."""
-        if not self._allowed:
-            return True
-        while isinstance(code, str) and code:
-            if code in self._allowed:
-                return True
-            code = self._parents.get(code)
-        return False
+        return lies_within(code, self._allowed, self._parents)
 
     def levels_above_city(self) -> list[str]:
         """The levels the tree has above its cities, top first (e.g. ['nation', 'province']; [] for
@@ -89,11 +83,7 @@ class RegionTree:
 
     def path(self, code: str) -> list[str]:
         """`code` and its ancestors, top first: the breadcrumb of a scope (包头市 › 青山区 › 先锋道街道)."""
-        path: list[str] = []
-        while isinstance(code, str) and code and code not in path:
-            path.append(code)
-            code = self._parents.get(code)
-        return path[::-1]
+        return ancestry(code, self._parents)[::-1]
 
     def allows_name(self, name: str) -> bool:
         """Whether a region of this name lies in an allowed subtree (a URL carries names, not codes)."""
@@ -138,12 +128,43 @@ class RegionTree:
         return " / ".join(self.name(c) for c in scope.path)
 
 
+# "A region lies in a scope": at or below one of the scope's region codes, through the tree's parents.
+# The one Python form of the rule (queries use region_closure in queries/_setup.sql).
+
+def ancestry(code, parents: dict) -> list[str]:
+    """`code` and its ancestors, nearest first, through `parents` (code → parent code); [] for no code.
+    A loop in the tree ends the walk."""
+    found: list[str] = []
+    while isinstance(code, str) and code and code not in found:
+        found.append(code)
+        code = parents.get(code)
+    return found
+
+
+def lies_within(code, roots, parents: dict) -> bool:
+    """Whether `code` lies at or below one of `roots` (an account's or a scope's region codes); every
+    region does for no roots."""
+    return not roots or not set(roots).isdisjoint(ancestry(code, parents))
+
+
+def codes_within(parents: dict, roots) -> set[str]:
+    """Every code of `parents` that lies within `roots` (lies_within for the whole tree at once, walked
+    down from the roots: a nation's half a million villages take a fraction of the time)."""
+    if not roots:
+        return set(parents)
+    children: dict[str, list[str]] = {}
+    for code, parent in parents.items():
+        if isinstance(parent, str) and parent:
+            children.setdefault(parent, []).append(code)
+    found, todo = set(), [r for r in roots if r in parents]
+    while todo:
+        code = todo.pop()
+        if code not in found:
+            found.add(code)
+            todo.extend(children.get(code, ()))
+    return found
+
+
 def district_of(code: str, parents: dict, levels: dict) -> str | None:
     """The district a region lies in (itself for a district); None above district level or if unknown."""
-    seen = set()
-    while code in levels and code not in seen:
-        if levels[code] == "district":
-            return code
-        seen.add(code)
-        code = parents.get(code)
-    return None
+    return next((c for c in ancestry(code, parents) if levels.get(c) == "district"), None)

@@ -1,7 +1,6 @@
-"""Controls of a map fit for a wall screen (挂图作战): attribution without Leaflet's flag prefix, a
-metric-only scale, a reset-view button, name labels decluttered by zoom and drawn above the markers,
-a legend drawn inside the map, co-located district centres spread apart at every zoom, and which
-region a click landed in (for drill-down).
+"""Controls of a map fit for a wall screen (挂图作战): a reset-view button, name labels decluttered by
+zoom and drawn above the markers, a legend drawn inside the map, co-located district centres spread
+apart at every zoom, and which region a click landed in (for drill-down).
 
 Every piece of text reaches the map's script as JSON (``tojson``/``json.dumps``) and any HTML built
 from data is escaped with ``html.escape`` first: names never become script or markup.
@@ -17,28 +16,6 @@ from folium.template import Template
 from shapely.geometry import Point, shape
 
 from rehabdash.maps import mapkit
-
-
-class BoardChrome(MacroElement):
-    """No 'Leaflet' prefix (with its flag, linked to leafletjs.com) in the attribution, and a metric
-    scale only: a government screen shows the data's sources, in kilometres."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
-            {% if this.scale %}
-            L.control.scale({metric: true, imperial: false, position: "bottomleft"})
-                .addTo({{ this._parent.get_name() }});
-            {% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, scale: bool = True):
-        super().__init__()
-        self._name = "BoardChrome"
-        self.scale = scale
 
 
 class ResetView(MacroElement):

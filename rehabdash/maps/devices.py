@@ -12,7 +12,7 @@ from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import STATION_KINDS
 from rehabdash.kernel.scope import Scope
 from rehabdash.kernel.theme import STATION_KIND_COLORS
-from rehabdash.maps import controls, mapkit
+from rehabdash.maps import controls, layers, mapkit
 from rehabdash.store import boundaries
 from rehabdash.topics.facility_map import aggregated
 
@@ -113,8 +113,8 @@ def unit_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], basem
     bounds = mapkit.bounds_of(polygons) if polygons["features"] else mapkit.bounds_of(symbols)
     m = mapkit.base_map(bounds, basemap or mapkit.configured_basemap(), zoom_snap=0.25)
     if polygons["features"]:
-        mapkit.add_boundaries(m, polygons, name=labels["units"])
-    mapkit.add_geojson(m, symbols, name=labels["units_points"], tooltip_fields=("tooltip",),
+        layers.add_boundaries(m, polygons, name=labels["units"])
+    layers.add_geojson(m, symbols, name=labels["units_points"], tooltip_fields=("tooltip",),
                        marker=folium.CircleMarker(),
                        style=lambda f: {"radius": f["properties"]["radius"], "color": "#ffffff", "weight": 1.5,
                                         "fillColor": KIND_COLORS["community_station"], "fillOpacity": 0.8})
@@ -138,9 +138,9 @@ def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], to
     # Quarter zoom steps, so a scope fills the frame instead of the nearest whole zoom level's share of it.
     m = mapkit.base_map(bounds, basemap or mapkit.configured_basemap(), zoom_snap=0.25)
     if districts["features"]:
-        mapkit.add_boundaries(m, districts, name=labels["districts"])
+        layers.add_boundaries(m, districts, name=labels["districts"])
     if townships["features"]:
-        mapkit.add_boundaries(m, townships, name=labels["townships"], style=mapkit.TOWNSHIP_STYLE)
+        layers.add_boundaries(m, townships, name=labels["townships"], style=layers.TOWNSHIP_STYLE)
     for kind in STATION_KINDS:
         points = stations[stations["kind"] == kind]
         if points.empty:
@@ -155,7 +155,7 @@ def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], to
                                     icon_anchor=(size // 2, size // 2), class_name="device-point"),
             )
             # Text nodes, not folium's tooltip: it splices the text into a JS template literal.
-            marker.add_child(mapkit.TextTooltip(lines=tooltip(row).split("\n")))
+            marker.add_child(layers.TextTooltip(lines=tooltip(row).split("\n")))
             marker.add_to(group)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
@@ -164,7 +164,7 @@ def station_map(stations: pd.DataFrame, scope: Scope, labels: dict[str, str], to
 def stations_map(stations: pd.DataFrame, scope: Scope, lang: str, stock_of: dict, loans_of: dict,
                  basemap: str | None = None) -> mapkit.OfflineMap | None:
     """The devices page's map: `station_map` with the layers named in ``lang`` and each point's
-    tooltip from its stock and loans (plain arguments, so mapkit.shared_map can key it)."""
+    tooltip from its stock and loans (plain arguments, so component.shared_map can key it)."""
     return station_map(stations, scope, layer_names(lang),
                        lambda row: station_tooltip(row, stock_of, loans_of, lang), basemap)
 

@@ -6,7 +6,7 @@ long-term planned grey and dashed), district and approximate township boundaries
 a built station filled), designated institutions with their pairing lines, and assistive-device
 service points; and the page's legend.
 
-Every tier is ONE GeoJson layer (``mapkit.add_geojson``), never a folium object per facility, so a
+Every tier is ONE GeoJson layer (``layers.add_geojson``), never a folium object per facility, so a
 province's tens of thousands of village rooms stay one embedded FeatureCollection. No Streamlit
 here: text comes from ``i18n`` in the language passed in.
 """
@@ -21,7 +21,7 @@ from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import TIERS
 from rehabdash.kernel.formatting import month
 from rehabdash.kernel.theme import PALETTE
-from rehabdash.maps import controls, mapkit
+from rehabdash.maps import controls, layers, mapkit
 from rehabdash.store import boundaries
 from rehabdash.topics.facility_map import (
     MapData,
@@ -53,9 +53,9 @@ CANVAS_ABOVE = 3000  # draw on one canvas instead of an SVG element per point be
 PANES = {"village_room": ("rd-facilities", 610), "township_station": ("rd-facilities", 610),
          "district_center": ("rd-centres", 620)}
 
-DISTRICT_STYLE = {**mapkit.DISTRICT_STYLE, "className": "rd-district"}
-TOWNSHIP_STYLE = {**mapkit.TOWNSHIP_STYLE, "className": "rd-township"}
-UNCOVERED_STYLE = {**mapkit.TOWNSHIP_STYLE, "fill": True, "fillColor": UNCOVERED_FILL,
+DISTRICT_STYLE = {**layers.DISTRICT_STYLE, "className": "rd-district"}
+TOWNSHIP_STYLE = {**layers.TOWNSHIP_STYLE, "className": "rd-township"}
+UNCOVERED_STYLE = {**layers.TOWNSHIP_STYLE, "fill": True, "fillColor": UNCOVERED_FILL,
                    "fillOpacity": 0.4, "className": "rd-township rd-uncovered"}
 PAIRING_STYLE = {"color": INSTITUTION_COLOR, "weight": 2, "opacity": 0.85, "className": "rd-pairing"}
 
@@ -235,17 +235,17 @@ def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> ma
     for pane, z_index in dict(PANES.values()).items():
         folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
     if "boundaries" in view.layers:
-        mapkit.add_boundaries(m, districts, name=text(lang, "district_boundary"), style=DISTRICT_STYLE)
+        layers.add_boundaries(m, districts, name=text(lang, "district_boundary"), style=DISTRICT_STYLE)
         approximate = any(f["properties"]["approximate"] for f in townships["features"])
         name = text(lang, "township_boundary") if approximate else i18n.text(lang, "boundaries.township_layer")
-        mapkit.add_geojson(m, townships, name=name, tooltip_fields=("tooltip",),
+        layers.add_geojson(m, townships, name=name, tooltip_fields=("tooltip",),
                            style=lambda f: UNCOVERED_STYLE if f["properties"]["uncovered"] else TOWNSHIP_STYLE)
     if "pairings" in view.layers:
-        mapkit.add_geojson(m, pairing_collection(data.pairings, lang), name=text(lang, "layer_pairings"),
+        layers.add_geojson(m, pairing_collection(data.pairings, lang), name=text(lang, "layer_pairings"),
                            style=PAIRING_STYLE, tooltip_fields=("tooltip",))
     for tier in reversed(TIERS):  # rooms first, so stations and centres are drawn over them
         if tier in view.tiers:
-            mapkit.add_geojson(
+            layers.add_geojson(
                 m, facility_collection(shown[shown["tier"] == tier], lang),
                 name=i18n.code_label(lang, "tier", tier), style=_facility_style,
                 tooltip_fields=("label", "kind", "state"), marker=_tier_marker(tier),
@@ -254,13 +254,13 @@ def build_map(data: MapData, view: View, lang: str, basemap: str = "none") -> ma
         m.add_child(controls.SpreadCentres())
     if "device_points" in view.layers:
         icon = folium.DivIcon(html=DEVICE_ICON, icon_size=(16, 16), icon_anchor=(8, 9), class_name="rd-device")
-        mapkit.add_geojson(m, device_collection(data.device_points.dropna(subset=["lon", "lat"]), lang),
+        layers.add_geojson(m, device_collection(data.device_points.dropna(subset=["lon", "lat"]), lang),
                            name=text(lang, "layer_device_points"), style={},
                            tooltip_fields=("label", "kind"), marker=folium.Marker(icon=icon))
     if "institutions" in view.layers:
         icon = folium.DivIcon(html="<div></div>", icon_size=(14, 14), icon_anchor=(7, 7),
                               class_name="rd-institution")
-        mapkit.add_geojson(m, institution_collection(data.institutions.dropna(subset=["lon", "lat"]), lang),
+        layers.add_geojson(m, institution_collection(data.institutions.dropna(subset=["lon", "lat"]), lang),
                            name=text(lang, "layer_institutions"), style={},
                            tooltip_fields=("label", "kind"), marker=folium.Marker(icon=icon))
     return m

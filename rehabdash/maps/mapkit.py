@@ -1,18 +1,20 @@
-"""Offline map building: folium maps whose every JS/CSS asset is served by the app itself.
+"""The offline map: a folium map whose every JS/CSS asset is served by the app itself, on the tile
+base the operator chose, in that base's datum. What is drawn on it is in `rehabdash.maps.layers`;
+putting it into the page is `rehabdash.maps.component`.
 
 folium's defaults load Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from public
 CDNs; on an intranet the map then stays blank. Maps made here load only Leaflet, from
 ``/app/static/vendor/leaflet/`` (installed by ``python -m rehabdash.maps.assets``, served by Streamlit
 with ``[server] enableStaticServing = true``). Draw with Leaflet-only layers: CircleMarker,
-Polygon, PolyLine, GeoJson (+ GeoJsonTooltip/GeoJsonPopup), Marker with the default icon or a
-DivIcon, Tooltip, Popup, FeatureGroup, LayerControl. ``folium.Popup`` normally needs jQuery; its
-template is swapped here for a jQuery-free one. What would still reach for a CDN (folium.Icon's
-awesome-markers, branca colormaps' d3, ``keep_in_front``, folium plugins) is refused with
-:class:`OfflineMapError` when the map is rendered, rather than failing silently in the browser.
+Polygon, PolyLine, GeoJson (+ `layers.TextTooltip`), Marker with the default icon or a DivIcon,
+Popup, FeatureGroup, LayerControl. ``folium.Popup`` normally needs jQuery; its template is swapped
+here for a jQuery-free one. What would still reach for a CDN (folium.Icon's awesome-markers, branca
+colormaps' d3, ``keep_in_front``, folium plugins) is refused with :class:`OfflineMapError` when the
+map is rendered, rather than failing silently in the browser.
 
 Coordinates in the data are WGS-84 (lon, lat). The map's ``datum`` follows the tile base: GCJ-02
 for 高德 AMap (and a custom GCJ-02 tile server), WGS-84 otherwise. Always place things through the
-map, ``m.latlng(lon, lat)`` / ``m.project_geojson(gj)`` (or :func:`add_boundaries`), and they land
+map, ``m.latlng(lon, lat)`` / ``m.project_geojson(gj)`` (or `layers.add_geojson`), and they land
 right on every base.
 
 streamlit-folium (0.27.4) renders the map in its own iframe: ``st_folium`` strips every
@@ -24,22 +26,17 @@ streamlit-component-lib only), so the Leaflet it runs is exactly the one these m
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import folium
 import folium.elements
 import shapely
-import streamlit_folium
 from branca.colormap import ColorMap
 from branca.element import Element, MacroElement
 from folium.template import Template
 from shapely.geometry import mapping, shape
-from streamlit_folium import st_folium
 
-from rehabdash.kernel import memo, safe_text
-from rehabdash.store import boundaries
 from rehabdash.kernel.errors import (  # noqa: F401 (raised and named here)
     MapConfigError,
     OfflineMapError,
@@ -47,10 +44,6 @@ from rehabdash.kernel.errors import (  # noqa: F401 (raised and named here)
 
 BASEMAPS = ("none", "osm", "tianditu", "amap", "custom")
 WGS84, GCJ02 = "wgs84", "gcj02"
-
-# What st_folium sends back by default: clicks only, so panning and zooming do not rerun the page.
-CLICK_OBJECTS = ("last_clicked", "last_object_clicked", "last_object_clicked_tooltip",
-                 "last_object_clicked_popup")
 
 BACKGROUND = "#f3f5f8"  # the plain light background shown where no tiles are drawn
 
@@ -201,10 +194,10 @@ _POPUP_TEMPLATE = Template(
 )
 
 
-def _walk(element: Any):
+def walk(element: Any):
     yield element
     for child in getattr(element, "_children", {}).values():
-        yield from _walk(child)
+        yield from walk(child)
 
 
 def _is_local(url: str) -> bool:
@@ -216,7 +209,7 @@ def make_offline(m: folium.Map) -> folium.Map:
     folium.Popup for the jQuery-free template, and raise :class:`OfflineMapError` naming whatever
     would still load from the internet."""
     problems: list[str] = []
-    for el in _walk(m):
+    for el in walk(m):
         if isinstance(el, folium.Map):
             el.default_js, el.default_css = offline_js(), offline_css()
             if el.objects_to_stay_in_front:
@@ -325,44 +318,26 @@ class _NamedMarkers(MacroElement):
         self._name = "NamedMarkers"
 
 
-class TextTooltip(MacroElement):
-    """A tooltip whose every line is put into the page as a text node: nothing from the data is ever
-    HTML or script. folium's GeoJsonTooltip writes property values into ``innerHTML`` and
-    folium.Tooltip splices its text into a JavaScript template literal (``${...}`` runs there, and
-    ``html.escape`` does not stop it); this one gets its text as JSON data.
-
-    On a GeoJson layer give ``fields``: one line per property of the hovered feature (a property
-    holding a list gives a line per item). On a single marker give ``lines``."""
+class BoardChrome(MacroElement):
+    """No 'Leaflet' prefix (with its flag, linked to leafletjs.com) in the attribution, and a metric
+    scale only: a government screen shows the data's sources, in kilometres."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindTooltip(function (layer) {
-                var fields = {{ this.fields_json }}, fixed = {{ this.lines_json }};
-                var props = (layer && layer.feature && layer.feature.properties) || {};
-                var lines = fixed || [].concat.apply([], fields.map(function (f) {
-                    var v = props[f];
-                    return v === null || v === undefined ? [] : [].concat(v);
-                }));
-                var box = document.createElement("div");
-                lines.forEach(function (line) {
-                    var row = document.createElement("div");
-                    row.textContent = String(line);
-                    box.appendChild(row);
-                });
-                return box;
-            }, {{ this.options|tojavascript }});
+            {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+            {% if this.scale %}
+            L.control.scale({metric: true, imperial: false, position: "bottomleft"})
+                .addTo({{ this._parent.get_name() }});
+            {% endif %}
         {% endmacro %}
         """
     )
 
-    def __init__(self, fields: Sequence[str] | None = None, lines: Sequence[str] | None = None,
-                 **options: Any):
+    def __init__(self, scale: bool = True):
         super().__init__()
-        self._name = "TextTooltip"
-        self.fields_json = safe_text.js_data(list(fields or ()))
-        self.lines_json = safe_text.js_data(None if lines is None else [str(x) for x in lines])
-        self.options = {"sticky": True, **options}
+        self._name = "BoardChrome"
+        self.scale = scale
 
 
 class OfflineMap(folium.Map):
@@ -381,11 +356,7 @@ class OfflineMap(folium.Map):
         self.add_child(_IconImagePath())  # first child: runs before any marker is made
         self.add_child(_FocusWithoutScroll())
         self.add_child(_NamedMarkers())
-        from rehabdash.maps.controls import (
-            BoardChrome,  # no flag prefix; metric scale (issue 18)
-        )
-
-        self.add_child(BoardChrome(scale=scale))
+        self.add_child(BoardChrome(scale=scale))  # no flag prefix; metric scale (issue 18)
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
         """WGS-84 (lon, lat) → (lon, lat) in the map's datum."""
@@ -461,239 +432,3 @@ def base_map(
     for layer in layers:
         layer.add_to(m)
     return m
-
-
-DISTRICT_STYLE = {"color": "#3b5b92", "weight": 2, "fillColor": "#dfe7f2", "fillOpacity": 0.35}
-TOWNSHIP_STYLE = {"color": "#7d8fa9", "weight": 1, "dashArray": "4 3", "fill": False}
-
-
-def add_geojson(
-    m: OfflineMap,
-    geojson: dict,
-    *,
-    name: str,
-    style: dict | Callable[[dict], dict],
-    tooltip_fields: Iterable[str] = ("name",),
-    marker: folium.CircleMarker | folium.Marker | None = None,
-    to: folium.Map | folium.FeatureGroup | None = None,
-) -> folium.GeoJson | None:
-    """Add a WGS-84 FeatureCollection (converted to the map's datum) as ONE GeoJson layer, however
-    many features it holds: the way to draw thousands of points without a folium object each.
-
-    ``style`` is one style for every feature, or a function of the feature (folium embeds its
-    results as a lookup by feature id, so give features unique ``id``s). Points are drawn as
-    ``marker`` (a CircleMarker, or a Marker with a DivIcon); a style function's result is merged
-    into the marker's options (CircleMarker: radius, colours, className; DivIcon: className, html).
-    ``tooltip_fields`` are shown one per line, without labels, as text (:class:`TextTooltip`). An empty collection adds nothing
-    (folium cannot style an empty layer) and returns None."""
-    if geojson.get("type") == "FeatureCollection" and not geojson.get("features"):
-        return None
-    style_function = style if callable(style) else (lambda _feature, fixed=dict(style): fixed)
-    fields = list(tooltip_fields)
-    layer = folium.GeoJson(
-        m.project_geojson(geojson),
-        name=name,
-        style_function=style_function,
-        marker=marker,
-    )
-    if fields:  # not GeoJsonTooltip: it writes the values into innerHTML
-        layer.add_child(TextTooltip(fields=fields))
-    layer.add_to(to if to is not None else m)
-    return layer
-
-
-def add_boundaries(
-    m: OfflineMap,
-    geojson: dict,
-    *,
-    name: str,
-    style: dict | None = None,
-    tooltip_fields: Iterable[str] = ("name",),
-    to: folium.Map | folium.FeatureGroup | None = None,
-) -> folium.GeoJson | None:
-    """Add WGS-84 boundary polygons (converted to the map's datum) as a GeoJson layer."""
-    return add_geojson(m, geojson, name=name, style=style or DISTRICT_STYLE,
-                       tooltip_fields=tooltip_fields, to=to)
-
-
-# ---------------------------------------------------------------------------- one map per input
-# Building a folium map and rendering it (jinja templates, then streamlit-folium's regular
-# expressions over the script) is most of a map page's run (bench/profile.py). A map is a pure function
-# of its inputs, so `shared_map` builds each distinct input once per process, and `show_map` renders
-# such a shared map once and sends the same script, header and HTML on every later run and session.
-
-_maps = memo.store(48)  # a city's map is up to ~1 MB of script: keep a few dozen
-
-
-def shared_map(build: Callable[..., "OfflineMap | None"], *args: Any, **kwargs: Any) -> "OfflineMap | None":
-    """``build(*args, **kwargs)``, once per distinct input for the whole process (kernel.memo keys the
-    arguments by content; the boundary files' versions, the operator's settings and the asset URL are
-    part of the key). Every caller gets the same map object: give it to `show_map`, read it
-    (``latlng``), never add to it. Arguments without a fingerprint (a lambda) build a new map."""
-    try:
-        key = (build, memo.settings(), boundaries.version(), asset_base_url(),
-               memo.fingerprint(args), memo.fingerprint(kwargs))
-    except memo.Unkeyable:
-        return build(*args, **kwargs)
-
-    def built():
-        m = build(*args, **kwargs)
-        if m is not None:
-            m._rehab_shared = _Rendering()
-        return m
-
-    return _maps.get_or_compute(key, built)
-
-
-class _Rendering:
-    """A shared map's rendered payload (made once, under the lock) and its component keys."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.payload: dict | None = None
-        self.keys: dict = {}
-
-
-def _render_once(m: folium.Map, state: _Rendering) -> dict:
-    """What streamlit-folium's st_folium (0.27) sends of the map itself, computed as it does: render
-    the map, then its HTML, header and script, its bounds and zoom, and the asset links."""
-    sf = streamlit_folium
-    with state.lock:
-        if state.payload is None:
-            make_offline(m)
-            m.render()
-            html, header = sf._get_html(m), sf._get_header(m)
-            script = sf._get_map_string(m)
-            css_links: list[str] = []
-            js_links: list[str] = []
-            for element in _walk(m):  # what st_folium's walk collects (make_offline refuses colormaps)
-                if isinstance(element, folium.elements.JSCSSMixin):
-                    css_links.extend(href for _, href in element.default_css)
-                    js_links.extend(src for _, src in element.default_js)
-            try:
-                bounds = m.get_bounds()
-            except AttributeError:
-                bounds = [[None, None], [None, None]]
-            state.payload = {"script": script, "header": header, "html": html, "id": sf.get_full_id(m),
-                             "bounds": bounds, "zoom": m.options.get("zoom"),
-                             "css_links": list(dict.fromkeys(css_links)),
-                             "js_links": list(dict.fromkeys(js_links))}
-    return state.payload
-
-
-def _attached_script(m: folium.Map, state: _Rendering, element, make) -> str:
-    """streamlit-folium's script of a feature group or layer control for the map. Making it adds the
-    element to the map; a shared map gets it taken off again, so the next run starts from the same map."""
-    with state.lock:
-        try:
-            return make(element, m)
-        finally:
-            for name, child in list(m._children.items()):
-                if child is element:
-                    del m._children[name]
-
-
-def _show_shared(m: folium.Map, state: _Rendering, key: str, *, height: int, width: int | None,
-                 returned_objects: list[str] | None, zoom=None, center=None, feature_group_to_add=None,
-                 return_on_hover: bool = False, layer_control=None, pixelated: bool = False,
-                 on_change: Callable | None = None, wrap_longitude: bool = False):
-    """st_folium's call of its component for a map rendered once (same arguments, see _render_once)."""
-    sf = streamlit_folium
-    payload = _render_once(m, state)
-    southwest, northeast = payload["bounds"]
-    every = {
-        "last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
-        "last_object_clicked_tooltip": None, "last_object_clicked_popup": None, "all_drawings": None,
-        "last_active_drawing": None,
-        "bounds": {"_southWest": {"lat": southwest[0], "lng": southwest[1]},
-                   "_northEast": {"lat": northeast[0], "lng": northeast[1]}},
-        "zoom": payload["zoom"], "last_circle_radius": None, "last_circle_polygon": None,
-        "selected_layers": None, "selected_tags": None, "last_geocoder_result": None,
-    }
-    defaults = {k: v for k, v in every.items() if returned_objects is None or k in returned_objects}
-    feature_group = None
-    if feature_group_to_add is not None:
-        groups = [feature_group_to_add] if isinstance(feature_group_to_add, folium.FeatureGroup) \
-            else feature_group_to_add
-        feature_group = "".join(
-            _attached_script(m, state, group, lambda g, mm, i=i: sf._get_feature_group_string(g, map=mm, idx=i))
-            for i, group in enumerate(groups))
-    control = None
-    if layer_control is not None:
-        control = _attached_script(m, state, layer_control, lambda c, mm: sf._get_layer_control_string(c, mm))
-    with state.lock:
-        hash_key = state.keys.get((key, return_on_hover))
-        if hash_key is None:
-            hash_key = state.keys[(key, return_on_hover)] = sf.generate_js_hash(
-                payload["script"], key, return_on_hover)
-
-    def _on_change():
-        if key is not None:
-            import streamlit as st
-
-            st.session_state[key] = st.session_state.get(hash_key, {})
-        if on_change is not None:
-            on_change()
-
-    return sf._component_func(
-        script=payload["script"], header=payload["header"], html=payload["html"], id=payload["id"],
-        key=hash_key, height=height, width=width, returned_objects=returned_objects, default=defaults,
-        zoom=zoom, center=center, feature_group=feature_group, return_on_hover=return_on_hover,
-        layer_control=control, pixelated=pixelated, css_links=payload["css_links"],
-        js_links=payload["js_links"], on_change=_on_change, wrap_longitude=wrap_longitude,
-    )
-
-
-# ---------------------------------------------------------------------------- Streamlit
-
-def show_map(
-    m: folium.Map,
-    key: str,
-    *,
-    height: int = 560,
-    returned_objects: Iterable[str] | None = CLICK_OBJECTS,
-    use_container_width: bool = True,
-    **kwargs: Any,
-):
-    """Render ``m`` with streamlit-folium and return what ``st_folium`` returns (a dict).
-
-    By default only clicks are sent back (``CLICK_OBJECTS``); pass ``returned_objects=None`` for
-    everything (bounds, zoom, center: every pan then reruns the page). Other keyword arguments
-    (``zoom``, ``center``, ``feature_group_to_add``, ``layer_control``, ``on_change`` ...) go to
-    ``st_folium``. A map from `shared_map` is rendered once, the first time it is shown, and its
-    component gets the same arguments st_folium would give it; tests that replace ``st_folium``
-    get every map, shared or not."""
-    _warn_if_assets_missing()
-    returned = list(returned_objects) if returned_objects is not None else None
-    state = getattr(m, "_rehab_shared", None)
-    if isinstance(state, _Rendering) and st_folium is streamlit_folium.st_folium and not kwargs.get("debug"):
-        width = None if use_container_width else kwargs.pop("width", 500)
-        kwargs.pop("width", None)
-        return _show_shared(m, state, key, height=height, width=width, returned_objects=returned, **kwargs)
-    make_offline(m)
-    return st_folium(
-        m,
-        key=key,
-        height=height,
-        returned_objects=returned,
-        use_container_width=use_container_width,
-        # st_folium renders the map itself in any case; render=True adds a full-page render of the
-        # same map first, whose output it does not use (same payload, a third less time).
-        render=False,
-        **kwargs,
-    )
-
-
-def _warn_if_assets_missing() -> None:
-    if os.environ.get("REHAB_ASSET_BASE_URL"):
-        return  # served from elsewhere: nothing local to check
-    from rehabdash.maps import assets
-
-    lacking = assets.missing()
-    if lacking:
-        import streamlit as st
-
-        st.warning(
-            "地图前端资源未安装，地图将无法显示：请在项目目录运行 `python -m rehabdash.maps.assets`。\n\n"
-            f"Map assets not installed ({', '.join(lacking)}); run `python -m rehabdash.maps.assets`."
-        )

@@ -12,7 +12,7 @@ import json
 
 from branca.element import Element
 
-from rehabdash.maps import controls, mapkit
+from rehabdash.maps import controls, layers, mapkit
 from rehabdash.topics.thematic import Thematic
 
 # Light to dark: a lightness step per class (greyscale-distinct), hatching denser as the class rises.
@@ -78,7 +78,7 @@ def add_thematic(m: mapkit.OfflineMap, polygons: dict, thematic: Thematic, *, ca
         return {"color": "#1b2a3a", "weight": 2, "fillColor": fill, "fillOpacity": 0.85,
                 "className": f"rd-thematic rd-th-class-{klass}"}
 
-    mapkit.add_geojson(m, {"type": "FeatureCollection", "features": features}, name="thematic",
+    layers.add_geojson(m, {"type": "FeatureCollection", "features": features}, name="thematic",
                        style=style, tooltip_fields=("tooltip",))
     points = controls.label_points({"features": features})
     names = dict(zip(thematic.values["subunit_code"], thematic.values["subunit_name"]))

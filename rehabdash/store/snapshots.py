@@ -8,8 +8,8 @@ file and, for an import, the log entry (who, note, file, rows added/replaced, ba
 inside the commit, so a version never exists without it.
 
 Publishing (`commit`) is optimistic concurrency on folder names: the new version is built from the
-newest valid one (its base) in a staging folder `.staging-<pid>-<random>`, every file and the folder
-are fsynced, and the folder is renamed to the next number. rename(2) of a folder onto an existing
+newest valid one (its base) in a staging folder `.staging-<host>-<pid>-<random>`, every file and the
+folder are fsynced, and the folder is renamed to the next number. rename(2) of a folder onto an existing
 (non-empty) version fails, so the commit succeeds only if nobody committed since the base was read;
 otherwise the publish is rebuilt on the newer version and tried again. Versions are never changed after.
 """
@@ -20,8 +20,11 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
+import socket
+import stat
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +36,7 @@ import pyarrow.parquet as pq
 
 from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import RECORDED_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, TABLES
+from rehabdash.kernel.errors import PublishError
 
 MANIFEST = "manifest.json"
 STAGING_PREFIX = ".staging-"
@@ -250,27 +254,21 @@ def newest_valid(snapshots: list[Snapshot]) -> Snapshot | None:
     return next((s for s in snapshots if s.valid), None)
 
 
+def version_label(as_of: dt.date | str, version: int) -> str:
+    """A version named unambiguously by its date and number: "2025-09-30 (v5)"."""
+    return f"{as_of} (v{version})"
+
+
 def label(snapshot: Snapshot, snapshots: list[Snapshot]) -> str:
     """How a version is named in the sidebar and the URL: its date when it is the newest valid version
     of that date (so links by date keep working), else the date with its version number."""
     newest_of_day = next((s for s in snapshots if s.valid and s.as_of == snapshot.as_of), None)
     if newest_of_day is not None and newest_of_day.path == snapshot.path:
         return snapshot.as_of.isoformat()
-    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})"
+    return version_label(snapshot.as_of, snapshot.version)
 
 
 # --- publishing -------------------------------------------------------------------------------
-
-class PublishError(Exception):
-    """Nothing was published; `text(lang)` says why in the clerk's language."""
-
-    def __init__(self, key: str, **values):
-        self.key, self.values = key, values
-        super().__init__(self.text("zh"))
-
-    def text(self, lang: str = "zh") -> str:
-        return i18n.text(lang, f"publishing.{self.key}", **self.values)
-
 
 def _checkpoint(step: str) -> None:
     """A named point of the publishing sequence; tests replace this to stop the process at each one."""
@@ -292,6 +290,22 @@ def _write_synced(path: Path, data: bytes) -> None:
     os.chmod(path, FILE_MODE)
 
 
+def make_folders(path: Path) -> None:
+    """Create `path` and its missing parents as DIR_MODE whatever the umask of the command (an operator's
+    shell may have 077): the service's group reads what a command line made. The setgid bit a new
+    folder inherits from its parent stays, so the group carries on down the tree."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, DIR_MODE)
+        except FileExistsError:  # another publisher made it meanwhile
+            continue
+        os.chmod(folder, DIR_MODE | (folder.stat().st_mode & stat.S_ISGID))
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -302,23 +316,38 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _host() -> str:
+    """This machine's name as a staging folder carries it (no path separator or other oddity)."""
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "_"
+
+
+def staging_owner(name: str) -> tuple[str, int] | None:
+    """(host, pid) of the publisher that made a staging folder; None for any other name (and for the
+    folders of an older release, which named no host)."""
+    parts = name[len(STAGING_PREFIX):].rsplit("-", 2) if name.startswith(STAGING_PREFIX) else []
+    if len(parts) != 3 or not parts[0] or not parts[1].isdigit():
+        return None
+    return parts[0], int(parts[1])
+
+
 def clean_staging(root: Path) -> None:
-    """Remove staging folders left by a publisher that was killed (its process is gone)."""
+    """Remove staging folders left by a publisher of this machine that was killed (its process is gone).
+    On a data directory shared by several machines a process ID means nothing elsewhere: another
+    machine's staging folder is never touched (it is ignored, as every staging folder is, when listed)."""
     try:
         children = list(root.iterdir())
     except OSError:
         return
+    host = _host()
     for child in children:
-        if not child.name.startswith(STAGING_PREFIX):
-            continue
-        pid = child.name[len(STAGING_PREFIX):].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+        owner = staging_owner(child.name)
+        if owner and owner[0] == host and owner[1] != os.getpid() and not _pid_alive(owner[1]):
             shutil.rmtree(child, ignore_errors=True)
 
 
 def _stage(root: Path, version: int, as_of: dt.date, tables: dict[str, pd.DataFrame], source: str,
            log: dict | None) -> Path:
-    staging = root / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    staging = root / f"{STAGING_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
     os.mkdir(staging, DIR_MODE)
     try:
         _fill(staging, version, as_of, tables, source, log)
@@ -388,7 +417,7 @@ def commit(data_dir: Path, build: Build, source: str, attempts: int = COMMIT_ATT
     root = snapshots_root(data_dir)
     staging: Path | None = None
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        make_folders(root)
         clean_staging(root)
         for _ in range(attempts):
             base, number = _base_and_next(root)

@@ -19,7 +19,7 @@ from typing import Iterable
 import pandas as pd
 
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n, memo
+from rehabdash.kernel import i18n, measures, memo
 from rehabdash.kernel.contract import INDICATORS
 from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import RunQuery
@@ -50,11 +50,6 @@ UNITS = {
 }
 CHILDREN = "children_aided"
 assert set(TASK_INDICATORS) == set(INDICATORS)
-
-
-def until_of(as_of: dt.date, year: int) -> dt.date:
-    """The last day counted for `year` in a snapshot taken on `as_of`."""
-    return min(as_of, dt.date(year, 12, 31))
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,7 @@ def funding_status(totals: funding.Totals, margin: float) -> IndicatorStatus:
 
 def _own_funding(run: RunQuery, as_of: dt.date, year: int, margin: float) -> IndicatorStatus:
     row = run("funding_totals", year=year).iloc[0]
-    totals = funding.Totals(until_of(as_of, year), as_of, float(row["allocated_yuan"]),
+    totals = funding.Totals(measures.period_end(as_of, year), as_of, float(row["allocated_yuan"]),
                             float(row["spent_yuan"]))
     return funding_status(totals, margin)
 
@@ -153,7 +148,7 @@ def _own_funding(run: RunQuery, as_of: dt.date, year: int, margin: float) -> Ind
 @memo.by_inputs
 def indicator_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) -> list[IndicatorStatus]:
     """Each dispatch indicator of the scope: actual to date, annual task, completion and traffic light."""
-    values = run("indicator_actuals", year=year, until=until_of(as_of, year))
+    values = run("indicator_actuals", year=year, until=measures.period_end(as_of, year))
     targets = run("target_totals", year=year)
     return _statuses(dict(zip(values["measure"], values["value"])),
                      dict(zip(targets["indicator"], targets["target_value"])),
@@ -164,7 +159,7 @@ def indicator_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) 
 def subunit_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) -> dict[tuple[str, str], list[IndicatorStatus]]:
     """The same per unit one level below the scope, keyed by (code, name), in code order. Funding
     execution comes from funding.subunits (the funding page's comparison of units)."""
-    frame = run("subunit_indicators", year=year, until=until_of(as_of, year))
+    frame = run("subunit_indicators", year=year, until=measures.period_end(as_of, year))
     progress = time_progress(as_of, year)
     money = funding.subunits(run, as_of, year, margin).rows
     money = money[~money["own_level"]].set_index("subunit_code") if len(money) else money
@@ -174,7 +169,7 @@ def subunit_statuses(run: RunQuery, as_of: dt.date, year: int, margin: float) ->
                              dict(zip(rows["measure"], rows["target"])), progress, margin)
         if code in getattr(money, "index", ()):
             row = money.loc[code]
-            totals = funding.Totals(until_of(as_of, year), as_of, float(row["allocated_yuan"]),
+            totals = funding.Totals(measures.period_end(as_of, year), as_of, float(row["allocated_yuan"]),
                                     float(row["spent_yuan"]))
             statuses.append(funding_status(totals, margin))
         else:  # the unit holds no funds of its own
@@ -258,7 +253,7 @@ def changes_since(current: list[IndicatorStatus], previous: list[IndicatorStatus
 @memo.by_inputs
 def network_coverage(run: RunQuery, as_of: dt.date, year: int) -> dict[str, float | None]:
     """Share of townships with a built station and of villages with a built room, by `until`."""
-    frame = run("network_coverage", until=until_of(as_of, year)).set_index("level")
+    frame = run("network_coverage", until=measures.period_end(as_of, year)).set_index("level")
     return {level: ratio(frame.at[level, "units_with_built_facility"], frame.at[level, "units"])
             if level in frame.index else None for level in ("township", "village")}
 
@@ -304,7 +299,7 @@ class Meeting:
 
     @property
     def until(self) -> dt.date:
-        return until_of(self.as_of, self.year)
+        return measures.period_end(self.as_of, self.year)
 
     @property
     def progress(self) -> float:
@@ -371,10 +366,10 @@ def gather(run: RunQuery, as_of: dt.date, year: int, margin: float, scope_label:
     money = funding.subunits(run, as_of, year, margin)
     own = money.rows[money.rows["own_level"]] if money.recorded_below else money.rows.iloc[0:0]
     own_funding = None if own.empty else funding_status(funding.Totals(
-        until_of(as_of, year), as_of, float(own["allocated_yuan"].iloc[0]), float(own["spent_yuan"].iloc[0])),
+        measures.period_end(as_of, year), as_of, float(own["allocated_yuan"].iloc[0]), float(own["spent_yuan"].iloc[0])),
         margin)
     return Meeting(scope_label, scope_name, level, year, as_of, margin, indicators, subunits,
-                   network_coverage(run, as_of, year), _facilities_until(run, until_of(as_of, year)),
+                   network_coverage(run, as_of, year), _facilities_until(run, measures.period_end(as_of, year)),
                    holder, before, sample, own_funding, site_tasks.overdue_tasks(run, as_of))
 
 
@@ -430,10 +425,3 @@ def rankable(subunits: dict[tuple[str, str], list[IndicatorStatus]]) -> list[str
     """The indicators the units can be ranked on (funding only where they hold funds themselves)."""
     return [i for i in INDICATOR_ORDER if i != FUNDING or rank_basis(subunits, i) == "completion"]
 
-
-def facilities_until(facilities: pd.DataFrame, until: dt.date) -> pd.DataFrame:
-    """Facilities as they stood on `until`: one built later was still planned then (the same rule as
-    the query facility_counts_until), so a past year's map shows its year-end state."""
-    opened = pd.to_datetime(facilities["opened_on"]).dt.date
-    later = facilities["status"].eq("built") & opened.notna() & (opened > until)
-    return facilities.assign(status=facilities["status"].where(~later, "planned_near"))

@@ -17,7 +17,6 @@ from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.kernel.formatting import month, rate
 from rehabdash.kernel.indicators import ratio
 from rehabdash.kernel.measures import Measure, RunQuery
-from rehabdash.topics import dispatch
 
 LAYERS = ("boundaries", "institutions", "pairings", "device_points")
 
@@ -132,7 +131,14 @@ def load_scope(run: RunQuery, as_of: dt.date, scope_root: str, scope_level: str,
     data = load(run, as_of)
     if until is None or until >= as_of:
         return data
-    return dataclasses.replace(data, facilities=dispatch.facilities_until(data.facilities, until))
+    return dataclasses.replace(data, facilities=facilities_on(run, data.facilities, until))
+
+
+def facilities_on(run: RunQuery, facilities: pd.DataFrame, until: dt.date) -> pd.DataFrame:
+    """`facilities` (rows of map_facilities) with their status as it stood on `until`: one built later
+    was still planned then, by the facilities_on macro of queries/_setup.sql."""
+    status = run("facility_status_until", until=until).set_index("facility_id")["status"]
+    return facilities.assign(status=facilities["facility_id"].map(status))
 
 
 def unit_table(data: UnitMap, lang: str, values: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:

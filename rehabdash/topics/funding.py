@@ -29,7 +29,7 @@ from rehabdash.kernel.indicators import (
     traffic_light,
     year_on_year,
 )
-from rehabdash.kernel.measures import RunQuery, year_window
+from rehabdash.kernel.measures import RunQuery, is_year_end, year_window
 from rehabdash.store.snapshots import Snapshot
 
 RunAt = Callable[[Snapshot], RunQuery]  # a snapshot → Filters.run on it, same scope
@@ -62,10 +62,6 @@ class Totals:
 
     def status(self, margin: float) -> Status | None:
         return traffic_light(self.execution, self.progress, margin)
-
-
-def is_year_end(day: dt.date) -> bool:
-    return (day.month, day.day) == (12, 31)
 
 
 def snapshot_for(day: dt.date, snapshots: Iterable[Snapshot], chosen: Snapshot) -> Snapshot | None:

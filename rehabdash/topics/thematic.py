@@ -16,6 +16,7 @@ from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.columns import Column, status_text
 from rehabdash.kernel.indicators import Status, ratio, time_progress
 from rehabdash.kernel.measures import RunQuery
+from rehabdash.kernel.scope import ancestry
 from rehabdash.kernel.theme import STATUS_SYMBOLS
 from rehabdash.topics import dispatch
 from rehabdash.topics import facility_map as fm
@@ -59,9 +60,7 @@ def _coverage(data: fm.MapData, coverage: pd.DataFrame, scope_root: str) -> pd.D
     codes = set(subunits["region_code"])
 
     def subunit_of(code):
-        while isinstance(code, str) and code not in codes:
-            code = parents.get(code)
-        return code
+        return next((c for c in ancestry(code, parents) if c in codes), None)
 
     built = fm.townships_without_station(data)
     towns = coverage.assign(subunit_code=coverage["township_code"].map(subunit_of),

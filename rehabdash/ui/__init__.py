@@ -1,6 +1,6 @@
 """Streamlit helpers shared by app.py and the pages (the only library layer, besides the query cache
-and the login gate, that speaks to Streamlit). Pages use them as `ui.<name>`; each lives in a
-submodule by what it is for:
+and the login gate, that speaks to Streamlit). Pages use them as `ui.<name>`: this package exports
+what app.py and the pages use, nothing else; each lives in a submodule by what it is for:
 
 - `text`: UI text in the session's language; data values made literal for Markdown
 - `sidebar`: the sidebar filters bound to the URL, and `Filters` with its query runner
@@ -23,11 +23,7 @@ from rehabdash.ui.text import (  # noqa: F401
     label,
 )
 from rehabdash.ui.sidebar import (  # noqa: F401
-    FILTERS_KEY,
-    Filters,
     available_snapshots,
-    region_tree,
-    allowed_regions,
     bound_selectbox,
     snapshot_label,
     sidebar_filters,
@@ -37,15 +33,11 @@ from rehabdash.ui.sidebar import (  # noqa: F401
     page_header,
 )
 from rehabdash.ui.widgets import (  # noqa: F401
-    xlsx_bytes,
-    xlsx_download,
     lit_table,
     plotly_chart,
     chart_with_data,
-    text_where_mixed,
     table_with_download,
-    drill_frame,
-    audit_export,
+    built_on_click,
     year_on_year,
     figure_card,
     status_text,
@@ -55,9 +47,6 @@ from rehabdash.ui.widgets import (  # noqa: F401
     measure_card,
 )
 from rehabdash.ui.meeting import (  # noqa: F401
-    MEETING_CSS,
-    MEETING_JS,
-    MEETING_ROWS,
     in_meeting,
     map_height,
     meeting_banner,
@@ -66,21 +55,14 @@ from rehabdash.ui.meeting import (  # noqa: F401
     screens,
 )
 from rehabdash.ui.exports import (  # noqa: F401
-    EXPORT_TYPES,
     export_buttons,
 )
 from rehabdash.ui.chrome import (  # noqa: F401
-    CONTRAST_CSS,
-    A11Y_CSS,
     accessibility_styles,
     account_box,
 )
 from rehabdash.ui.drill import (  # noqa: F401
-    SCOPE_KEYS,
-    drill_to,
-    breadcrumb,
     drill_down_select,
-    drillable,
 )
 from rehabdash.ui.reporting import (  # noqa: F401
     progress_section,

@@ -11,7 +11,7 @@ import streamlit as st
 from rehabdash.kernel import columns, config, i18n
 from rehabdash.kernel import formatting as fmt
 from rehabdash.maps import board as map_board
-from rehabdash.maps import controls, mapkit
+from rehabdash.maps import component, controls, mapkit
 from rehabdash.maps import facility_map as fmap
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics import site_tasks as tasks_topic
@@ -241,8 +241,8 @@ def unit_board(f: Filters, data: fm.UnitMap, subunits: pd.DataFrame, b: Board) -
     thematic = thematic_topic.subunit_values(f.run, data, f.scope.root, theme, f.as_of, f.year,
                                              config.amber_margin(), f.lang)
     title = t("thematic.legend", indicator=t(f"thematic.{theme}"), scope=f.scope_label)
-    m = with_basemap(lambda basemap: mapkit.shared_map(map_board.build_unit_board, data, thematic, f.lang, basemap,
-                                                       thematic_title=title))
+    m = with_basemap(lambda basemap: component.shared_map(map_board.build_unit_board, data, thematic, f.lang, basemap,
+                                                          thematic_title=title))
     polygons = map_board.unit_polygons(data)
 
     def drill_on_click() -> None:
@@ -251,8 +251,8 @@ def unit_board(f: Filters, data: fm.UnitMap, subunits: pd.DataFrame, b: Board) -
             drill_to(region)
 
     with b.map:
-        mapkit.show_map(m, MAP_KEY, height=720 if in_meeting() else 640, returned_objects=fmap.FACILITY_CLICKS,
-                        on_change=drill_on_click)
+        component.show_map(m, MAP_KEY, height=720 if in_meeting() else 640, returned_objects=fmap.FACILITY_CLICKS,
+                           on_change=drill_on_click)
         st.caption(t("map.unit_note"))
     with b.card:
         st.caption(f"{md(title)} · {t('thematic.progress', progress=fmt.rate(thematic.progress))}")

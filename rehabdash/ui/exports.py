@@ -2,12 +2,17 @@
 """
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
-from rehabdash.kernel import columns, memo
+from rehabdash.access import gate
+from rehabdash.access.accounts import reverify
+from rehabdash.kernel import memo
+from rehabdash.kernel.errors import AccountChanged
 from rehabdash.ui.sidebar import Filters, available_snapshots
 from rehabdash.ui.text import t
-from rehabdash.ui.widgets import audit_export
+from rehabdash.ui.widgets import built_on_click
 
 
 EXPORT_TYPES = {
@@ -25,7 +30,9 @@ def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> 
     """The exports of a page. Each file is built first, in the library, and only a file that was built
     gets a download button: a failure shows a Chinese message naming the export, and as nothing was
     downloaded no export is audited. The workbook is built with the page (cached per view); the deck
-    and the bulletin when their button is clicked (ON_REQUEST)."""
+    and the bulletin when their button is clicked (ON_REQUEST). Each is handed to the browser only
+    when the download is clicked, and only if the account still grants what it did (built_on_click),
+    which audits it; the click does not rerun the page (a rerun would replace the file being fetched)."""
     # everything a file depends on: the snapshot and the versions beside it (the changes since the
     # previous one), the choice, and the operator's settings (disclosure threshold, margins)
     view = (str(f.snapshot.path), tuple(str(s.path) for s in available_snapshots()), f.scope.codes,
@@ -38,7 +45,7 @@ def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> 
             state_key = f"_export_{kind}"
             if kind in ON_REQUEST:
                 if st.button(t(f"dispatch_page.make_{kind}"), icon=icon, key=f"make_{kind}"):
-                    st.session_state[state_key] = (view, _try_build(kind, build, view))
+                    st.session_state[state_key] = (view, _try_build(kind, build, view, clicked=True))
                 made = st.session_state.get(state_key)
                 data = made[1] if made and made[0] == view else None
                 if data is None:
@@ -47,13 +54,18 @@ def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> 
                 data = _try_build(kind, build, view)
             if data is None:
                 continue
-            st.download_button(t(f"dispatch_page.download_{kind}"), data, file_name=name, mime=mime,
-                               icon=icon, key=f"briefing_{kind}", on_click=audit_export, args=(name,))
+            st.download_button(t(f"dispatch_page.download_{kind}"), built_on_click(name, functools.partial(bytes, data)),
+                               file_name=name, mime=mime, icon=icon, key=f"briefing_{kind}", on_click="ignore")
 
 
-def _try_build(kind: str, build, view: tuple) -> bytes | None:
+def _try_build(kind: str, build, view: tuple, clicked: bool = False) -> bytes | None:
     try:
+        if clicked:  # built for the account as it is now, not as it signed in
+            reverify(gate.current())
         return _cached_build(kind, view, build)
+    except AccountChanged as changed:
+        st.error(gate.changed_message(changed))
+        return None
     except Exception as problem:  # noqa: BLE001 - any failure becomes a message, never a traceback
         st.error(t("dispatch_page.export_failed", export=t(f"dispatch_page.export_{kind}"),
                    problem=type(problem).__name__))

@@ -186,10 +186,15 @@ def meeting_banner(f: Filters) -> None:
     st.html(MEETING_JS, unsafe_allow_javascript=True)
 
 
+def previous_of(f: Filters):
+    """The snapshot the changes since the last meeting are counted from (dispatch.previous_snapshot)."""
+    return dispatch.previous_snapshot(available_snapshots(), f.snapshot, f.year)
+
+
 def meeting_of(f: Filters, margin: float):
     """The dispatch view of the chosen scope and year, with the previous snapshot of the same year,
     its children's counts under the disclosure control of the scope."""
-    previous = dispatch.previous_snapshot(available_snapshots(), f.snapshot, f.year)
+    previous = previous_of(f)
     before = None if previous is None else (previous.as_of, f.run_at(previous))
     root = f.scope.root
     m = dispatch.gather(f.run, f.as_of, f.year, margin, f.scope_label, f.tree.name(root),
@@ -202,8 +207,7 @@ def meeting_of(f: Filters, margin: float):
 def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch_charts.Table, pd.DataFrame, pd.DataFrame]:
     """The ranking of the units one level down on `by`, and its cells and lights as the page shows
     them: worked out once per view for every session."""
-    previous = dispatch.previous_snapshot(available_snapshots(), f.snapshot, f.year)
-    return _ranking(f, margin, by, previous)
+    return _ranking(f, margin, by, previous_of(f))
 
 
 @memo.by_inputs  # keyed by the view and the snapshot the changes of 名次 are counted from

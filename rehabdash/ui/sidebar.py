@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from rehabdash.access import audit
+from rehabdash.ingest.publish import recover_audit
 from rehabdash.kernel import formatting, i18n, measures, memo
 from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
@@ -125,10 +126,14 @@ def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
 
 
 def available_snapshots() -> list[Snapshot]:
-    """Every version, newest first; those found unreadable while the app runs are marked refused."""
+    """Every version, newest first; those found unreadable while the app runs are marked refused. The
+    audit lines of a version whose publisher was stopped before writing them are completed here (at
+    start, and when a version appears; recover_audit remembers the versions it has seen)."""
     directory = data_dir()
     signature = _files_signature(directory / "snapshots")
-    return snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
+    listed = snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
+    recover_audit(listed)
+    return listed
 
 
 # Shared by every session (callers only read it). In kernel.memo: st.cache_resource's hashing of the
@@ -187,8 +192,9 @@ def _choose_snapshot() -> Snapshot | None:
         candidate = by_label.get(wanted, next(iter(by_label.values())))
         if snapshots.verify(candidate):
             break
-        if st.session_state.get("snapshot") == wanted:
-            del st.session_state["snapshot"]  # refused now: fall back to the newest valid one
+        if "snapshot" in st.session_state and st.session_state["snapshot"] == wanted:
+            # refused now: fall back to the newest valid one (a first run has no choice to forget)
+            del st.session_state["snapshot"]
     for refused in (s for s in listed if not s.valid):
         st.warning(t("app.refused_snapshot", date=snapshot_label(refused), problem=refused.problem))
     if not by_label:
@@ -201,7 +207,7 @@ def _choose_snapshot() -> Snapshot | None:
 
 def snapshot_label(snapshot: Snapshot) -> str:
     """A version named unambiguously: its date and number ("2025-09-30 (v5)")."""
-    return f"{snapshot.as_of.isoformat()} (v{snapshot.version})" if snapshot.as_of != dt.date.min \
+    return snapshots.version_label(snapshot.as_of, snapshot.version) if snapshot.as_of != dt.date.min \
         else snapshot.path.name
 
 
@@ -342,9 +348,9 @@ def filters() -> Filters:
 def page_header(title_key: str, f: Filters) -> None:
     """Page title plus one line naming scope, period and snapshot, so every screenshot says what it shows."""
     st.title(t(title_key))
-    until = min(f.as_of, dt.date(f.year, 12, 31))
+    until = f.window["until"]
     as_of = formatting.date(f.as_of, f.lang)
-    if until.month == 12 and until.day == 31:
+    if measures.is_year_end(until):
         st.caption(t_md("overview.caption", scope=f.scope_label, year=f.year, as_of=as_of))
     else:
         st.caption(t_md("overview.caption_ytd", scope=f.scope_label, year=f.year,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import logging
 from collections.abc import Sequence
 
 import pandas as pd
@@ -13,8 +14,9 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
-from rehabdash.access import audit, gate
+from rehabdash.access import downloads, gate
 from rehabdash.kernel import columns, formatting, memo, safe_text
+from rehabdash.kernel.errors import AccountChanged
 from rehabdash.kernel.theme import STATUS_COLORS
 from rehabdash.ui.drill import drillable, drill_to
 from rehabdash.ui.meeting import in_meeting
@@ -162,29 +164,49 @@ def xlsx_download(table: pd.DataFrame, key: str, file_stem: str) -> None:
     downloaded, and a check's problem table can have 100,000 rows. The click does not rerun the
     page: a rerun would replace the file the browser is fetching."""
     st.download_button(
-        t("overview.download_xlsx"), functools.partial(_audited_xlsx, table, file_stem, *_exporter()),
+        t("overview.download_xlsx"),
+        built_on_click(f"{file_stem}.xlsx", functools.partial(xlsx_bytes, table, file_stem)),
         file_name=f"{file_stem}.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx", on_click="ignore",
     )
 
 
-def _audited_xlsx(table: pd.DataFrame, sheet: str, user: str | None, scope) -> bytes:
-    """The workbook, built when the browser asks for it (outside the page's run, so who and which
-    scope were taken when the button was drawn); audited once it was built."""
-    content = xlsx_bytes(table, sheet)
-    audit.record("export", user, scope, file=f"{sheet}.xlsx")
-    return content
-
-
-def _exporter() -> tuple[str | None, tuple[str, ...] | None]:
-    """The signed-in account's name and the chosen scope, for the audit of an export."""
+def built_on_click(file_name: str, build, audited: bool = True):
+    """The `data` of a download button whose file is built when the browser asks for it (outside the
+    page's run, so the account and scope are taken now, as the button is drawn). The library releases
+    it only if the account still grants what it did (access.downloads.release); otherwise no file, and
+    the page runs again, where the login gate says why in the user's language."""
     account, chosen = gate.current(), st.session_state.get(FILTERS_KEY)
-    return (account.username if account else None, chosen.scope.codes if chosen else None)
+    scope = chosen.scope.codes if chosen else None
+    session_id = _session_id()
+
+    def built() -> bytes:
+        try:
+            return downloads.release(account, build, file_name, scope, audited=audited)
+        except AccountChanged:
+            _run_again(session_id)
+            raise
+    return built
 
 
-def audit_export(file_name: str) -> None:
-    """Download callback: the audit log gets who exported what, for which scope."""
-    audit.record("export", *_exporter(), file=file_name)
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else None
+
+
+def _run_again(session_id: str | None) -> None:
+    """Ask the browser session `session_id` for a page run (as a changed source file does, from
+    another thread). Streamlit has no public call for this; without it the refusal still stands."""
+    try:
+        from streamlit.runtime import Runtime
+
+        info = Runtime.instance()._session_mgr.get_active_session_info(session_id)
+        if info is not None:
+            info.session.request_rerun(None)
+    except Exception:  # noqa: BLE001 - only the message is lost, never the refusal
+        logging.getLogger("rehabdash").warning("could not run the page again after a refused download")
 
 
 def year_on_year(change: float | None) -> dict:
