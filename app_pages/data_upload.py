@@ -23,7 +23,7 @@ ROUND = "_upload_round"  # how many workbooks this session has published
 lang = ui.lang()
 current = newest_valid(ui.available_snapshots())
 account = access.current()
-f = st.session_state.get(ui.FILTERS_KEY)  # None on a new deployment without a snapshot
+f = ui.filters() if current else None  # the sidebar draws none on a new deployment without a snapshot
 # 报送月份: by default the month being collected in the sidebar's scope (the account's regions)
 collecting = collecting_month(f.complete if f else None)
 months = [dt.date(collecting.year - 1, 1, 1)]

@@ -27,8 +27,6 @@ from rehabdash.ui.sidebar import (  # noqa: F401
     bound_selectbox,
     snapshot_label,
     sidebar_filters,
-    with_period,
-    period_note,
     filters,
     page_header,
 )
