@@ -3,6 +3,7 @@ as a new snapshot when there are none. Reading, checking and publishing show the
 
 The signed-in account checks and publishes: the library refuses rows outside its regions and dates off
 the as-of rule (rehabdash/ingest/scope_rules.py); this page only shows what it says."""
+import datetime as dt
 import functools
 
 import pandas as pd
@@ -10,6 +11,8 @@ import streamlit as st
 
 from rehabdash import ingest, ui
 from rehabdash.access import gate as access
+from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel.months import collecting_month, next_month, previous_month
 from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import newest_valid
 
@@ -20,6 +23,12 @@ ROUND = "_upload_round"  # how many workbooks this session has published
 lang = ui.lang()
 current = newest_valid(ui.available_snapshots())
 account = access.current()
+f = ui.filters() if current else None  # the sidebar draws none on a new deployment without a snapshot
+# 报送月份: by default the month being collected in the sidebar's scope (the account's regions)
+collecting = collecting_month(f.complete if f else None)
+months = [dt.date(collecting.year - 1, 1, 1)]
+while months[-1] < max(collecting, previous_month(dt.date.today())):
+    months.append(next_month(months[-1]))
 
 
 st.title(ui.t("upload.title"))
@@ -32,11 +41,17 @@ if PUBLISHED in st.session_state:
 st.subheader(ui.t("upload.template_heading"))
 if current:
     st.caption(ui.t("upload.template_caption", date=current.as_of.isoformat()))
+report_month = st.selectbox(ui.t("reporting.month_label"), list(reversed(months)), key="report_month",
+                            index=list(reversed(months)).index(collecting), help=ui.t("reporting.month_help"),
+                            format_func=lambda m: fmt.month(m, lang))
+reason = st.text_input(ui.t("reporting.reason_label"), key="correction_reason",
+                       help=ui.t("reporting.reason_help")).strip()
 # Built when clicked, not on every visit: with a province's tens of thousands of region codes the
 # workbook takes seconds (docs/performance.md).
 template_name = f"{ui.t('upload.template_file')}.xlsx"
 st.download_button(ui.t("upload.template_button"),
-                   ui.built_on_click(template_name, functools.partial(ui.template_bytes, current, lang, tuple(account.scope)),
+                   ui.built_on_click(template_name, functools.partial(ui.template_bytes, current, lang, tuple(account.scope),
+                                                                      report_month),
                                      audited=False),
                    file_name=template_name, mime=XLSX, key="template_download", icon=":material/download:")
 
@@ -46,6 +61,8 @@ st.subheader(ui.t("upload.upload_heading"))
 uploaded = st.file_uploader(ui.t("upload.uploader"), type=list(ingest.UPLOAD_TYPES),
                             key=f"workbook_{st.session_state.get(ROUND, 0)}")
 if uploaded is None:
+    if f is not None:
+        ui.progress_section(f, report_month, key="upload_reporting")
     st.stop()
 
 content = uploaded.getvalue()
@@ -54,10 +71,15 @@ reading, box = ui.remembered("_upload_reading", (uploaded.file_id, lang), ui.t("
 if box:
     box.update(state="complete", expanded=False)
 checked, box = ui.remembered(
-    "_upload_checked", (reading.file_sha256, account.username, lang, current.path if current else None),
-    ui.t("upload.stage_check"), lambda progress: ingest.check(reading, None, progress=progress, account=account))
+    "_upload_checked", (reading.file_sha256, account.username, lang, current.path if current else None,
+                        report_month, reason),
+    ui.t("upload.stage_check"), lambda progress: ingest.check(reading, None, progress=progress, account=account,
+                                                              report_month=report_month, correction_reason=reason))
 as_of = checked.as_of  # the as-of rule's date, not a choice
 st.caption(ui.t("writepath.who_account", user=account.username, role=ui.t(f"roles.{account.role}")))
+st.caption(ui.t("reporting.declared", month=fmt.month(report_month, lang),
+                correction=ui.t_md("reporting.is_correction", reason=checked.correction_reason)
+                if checked.correction else ""))
 st.caption(ui.t("writepath.as_of_rule", date=as_of.isoformat()))
 outcome = (ui.t("upload.checked_ok", rows=sum(checked.row_counts.values())) if checked.valid
            else ui.t("upload.checked_bad", count=len(checked.problems)))

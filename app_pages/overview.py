@@ -48,7 +48,7 @@ def funds_card() -> None:
 
 
 with st.container(key="section_headline"):  # the first screen of meeting mode: title and figures
-    ui.page_header("overview.title", f)
+    ui.page_header("overview.title", f)  # with 数据完整至 and who reported early (provisional)
     columns = st.columns(4)
     with columns[0]:
         ui.figure_card(ui.t("overview.served"), fmt.count(h.served.value, f.lang), **ui.year_on_year(h.served.change), notes=(
@@ -109,6 +109,10 @@ if duban is not None:  # decided items past their deadline, with the unit respon
     duban_ui.overdue_section(duban)
     if not ui.in_meeting():
         duban_ui.last_section(f, duban)
+
+if not f.closed:  # 报送进度 of the month being collected (a closed year's view has no later month)
+    with st.container(key="section_reporting"):
+        ui.progress_section(f)
 
 with st.container(key="section_changes"):
     changes = dispatch_charts.changes_table(m, f.lang)

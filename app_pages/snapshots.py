@@ -86,6 +86,8 @@ else:
         ui.t("snapshots.log_at"): entry.get("at", ""),
         ui.t("snapshots.log_who"): entry.get("who", ""),
         ui.t("writepath.log_note"): entry.get("note", ""),
+        ui.t("reporting.month_label"): entry.get("report_month") or "",
+        ui.t("reporting.col_correction"): entry.get("correction") or "",  # its reason (补报/更正)
         ui.t("snapshots.log_file"): entry.get("file", ""),
         ui.t("snapshots.log_snapshot"): entry.get("snapshot", ""),
         ui.t("snapshots.log_based_on"): entry.get("based_on") or "",

@@ -1,8 +1,10 @@
 -- site_tasks: where every construction task (建设任务) of the scope's facilities stands as of the
 -- snapshot: its newest update, with the facility, its place, tier and status, and whether it is
--- overdue (deadline before $as_of and not in use) or due within $days days.
+-- overdue (deadline before $as_of and not in use) or due within $days days. Updates after $as_of are
+-- not yet known then (a closed year's view stands at its 31 December).
 WITH latest AS (
     SELECT * FROM site_tasks
+    WHERE updated_on <= $as_of
     QUALIFY row_number() OVER (PARTITION BY facility_id ORDER BY updated_on DESC) = 1
 )
 SELECT t.facility_id, f.name AS facility_name, f.tier, f.status, f.planned_year,

@@ -5,7 +5,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from rehabdash.kernel.contract import TABLES
+from rehabdash.kernel.contract import SNAPSHOT_TABLES, TABLES
 from rehabdash.store.snapshots import (
     check_snapshot,
     list_snapshots,
@@ -26,7 +26,7 @@ def test_publish_writes_manifest_and_never_overwrites(tmp_path):
     assert check_snapshot(path) is None
     [published] = list_snapshots(tmp_path)
     assert published.valid and published.source == "import"
-    assert set(published.manifest["files"]) == set(TABLES)
+    assert set(published.manifest["files"]) == set(SNAPSHOT_TABLES)  # with the reports publishing records
     assert published.version == 1 and path.name == "000001"
     manifest = path.joinpath("manifest.json").read_bytes()
     # The same date again is a new version; the first one is left as it was.

@@ -33,6 +33,8 @@ from rehabdash.kernel.contract import (
     DEVICE_TYPES,
     DISABILITY_TYPES,
     INDICATORS,
+    MONTHLY_TABLES,
+    SNAPSHOT_TABLES,
     TABLES,
 )
 from rehabdash.store.snapshots import (
@@ -1137,9 +1139,41 @@ def _history() -> dict[str, pd.DataFrame]:
     }
 
 
+# The reporting history (报送): every township reports each month's figures by the 5th of the next
+# month (REHAB_REPORT_DEADLINE_DAY), except these, which were late in these months.
+REPORTED_LATE = {
+    ("150204008000", dt.date(2025, 3, 1)): 9,  # 乌素图街道
+    ("150204008000", dt.date(2025, 6, 1)): 8,
+    ("150223216000", dt.date(2024, 5, 1)): 11,  # 西河乡
+    ("150223216000", dt.date(2024, 11, 1)): 7,
+    ("150223216000", dt.date(2025, 7, 1)): 12,
+    ("411102202000", dt.date(2025, 2, 1)): 10,  # 问十乡
+}
+SAMPLE_ACCOUNT = "sample"  # the account the sample's reports are recorded under
+
+
+def build_reports(h: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One report per township, monthly table and month it has figures for, made on a working hour
+    of the first days of the next month (later for REPORTED_LATE); the hour is drawn from the unit and
+    the month alone, so a report reads the same in every snapshot that holds it."""
+    reported = pd.concat([h[t][["region_code", "period"]].drop_duplicates().assign(table_name=t)
+                          for t in MONTHLY_TABLES], ignore_index=True)
+    at = {}
+    for code, month in reported[["region_code", "period"]].drop_duplicates().itertuples(index=False):
+        draw = zlib.crc32(f"reports {code} {month.isoformat()}".encode())
+        following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        day = REPORTED_LATE.get((code, month), 1 + draw % 5)
+        at[(code, month)] = (f"{following.replace(day=day).isoformat()}"
+                             f"T{9 + (draw >> 8) % 9:02d}:{(draw >> 16) % 60:02d}:00+08:00")
+    reported["reported_at"] = [at[key] for key in zip(reported["region_code"], reported["period"])]
+    reported = reported.rename(columns={"period": "month"}).assign(
+        account=SAMPLE_ACCOUNT, correction=False, reason="")
+    return reported.sort_values(["region_code", "table_name", "month"], ignore_index=True)
+
+
 def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Contract columns in contract order with contract types; dates stay python dates (or None)."""
-    columns = TABLES[table]
+    columns = SNAPSHOT_TABLES[table]
     out = pd.DataFrame(index=range(len(frame)))
     for name, kind in columns.items():
         values = frame[name].reset_index(drop=True)
@@ -1185,7 +1219,8 @@ def cut_history(h: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, pd.Data
         "site_tasks": (tasks := h["site_tasks"] if "site_tasks" in h else
                        build_site_tasks(h["facilities"], h["regions"]))[tasks["updated_on"] <= as_of],
     }
-    return {name: conform(name, tables[name]) for name in TABLES}
+    tables["reports"] = build_reports(tables)  # the months the snapshot holds were all reported
+    return {name: conform(name, tables[name]) for name in SNAPSHOT_TABLES}
 
 
 def write_sample(data_dir: Path) -> list[Path]:

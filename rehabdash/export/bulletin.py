@@ -21,7 +21,7 @@ from rehabdash.kernel import i18n
 from rehabdash.kernel.columns import status_text
 from rehabdash.kernel.indicators import Status
 from rehabdash.export import decisions as decisions_export
-from rehabdash.topics import dispatch, site_tasks
+from rehabdash.topics import dispatch, reporting, site_tasks
 from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 
 # GB/T 9704 (党政机关公文格式): title in 小标宋, body in 仿宋 三号; Word and WPS have them, and
@@ -198,6 +198,8 @@ def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
         _paragraph(doc, i18n.text(lang, "meeting.sample"), HEADING_FONT, 14, bold=True,
                    align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="8A4B00")
     _paragraph(doc, overall_sentence(m, lang))
+    if m.reporting is not None:  # who has reported the month being collected (报送进度)
+        _paragraph(doc, reporting.summary(m.reporting, lang))
 
     for n, s in enumerate(m.indicators):
         heading = f"{NUMERALS[n]}、{dispatch_charts.label(lang, s.indicator)}" if lang == "zh" else \

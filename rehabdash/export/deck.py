@@ -43,7 +43,7 @@ from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.theme import STATUS_COLORS
 from rehabdash.maps import facility_map as fmap
 from rehabdash.store import boundaries
-from rehabdash.topics import dispatch
+from rehabdash.topics import dispatch, reporting
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 
@@ -95,7 +95,11 @@ def _title_slide(deck, b: Briefing) -> None:
     text_box(slide, b.t("briefing.title", scope=b.scope_label), Inches(0.8), Inches(2.4),
              Inches(11.7), Inches(1.4), 40, bold=True)
     text_box(slide, b.period_label, Inches(0.8), Inches(3.9), Inches(11.7), Inches(0.8), 24)
-    text_box(slide, b.t("app.sample_badge"), Inches(0.8), Inches(5.6), Inches(11.7), Inches(0.6), 14)
+    if b.meeting.reporting is not None:  # who has reported the month being collected (报送进度)
+        text_box(slide, reporting.summary(b.meeting.reporting, b.lang, named=12), Inches(0.8), Inches(4.7),
+                 Inches(11.7), Inches(0.9), 14)
+    if b.meeting.sample:  # while the snapshot still holds sample rows
+        text_box(slide, b.t("app.sample_badge"), Inches(0.8), Inches(5.6), Inches(11.7), Inches(0.6), 14)
 
 
 def _indicator_slide(deck, b: Briefing) -> None:

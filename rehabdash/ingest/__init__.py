@@ -67,7 +67,8 @@ def publish(checked: Checked, account: Account, file_name: str, data_dir: Path |
     if not checked.seal or checked.sealed() != checked.seal:
         raise NotValid("rows_changed")
     return publish_tables(checked.tables, checked.base, checked.as_of, account.username, file_name,
-                          checked.file_sha256, data_dir, progress, account=account, note=note)
+                          checked.file_sha256, data_dir, progress, account=account, note=note,
+                          report_rows=checked.report_rows, report_month=checked.report_month)
 
 
 def preview(checked: Checked) -> dict[str, Change]:

@@ -19,11 +19,11 @@ import pandas as pd
 
 from rehabdash.access import audit
 from rehabdash.access.accounts import Account
-from rehabdash.ingest import cells, geo, layout, rules, scope_rules
+from rehabdash.ingest import cells, geo, layout, reports, rules, scope_rules
 from rehabdash.ingest.problems import Problem, Problems
 from rehabdash.ingest.publish import read_tables, table_keys
 from rehabdash.ingest.reader import HEADER_ROW, Settings, Sheet, Workbook, read_workbook
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, months
 from rehabdash.kernel.config import data_dir as default_data_dir
 from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, TABLES
 from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
@@ -46,12 +46,20 @@ class Checked:
     period_start: dt.date | None = None
     account: Account | None = None  # who checked it: publishing needs the same account
     seal: str = ""  # fingerprint of account, date, base and rows as checked (see `sealed`)
+    report_month: dt.date | None = None  # the month reported (报送月份); None: an undeclared old workbook
+    correction_reason: str = ""
+    report_rows: pd.DataFrame | None = None  # who reported what, as publishing records it (reports.rows)
+
+    @property
+    def correction(self) -> bool:
+        return self.report_rows is not None and bool(self.report_rows["correction"].any())
 
     def sealed(self) -> str:
         """What publishing compares with `seal`: the rows, date, base and account that were checked, so
         nothing changed after the check (another account, an edited frame) can be published."""
         digest = hashlib.sha256(repr((self.account.username, self.account.role, self.account.scope,
-                                      self.as_of, self.base.path if self.base else None)).encode())
+                                      self.as_of, self.base.path if self.base else None,
+                                      self.report_month, self.correction_reason)).encode())
         for table in sorted(self.tables):
             digest.update(table.encode())
             digest.update(pd.util.hash_pandas_object(self.tables[table], index=False).to_numpy().tobytes())
@@ -253,6 +261,10 @@ _DETAILED = {"unknown_code", "wrong_level", "tier_level", "parent_level", "outsi
              "duplicate_key"}  # the checks whose message needs more than the cell (details below)
 
 
+# With a declared 报送月份 the import's period is that month: these checks say so in its words.
+_DECLARED_MONTH_CHECKS = {"out_of_period": "outside_report_month", "year_out_of_period": "year_outside_report_month"}
+
+
 class _Reporter:
     """Turns rule failures into problems named by sheet, Excel row, header and the cell as written."""
 
@@ -297,7 +309,11 @@ class _Reporter:
         if failure.other:
             values.update(other=self.header(failure.other), other_value=shown[failure.other][row])
         values.update(self.details(failure))
-        self.problems.add(failure.check, sheet=self.sheet.name, row=row, **values)
+        check = failure.check
+        if self.ctx.report_month and check in _DECLARED_MONTH_CHECKS:  # say which month, not a period
+            check = _DECLARED_MONTH_CHECKS[check]
+            values["month"] = self.ctx.report_month.isoformat()[:7]
+        self.problems.add(check, sheet=self.sheet.name, row=row, **values)
 
     def details(self, failure: rules.Failure) -> dict:
         frame, row, check = self.cleaned.frame, failure.row, failure.check
@@ -371,10 +387,31 @@ def read(content: bytes, lang: str = "zh", progress=lambda share, stage: None) -
     return Reading(lang, hashlib.sha256(content).hexdigest(), workbook, tuple(problems.items))
 
 
+def _declared_month(reading: Reading, report_month: dt.date | None, problems: Problems) -> dt.date | None:
+    """The month the workbook reports: the page's (or command line's) choice, which the instructions
+    sheet may repeat but not contradict; else the instructions sheet's; None when neither says."""
+    declared = reading.workbook.settings.report_month if reading.workbook else None
+    if report_month is not None and declared is not None and declared != report_month:
+        problems.add("report_month_mismatch", sheet=layout.special_sheet("instructions", reading.lang),
+                     column=i18n.text(reading.lang, "template.setting_report_month"),
+                     value=declared.isoformat()[:7], month=report_month.isoformat()[:7])
+    month = report_month or declared
+    if month is not None and month > dt.date.today():
+        problems.add("report_month_future", sheet=layout.special_sheet("instructions", reading.lang),
+                     column=i18n.text(reading.lang, "template.setting_report_month"),
+                     value=month.isoformat()[:7])
+    return month
+
+
 def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
-          progress=lambda share, stage: None, *, account: Account) -> Checked:
+          progress=lambda share, stage: None, *, account: Account, report_month: dt.date | None = None,
+          correction_reason: str = "") -> Checked:
     """Check a read workbook, written by `account`, for the snapshot of `as_of`; nothing is written.
 
+    `report_month` (the first day of a month) is the month it reports (报送月份, ingest/reports.py):
+    its monthly rows must lie in that month, event rows in or before it. Without it the instructions
+    sheet's 报送月份 counts, and a workbook that declares none (an older template) reports the newest
+    month filled in. A correction of an earlier month needs `correction_reason` (or the sheet's).
     `as_of` None takes the date of the as-of rule (scope_rules.as_of_rule); another date is a problem.
     Rows outside the account's regions are problems too (scope_rules.check_scope).
     `progress(share, stage)` is called as the work goes on (share from 0 to 1).
@@ -384,9 +421,11 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     problems = Problems(lang, list(reading.problems))
     snapshots = list_snapshots(directory)
     newest = newest_valid(snapshots)
-    expected = scope_rules.as_of_rule(reading.latest_month(), newest.as_of if newest else None)
+    month = _declared_month(reading, months.month_start(report_month) if report_month else None, problems)
+    newest_as_of = newest.as_of if newest else None
+    expected = scope_rules.as_of_rule(month or reading.latest_month(), newest_as_of, declared=month is not None)
     as_of = as_of or expected
-    checked = Checked(as_of, lang, reading.file_sha256, [], account=account)
+    checked = Checked(as_of, lang, reading.file_sha256, [], account=account, report_month=month)
     _as_of_problems(as_of, snapshots, problems)
     checked.base = newest_valid(snapshots)  # publishing merges onto the newest version at commit time
     workbook = reading.workbook
@@ -394,7 +433,10 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
         checked.problems = problems.items
         return checked
     settings = workbook.settings
-    checked.period_start = settings.period_start or dt.date(as_of.year, 1, 1)
+    checked.correction_reason = (correction_reason or settings.correction_reason).strip()
+    # the rows are checked against the reported month: monthly rows in it, events up to its end
+    rows_until = min(months.month_end(month), dt.date.today()) if month else as_of
+    checked.period_start = month or settings.period_start or dt.date(as_of.year, 1, 1)
     if checked.period_start > as_of:
         problems.add("period_start_after_as_of", value=checked.period_start.isoformat()[:7],
                      sheet=layout.special_sheet("instructions", lang), as_of=as_of.isoformat())
@@ -417,7 +459,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     ids = {table: frozenset(previous[table][KEYS[table][0]]).union(
         cleaned[table].frame[KEYS[table][0]].dropna() if table in cleaned else ())
         for table in ("institutions", "device_stations", "facilities")}
-    ctx = rules.Context(as_of, checked.period_start, regions, ids, geo.RegionAreas(regions))
+    ctx = rules.Context(rows_until, checked.period_start, regions, ids, geo.RegionAreas(regions), month)
     for done, (table, sheet) in enumerate(sheets.items()):
         progress(0.5 + 0.5 * done / len(sheets), sheet.name)
         reporter = _Reporter(sheet, cleaned[table], ctx, table_problems[table])
@@ -436,6 +478,16 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
         dated = Problems(lang)
         scope_rules.as_of_problems(as_of, expected, newest.as_of if newest else None, dated)
         problems.items[:0] = dated.items
+    if checked.tables:  # who reports what; an undeclared workbook reports its newest month (or as-of's)
+        known = {"regions": regions, **{t: pd.concat([previous[t], checked.tables.get(t)])
+                                        for t in ("device_stations", "facilities")}}
+        reported = month or reading.latest_month() or months.month_start(as_of)
+        checked.report_rows = reports.rows(reports.units(checked.tables, known), reported, previous["reports"],
+                                           newest_as_of, checked.correction_reason)
+        if month is not None and checked.correction and not checked.correction_reason:
+            problems.add("correction_needs_reason", sheet=layout.special_sheet("instructions", lang),
+                         column=i18n.text(lang, "template.setting_correction_reason"),
+                         value=month.isoformat()[:7])
     if scoped:  # one audit line per refused import: who asked to write where
         audit.record("import_refused", account.username, account.scope, sha256=reading.file_sha256,
                      as_of=as_of.isoformat(), problems=len(scoped),
@@ -449,8 +501,9 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
 
 
 def check_workbook(content: bytes, as_of: dt.date | None, data_dir: Path | None = None, lang: str = "zh",
-                   progress=lambda share, stage: None, *, account: Account) -> Checked:
+                   progress=lambda share, stage: None, *, account: Account, report_month: dt.date | None = None,
+                   correction_reason: str = "") -> Checked:
     """Read and check a workbook in one go (the command line's path)."""
     reading = read(content, lang, lambda share, stage: progress(0.3 * share, stage))
     return check(reading, as_of, data_dir, lambda share, stage: progress(0.3 + 0.7 * share, stage),
-                 account=account)
+                 account=account, report_month=report_month, correction_reason=correction_reason)

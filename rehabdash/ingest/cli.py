@@ -17,6 +17,7 @@ from rehabdash.ingest import (
 )
 from rehabdash.ingest.publish import recover_audit
 from rehabdash.kernel import i18n
+from rehabdash.kernel.months import collecting_month
 from rehabdash.kernel.config import auth_mode, data_dir
 from rehabdash.store.snapshots import list_snapshots, newest_valid
 
@@ -28,6 +29,28 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _month(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{text.strip()[:7]}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+
+
+def _collecting_month(account: Account) -> dt.date:
+    """The month being collected in the account's regions (kernel.months.collecting_month)."""
+    from rehabdash.store import db
+    from rehabdash.topics import reporting
+
+    snapshot = newest_valid(list_snapshots(data_dir()))
+    if snapshot is None:
+        return collecting_month(None)
+    regions = tuple(account.scope) or tuple(db.run("top_regions", snapshot)["region_code"])
+
+    def run(query: str, **params):
+        return db.run(query, snapshot, allowed=regions, scope=regions, **params)
+    return collecting_month(reporting.complete_month(run, snapshot.as_of))
+
+
 def run_template(args) -> int:
     snapshot = newest_valid(list_snapshots(data_dir()))
     scope = ()
@@ -37,7 +60,7 @@ def run_template(args) -> int:
             print(f"未完成：账号 {args.account} 不存在或已停用 / not done: no such enabled account", file=sys.stderr)
             return 2
         scope = tuple(account.scope)
-    args.out.write_bytes(template_bytes(snapshot, args.lang, scope=scope))
+    args.out.write_bytes(template_bytes(snapshot, args.lang, scope=scope, report_month=args.month))
     print(f"{args.out}  ({i18n.text(args.lang, 'template.title')})")
     return 0
 
@@ -62,7 +85,10 @@ def run_import(args) -> int:
         return 2
     recover_audit(list_snapshots(data_dir()))  # a publish stopped before its audit lines: complete them
     content = args.file.read_bytes()
-    checked = check_workbook(content, args.as_of, lang=args.lang, account=account)
+    # both optional for callers that build the arguments themselves
+    month = getattr(args, "month", None) or _collecting_month(account)
+    checked = check_workbook(content, args.as_of, lang=args.lang, account=account, report_month=month,
+                             correction_reason=getattr(args, "correction_reason", ""))
     for note in checked.notes:
         print(note)
     if not checked.valid:
@@ -94,13 +120,21 @@ def add_commands(commands) -> None:
     template.add_argument("out", type=Path, help="where to write the .xlsx file")
     template.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     template.add_argument("--account", default=None, help="limit region codes and examples to its regions")
+    template.add_argument("--month", type=_month, default=None,
+                          help="the reporting month (报送月份, YYYY-MM) to write on the instructions sheet")
     template.set_defaults(run=run_template)
 
     importer = commands.add_parser("import", help="check a filled-in workbook and publish it as a snapshot")
     importer.add_argument("file", type=Path, help="the filled-in .xlsx file")
+    importer.add_argument("--month", type=_month, default=None,
+                          help="the reporting month (报送月份), YYYY-MM; by default the month being collected "
+                               "(the month before today, not beyond the month after the one every unit "
+                               "has reported)")
+    importer.add_argument("--correction-reason", default="",
+                          help="why an earlier month is reported again or late (补报/更正); required then")
     importer.add_argument("--as-of", type=_date, default=None,
                           help="the new snapshot's date, YYYY-MM-DD; by default the as-of rule's date "
-                               "(the last day of the newest month filled in); another date is refused")
+                               "(the last day of the reporting month); another date is refused")
     importer.add_argument("--account", default=None,
                           help="the account importing (its regions bound what may be imported); "
                                "required unless REHAB_AUTH=off")

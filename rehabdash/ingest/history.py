@@ -10,7 +10,7 @@ import pandas as pd
 from rehabdash.ingest import scope_rules
 from rehabdash.ingest.publish import read_tables, row_keys
 from rehabdash.kernel import memo
-from rehabdash.kernel.contract import KEYS, TABLES
+from rehabdash.kernel.contract import KEYS, SNAPSHOT_TABLES
 from rehabdash.kernel.scope import district_of
 from rehabdash.store.snapshots import Snapshot, newest_valid
 
@@ -30,17 +30,17 @@ def snapshot_list(snapshots: list[Snapshot], scope: tuple[str, ...] = ()) -> pd.
     rows = []
     for snapshot in snapshots:
         files = snapshot.manifest.get("files", {})
-        counts = {table: files.get(table, {}).get("rows") for table in TABLES}
+        counts = {table: files.get(table, {}).get("rows") for table in SNAPSHOT_TABLES}
         if scope:
             mine = scope_rules.rows_within(read_tables(snapshot), scope) if snapshot.valid else {}
-            counts = {table: len(mine[table]) if table in mine else None for table in TABLES}
+            counts = {table: len(mine[table]) if table in mine else None for table in SNAPSHOT_TABLES}
         rows.append({"as_of": snapshot.as_of, "source": snapshot.source,
                      "created_at": pd.to_datetime(snapshot.manifest.get("created_at"), errors="coerce"),
                      "valid": snapshot.valid, "problem": snapshot.problem or "",
                      "is_default": snapshot == default,
                      "total_rows": sum(c for c in counts.values() if c is not None), **counts})
     return pd.DataFrame(rows, columns=["as_of", "source", "created_at", "valid", "problem", "is_default",
-                                       "total_rows", *TABLES])
+                                       "total_rows", *SNAPSHOT_TABLES])
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Co
     facilities = pd.concat([after["facilities"], before["facilities"]])
     station_regions.update(zip(facilities["facility_id"], facilities["region_code"]))
     totals, by_region = [], []
-    for table in TABLES:
+    for table in SNAPSHOT_TABLES:
         old, new = before[table], after[table]
         old_keys, new_keys = row_keys(old, KEYS[table]), row_keys(new, KEYS[table])
         at_old = pd.Index(old_keys).get_indexer(new_keys)  # each new row's old position, -1 if none

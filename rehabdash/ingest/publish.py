@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from rehabdash.access import audit
+from rehabdash.ingest import reports
 from rehabdash.kernel.config import data_dir as default_data_dir
-from rehabdash.kernel.contract import KEYS, TABLES
+from rehabdash.kernel.contract import KEYS, RECORDED_TABLES, SNAPSHOT_TABLES, TABLES
 from rehabdash.store.snapshots import Snapshot, commit, list_snapshots, version_label
 
 SOURCE = "import"
@@ -23,12 +24,16 @@ LOG_FILE = "import_log.jsonl"  # no longer written: the log lives in the version
 
 
 def empty_table(table: str) -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series([], dtype="object") for column in TABLES[table]})
+    return pd.DataFrame({column: pd.Series([], dtype="object") for column in SNAPSHOT_TABLES[table]})
 
 
 @functools.lru_cache(maxsize=4)
 def _read_tables(snapshot_path: Path) -> dict[str, pd.DataFrame]:
-    return {table: pd.read_parquet(snapshot_path / f"{table}.parquet") for table in TABLES}
+    tables = {table: pd.read_parquet(snapshot_path / f"{table}.parquet") for table in TABLES}
+    for table in RECORDED_TABLES:  # a version published before they existed has none
+        path = snapshot_path / f"{table}.parquet"
+        tables[table] = pd.read_parquet(path) if path.exists() else empty_table(table)
+    return tables
 
 
 def read_tables(snapshot: Snapshot | None) -> dict[str, pd.DataFrame]:
@@ -37,7 +42,7 @@ def read_tables(snapshot: Snapshot | None) -> dict[str, pd.DataFrame]:
     Cached per snapshot folder: callers must not change the frames in place.
     """
     if snapshot is None:
-        return {table: empty_table(table) for table in TABLES}
+        return {table: empty_table(table) for table in SNAPSHOT_TABLES}
     return _read_tables(snapshot.path)
 
 
@@ -104,7 +109,7 @@ class Published:
 def publish_tables(
     imported: dict[str, pd.DataFrame], base: Snapshot | None, as_of: dt.date, who: str, file_name: str,
     file_sha256: str, data_dir: Path | None = None, progress=lambda share, stage: None,
-    account=None, note: str = "",
+    account=None, note: str = "", report_rows: pd.DataFrame | None = None, report_month: dt.date | None = None,
 ) -> Published:
     """Commit a new version: the newest version at commit time with the imported rows merged in.
 
@@ -113,17 +118,23 @@ def publish_tables(
     carries `as_of`, or its base's date if that is later (a version's date never goes back). The log
     entry (who, note, file, rows added/replaced against the real base) is part of the version's
     manifest. Raises snapshots.PublishError (Chinese text) when nothing could be published.
-    `progress(share, stage)` names the table being merged as its stage.
+    `progress(share, stage)` names the table being merged as its stage. `report_rows` (reports.rows:
+    which unit reported which table for `report_month`) are recorded in the version's `reports` table,
+    stamped with the time and `who`.
     """
     directory = Path(data_dir or default_data_dir())
     outcome: dict = {}
     scope = list(account.scope) if account is not None else None
+    if report_rows is not None:
+        imported = {**imported, "reports": reports.stamped(report_rows, who, dt.datetime.now().astimezone())}
+    correction = report_rows is not None and bool(report_rows["correction"].any())
+    reason = (str(report_rows["reason"].iloc[0]) or None) if correction and len(report_rows) else None
 
     def build(newest: Snapshot | None):
         previous = read_tables(newest)
         tables, changes = {}, {}
-        for done, table in enumerate(TABLES):
-            progress(done / len(TABLES) * 0.5, table)
+        for done, table in enumerate(SNAPSHOT_TABLES):
+            progress(done / len(SNAPSHOT_TABLES) * 0.5, table)
             tables[table], changes[table] = merge(previous[table], imported.get(table, empty_table(table)),
                                                   table)
         progress(0.5, "")
@@ -141,6 +152,8 @@ def publish_tables(
             "based_on_as_of": newest.as_of.isoformat() if newest else None,
             "tables": {t: {"added": c.added, "replaced": c.replaced}
                        for t, c in changes.items() if c.added or c.replaced},
+            "report_month": report_month.isoformat()[:7] if report_month else None,  # None: undeclared
+            "correction": reason,  # the reason of a correction (补报/更正); None for a month's report
         }
         outcome["changes"] = changes
         return carried, tables, entry
@@ -148,7 +161,8 @@ def publish_tables(
     committed = commit(directory, build, source=SOURCE)
     entry = committed.log or {}
     label = version_label(committed.as_of, committed.version)
-    audit.record("import", who, scope, file=file_name, sha256=file_sha256, snapshot=label, note=note)
+    audit.record("import", who, scope, file=file_name, sha256=file_sha256, snapshot=label, note=note,
+                 month=entry.get("report_month"), correction=entry.get("correction"))
     audit.record("snapshot", who, scope, published=label, source=SOURCE)
     progress(1.0, "")
     return Published(committed.path, outcome["changes"], entry, committed)

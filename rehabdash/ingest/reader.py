@@ -23,7 +23,7 @@ from rehabdash.kernel import i18n
 from rehabdash.kernel.contract import TABLES
 
 HEADER_ROW = 1
-SETTINGS = ("money_unit", "datum", "period_start")
+SETTINGS = ("money_unit", "datum", "period_start", "report_month", "correction_reason")
 
 # Limits checked before reading. A district's month is a few thousand rows; a 100 000-row loan
 # ledger is about 4 MB zipped and 40 MB unpacked, with parts compressed about 10:1.
@@ -126,6 +126,8 @@ class Settings:
     money_factor: int = 1  # 10 000 when amounts are written in 万元
     datum: str = "wgs84"
     period_start: dt.date | None = None
+    report_month: dt.date | None = None  # 报送月份 (ingest/reports.py)
+    correction_reason: str = ""  # why an earlier month is reported again (补报/更正)
 
 
 @dataclass
@@ -202,11 +204,14 @@ def _read_settings(workbook: book.Book, name: str, problems: Problems, lang: str
         if setting is None or cells.is_blank(raw):
             continue
         where = {"sheet": name, "row": number, "column": value_header, "value": cells.shown(raw)}
-        if setting == "period_start":
+        if setting in ("period_start", "report_month"):
             try:
-                settings.period_start = cells.to_month(raw)
+                setattr(settings, setting, cells.to_month(raw))
             except cells.CellProblem:
                 problems.add("not_month", **where)
+            continue
+        if setting == "correction_reason":
+            settings.correction_reason = cells.shown(raw).strip()
             continue
         parse, field_name, problem = _DECLARATIONS[setting]
         value = parse(cells.shown(raw))

@@ -54,6 +54,7 @@ class Context:
     regions: pd.DataFrame  # the previous snapshot's regions with the imported ones
     ids: dict[str, frozenset]  # table → ids known in it (institutions, device_stations)
     areas: geo.RegionAreas
+    report_month: dt.date | None = None  # the declared 报送月份: monthly rows must lie in it
 
     @functools.cached_property
     def levels(self) -> dict[str, str]:

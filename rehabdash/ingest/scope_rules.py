@@ -7,9 +7,10 @@
 - The region tree (a new region, a new parent, a new name) changes only by an admin whose scope covers
   the region's old parent and its new one; a row that only updates a region's figures needs the region
   in scope, like any other row.
-- The as-of date follows one rule (`as_of_rule`), never a free choice: the last day of the newest month
-  the workbook reports, or for a workbook without monthly figures the day after the newest snapshot;
-  never after today, never before the newest snapshot (every import is committed on the newest version,
+- The as-of date follows one rule (`as_of_rule`), never a free choice: the last day of the month the
+  workbook declares it reports (报送月份; for an older workbook without one, the newest month filled in,
+  or without monthly figures the day after the newest snapshot); never after today, never before the
+  newest snapshot (every import is committed on the newest version,
   so it cannot go back in time; two districts reporting the same month both carry that month's date).
 
 Called from check.check; an account with an empty scope (the local demo, REHAB_AUTH=off) covers every
@@ -71,10 +72,15 @@ class Coverage:
 
 
 def as_of_rule(latest_month: dt.date | None, newest_snapshot: dt.date | None,
-               today: dt.date | None = None) -> dt.date:
-    """The as-of date an import gets: the last day of the newest month it reports (not after today);
-    without monthly rows, the day after the newest snapshot (or today when there is none)."""
+               today: dt.date | None = None, *, declared: bool = False) -> dt.date:
+    """The as-of date an import gets. For a declared 报送月份 (`declared`): the last day of that month
+    (not after today), never before the newest snapshot (a correction of July is published on August's
+    version). For an older workbook that declares none: the last day of the newest month it reports
+    (not after today); without monthly rows, the day after the newest snapshot (or today)."""
     today = today or dt.date.today()
+    if declared and latest_month is not None:
+        month_end = latest_month.replace(day=calendar.monthrange(latest_month.year, latest_month.month)[1])
+        return max(min(month_end, today), newest_snapshot or dt.date.min)
     if latest_month is not None:
         month_end = latest_month.replace(day=calendar.monthrange(latest_month.year, latest_month.month)[1])
         return min(month_end, today)

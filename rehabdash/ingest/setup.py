@@ -18,7 +18,7 @@ from shapely.geometry import shape
 
 from rehabdash.access.accounts import Account
 from rehabdash.kernel.config import data_dir
-from rehabdash.kernel.contract import TABLES
+from rehabdash.kernel.contract import SNAPSHOT_TABLES, TABLES
 from rehabdash.kernel.errors import AlreadySetUp, NoAccess
 from rehabdash.store import boundaries
 from rehabdash.store.snapshots import list_snapshots, write_snapshot
@@ -90,7 +90,7 @@ def region_tree(code: str) -> pd.DataFrame:
 def empty_tables(regions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     types = {"str": "object", "int": "int64", "float": "float64", "date": "datetime64[ns]", "bool": "bool"}
     tables = {table: pd.DataFrame({c: pd.Series(dtype=types.get(kind, "object")) for c, kind in columns.items()})
-              for table, columns in TABLES.items()}
+              for table, columns in SNAPSHOT_TABLES.items()}
     tables["regions"] = regions
     return tables
 

@@ -146,7 +146,8 @@ class _TemplateWriter:
         for letter, width in zip("ABCD", (16, 24, 12, 16)):
             sheet.column_dimensions[letter].width = width
 
-    def instructions_sheet(self, examples: dict[str, pd.DataFrame], as_of: dt.date | None) -> None:
+    def instructions_sheet(self, examples: dict[str, pd.DataFrame], as_of: dt.date | None,
+                           report_month: dt.date | None = None) -> None:
         sheet = self.instructions
         sheet.column_dimensions["A"].width = 22
         sheet.column_dimensions["B"].width = 30
@@ -161,7 +162,8 @@ class _TemplateWriter:
         self._header_row(sheet, [self.t("setting_name"), self.t("setting_value"), self.t("setting_note")])
         yuan, wan = self.t("yuan"), self.t("wan_yuan")
         settings = (("money_unit", yuan, f'"{yuan},{wan}"'), ("datum", "WGS-84", '"WGS-84,GCJ-02"'),
-                    ("period_start", None, None))
+                    ("report_month", report_month.isoformat()[:7] if report_month else None, None),
+                    ("correction_reason", None, None), ("period_start", None, None))
         for name, default, options in settings:
             sheet.append([self.t(f"setting_{name}"), default, self.t(f"setting_{name}_note")])
             if options:
@@ -206,8 +208,10 @@ class _TemplateWriter:
 
 
 def template_bytes(snapshot: Snapshot | None, lang: str = "zh",
-                   rows: dict[str, pd.DataFrame] | None = None, scope: tuple[str, ...] = ()) -> bytes:
-    """The template as .xlsx bytes: region list and examples from `snapshot`; sheets filled from `rows`.
+                   rows: dict[str, pd.DataFrame] | None = None, scope: tuple[str, ...] = (),
+                   report_month: dt.date | None = None) -> bytes:
+    """The template as .xlsx bytes: region list and examples from `snapshot`; sheets filled from `rows`;
+    `report_month` (报送月份, the month being collected) written on the instructions sheet.
 
     `scope` (an account's region codes; () for every region) limits the region list and the example
     rows to those regions: a district clerk's template holds nothing of another district."""
@@ -218,8 +222,8 @@ def template_bytes(snapshot: Snapshot | None, lang: str = "zh",
         inside = set(regions["region_code"])
         tables["regions"] = regions.assign(parent_code=regions["parent_code"].where(
             regions["parent_code"].isin(inside), None))
-    examples = {t: f.tail(1) for t, f in tables.items() if len(f)} if snapshot else {}
-    writer.instructions_sheet(examples, snapshot.as_of if snapshot else None)
+    examples = {t: f.tail(1) for t, f in tables.items() if len(f) and t in TABLES} if snapshot else {}
+    writer.instructions_sheet(examples, snapshot.as_of if snapshot else None, report_month)
     writer.code_lists()
     for table in TABLES:
         writer.data_sheet(table, (rows or {}).get(table))

@@ -17,6 +17,7 @@ SETTINGS = (
     "REHAB_DATABASE_URL", "REHAB_SESSION_DAYS", "REHAB_LOCKOUT_AFTER", "REHAB_LOCKOUT_MINUTES",
     "REHAB_OIDC_ROLE_CLAIM", "REHAB_OIDC_SCOPE_CLAIM", "REHAB_BASEMAP", "REHAB_TIANDITU_KEY",
     "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_TILE_ATTRIBUTION", "REHAB_ASSET_BASE_URL",
+    "REHAB_REPORT_DEADLINE_DAY",
     "REHAB_COOKIE_SECURE",
     "REHAB_BOUNDARY_MAX_MB", "REHAB_BOUNDARY_MAX_UNPACKED_MB", "REHAB_BOUNDARY_MAX_RATIO",
     "REHAB_BOUNDARY_MAX_ZIP_FILES", "REHAB_BOUNDARY_MAX_FEATURES", "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
@@ -32,6 +33,14 @@ def data_dir() -> Path:
 def amber_margin() -> float:
     """How far below 序时进度 (as a share, 0.05 = 5 points) an indicator is amber rather than red."""
     return float(os.environ.get("REHAB_AMBER_MARGIN", "0.05"))
+
+
+def report_deadline_day() -> int:
+    """The day of the next month by which a month is due (报送); a later report is late. 1 to 28."""
+    try:
+        return min(max(int(os.environ.get("REHAB_REPORT_DEADLINE_DAY", "5")), 1), 28)
+    except ValueError:
+        return 5
 
 
 def suppress_below() -> int:

@@ -146,6 +146,20 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+# Not in DESIGN.md's list, and not a sheet of the template: written by publishing, never by a clerk.
+# One row per report: which reporting unit (the township or district whose rows a workbook carries)
+# reported which table for which month (报送月份), when (local time, ISO 8601) and as which account; a
+# correction (补报/更正) of an earlier month carries its reason.
+REPORTS = {
+    "region_code": "str", "table_name": "str", "month": "date", "reported_at": "str",
+    "account": "str", "correction": "bool", "reason": "str",
+}
+RECORDED_TABLES: dict[str, dict[str, str]] = {"reports": REPORTS}
+# Every table a snapshot holds: the clerks' tables, then those publishing records.
+SNAPSHOT_TABLES: dict[str, dict[str, str]] = {**TABLES, **RECORDED_TABLES}
+# The tables of monthly figures (a `period` column): the month a unit reports is theirs.
+MONTHLY_TABLES = tuple(t for t, columns in TABLES.items() if "period" in columns)
+
 # Which code list each coded column must come from.
 CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("regions", "level"): LEVELS,
@@ -189,6 +203,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "activities": ("period", "region_code", "kind"),
     "programs": ("year", "region_code", "kind", "measure"),
     "site_tasks": ("facility_id", "updated_on"),
+    "reports": ("region_code", "table_name", "month", "reported_at"),  # every report is kept
 }
 
 # Columns that may be empty; every other column must be filled.

@@ -20,7 +20,7 @@ import pandas as pd
 
 from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.config import QUERIES_DIR
-from rehabdash.kernel.contract import TABLES
+from rehabdash.kernel.contract import RECORDED_TABLES, TABLES
 from rehabdash.kernel.errors import (  # noqa: F401 (db.NoAccess, db.SnapshotUnreadable)
     NoAccess,
     ScopeRequired,
@@ -59,8 +59,19 @@ def connection(snapshot_path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for table in TABLES:
         con.read_parquet(str(snapshot_path / f"{table}.parquet")).create_view(table)
+    for table, columns in RECORDED_TABLES.items():  # empty in a version published before they existed
+        path = snapshot_path / f"{table}.parquet"
+        if path.exists():
+            con.read_parquet(str(path)).create_view(table)
+        else:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM (SELECT "
+                        + ", ".join(f"CAST(NULL AS {_SQL_TYPES[kind]}) AS {c}" for c, kind in columns.items())
+                        + ") WHERE false")
     con.execute((QUERIES_DIR / SETUP_FILE).read_text(encoding="utf-8"))
     return con
+
+
+_SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
 
 
 def _bindable(value):

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rehabdash.kernel import i18n
-from rehabdash.kernel.contract import SCHEMA_VERSION, TABLES
+from rehabdash.kernel.contract import RECORDED_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, TABLES
 from rehabdash.kernel.errors import PublishError
 
 MANIFEST = "manifest.json"
@@ -58,7 +58,7 @@ _ARROW_TYPES = {
 
 def arrow_schema(table: str, frame: pd.DataFrame) -> pa.Schema:
     """Contract columns first with their contract types; any added columns keep pandas' types."""
-    columns = TABLES[table]
+    columns = SNAPSHOT_TABLES[table]
     fields = [pa.field(name, _ARROW_TYPES[kind]) for name, kind in columns.items()]
     extra = [c for c in frame.columns if c not in columns]
     extra_schema = pa.Schema.from_pandas(frame[extra], preserve_index=False) if extra else []
@@ -113,6 +113,10 @@ class Snapshot:
     def table_path(self, table: str) -> Path:
         return self.path / f"{table}.parquet"
 
+    def has_table(self, table: str) -> bool:
+        """Whether the version holds `table` (one published before `reports` existed does not)."""
+        return table in TABLES or table in self.manifest.get("files", {})
+
 
 def snapshots_root(data_dir: Path) -> Path:
     return Path(data_dir) / "snapshots"
@@ -142,7 +146,8 @@ def _check(path: Path) -> str | None:
     if manifest.get("version") != version_number(path.name):
         return f"manifest.json 中的版本号 {manifest.get('version')} 与文件夹 {path.name} 不符"
     files = manifest.get("files", {})
-    for table in TABLES:
+    # A version published before publishing recorded reports has none: read as empty (has_table).
+    for table in [*TABLES, *(t for t in RECORDED_TABLES if t in files)]:
         entry = files.get(table)
         file_path = path / f"{table}.parquet"
         if entry is None or not file_path.exists():
@@ -357,8 +362,9 @@ def _fill(staging: Path, version: int, as_of: dt.date, tables: dict[str, pd.Data
     os.chmod(staging, DIR_MODE)  # mkdir's mode is cut by the umask
     _checkpoint("staging_created")
     files = {}
-    for table in TABLES:
-        frame = tables[table]
+    for table in SNAPSHOT_TABLES:
+        frame = tables[table] if table in tables or table not in RECORDED_TABLES else pd.DataFrame(
+            {c: pd.Series([], dtype="object") for c in RECORDED_TABLES[table]})  # nothing recorded yet
         file_path = staging / f"{table}.parquet"
         arrow = pa.Table.from_pandas(frame, schema=arrow_schema(table, frame), preserve_index=False)
         sink = pa.BufferOutputStream()

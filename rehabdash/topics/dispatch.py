@@ -295,6 +295,7 @@ class Meeting:
     own_funding: IndicatorStatus | None = None  # the funds the scope's own level holds beside its units'
     # sites past their deadline with the unit responsible (site_tasks.overdue_tasks), most overdue first
     overdue_sites: pd.DataFrame | None = None
+    reporting: object | None = None  # reporting.Progress of the month being collected; None for a closed year
 
     @property
     def until(self) -> dt.date:

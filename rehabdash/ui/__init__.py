@@ -62,6 +62,9 @@ from rehabdash.ui.chrome import (  # noqa: F401
 from rehabdash.ui.drill import (  # noqa: F401
     drill_down_select,
 )
+from rehabdash.ui.reporting import (  # noqa: F401
+    progress_section,
+)
 from rehabdash.ui.progress import (  # noqa: F401
     template_bytes,
     with_progress,

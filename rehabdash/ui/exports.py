@@ -36,7 +36,7 @@ def export_buttons(f: Filters, stem: str, builders: dict, variant: str = "") -> 
     # everything a file depends on: the snapshot and the versions beside it (the changes since the
     # previous one), the choice, and the operator's settings (disclosure threshold, margins)
     view = (str(f.snapshot.path), tuple(str(s.path) for s in available_snapshots()), f.scope.codes,
-            f.year, f.lang, stem, variant, memo.settings())
+            f.year, f.as_of, f.lang, stem, variant, memo.settings())
     columns = st.columns(len(builders))
     for column, (kind, build) in zip(columns, builders.items()):
         mime, icon = EXPORT_TYPES[kind]

@@ -2,13 +2,15 @@
 """
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.kernel import formatting, memo
 from rehabdash.kernel.scope import Scope
-from rehabdash.topics import child_rehab, dispatch
+from rehabdash.topics import child_rehab, dispatch, reporting
 from rehabdash.ui.sidebar import Filters, available_snapshots
 from rehabdash.ui.text import md, t
 
@@ -175,7 +177,7 @@ def meeting_banner(f: Filters) -> None:
         scope = " / ".join(formatting.region_name(part, f.lang) for part in f.scope_label.split(" / "))
         st.markdown(f"**{md(scope)}** · {t('meeting.year', year=f.year)} · "
                     f"{t('meeting.as_of', date=formatting.date(f.as_of, f.lang))}")
-        if f.snapshot.source == "sample":
+        if f.sample:  # while the snapshot still holds sample rows
             with st.container(key="meeting_sample", width="content"):
                 st.markdown(t("meeting.sample"))
         st.selectbox(t("meeting.scope"), options, key="meeting_scope", format_func=scope_name,
@@ -195,9 +197,11 @@ def meeting_of(f: Filters, margin: float):
     previous = previous_of(f)
     before = None if previous is None else (previous.as_of, f.run_at(previous))
     root = f.scope.root
-    return dispatch.gather(f.run, f.as_of, f.year, margin, f.scope_label, f.tree.name(root),
-                           f.tree.level(root) or "city", before, sample=f.snapshot.source == "sample",
-                           disclosure=child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year))
+    m = dispatch.gather(f.run, f.as_of, f.year, margin, f.scope_label, f.tree.name(root),
+                        f.tree.level(root) or "city", before, sample=f.sample,
+                        disclosure=child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year))
+    # 报送进度 goes with the meeting (deck, bulletin); a closed year's has no later month
+    return m if f.closed else dataclasses.replace(m, reporting=reporting.progress(f.run, f.snapshot.as_of))
 
 
 def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch_charts.Table, pd.DataFrame, pd.DataFrame]:

@@ -21,6 +21,7 @@ from rehabdash.kernel.config import data_dir
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db, snapshots
 from rehabdash.store.snapshots import Snapshot, list_snapshots
+from rehabdash.topics import reporting
 from rehabdash.ui.text import label, lang, t, t_md
 
 
@@ -37,16 +38,36 @@ class Filters:
     scope_label: str
     lang: str
     allowed: tuple[str, ...]  # the account's regions: every query is checked against them
+    judged: dt.date | None = None  # the scope's common period's month end (topics.reporting); None: the snapshot's date
+    complete: dt.date | None = None  # the scope's common period (数据完整至), a month
+    fixed: dt.date | None = None  # the month a meeting was fixed at (调度会截至月份), if any
 
     def __memo_key__(self) -> tuple:
         """Everything the choice holds (kernel.memo): topic results computed through `run`,
         `run_at` or `run_parent` are shared by every session that chose the same."""
         return (str(self.snapshot.path), self.snapshot.as_of, self.snapshot.problem, self.year, self.scope,
-                self.scope_label, self.lang, self.allowed)
+                self.scope_label, self.lang, self.allowed, self.judged)
 
     @property
     def as_of(self) -> dt.date:
-        return self.snapshot.as_of
+        """The date the view is judged at: the scope's common period (or the meeting's month), so a unit
+        that reported early moves nobody's lights; for a closed year its 31 December."""
+        return min(self.judged or self.snapshot.as_of, dt.date(self.year, 12, 31))
+
+    @property
+    def closed(self) -> bool:
+        """A year before the snapshot's: shown at its 31 December, without the months reported since."""
+        return self.year < self.snapshot.as_of.year
+
+    @property
+    def sample_share(self) -> float:
+        """How much of the snapshot is still sample data (reporting.sample_share)."""
+        return reporting.sample_share(self.snapshot)
+
+    @property
+    def sample(self) -> bool:
+        """Whether the sample notice shows: while the snapshot still holds sample rows."""
+        return self.sample_share > 0
 
     @property
     def window(self) -> dict:
@@ -223,8 +244,7 @@ def sidebar_filters(account) -> Filters | None:
         if snapshot is None:
             st.error(t("app.no_snapshot", path=data_dir()))
             return None
-        if snapshot.source == "sample":
-            st.info(t("app.sample_badge"), icon=":material/science:")
+        sample_notice(snapshot)
 
         # A new deployment's first snapshot holds no figures yet: its own year, so the pages say "no data".
         years = db.run("data_years", snapshot)["year"].astype(int).tolist() or [snapshot.as_of.year]
@@ -266,11 +286,58 @@ def sidebar_filters(account) -> Filters | None:
             format_func=lambda c: tree.name(c) if c else all_label, disabled=not district,
         )
         scope = tree.resolve(city, district, township, tuple(above))
+        chosen = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)
+        fixed = _meeting_month(account, _complete(chosen))
         st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
         st.toggle(t("briefing.contrast"), key="contrast", bind="query-params", help=t("briefing.contrast_help"))
-    filters = Filters(snapshot, int(year), scope, tree.label(scope), lang(), allowed)
+    filters = with_period(chosen, fixed)
     st.session_state[FILTERS_KEY] = filters
     return filters
+
+
+def _complete(f: Filters) -> dt.date | None:
+    """The scope's common period; None for a scope the account may not read (the page's first query
+    refuses it, with its audit line)."""
+    try:
+        return reporting.complete_month(f.run, f.snapshot.as_of)
+    except db.NoAccess:
+        return None
+
+
+def with_period(f: Filters, fixed: dt.date | None = None) -> Filters:
+    """`f` judged at its scope's common period (数据完整至), or at the meeting's month `fixed` when that
+    is one of the months up to it (reporting.judging_date)."""
+    complete = _complete(f)
+    fixed = fixed if fixed in reporting.meeting_months(complete) else None
+    return dataclasses.replace(f, judged=reporting.judging_date(f.snapshot.as_of, complete, fixed),
+                               complete=complete, fixed=fixed)
+
+
+def sample_notice(snapshot: Snapshot) -> None:
+    """The sample notice, while the snapshot still holds sample rows (with their share once real
+    reports have come in)."""
+    share = reporting.sample_share(snapshot)
+    if share >= 1:
+        st.info(t("app.sample_badge"), icon=":material/science:")
+    elif share > 0:
+        st.info(t("reporting.sample_share", share=formatting.rate(share)), icon=":material/science:")
+
+
+def _meeting_month(account, complete: dt.date | None) -> dt.date | None:
+    """调度会截至月份: an admin fixes the month a meeting is judged at (`?period=2025-08`), up to the
+    common period; others see the month the link carries, never one later than the common period."""
+    options = reporting.meeting_months(complete)
+    if not options:
+        return None
+    if not account.may("admin"):
+        return reporting.parse_period(st.query_params.get("period"), complete)
+    texts = [""] + [m.isoformat()[:7] for m in reversed(options)]
+    # Shown as written in the URL, the same in every language (a bound box's labels must not change
+    # with the language); "—" is the common period itself.
+    chosen = _bound_selectbox(t("reporting.period_label"), texts, "period",
+                              help=t("reporting.period_help", month=formatting.month(complete, lang())),
+                              format_func=lambda m: m or f"— ({complete.isoformat()[:7]})")
+    return reporting.parse_period(chosen, complete)
 
 
 def filters() -> Filters:
@@ -288,3 +355,27 @@ def page_header(title_key: str, f: Filters) -> None:
     else:
         st.caption(t_md("overview.caption_ytd", scope=f.scope_label, year=f.year,
                         until=formatting.month(until, f.lang), as_of=as_of))
+    period_note(f)
+
+
+def period_note(f: Filters) -> None:
+    """What the view is judged at: the common period, the meeting's fixed month, and who reported early
+    (their later figures are provisional). Nothing for a closed year: it stands at its 31 December."""
+    if f.closed:
+        return
+    if f.complete is None:
+        st.caption(t("reporting.none_reported"))
+        return
+    month = formatting.month(f.complete, f.lang)
+    if f.fixed is not None and f.fixed < f.complete:
+        st.caption(t("reporting.fixed", month=formatting.month(f.fixed, f.lang), complete=month))
+    else:
+        st.caption(t("reporting.complete", month=month))
+    early = reporting.progress(f.run, f.snapshot.as_of).early
+    if len(early):
+        names = early["unit_name"].tolist()
+        units = "、".join(names[:30]) + (t("reporting.and_more", count=len(names)) if len(names) > 30 else "")
+        months = sorted(set(early["latest_month"]))
+        st.caption(t_md("reporting.provisional", units=units,
+                        months="、".join(formatting.month(m, f.lang) for m in months)))
+
