@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 XIANFENG = "150204001000"
 
 
-def test_declare_september_upload_publish_then_the_overview_shows_who_reported(upload_server, page,
+def test_declare_september_upload_publish_then_the_overview_shows_who_reported(upload_server, page,  # noqa: F811 (the fixture)
                                                                                 screenshots_dir):
     server, directory = upload_server
     browser_page = page.page

@@ -18,7 +18,6 @@ from rehabdash.ingest import history
 from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel.scope import Scope
 from rehabdash.store import db
-from rehabdash.store.snapshots import list_snapshots
 from rehabdash.topics import dispatch, reporting, site_tasks
 from rehabdash.topics.overview import headline
 from rehabdash.ui.sidebar import Filters, with_period
