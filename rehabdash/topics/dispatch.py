@@ -322,12 +322,13 @@ class Meeting:
         return self.lagging_in("zh")
 
     def lagging_in(self, lang: str) -> list[tuple[str, IndicatorStatus]]:
-        """Red and amber items with the unit responsible, the scope's own-level funds among them."""
-        items = [(fmt.region_name(unit, lang), s)
+        """Red and amber items with the unit responsible, the scope's own-level funds among them. The
+        list names the units below; where the scope itself is responsible its line says 本级."""
+        own = i18n.text(lang, "dispatch.own_level", name=fmt.region_name(self.scope_name, lang))
+        items = [(own if unit == self.scope_name else fmt.region_name(unit, lang), s)
                  for unit, s in lagging(self.subunits, self.scope_name, self.indicators)]
         if self.own_funding is not None and is_behind(self.own_funding):
-            items.append((i18n.text(lang, "dispatch.own_level", name=fmt.region_name(self.scope_name, lang)),
-                          self.own_funding))
+            items.append((own, self.own_funding))
         return sorted(items, key=lambda item: (item[1].status is not Status.RED,
                                                (item[1].completion or 0) - item[1].progress))
 
