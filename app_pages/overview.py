@@ -135,10 +135,12 @@ with st.container(key="section_ranking"):
 with st.container(key="section_services"):
     services = dispatch_charts.services_table(m, f.lang)
     rates = dispatch.service_rates(m.subunits)
-    if not rates.empty:
-        figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label)
+    figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label) if not rates.empty else None
+    if figure is not None:
         ui.chart_with_data(figure, dispatch_charts.display(services), key="subunits", file_stem=ui.t("overview.subunits"),
                            drill=services.codes)
+    elif not rates.empty:  # units below, none with figures of its own: say so, no chart, no zeros
+        st.caption(ui.t("overview.services_not_collected"))
 
 with st.container(key="section_network"):
     network = dispatch_charts.facilities_table(m, f.lang)

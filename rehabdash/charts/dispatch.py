@@ -270,8 +270,11 @@ def ranking_cells(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
 def service_rates(rates: pd.DataFrame, lang: str, scope_label: str):
     """Service rate of each unit one level down (dispatch.service_rates), lowest first.
 
-    Rates sit close to 100 %: dots on a non-zero axis show the differences honestly, bars would not."""
-    ranked = rates.sort_values("rate")
+    Rates sit close to 100 %: dots on a non-zero axis show the differences honestly, bars would not.
+    None where no unit has a rate (nothing collected at that level): no empty axes."""
+    ranked = rates.dropna(subset=["rate"]).sort_values("rate")
+    if ranked.empty:
+        return None
     figure = px.scatter(
         ranked, x="rate", y="subunit_name", text=ranked["rate"].map(fmt.rate),
         title=i18n.text(lang, "overview.subunits_chart", scope=scope_label),

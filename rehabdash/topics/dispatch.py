@@ -215,8 +215,10 @@ def disclose_subunits(subunits: dict[tuple[str, str], list[IndicatorStatus]],
 
 
 def service_rates(subunits: dict[tuple[str, str], list[IndicatorStatus]]) -> pd.DataFrame:
-    """Need, served and precise-rehab service rate per subunit, from the statuses already computed."""
-    rows = [(code, name, s.base or 0, s.actual, s.rate)
+    """Need, served and precise-rehab service rate per subunit, from the statuses already computed.
+    Where no need is reported for a unit (villages: the figures are collected per township) need and
+    served are None, not 0: nothing was collected there."""
+    rows = [(code, name, s.base, None if s.base is None else s.actual, s.rate)
             for (code, name), statuses in subunits.items()
             for s in statuses if s.indicator == "precise_rehab_served"]
     return pd.DataFrame(rows, columns=["subunit_code", "subunit_name", "need", "served", "rate"])
