@@ -17,7 +17,8 @@ from docx.shared import Pt, RGBColor
 
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, suppression
+from rehabdash.kernel.config import suppress_below
 from rehabdash.kernel.columns import status_text
 from rehabdash.kernel.indicators import Status
 from rehabdash.export import decisions as decisions_export
@@ -99,7 +100,8 @@ def indicator_sentence(m: Meeting, s: IndicatorStatus, lang: str) -> str:
             return _t(lang, "funds_none", day=day, scope=m.scope_name, note=dispatch_charts.no_task_text(m, s, lang))
         return _t(lang, "funds", day=day, whole=whole(m, lang), allocated=fmt.wan_words(s.target, lang),
                   spent=fmt.wan_words(s.actual, lang), rate=fmt.rate(s.completion)) + _against_progress(s, lang)
-    actual = s.shown if s.hidden else _value(s, s.actual_in_unit, lang)
+    actual = suppression.in_prose(s.shown, suppress_below(), dispatch_charts.unit_label(lang, s.unit), lang) \
+        if s.hidden else _value(s, s.actual_in_unit, lang)  # officials write 不足5人, never "<5"
     if s.target is None:
         return _t(lang, "no_task", day=day, whole=whole(m, lang), done=_t(lang, "done_" + s.indicator, actual=actual))
     text = _t(lang, "task", day=day, whole=whole(m, lang), done=_t(lang, "done_" + s.indicator, actual=actual),
@@ -224,6 +226,8 @@ def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
         header = [shown.columns[0], shown.columns[1], value, i18n.text(lang, "dispatch.status"), shown.columns[2]]
         _table(doc, header, shown[[shown.columns[0], shown.columns[1], value, status, shown.columns[2]]]
                .values.tolist())
+        if ranking.note and by == dispatch.CHILDREN:  # the one column of the table with controlled counts
+            _paragraph(doc, ranking.note, size=14)
     else:
         _paragraph(doc, i18n.text(lang, "overview.no_subunits"))
 

@@ -132,9 +132,10 @@ def _indicator_slide(deck, b: Briefing) -> None:
             fills[(r, 5)] = light_fill(s.status)
     add_table(slide, header, rows, Inches(0.5), Inches(1.2), Inches(12.3), Inches(0.62), 15,
               [3.2, 1.3, 1.6, 1.2, 1.2, 1.3, 1.6, 1.6], fills)
-    text_box(slide, i18n.text(lang, "overview.indicators_caption", progress=fmt.completion(m.progress),
-                              margin=f"{m.margin * 100:g}"),
-             Inches(0.5), Inches(6.2), Inches(12.3), Inches(0.6), MIN_SIZE)
+    caption = i18n.text(lang, "overview.indicators_caption", progress=fmt.completion(m.progress),
+                        margin=f"{m.margin * 100:g}")
+    text_box(slide, "\n".join(filter(None, [caption, table.note])),
+             Inches(0.5), Inches(5.9 if table.note else 6.2), Inches(12.3), Inches(0.9), MIN_SIZE)
 
 
 def _topic_chart(slide, b: Briefing, units: dict[str, IndicatorStatus], left, width, title: str | None = None):
@@ -266,12 +267,14 @@ def _ranking_slide(deck, b: Briefing) -> None:
     if not m.subunits:
         no_data(titled_slide(deck, title), b.t("overview.no_subunits"))
         return
-    texts, lights = dispatch_charts.ranking_cells(dispatch_charts.ranking_table(m, b.by, lang))
+    ranking = dispatch_charts.ranking_table(m, b.by, lang)
+    texts, lights = dispatch_charts.ranking_cells(ranking)
+    most = RANKING_ROWS_PER_SLIDE - (2 if ranking.note else 0)  # room for the note under the table
     # Never smaller type: every unit and every indicator, over as many slides as they need.
     indicators = list(texts.columns[3:])
     groups = [indicators[i:i + RANKING_INDICATORS_PER_SLIDE]
               for i in range(0, len(indicators), RANKING_INDICATORS_PER_SLIDE)] or [[]]
-    pages = [(group, rows) for group in groups for rows in _pages(len(texts), RANKING_ROWS_PER_SLIDE)]
+    pages = [(group, rows) for group in groups for rows in _pages(len(texts), most)]
     for number, (group, rows) in enumerate(pages, start=1):
         slide = titled_slide(deck, title if len(pages) == 1 else f"{title}（{number}/{len(pages)}）")
         header = list(texts.columns[:3]) + group
@@ -282,6 +285,8 @@ def _ranking_slide(deck, b: Briefing) -> None:
                  if col in lights.columns and isinstance(lights.iloc[first + r - 1][col], str)}
         add_table(slide, header, part.values.tolist(), Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.5),
                   MIN_SIZE, [0.8, 2.9, 1.1] + [1.95] * len(group), fills)
+        if ranking.note:
+            text_box(slide, ranking.note, Inches(0.4), Inches(6.15), Inches(12.5), Inches(0.75), MIN_SIZE)
 
 
 def _lagging_slides(deck, b: Briefing) -> None:
