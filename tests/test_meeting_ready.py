@@ -126,3 +126,54 @@ def test_the_deck_ranking_explains_the_markers():
         text = slide_texts(slide)
         if "<5" in text:
             assert "不足5人" in text, text[:40]
+
+
+# ---- the 工作通报 in 公文 form (GB/T 9704-2012) ----------------------------------------------------
+
+def test_the_bulletin_is_a_gongwen_with_masthead_number_next_steps_and_signature(tmp_path, monkeypatch):
+    import subprocess
+
+    from .test_exports_meeting import _require
+
+    monkeypatch.setenv("REHAB_ISSUER", "包头市残疾人联合会")
+    monkeypatch.setenv("REHAB_DOC_NUMBER_PREFIX", "包残联通")
+    m = dispatch.gather(runner(NEWEST, YUANHUI), NEWEST, 2025, 0.05, "源汇区", "源汇区", "district",
+                        (JUNE, runner(JUNE, YUANHUI)), disclosure=Disclosure(5, townships=True))
+    data = bulletin.build_docx(m, "precise_rehab_served", "zh")
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert paragraphs[0] == "包头市残疾人联合会文件"
+    assert document.paragraphs[0].runs[0].font.color.rgb is not None  # the red 版头
+    assert paragraphs[1].startswith("包残联通〔2025〕") and paragraphs[1].endswith("号")
+    assert "各乡镇（街道）残联，区残联各部门：" in paragraphs  # 主送
+    steps = next(i for i, p in enumerate(paragraphs) if p.endswith("、下一步工作要求"))
+    # from the lagging items: 源汇区's own funds (58.46 %, red) and children (amber), both 本级
+    assert any(p.startswith("（一）加快残疾儿童康复救助人数进度。源汇区本级") for p in paragraphs[steps:])
+    assert any(p.startswith("（二）加快资金执行率进度。源汇区本级") for p in paragraphs[steps:])
+    body = document.paragraphs[steps + 1]
+    rfonts = body.runs[0]._element.rPr.rFonts
+    assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "楷体_GB2312"
+    signature = paragraphs.index("附件：各单位排名表")
+    assert paragraphs[signature + 2:signature + 4] == ["包头市残疾人联合会", "2025年8月31日"]  # 落款
+    assert len(document.tables) == 1 and paragraphs.index("附件") > signature  # the table as 附件
+    _require("soffice")
+    _require("pdftotext")
+    target = tmp_path / "通报.docx"
+    target.write_bytes(data)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(target)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = subprocess.run(["pdftotext", str(tmp_path / "通报.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    first = pdf.split("\f")[0]
+    assert "包头市残疾人联合会文件" in first and "包残联通〔2025〕" in first
+    assert "下一步工作要求" in pdf and "附件" in pdf
+
+
+def test_without_settings_the_bulletin_is_issued_by_the_scope_federation(monkeypatch):
+    monkeypatch.delenv("REHAB_ISSUER", raising=False)
+    monkeypatch.delenv("REHAB_DOC_NUMBER_PREFIX", raising=False)
+    m = dispatch.gather(runner(NEWEST, YUANHUI), NEWEST, 2025, 0.05, "源汇区", "源汇区", "district")
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(bulletin.build_docx(m, "precise_rehab_served", "zh"))).paragraphs]
+    assert paragraphs[0] == "源汇区残疾人联合会文件" and paragraphs[1] == ""
+    assert "源汇区残疾人联合会" in paragraphs[paragraphs.index("附件：各单位排名表"):]

@@ -17,7 +17,7 @@ SETTINGS = (
     "REHAB_DATABASE_URL", "REHAB_SESSION_DAYS", "REHAB_LOCKOUT_AFTER", "REHAB_LOCKOUT_MINUTES",
     "REHAB_OIDC_ROLE_CLAIM", "REHAB_OIDC_SCOPE_CLAIM", "REHAB_BASEMAP", "REHAB_TIANDITU_KEY",
     "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_TILE_ATTRIBUTION", "REHAB_ASSET_BASE_URL",
-    "REHAB_COOKIE_SECURE",
+    "REHAB_COOKIE_SECURE", "REHAB_ISSUER", "REHAB_DOC_NUMBER_PREFIX",
     "REHAB_BOUNDARY_MAX_MB", "REHAB_BOUNDARY_MAX_UNPACKED_MB", "REHAB_BOUNDARY_MAX_RATIO",
     "REHAB_BOUNDARY_MAX_ZIP_FILES", "REHAB_BOUNDARY_MAX_FEATURES", "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
     "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
@@ -32,6 +32,17 @@ def data_dir() -> Path:
 def amber_margin() -> float:
     """How far below 序时进度 (as a share, 0.05 = 5 points) an indicator is amber rather than red."""
     return float(os.environ.get("REHAB_AMBER_MARGIN", "0.05"))
+
+
+def issuer() -> str:
+    """The issuing body of the bulletin (公文 版头 and 落款), REHAB_ISSUER (e.g. 包头市残疾人联合会); ''
+    for the federation of the scope."""
+    return os.environ.get("REHAB_ISSUER", "").strip()
+
+
+def doc_number_prefix() -> str:
+    """The issuer's code of 发文字号 (REHAB_DOC_NUMBER_PREFIX, e.g. 包残联通 → 包残联通〔2025〕N号); '' for none."""
+    return os.environ.get("REHAB_DOC_NUMBER_PREFIX", "").strip()
 
 
 def suppress_below() -> int:
