@@ -269,7 +269,7 @@ def _ranking_slide(deck, b: Briefing) -> None:
         return
     ranking = dispatch_charts.ranking_table(m, b.by, lang)
     texts, lights = dispatch_charts.ranking_cells(ranking)
-    most = RANKING_ROWS_PER_SLIDE - (2 if ranking.note else 0)  # room for the note under the table
+    most = RANKING_ROWS_PER_SLIDE - (1 if ranking.note else 0)  # room for the note under the table
     # Never smaller type: every unit and every indicator, over as many slides as they need.
     indicators = list(texts.columns[3:])
     groups = [indicators[i:i + RANKING_INDICATORS_PER_SLIDE]
@@ -283,8 +283,9 @@ def _ranking_slide(deck, b: Briefing) -> None:
         fills = {(r, c): light_fill(lights.iloc[first + r - 1][col])
                  for r in range(1, len(part) + 1) for c, col in enumerate(header)
                  if col in lights.columns and isinstance(lights.iloc[first + r - 1][col], str)}
-        add_table(slide, header, part.values.tolist(), Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.5),
-                  MIN_SIZE, [0.8, 2.9, 1.1] + [1.95] * len(group), fills)
+        table = add_table(slide, header, part.values.tolist(), Inches(0.4), Inches(1.1), Inches(12.5),
+                          Inches(0.45), MIN_SIZE, [0.8, 2.9, 1.1] + [1.95] * len(group), fills)
+        table.rows[0].height = Inches(1.0)  # headers such as 残疾儿童康复救助人数（应救尽救率） take three lines
         if ranking.note:
             text_box(slide, ranking.note, Inches(0.4), Inches(6.15), Inches(12.5), Inches(0.75), MIN_SIZE)
 
