@@ -80,19 +80,16 @@ class Table:
 
 
 def controlled(s: IndicatorStatus):
-    """A count under disclosure control as a cell: its marker ('<5', '*') as text, a rounded count as
-    the number it is (the note beside the table says it is rounded)."""
-    return s.shown if suppression.is_hidden(s.shown) else s.actual_in_unit if s.shown is None else s.actual
+    """A count as a cell: as it is where no control applies; under disclosure control its marker
+    ('<5', '*') as text, a rounded count as the number it is (the table's note says it is rounded)."""
+    if s.shown is None:
+        return s.actual_in_unit
+    return s.shown if suppression.is_hidden(s.shown) else s.actual
 
 
 def disclosure_note(statuses, lang: str) -> str:
     """The note of a table or figure showing any of `statuses` under disclosure control, else ''."""
     return suppression.note(lang, suppress_below()) if any(s.hidden for s in statuses) else ""
-
-
-def meeting_note(m: Meeting, lang: str) -> str:
-    """The note where any count of the meeting (the scope's or a unit's) is under disclosure control."""
-    return disclosure_note([*m.indicators, *(s for row in m.subunits.values() for s in row)], lang)
 
 
 def indicator_table(m: Meeting, lang: str) -> Table:
