@@ -62,7 +62,9 @@ with st.container(key="section_headline"):  # the first screen of meeting mode: 
         children = status_of[dispatch.CHILDREN]  # through dispatch.disclose_children, like every output
         ui.figure_card(ui.t("overview.children_aided"), children.shown or fmt.count(children.actual, f.lang),
                        **({} if children.hidden else ui.year_on_year(h.children.change)), notes=(
-            *task_note("children_aided"), f"{ui.t('overview.child_coverage')} {fmt.rate(children.rate)}"))
+            *task_note("children_aided"),
+            f"{ui.t('overview.child_coverage')} {'*' if children.hidden else fmt.rate(children.rate)}",
+            *([dispatch_charts.disclosure_note([children], f.lang)] if children.hidden else [])))
         st.page_link("app_pages/child_rehab.py", label=ui.t("pages.children"), icon=":material/child_care:")
     with columns[3]:
         funds_card()
@@ -71,6 +73,8 @@ with st.container(key="section_headline"):  # the first screen of meeting mode: 
 
 def show_table(table: dispatch_charts.Table, key: str) -> None:
     st.table(ui.md_frame(dispatch_charts.display(table)), hide_index=True)  # names from data as literal text
+    if table.note:  # what '<5', '*' and the rounded counts mean
+        st.caption(table.note)
 
 
 with st.container(key="section_indicators"):
@@ -132,6 +136,8 @@ with st.container(key="section_ranking"):
         ranking, texts, lights = ui.ranking_of(f, margin, by)
         st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch_charts.label(f.lang, by)))
         ui.lit_table(texts, lights, drill=ranking.codes, key="ranking")
+        if ranking.note:
+            st.caption(ranking.note)
     else:
         by = dispatch.INDICATOR_ORDER[0]
         st.info(ui.t("overview.no_subunits"))
@@ -139,10 +145,12 @@ with st.container(key="section_ranking"):
 with st.container(key="section_services"):
     services = dispatch_charts.services_table(m, f.lang)
     rates = dispatch.service_rates(m.subunits)
-    if not rates.empty:
-        figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label)
+    figure = dispatch_charts.service_rates(rates, f.lang, f.scope_label) if not rates.empty else None
+    if figure is not None:
         ui.chart_with_data(figure, dispatch_charts.display(services), key="subunits", file_stem=ui.t("overview.subunits"),
                            drill=services.codes)
+    elif not rates.empty:  # units below, none with figures of its own: say so, no chart, no zeros
+        st.caption(ui.t("overview.services_not_collected"))
 
 with st.container(key="section_network"):
     network = dispatch_charts.facilities_table(m, f.lang)

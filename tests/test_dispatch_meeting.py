@@ -57,7 +57,7 @@ def test_yuanhui_funding_execution_is_lagging_with_its_shortfall_in_wan_yuan(yua
     items = [(unit, s) for unit, s in yuanhui.lagging if s.indicator == dispatch.FUNDING]
     assert len(items) == 1
     unit, s = items[0]
-    assert unit == "源汇区" and s.status is Status.RED
+    assert unit == "源汇区本级" and s.status is Status.RED  # the district's own line (issue 36)
     assert s.shortfall_to_progress == round((PROGRESS * allocated - spent) / 10_000, 2)
     assert s.shortfall_to_task == round((allocated - spent) / 10_000, 2)
     table = dispatch_charts.display(dispatch_charts.lagging_table(yuanhui, "zh"))

@@ -49,7 +49,8 @@ def test_the_bulletin_has_both_sections(view, yuanhui):
     current = text.index(next(t for t in text if t.endswith("、本次议定事项")))
     assert current > last and text[current + 1] == "本次会议议定事项1项："
     assert HOSTILE in text[current + 2]  # as typed, a plain run
-    assert current == len(text) - 3  # the bulletin ends with it: heading, count, the one item
+    # the report ends with it (heading, count, the one item); then what follows from it (issue 36: 公文 form)
+    assert text[current + 3].endswith("、下一步工作要求")
 
 
 def test_the_deck_has_both_sections(view, yuanhui):

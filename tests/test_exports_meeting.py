@@ -139,7 +139,8 @@ def test_bulletin_figures_equal_the_page_and_it_opens_in_libreoffice(tmp_path):
         assert completion in body and status in body, (name, body)
         if name != "资金执行率":
             assert f"{actual}{row[1]}" in body
-    assert "滞后单位：源汇区（完成58.46%，距序时进度差17.72万元）" in text
+    # the district's own funds: its line says 本级 (issue 36), the list otherwise names units below
+    assert "滞后单位：源汇区本级（完成58.46%，距序时进度差17.72万元）" in text
     assert "与上期（2025年6月30日）相比，精准康复服务人数增加147人" in text
     _require("soffice")
     _require("pdftotext")
@@ -185,7 +186,7 @@ def test_the_page_lists_what_the_exports_list():
     lagging = at.table[1].value
     row = lagging[lagging["指标"] == "资金执行率"].iloc[0]
     assert (row["责任单位"], row["完成率"], row["状态"], row["距序时进度差"], row["计量单位"]) == (
-        "源汇区", "58.46%", "✖ 滞后", "17.72", "万元")
+        "源汇区本级", "58.46%", "✖ 滞后", "17.72", "万元")  # the district's own line (issue 36)
     at = open_app_page("app_pages/overview.py", year="2025")
     captions = " ".join(c.value for c in at.caption)
     assert "序时进度 66.6%，▲ 预警" in captions  # 包头市 2025: the funds card's light
@@ -260,7 +261,7 @@ def test_the_bulletin_and_the_workbook_list_the_overdue_site_tasks():
         assert f"{name}（{unit}）建设任务逾期62天" in body
     # the headings stay numbered in order around the new one
     numbered = [p.split("、")[0] for p in paragraphs if "、" in p[:3]]
-    assert numbered == list("一二三四五六七八九十")
+    assert numbered == [*"一二三四五六七八九十", "十一"]  # 十一、下一步工作要求 (issue 36: 公文 form)
     book = load_workbook(io.BytesIO(workbook.meeting_workbook(m, "precise_rehab_served", "zh")))
     sheet = book["逾期的建设任务"]
     header = [c.value for c in sheet[3]]

@@ -11,7 +11,8 @@ import plotly.express as px
 
 from rehabdash.charts import by_inputs
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n, memo
+from rehabdash.kernel import i18n, memo, suppression
+from rehabdash.kernel.config import suppress_below
 from rehabdash.kernel.columns import KINDS, status_text
 from rehabdash.kernel.indicators import Status
 from rehabdash.topics import dispatch
@@ -72,9 +73,23 @@ class Table:
     # status column → the light of each row (a Status, or None without a task): the values the words
     # of that column say, for shading a cell; never read back from the words
     lights: dict[str, tuple[Status | None, ...]] = field(default_factory=dict)
+    note: str = ""  # what '<5', '*' and rounded counts mean, where the table has any (shown beside it)
 
     def kind(self, row: int, column: str) -> str:
         return self.cell_kinds.get((row, column), self.kinds[column])
+
+
+def controlled(s: IndicatorStatus):
+    """A count as a cell: as it is where no control applies; under disclosure control its marker
+    ('<5', '*') as text, a rounded count as the number it is (the table's note says it is rounded)."""
+    if s.shown is None:
+        return s.actual_in_unit
+    return s.shown if suppression.is_hidden(s.shown) else s.actual
+
+
+def disclosure_note(statuses, lang: str) -> str:
+    """The note of a table or figure showing any of `statuses` under disclosure control, else ''."""
+    return suppression.note(lang, suppress_below()) if any(s.hidden for s in statuses) else ""
 
 
 def indicator_table(m: Meeting, lang: str) -> Table:
@@ -83,7 +98,7 @@ def indicator_table(m: Meeting, lang: str) -> Table:
     rows = []
     for s in m.indicators:
         no_task = s.target is None
-        actual = s.shown if s.hidden else (None if no_task and s.indicator == FUNDING else s.actual_in_unit)
+        actual = controlled(s) if s.hidden else (None if no_task and s.indicator == FUNDING else s.actual_in_unit)
         rows.append([label(lang, s.indicator), unit_label(lang, s.unit), actual,
                      no_task_text(m, s, lang) if no_task else s.target_in_unit,
                      s.completion, s.progress, status_text(s.status, lang),
@@ -92,7 +107,8 @@ def indicator_table(m: Meeting, lang: str) -> Table:
     kinds = dict(zip(h, ["text", "text", "amount", "amount", "percent", "percent", "status", "amount",
                          "amount", "rate"]))
     return Table("indicators", _t(lang, "indicators"), pd.DataFrame(rows, columns=h), kinds, lang,
-                 _money_rows(m.indicators, h[4]), lights={h[6]: tuple(s.status for s in m.indicators)})
+                 _money_rows(m.indicators, h[4]), lights={h[6]: tuple(s.status for s in m.indicators)},
+                 note=disclosure_note(m.indicators, lang))
 
 
 def lagging_table(m: Meeting, lang: str) -> Table:
@@ -135,6 +151,8 @@ def ranking_table(m: Meeting, by: str, lang: str) -> Table:
     h_rank, h_unit, h_change = _t(lang, "rank"), _t(lang, "unit_col"), _t(lang, "rank_change")
     kinds = {h_rank: "count", h_unit: "text", h_change: "rank_change"}
     columns, lights = {}, {}
+    by_code = {code: {s.indicator: s for s in row} for (code, _), row in m.subunits.items()}
+    cell_kinds = {}
     if not frame.empty:
         columns = {h_rank: frame["rank"].astype(object).where(frame["rank"].notna(), None),
                    h_unit: [fmt.region_name(u, lang) for u in frame["unit"]],
@@ -145,19 +163,22 @@ def ranking_table(m: Meeting, by: str, lang: str) -> Table:
                 continue  # the units hold no funds of their own: nothing to rank
             word = _t(lang, "basis_" + (f"rate_{indicator}" if basis == "rate" else basis))
             name = f"{label(lang, indicator)}（{word}）" if lang == "zh" else f"{label(lang, indicator)} ({word})"
-            values = [shown if isinstance(shown, str) else (None if pd.isna(v) else v)
-                      for v, shown in zip(frame[indicator], frame[f"{indicator}:shown"])]
+            statuses = [by_code[code][indicator] for code in frame["code"]]
+            values = [controlled(s) if s.hidden else (None if pd.isna(v) else v)
+                      for v, s in zip(frame[indicator], statuses)]
             columns[name] = values
             kinds[name] = {"completion": "rate" if indicator == FUNDING else "percent", "rate": "rate",
                            "actual": "count"}[basis]
+            # a unit's controlled count stands where its rate would (the rate would give the count back)
+            cell_kinds.update({(i, name): "count" for i, s in enumerate(statuses) if s.hidden})
             light = f"{label(lang, indicator)} · {_t(lang, 'status')}"
             lights[light] = tuple(frame[f"{indicator}:status"])
             columns[light] = [status_text(s, lang) for s in lights[light]]
             kinds[light] = "status"
     title = _t(lang, "ranking_by", indicator=label(lang, by))
     codes = tuple(frame["code"]) if not frame.empty else ()
-    return Table("ranking", title, pd.DataFrame(columns, columns=list(kinds)), kinds, lang, codes=codes,
-                 lights=lights)
+    return Table("ranking", title, pd.DataFrame(columns, columns=list(kinds)), kinds, lang, cell_kinds, codes=codes,
+                 lights=lights, note=disclosure_note([s for row in m.subunits.values() for s in row], lang))
 
 
 def changes_table(m: Meeting, lang: str) -> Table | None:
@@ -172,14 +193,14 @@ def changes_table(m: Meeting, lang: str) -> Table | None:
         if s.target is None and b.target is None and s.indicator == FUNDING:
             continue  # no funds at this level: nothing changed here
         if s.hidden or b.hidden:
-            rows.append([label(lang, s.indicator), unit_label(lang, s.unit), s.shown or s.actual_in_unit,
-                         b.shown or b.actual_in_unit, "*"])
+            rows.append([label(lang, s.indicator), unit_label(lang, s.unit), controlled(s), controlled(b), "*"])
             continue
         rows.append([label(lang, s.indicator), unit_label(lang, s.unit), s.actual_in_unit,
                      b.actual_in_unit, s.in_unit(s.actual - b.actual)])
     kinds = dict(zip(h, ["text", "text", "amount", "amount", "amount"]))
     title = _t(lang, "changes", date=fmt.date(m.previous.as_of, lang))
-    return Table("changes", title, pd.DataFrame(rows, columns=h), kinds, lang)
+    return Table("changes", title, pd.DataFrame(rows, columns=h), kinds, lang,
+                 note=disclosure_note([*m.indicators, *m.previous.indicators], lang))
 
 
 def services_table(m: Meeting, lang: str) -> Table:
@@ -270,8 +291,11 @@ def ranking_cells(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
 def service_rates(rates: pd.DataFrame, lang: str, scope_label: str):
     """Service rate of each unit one level down (dispatch.service_rates), lowest first.
 
-    Rates sit close to 100 %: dots on a non-zero axis show the differences honestly, bars would not."""
-    ranked = rates.sort_values("rate")
+    Rates sit close to 100 %: dots on a non-zero axis show the differences honestly, bars would not.
+    None where no unit has a rate (nothing collected at that level): no empty axes."""
+    ranked = rates.dropna(subset=["rate"]).sort_values("rate")
+    if ranked.empty:
+        return None
     figure = px.scatter(
         ranked, x="rate", y="subunit_name", text=ranked["rate"].map(fmt.rate),
         title=i18n.text(lang, "overview.subunits_chart", scope=scope_label),

@@ -11,13 +11,16 @@ from __future__ import annotations
 import io
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
+from rehabdash.charts import decisions as decision_text
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.kernel import formatting as fmt
-from rehabdash.kernel import i18n
+from rehabdash.kernel import i18n, suppression
+from rehabdash.kernel.config import doc_number_prefix, issuer, suppress_below
 from rehabdash.kernel.columns import status_text
 from rehabdash.kernel.indicators import Status
 from rehabdash.export import decisions as decisions_export
@@ -26,7 +29,8 @@ from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 
 # GB/T 9704 (党政机关公文格式): title in 小标宋, body in 仿宋 三号; Word and WPS have them, and
 # LibreOffice falls back to an installed CJK font.
-TITLE_FONT, BODY_FONT, HEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
+TITLE_FONT, BODY_FONT, HEADING_FONT, SUBHEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
+RED = "E60012"  # 版头: the issuing body's name and the separator line in red
 NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五")
 
 
@@ -49,6 +53,8 @@ def _paragraph(doc, text: str, font: str = BODY_FONT, size: float = 16, bold: bo
     paragraph.paragraph_format.line_spacing = Pt(28)
     if align is not None:
         paragraph.alignment = align
+    if font == HEADING_FONT:
+        paragraph.paragraph_format.keep_with_next = True  # a heading never ends a page
     run = paragraph.add_run(text)
     _font(run, font, size, bold)
     if color:
@@ -99,7 +105,8 @@ def indicator_sentence(m: Meeting, s: IndicatorStatus, lang: str) -> str:
             return _t(lang, "funds_none", day=day, scope=m.scope_name, note=dispatch_charts.no_task_text(m, s, lang))
         return _t(lang, "funds", day=day, whole=whole(m, lang), allocated=fmt.wan_words(s.target, lang),
                   spent=fmt.wan_words(s.actual, lang), rate=fmt.rate(s.completion)) + _against_progress(s, lang)
-    actual = s.shown if s.hidden else _value(s, s.actual_in_unit, lang)
+    actual = suppression.in_prose(s.shown, suppress_below(), dispatch_charts.unit_label(lang, s.unit), lang) \
+        if s.hidden else _value(s, s.actual_in_unit, lang)  # officials write 不足5人, never "<5"
     if s.target is None:
         return _t(lang, "no_task", day=day, whole=whole(m, lang), done=_t(lang, "done_" + s.indicator, actual=actual))
     text = _t(lang, "task", day=day, whole=whole(m, lang), done=_t(lang, "done_" + s.indicator, actual=actual),
@@ -158,6 +165,78 @@ def overdue_sentence(m: Meeting, lang: str) -> str:
               items=_t(lang, "part_sep").join(site_tasks.overdue_lines(sites, lang)))
 
 
+def _red_line(paragraph) -> None:
+    """The red separator under 发文字号 (版头中的分隔线): the paragraph's bottom border."""
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "6"), ("w:color", RED)):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def issuing_body(m: Meeting, lang: str) -> str:
+    return issuer() or _t(lang, "issuer_default", scope=m.scope_name)
+
+
+def doc_number(m: Meeting) -> str:
+    """发文字号 '包残联通〔2025〕  号': the prefix from the settings and the year; the number is left blank
+    for the office that registers the document. '' without a prefix."""
+    prefix = doc_number_prefix()
+    return f"{prefix}〔{m.year}〕\u3000\u3000号" if prefix else ""
+
+
+def _masthead(doc, m: Meeting, lang: str) -> None:
+    """版头 (GB/T 9704-2012): the issuing body's mark in red, 发文字号, and the red line under them."""
+    _paragraph(doc, _t(lang, "masthead", issuer=issuing_body(m, lang)), TITLE_FONT, 30,
+               align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color=RED)
+    number = _paragraph(doc, doc_number(m), BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _red_line(number)
+
+
+def next_steps(m: Meeting, lang: str, decisions=None) -> list[str]:
+    """下一步工作要求: one per lagging indicator (its units named), the overdue sites, the overdue decided
+    items (督办), and when to report back: from the same items the bulletin reports."""
+    lines = []
+    items = m.lagging_in(lang)
+    for indicator in dispatch.INDICATOR_ORDER:
+        units = [unit for unit, s in items if s.indicator == indicator]
+        if units:
+            lines.append(_t(lang, "step_lagging", indicator=dispatch_charts.label(lang, indicator),
+                            units=_t(lang, "list_sep").join(dict.fromkeys(units))))
+    sites = m.overdue_sites
+    if sites is not None and not sites.empty:
+        lines.append(_t(lang, "step_sites", count=len(sites)))
+    if decisions is not None and (overdue := decision_text.overdue_lines(decisions, lang)):
+        lines.append(_t(lang, "step_decisions", count=len(overdue)))
+    lines.append(_t(lang, "step_report"))
+    return [(f"（{NUMERALS[n]}）" if lang == "zh" else f"({n + 1}) ") + line for n, line in enumerate(lines)]
+
+
+def _signature(doc, m: Meeting, lang: str) -> None:
+    """落款: the issuing body and the date, right-aligned four characters in, after a blank line."""
+    doc.add_paragraph()
+    for text in (issuing_body(m, lang), fmt.date(m.as_of, lang)):
+        paragraph = _paragraph(doc, text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        paragraph.paragraph_format.right_indent = Pt(64)
+
+
+def _annex(doc, m: Meeting, by: str, lang: str) -> None:
+    """附件: the ranking table on a page of its own, with its note where it shows controlled counts."""
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _paragraph(doc, _t(lang, "annex_label"), HEADING_FONT, 16, indent=False)
+    _paragraph(doc, _t(lang, "annex_title"), TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    ranking = dispatch_charts.ranking_table(m, by, lang)
+    shown = dispatch_charts.display(ranking)
+    value = next(c for c in ranking.frame.columns[3:] if c.startswith(dispatch_charts.label(lang, by)))
+    status = f"{dispatch_charts.label(lang, by)} · {i18n.text(lang, 'dispatch.status')}"
+    _paragraph(doc, _t(lang, "ranking_intro", indicator=dispatch_charts.label(lang, by)), indent=False)
+    header = [shown.columns[0], shown.columns[1], value, i18n.text(lang, "dispatch.status"), shown.columns[2]]
+    _table(doc, header, shown[[shown.columns[0], shown.columns[1], value, status, shown.columns[2]]].values.tolist())
+    if ranking.note and by == dispatch.CHILDREN:  # the one column of the table with controlled counts
+        _paragraph(doc, ranking.note, size=14, indent=False)
+
+
 def _table(doc, header: list[str], rows: list[list[str]]) -> None:
     table = doc.add_table(rows=len(rows) + 1, cols=len(header))
     table.style = "Table Grid"
@@ -190,6 +269,7 @@ def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
     section = doc.sections[0]
     section.top_margin, section.bottom_margin = Pt(105), Pt(99)  # GB/T 9704: 37 mm and 35 mm
     section.left_margin, section.right_margin = Pt(79), Pt(74)
+    _masthead(doc, m, lang)
     _paragraph(doc, _t(lang, "title", scope=m.scope_name), TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER,
                indent=False)
     _paragraph(doc, dispatch_charts.period_label(m, lang), BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -197,6 +277,8 @@ def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
     if m.sample:
         _paragraph(doc, i18n.text(lang, "meeting.sample"), HEADING_FONT, 14, bold=True,
                    align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="8A4B00")
+    _paragraph(doc, _t(lang, "addressee_" + (m.level if m.level in ("district", "township") else "city")),
+               indent=False)  # 主送机关
     _paragraph(doc, overall_sentence(m, lang))
     if m.reporting is not None:  # who has reported the month being collected (报送进度)
         _paragraph(doc, reporting.summary(m.reporting, lang))
@@ -216,23 +298,27 @@ def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
     n = _decisions(doc, decisions, lang, n, "last")
     _paragraph(doc, f"{NUMERALS[n]}、{_t(lang, 'ranking_heading')}" if lang == "zh" else
                f"{n + 1}. {_t(lang, 'ranking_heading')}", HEADING_FONT, 16, indent=lang == "zh")
+    annex = None  # the ranking table goes to 附件 (GB/T 9704: tables after the 落款)
     if m.subunits:
-        by = by if by in dispatch.rankable(m.subunits) else dispatch.INDICATOR_ORDER[0]
-        ranking = dispatch_charts.ranking_table(m, by, lang)
-        shown = dispatch_charts.display(ranking)
-        value = next(c for c in ranking.frame.columns[3:] if c.startswith(dispatch_charts.label(lang, by)))
-        status = f"{dispatch_charts.label(lang, by)} · {i18n.text(lang, 'dispatch.status')}"
-        _paragraph(doc, _t(lang, "ranking_intro", indicator=dispatch_charts.label(lang, by)))
-        header = [shown.columns[0], shown.columns[1], value, i18n.text(lang, "dispatch.status"), shown.columns[2]]
-        _table(doc, header, shown[[shown.columns[0], shown.columns[1], value, status, shown.columns[2]]]
-               .values.tolist())
+        annex = by if by in dispatch.rankable(m.subunits) else dispatch.INDICATOR_ORDER[0]
+        _paragraph(doc, _t(lang, "ranking_intro_annex", indicator=dispatch_charts.label(lang, annex)))
     else:
         _paragraph(doc, i18n.text(lang, "overview.no_subunits"))
 
     _paragraph(doc, f"{NUMERALS[n + 1]}、{_t(lang, 'changes_heading')}" if lang == "zh" else
                f"{n + 2}. {_t(lang, 'changes_heading')}", HEADING_FONT, 16, indent=lang == "zh")
     _paragraph(doc, changes_sentence(m, lang))
-    _decisions(doc, decisions, lang, n + 2, "current")
+    n = _decisions(doc, decisions, lang, n + 2, "current")
+    _paragraph(doc, f"{NUMERALS[n]}、{_t(lang, 'next_steps')}" if lang == "zh" else f"{n + 1}. {_t(lang, 'next_steps')}",
+               HEADING_FONT, 16, indent=lang == "zh")
+    for line in next_steps(m, lang, decisions):
+        lead, stop, rest = line.partition("。" if lang == "zh" else ". ")  # its lead in 楷体 (second level)
+        _font(_paragraph(doc, lead + stop, SUBHEADING_FONT).add_run(rest), BODY_FONT, 16)
+    if annex:
+        _paragraph(doc, _t(lang, "annex_list", title=_t(lang, "annex_title")))
+    _signature(doc, m, lang)
+    if annex:
+        _annex(doc, m, annex, lang)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

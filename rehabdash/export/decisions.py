@@ -49,19 +49,21 @@ def add_slides(deck, v, lang: str) -> None:
         slide = titled_slide(deck, title if pages == 1 else f"{title}（{page + 1}/{pages}）")
         if page == 0:
             text_box(slide, decision_text.summary_line(v, lang), Inches(0.5), Inches(0.95), Inches(12.3),
-                               Inches(0.5), 13)
+                               Inches(0.5), 14)
         standings = v.last[page * ROWS_PER_SLIDE:(page + 1) * ROWS_PER_SLIDE]
         fills = {(r, 3): _FILLS[s.status] for r, s in enumerate(standings, start=1) if s.status in _FILLS}
-        add_table(slide, header, part, Inches(0.5), Inches(1.5), Inches(12.3), Inches(0.5), 13,
+        add_table(slide, header, part, Inches(0.5), Inches(1.5), Inches(12.3), Inches(0.5), 14,
                         [3.6, 2.2, 1.5, 1.9, 3.6], fills)
     current = decision_text.current_table(v, lang)
-    slide = titled_slide(deck, current.title)
     if current.frame.empty:
-        no_data(slide, _t(lang, "bulletin_current_none"))
+        no_data(titled_slide(deck, current.title), _t(lang, "bulletin_current_none"))
         return
     shown = [[_short(str(value), 40) for value in row] for row in current.frame.iloc[:, :5].values.tolist()]
-    add_table(slide, list(current.frame.columns[:5]), shown[:ROWS_PER_SLIDE + 2], Inches(0.5), Inches(1.1),
-                    Inches(12.3), Inches(0.5), 13, [3.2, 3.6, 2.0, 1.8, 1.7])
+    pages = math.ceil(len(shown) / ROWS_PER_SLIDE)  # more slides, never smaller type
+    for page in range(pages):
+        slide = titled_slide(deck, current.title if pages == 1 else f"{current.title}（{page + 1}/{pages}）")
+        add_table(slide, list(current.frame.columns[:5]), shown[page * ROWS_PER_SLIDE:(page + 1) * ROWS_PER_SLIDE],
+                  Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.5), 14, [3.2, 3.6, 2.0, 1.8, 1.7])
 
 
 def workbook_tables(v, lang: str) -> list:

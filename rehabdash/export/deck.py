@@ -25,19 +25,24 @@ from pptx.util import Inches, Pt
 from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.export import decisions as decisions_export
 from rehabdash.export.pptx_kit import (
+    MIN_SIZE,
     add_table,
     combo_line,
+    fit_title,
     hex_color,
+    hide_legend_entry,
     light_fill,
     no_data,
     style_chart,
     style_text_frame,
     text_box,
     titled_slide,
+    whole_number_axis,
 )
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.columns import status_text
+from rehabdash.kernel.config import suppress_below
 from rehabdash.kernel.contract import TIERS
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.theme import STATUS_COLORS
@@ -50,6 +55,8 @@ from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 TOPIC_INDICATORS = ("precise_rehab_served", "devices_fitted", "children_aided", "cataract_surgery")
 LAGGING_PER_SLIDE = 11
+RANKING_ROWS_PER_SLIDE = 10
+RANKING_INDICATORS_PER_SLIDE = 4
 
 
 @dataclass(frozen=True)
@@ -81,19 +88,29 @@ def _footers(deck, b: Briefing) -> None:
     """Scope and period, the sample notice and 'n / N' on every slide."""
     total = len(deck.slides)
     for number, slide in enumerate(deck.slides, start=1):
-        text_box(slide, f"{b.scope_label} · {b.period_label}", Inches(0.5), Inches(6.95), Inches(7.4),
-                 Inches(0.4), 11)
+        text_box(slide, f"{b.scope_label} · {b.period_label}", Inches(0.4), Inches(6.95), Inches(7.6),
+                 Inches(0.4), MIN_SIZE)
         if b.meeting.sample:
-            text_box(slide, b.t("meeting.sample"), Inches(7.9), Inches(6.95), Inches(3.9), Inches(0.4), 11,
+            text_box(slide, b.t("meeting.sample"), Inches(8.0), Inches(6.95), Inches(3.7), Inches(0.4), MIN_SIZE,
                      bold=True, color="#8A4B00", align=PP_ALIGN.RIGHT)
-        text_box(slide, f"{number} / {total}", Inches(11.8), Inches(6.95), Inches(1.0), Inches(0.4), 11,
+        text_box(slide, f"{number} / {total}", Inches(11.7), Inches(6.95), Inches(1.2), Inches(0.4), MIN_SIZE,
                  align=PP_ALIGN.RIGHT)
+
+
+def _pages(count: int, most: int) -> list[range]:
+    """Rows 0 … count-1 over as few slides as hold `most` each, evenly (10 rows: one slide, 12: 6 + 6),
+    so no slide carries a lone row."""
+    slides = max(1, math.ceil(count / most))
+    each = math.ceil(count / slides) if count else 0
+    return [range(first, min(first + each, count)) for first in range(0, count, each or 1)] or [range(0)]
 
 
 def _title_slide(deck, b: Briefing) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[6])
-    text_box(slide, b.t("briefing.title", scope=b.scope_label), Inches(0.8), Inches(2.4),
-             Inches(11.7), Inches(1.4), 40, bold=True)
+    title = b.t("briefing.title", scope=b.scope_label)
+    after_scope = title.find(b.scope_label) + len(b.scope_label)  # a long name: the rest on its own line
+    text_box(slide, fit_title(title, 40, Inches(11.7) / 12700 - 14, (after_scope,)), Inches(0.8), Inches(1.9),
+             Inches(11.7), Inches(1.9), 40, bold=True)
     text_box(slide, b.period_label, Inches(0.8), Inches(3.9), Inches(11.7), Inches(0.8), 24)
     if b.meeting.reporting is not None:  # who has reported the month being collected (报送进度)
         text_box(slide, reporting.summary(b.meeting.reporting, b.lang, named=12), Inches(0.8), Inches(4.7),
@@ -119,9 +136,10 @@ def _indicator_slide(deck, b: Briefing) -> None:
             fills[(r, 5)] = light_fill(s.status)
     add_table(slide, header, rows, Inches(0.5), Inches(1.2), Inches(12.3), Inches(0.62), 15,
               [3.2, 1.3, 1.6, 1.2, 1.2, 1.3, 1.6, 1.6], fills)
-    text_box(slide, i18n.text(lang, "overview.indicators_caption", progress=fmt.completion(m.progress),
-                              margin=f"{m.margin * 100:g}"),
-             Inches(0.5), Inches(6.35), Inches(12.3), Inches(0.5), 12)
+    caption = i18n.text(lang, "overview.indicators_caption", progress=fmt.completion(m.progress),
+                        margin=f"{m.margin * 100:g}")
+    text_box(slide, "\n".join(filter(None, [caption, table.note])),
+             Inches(0.5), Inches(5.9 if table.note else 6.2), Inches(12.3), Inches(0.9), MIN_SIZE)
 
 
 def _topic_chart(slide, b: Briefing, units: dict[str, IndicatorStatus], left, width, title: str | None = None):
@@ -146,6 +164,10 @@ def _topic_chart(slide, b: Briefing, units: dict[str, IndicatorStatus], left, wi
     if with_task:
         chart.series[1].format.fill.solid()
         chart.series[1].format.fill.fore_color.rgb = hex_color("#BBBBBB")
+    if any(s.status is not None for s in units.values()):
+        hide_legend_entry(chart, 0)  # its bars are in the colours of their lights, each labelled with the word
+    if next(iter(units.values())).unit != "wan_yuan":
+        whole_number_axis(chart, [v for s in units.values() for v in (s.actual_in_unit, s.target_in_unit)])
     for i, s in enumerate(units.values()):
         point = chart.series[0].points[i]
         if s.status is not None:
@@ -154,10 +176,30 @@ def _topic_chart(slide, b: Briefing, units: dict[str, IndicatorStatus], left, wi
         frame = point.data_label.text_frame
         value = s.shown or fmt.amount(s.actual_in_unit, lang)
         frame.text = value if s.status is None else f"{value}\n{status_text(s.status, lang)}"
-        style_text_frame(frame, 11 if len(units) > 6 else 13)
+        style_text_frame(frame, MIN_SIZE)
     if with_task:
         combo_line(chart, 2)
     return chart
+
+
+def _figure(slide, b: Briefing, s: IndicatorStatus, left, width) -> None:
+    """One unit's figure in large type: done, its task, completion against 序时进度 and the light's
+    word (a single bar would say less)."""
+    lang = b.lang
+    unit = dispatch_charts.unit_label(lang, s.unit)
+    sep = "" if lang == "zh" else " "
+    done = s.shown or fmt.amount(s.actual_in_unit, lang)
+    lines = [(b.t("overview.actual"), 18, False, "#444444"), (f"{done}{sep}{unit}", 44, True, "#1F2933")]
+    if s.target is not None:
+        lines += [(f"{b.t('overview.target')} {fmt.amount(s.target_in_unit, lang)}{sep}{unit}", 20, False, "#1F2933"),
+                  (f"{b.t('deck.completion')} {fmt.completion(s.completion)}", 20, False, "#1F2933"),
+                  (f"{i18n.text(lang, 'dispatch.progress')} {fmt.completion(s.progress)}", 20, False, "#1F2933"),
+                  (status_text(s.status, lang), 28, True, STATUS_COLORS[s.status] if s.status else "#1F2933")]
+    top = Inches(1.9)
+    for text, size, bold, color in lines:
+        height = Inches(size / 72 * 1.5)
+        text_box(slide, text, left, top, width, height, size, bold=bold, color=color)
+        top += height
 
 
 def _topic_slide(deck, b: Briefing, indicator: str) -> None:
@@ -171,11 +213,19 @@ def _topic_slide(deck, b: Briefing, indicator: str) -> None:
     if own.hidden and all(s.hidden for s in units.values()):
         no_data(slide, b.t("deck.hidden"))
         return
-    if own.target is not None and m.scope_name not in units and not any(
+    if any(s.hidden for s in units.values()):
+        # The units' counts are protected (rounded, '<5', '*'): no chart of them, the scope's own figure
+        # and what the protection means.
+        _figure(slide, b, own, Inches(0.5), Inches(4.6))
+        text_box(slide, b.t("deck.units_protected", below=suppress_below()), Inches(5.6), Inches(2.0),
+                 Inches(7.2), Inches(4.0), 20, color="#1F2933")
+    elif len(units) == 1:  # one unit: its figure, not a chart of one bar
+        _figure(slide, b, next(iter(units.values())), Inches(0.5), Inches(12.3))
+    elif own.target is not None and m.scope_name not in units and not any(
             s.target is not None for s in units.values()):
         # The task is the scope's own (a district's townships have none): the scope against its task
         # and 序时进度, beside what each unit below has done.
-        _topic_chart(slide, b, {m.scope_name: own}, Inches(0.5), Inches(3.6))
+        _figure(slide, b, own, Inches(0.5), Inches(3.8))
         _topic_chart(slide, b, units, Inches(4.3), Inches(8.5), b.t("dispatch_page.units_actual"))
     else:
         _topic_chart(slide, b, units, Inches(0.5), Inches(12.3))
@@ -217,19 +267,31 @@ def _funding_slide(deck, b: Briefing) -> None:
 
 def _ranking_slide(deck, b: Briefing) -> None:
     m, lang = b.meeting, b.lang
-    slide = titled_slide(deck, dispatch_charts.ranking_table(m, b.by, lang).title)
+    title = dispatch_charts.ranking_table(m, b.by, lang).title
     if not m.subunits:
-        no_data(slide, b.t("overview.no_subunits"))
+        no_data(titled_slide(deck, title), b.t("overview.no_subunits"))
         return
-    texts, lights = dispatch_charts.ranking_cells(dispatch_charts.ranking_table(m, b.by, lang))
-    header = list(texts.columns)
-    rows = texts.values.tolist()[:12]
-    fills = {(r, c): light_fill(lights.iloc[r - 1][col])
-             for r in range(1, len(rows) + 1) for c, col in enumerate(header)
-             if col in lights.columns and isinstance(lights.iloc[r - 1][col], str)}
-    size = 11 if len(header) > 8 else 13
-    add_table(slide, header, rows, Inches(0.3), Inches(1.1), Inches(12.7), Inches(0.42), size,
-              [0.8, 2.2, 0.9] + [1.45] * (len(header) - 3), fills)
+    ranking = dispatch_charts.ranking_table(m, b.by, lang)
+    texts, lights = dispatch_charts.ranking_cells(ranking)
+    most = RANKING_ROWS_PER_SLIDE - (1 if ranking.note else 0)  # room for the note under the table
+    # Never smaller type: every unit and every indicator, over as many slides as they need.
+    indicators = list(texts.columns[3:])
+    groups = [indicators[i:i + RANKING_INDICATORS_PER_SLIDE]
+              for i in range(0, len(indicators), RANKING_INDICATORS_PER_SLIDE)] or [[]]
+    pages = [(group, rows) for group in groups for rows in _pages(len(texts), most)]
+    for number, (group, rows) in enumerate(pages, start=1):
+        slide = titled_slide(deck, title if len(pages) == 1 else f"{title}（{number}/{len(pages)}）")
+        header = list(texts.columns[:3]) + group
+        first = rows.start
+        part = texts.iloc[rows.start:rows.stop][header]
+        fills = {(r, c): light_fill(lights.iloc[first + r - 1][col])
+                 for r in range(1, len(part) + 1) for c, col in enumerate(header)
+                 if col in lights.columns and isinstance(lights.iloc[first + r - 1][col], str)}
+        table = add_table(slide, header, part.values.tolist(), Inches(0.4), Inches(1.1), Inches(12.5),
+                          Inches(0.45), MIN_SIZE, [0.8, 2.9, 1.1] + [1.95] * len(group), fills)
+        table.rows[0].height = Inches(1.0)  # headers such as 残疾儿童康复救助人数（应救尽救率） take three lines
+        if ranking.note:
+            text_box(slide, ranking.note, Inches(0.4), Inches(6.15), Inches(12.5), Inches(0.75), MIN_SIZE)
 
 
 def _lagging_slides(deck, b: Briefing) -> None:
@@ -246,12 +308,12 @@ def _lagging_slides(deck, b: Briefing) -> None:
     units = table.frame.iloc[:, 7].tolist()
     rows = [[*row[:5], *(v if v == "—" else f"{v}{u if lang == 'zh' else ' ' + u}" for v in row[5:7])]
             for row, u in zip(shown.values.tolist(), units)]
-    pages = math.ceil(len(rows) / LAGGING_PER_SLIDE)
+    pages = _pages(len(rows), LAGGING_PER_SLIDE)
     lights = table.lights[table.frame.columns[4]]
-    for page in range(pages):
-        part = rows[page * LAGGING_PER_SLIDE:(page + 1) * LAGGING_PER_SLIDE]
-        slide = titled_slide(deck, title if pages == 1 else f"{title}（{page + 1}/{pages}）")
-        fills = {(r, 4): light_fill(lights[page * LAGGING_PER_SLIDE + r - 1]) for r in range(1, len(part) + 1)}
+    for page, span in enumerate(pages):
+        part = rows[span.start:span.stop]
+        slide = titled_slide(deck, title if len(pages) == 1 else f"{title}（{page + 1}/{len(pages)}）")
+        fills = {(r, 4): light_fill(lights[span.start + r - 1]) for r in range(1, len(part) + 1)}
         add_table(slide, header, part, Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.44), 14,
                   [3.0, 2.8, 1.2, 1.2, 1.2, 1.5, 1.5], fills)
 
@@ -265,12 +327,12 @@ def _overdue_slides(deck, b: Briefing) -> None:
     shown = dispatch_charts.display(table)
     rows = shown.values.tolist()
     late = list(shown.columns).index(table.frame.columns[6])
-    pages = math.ceil(len(rows) / LAGGING_PER_SLIDE)
-    for page in range(pages):
-        part = rows[page * LAGGING_PER_SLIDE:(page + 1) * LAGGING_PER_SLIDE]
-        slide = titled_slide(deck, table.title if pages == 1 else f"{table.title}（{page + 1}/{pages}）")
+    pages = _pages(len(rows), LAGGING_PER_SLIDE)
+    for page, span in enumerate(pages):
+        part = rows[span.start:span.stop]
+        slide = titled_slide(deck, table.title if len(pages) == 1 else f"{table.title}（{page + 1}/{len(pages)}）")
         fills = {(r, late): light_fill("red") for r in range(1, len(part) + 1)}
-        add_table(slide, list(shown.columns), part, Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.44), 12,
+        add_table(slide, list(shown.columns), part, Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.44), MIN_SIZE,
                   [1.55, 1.2, 2.65, 1.7, 2.0, 1.8, 0.85, 0.85], fills)
 
 
@@ -342,7 +404,7 @@ def _map_slide(deck, b: Briefing) -> None:
         _facility_mark(slide, row.tier, row.status, x, y)
     for name, lon, lat in b.places:
         x, y = project(lon, lat)
-        text_box(slide, name, x - Inches(0.8), y + Pt(5), Inches(1.6), Inches(0.3), 10, bold=True,
+        text_box(slide, name, x - Inches(1.0), y + Pt(5), Inches(2.0), Inches(0.35), MIN_SIZE, bold=True,
                  color="#1F2933", align=PP_ALIGN.CENTER)
     # Legend: the same symbols with their words, so status reads without colour too.
     top = Inches(1.3)
@@ -359,7 +421,7 @@ def _map_slide(deck, b: Briefing) -> None:
         else:
             _facility_mark(slide, tier, status, Inches(10.35), y, 1.2)
             left = Inches(10.65)
-        text_box(slide, text, left, y - Inches(0.19), Inches(2.2), Inches(0.4), 13)
+        text_box(slide, text, left, y - Inches(0.19), Inches(2.2), Inches(0.4), MIN_SIZE)
 
 
 def build_pptx(b: Briefing) -> bytes:

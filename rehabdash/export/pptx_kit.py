@@ -56,10 +56,31 @@ def text_box(slide, text: str, left, top, width, height, size: int, bold: bool =
     return box
 
 
+MIN_SIZE = 14  # no text on any slide smaller: it must read from the back of a meeting room
+
+
+def text_width(text: str, size: float) -> float:
+    """Roughly how wide `text` sets at `size` pt, in pt: a CJK character is one em, others about half."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.55 for ch in text)
+
+
+def fit_title(text: str, size: float, width_pt: float, breaks: tuple[int, ...] = ()) -> str:
+    """`text` on one line where it fits, else broken at a sensible place (one of `breaks`, before a
+    bracket or after a colon), never leaving one character alone on the last line."""
+    if text_width(text, size) <= width_pt:
+        return text
+    candidates = set(breaks) | {i for i, ch in enumerate(text) if ch in "（("} | \
+        {i + 1 for i, ch in enumerate(text) if ch in "：:·"}
+    fitting = [i for i in candidates if 0 < i < len(text) and text_width(text[:i], size) <= width_pt]
+    return f"{text[:max(fitting)]}\n{text[max(fitting):]}" if fitting else text
+
+
 def titled_slide(deck, title: str):
     """A blank slide with its title at the top, as every slide after the title slide has."""
     slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
-    text_box(slide, title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.8), 28, bold=True)
+    width = Inches(12.3)
+    text = fit_title(title, 28, width / 12700 - 14)  # EMU → pt, less the box's insets
+    text_box(slide, text, Inches(0.5), Inches(0.25), width, Inches(0.8), 28 if "\n" not in text else 24, bold=True)
     return slide
 
 
@@ -80,6 +101,26 @@ def style_chart(chart, legend: bool = True) -> None:
     if legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
+
+
+def whole_number_axis(chart, values) -> None:
+    """Counts of people, operations or sites: ticks on whole numbers (never 0.2 of an operation)."""
+    top = max([v for v in values if v is not None] or [0])
+    step = next(s for s in (m * 10 ** e for e in range(12) for m in (1, 2, 5)) if top / s <= 8)
+    axis = chart.value_axis
+    axis.major_unit = step
+    axis.minimum_scale = 0
+    axis.tick_labels.number_format = "0"
+    axis.tick_labels.number_format_is_linked = False
+
+
+def hide_legend_entry(chart, series_index: int) -> None:
+    """Leave one series out of the legend (bars coloured by their light: a caption names the colours)."""
+    legend = chart._chartSpace.find(qn("c:chart")).find(qn("c:legend"))
+    entry = legend.makeelement(qn("c:legendEntry"), {})
+    entry.append(entry.makeelement(qn("c:idx"), {"val": str(series_index)}))
+    entry.append(entry.makeelement(qn("c:delete"), {"val": "1"}))
+    legend.find(qn("c:legendPos")).addnext(entry)
 
 
 def add_table(slide, header: list[str], rows: list[list[str]], left, top, width, row_height, size: int,
@@ -110,8 +151,9 @@ def light_fill(status) -> str:
 
 
 def combo_line(chart, series_index: int) -> None:
-    """Turn one series of a clustered column chart into a line on the same axes (a combo chart):
-    python-pptx writes single-type charts, so the <c:ser> moves into a <c:lineChart> of its own."""
+    """Turn one series of a clustered column chart into a mark on each bar on the same axes (a combo
+    chart of a line series drawn as markers only): python-pptx writes single-type charts, so the
+    <c:ser> moves into a <c:lineChart> of its own."""
     plot_area = chart._chartSpace.find(qn("c:chart")).find(qn("c:plotArea"))
     bar = plot_area.find(qn("c:barChart"))
     series = bar.findall(qn("c:ser"))[series_index]
@@ -124,11 +166,8 @@ def combo_line(chart, series_index: int) -> None:
         for old in series.findall(qn(tag)):
             series.remove(old)
     sppr = series.makeelement(qn("c:spPr"), {})
-    ln = sppr.makeelement(qn("a:ln"), {"w": "38100"})
-    fill = ln.makeelement(qn("a:solidFill"), {})
-    fill.append(fill.makeelement(qn("a:srgbClr"), {"val": "333333"}))
-    ln.append(fill)
-    ln.append(ln.makeelement(qn("a:prstDash"), {"val": "dash"}))
+    ln = sppr.makeelement(qn("a:ln"), {})
+    ln.append(ln.makeelement(qn("a:noFill"), {}))  # a mark per bar: no line joins unrelated units
     sppr.append(ln)
     series.insert(3, sppr)  # after idx, order, tx
     marker = series.makeelement(qn("c:marker"), {})

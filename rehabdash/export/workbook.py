@@ -39,7 +39,8 @@ def title_line(m: Meeting, lang: str) -> str:
 
 def tables_workbook(tables: list[dispatch_charts.Table], title: str) -> bytes:
     """One sheet per table: row 1 the title line, row 2 the table's name, row 3 the headers (frozen),
-    then the rows with numbers as numbers in number formats, and text as text (never a formula)."""
+    then the rows with numbers as numbers in number formats, and text as text (never a formula); a
+    rounded count of children is a number, '<5' and '*' text, explained by the table's note a row below."""
     book = Workbook()
     book.remove(book.active)
     used = set()
@@ -77,6 +78,11 @@ def tables_workbook(tables: list[dispatch_charts.Table], title: str) -> bytes:
                     else:
                         cell.number_format = NUMBER_FORMATS.get(kind, "General")
                 widths[c - 1] = max(widths[c - 1], _width(shown.iat[r - 4, c - 1]) + 2)
+        if table.note:  # what '<5', '*' and the rounded counts mean, under the table in its first text column
+            text_column = next((c for c, k in enumerate(columns, start=1) if table.kinds[k] == "text"), 1)
+            cell = sheet.cell(len(table.frame) + 5, text_column, table.note)
+            cell.data_type = "s"
+            cell.font = Font(italic=True)
         for c, w in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(c)].width = min(max(w, 8), 48)
         sheet.row_dimensions[3].height = 32

@@ -17,8 +17,7 @@ SETTINGS = (
     "REHAB_DATABASE_URL", "REHAB_SESSION_DAYS", "REHAB_LOCKOUT_AFTER", "REHAB_LOCKOUT_MINUTES",
     "REHAB_OIDC_ROLE_CLAIM", "REHAB_OIDC_SCOPE_CLAIM", "REHAB_BASEMAP", "REHAB_TIANDITU_KEY",
     "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_TILE_ATTRIBUTION", "REHAB_ASSET_BASE_URL",
-    "REHAB_REPORT_DEADLINE_DAY",
-    "REHAB_COOKIE_SECURE",
+    "REHAB_REPORT_DEADLINE_DAY", "REHAB_COOKIE_SECURE", "REHAB_ISSUER", "REHAB_DOC_NUMBER_PREFIX",
     "REHAB_BOUNDARY_MAX_MB", "REHAB_BOUNDARY_MAX_UNPACKED_MB", "REHAB_BOUNDARY_MAX_RATIO",
     "REHAB_BOUNDARY_MAX_ZIP_FILES", "REHAB_BOUNDARY_MAX_FEATURES", "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
     "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
@@ -41,6 +40,17 @@ def report_deadline_day() -> int:
         return min(max(int(os.environ.get("REHAB_REPORT_DEADLINE_DAY", "5")), 1), 28)
     except ValueError:
         return 5
+
+
+def issuer() -> str:
+    """The issuing body of the bulletin (公文 版头 and 落款), REHAB_ISSUER (e.g. 包头市残疾人联合会); ''
+    for the federation of the scope."""
+    return os.environ.get("REHAB_ISSUER", "").strip()
+
+
+def doc_number_prefix() -> str:
+    """The issuer's code of 发文字号 (REHAB_DOC_NUMBER_PREFIX, e.g. 包残联通 → 包残联通〔2025〕N号); '' for none."""
+    return os.environ.get("REHAB_DOC_NUMBER_PREFIX", "").strip()
 
 
 def suppress_below() -> int:

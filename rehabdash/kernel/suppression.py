@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from rehabdash.kernel import i18n
+
 COMPLEMENTARY = "*"
 SHOWN = ""
 
@@ -159,3 +161,24 @@ def protect_townships(counts: pd.DataFrame, below: int) -> pd.DataFrame:
         return counts
     return pd.DataFrame({column: _sibling_column(counts[column].fillna(0), below) for column in counts.columns},
                         index=counts.index)
+
+
+# ---------------------------------------------------------------------------- saying it
+#
+# One presentation rule for every output: on screen, in slides and in workbooks a hidden count reads
+# '<5' or '*' and a rounded one its number, with `note` beside the table or figure; in prose (the
+# bulletin) a count reads as officials write it: 不足5人, 约10人, or that it is not published.
+
+
+def note(lang: str, below: int) -> str:
+    """The caption of a table or figure with controlled counts: what '<5', '*' and the rounding mean."""
+    return i18n.text(lang, "disclosure.note", below=below)
+
+
+def in_prose(shown, below: int, unit: str, lang: str) -> str:
+    """A controlled count in a sentence: '不足5人', '约10人', or '（人数不予公布）' for '*'."""
+    if shown == COMPLEMENTARY:
+        return i18n.text(lang, "disclosure.prose_withheld")
+    if isinstance(shown, str) and shown.startswith("<"):
+        return i18n.text(lang, "disclosure.prose_small", below=below, unit=unit)
+    return i18n.text(lang, "disclosure.prose_rounded", count=shown, unit=unit)

@@ -215,8 +215,10 @@ def disclose_subunits(subunits: dict[tuple[str, str], list[IndicatorStatus]],
 
 
 def service_rates(subunits: dict[tuple[str, str], list[IndicatorStatus]]) -> pd.DataFrame:
-    """Need, served and precise-rehab service rate per subunit, from the statuses already computed."""
-    rows = [(code, name, s.base or 0, s.actual, s.rate)
+    """Need, served and precise-rehab service rate per subunit, from the statuses already computed.
+    Where no need is reported for a unit (villages: the figures are collected per township) need and
+    served are None, not 0: nothing was collected there."""
+    rows = [(code, name, s.base, None if s.base is None else s.actual, s.rate)
             for (code, name), statuses in subunits.items()
             for s in statuses if s.indicator == "precise_rehab_served"]
     return pd.DataFrame(rows, columns=["subunit_code", "subunit_name", "need", "served", "rate"])
@@ -323,12 +325,13 @@ class Meeting:
         return self.lagging_in("zh")
 
     def lagging_in(self, lang: str) -> list[tuple[str, IndicatorStatus]]:
-        """Red and amber items with the unit responsible, the scope's own-level funds among them."""
-        items = [(fmt.region_name(unit, lang), s)
+        """Red and amber items with the unit responsible, the scope's own-level funds among them. The
+        list names the units below; where the scope itself is responsible its line says 本级."""
+        own = i18n.text(lang, "dispatch.own_level", name=fmt.region_name(self.scope_name, lang))
+        items = [(own if unit == self.scope_name else fmt.region_name(unit, lang), s)
                  for unit, s in lagging(self.subunits, self.scope_name, self.indicators)]
         if self.own_funding is not None and is_behind(self.own_funding):
-            items.append((i18n.text(lang, "dispatch.own_level", name=fmt.region_name(self.scope_name, lang)),
-                          self.own_funding))
+            items.append((own, self.own_funding))
         return sorted(items, key=lambda item: (item[1].status is not Status.RED,
                                                (item[1].completion or 0) - item[1].progress))
 
