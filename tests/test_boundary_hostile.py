@@ -34,8 +34,7 @@ from rehabdash.ingest import boundaries as township_import
 from rehabdash.store import boundaries
 
 from .seed import YUANHUI
-from .conftest import PASSWORD
-from .conftest import log_in as login
+from .conftest import PASSWORD, log_in
 from .test_boundary_import import data_dir, geojson, surveyed, three_problems  # noqa: F401 (data_dir: the fixture)
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -235,12 +234,12 @@ def test_every_hostile_file_is_refused_on_the_page(data_dir, bait, cases, monkey
     store = AccountStore()
     store.add("yh_admin", PASSWORD, "admin", [YUANHUI])
     store.add(MARKERS["account"], PASSWORD, "viewer", ["150200000000"])
-    accounts_db = Path(os.environ["REHAB_INSTANCE_DIR"]) / "rehab.db"
+    accounts_db = Path(os.environ["REHAB_INSTANCE_DIR"]) / "rehab.db"  # where data_dir put the instance
     assert accounts_db.is_file()
     accounts = vrt(str(accounts_db), "rehab_accounts", "failed_logins", "failed_logins")
     files = {**cases, "vrt-accounts-kml": ("乡镇.kml", accounts, "内容不是 KML"),
              "vrt-accounts-zip": ("乡镇.zip", zipped({"a.vrt": accounts}), "压缩包中没有 Shapefile")}
-    at = login("yh_admin")
+    at = log_in("yh_admin")
     at.switch_page("app_pages/boundaries.py").run()
     assert not at.exception and at.title[0].value == "乡镇边界导入"
     at.text_input(key="boundaries_field").set_value("username").run()  # the accounts' column, as an attacker would

@@ -37,7 +37,8 @@ from shapely.geometry import mapping
 
 from rehabdash.access import audit
 from rehabdash.access.accounts import Account
-from rehabdash.ingest.boundary_files import SUFFIXES, Budget, Refused, read  # noqa: F401 (SUFFIXES: the page's)
+from rehabdash.ingest.boundary_files import SUFFIXES, read  # noqa: F401 (SUFFIXES: the page's)
+from rehabdash.ingest.boundary_limits import Budget, Refused
 from rehabdash.ingest.geo import EDGE_TOLERANCE, district_of, in_china
 from rehabdash.kernel import i18n
 from rehabdash.kernel.config import BOUNDARY_SETTINGS, boundary_limits, data_dir

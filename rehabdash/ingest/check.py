@@ -1,19 +1,17 @@
 """Checking an uploaded workbook against the data contract before anything is written.
 
-read (reader.py) → every cell to its type, clerk habits handled (cells.py) → every rule at once
-(rules.py, pandera) → `Checked`: the typed rows per table, and the problems as the clerk's table.
+read (reader.py) → every cell to its type, clerk habits handled (sheet_cleaner.py, cells.py) → every
+rule at once (rules.py, pandera), failures as the clerk's problems (rule_problems.py) → `Checked`: the
+typed rows per table, and the problems as the clerk's table.
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import coordTransform  # PyPI coordtransform==0.2.1 (MIT)
 import numpy as np
 import pandas as pd
 
@@ -22,14 +20,13 @@ from rehabdash.access.accounts import Account
 from rehabdash.ingest import cells, geo, layout, reports, rules, scope_rules
 from rehabdash.ingest.problems import Problem, Problems
 from rehabdash.ingest.publish import read_tables, table_keys
-from rehabdash.ingest.reader import HEADER_ROW, Settings, Sheet, Workbook, read_workbook
+from rehabdash.ingest.reader import Workbook, read_workbook
+from rehabdash.ingest.rule_problems import FailureReporter
+from rehabdash.ingest.sheet_cleaner import Cleaned, RegionLookup, SheetCleaner
 from rehabdash.kernel import i18n, months
 from rehabdash.kernel.config import data_dir as default_data_dir
-from rehabdash.kernel.contract import CODE_LISTS, KEYS, LEVELS, TABLES
+from rehabdash.kernel.contract import KEYS, TABLES
 from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
-
-_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean"}
-_FULL_WIDTH = re.compile("[０-９Ａ-Ｚａ-ｚ．－]")  # what NFKC folds in numbers, dates and codes
 
 
 @dataclass
@@ -74,278 +71,11 @@ class Checked:
         return {table: len(frame) for table, frame in self.tables.items() if len(frame)}
 
 
-class RegionLookup:
-    """Region codes as clerks write them: the 12-digit code, a 6- or 9-digit prefix, or the name."""
-
-    def __init__(self, regions: pd.DataFrame):
-        self.codes = set(regions["region_code"])
-        self.names = dict(zip(regions["region_code"], regions["name"]))
-        self.by_name: dict[str, list[str]] = defaultdict(list)
-        for code, name in self.names.items():
-            self.by_name[layout.normal(str(name))].append(code)
-
-    def resolve(self, value) -> tuple[str | None, str | None]:
-        """(code, note) where note names a conversion; unknown text is returned as is to be reported."""
-        text = cells.to_code(value)
-        if text is None or text in self.codes:
-            return text, None
-        if text.isdigit():
-            padded = text.ljust(12, "0")
-            return (padded, "region_prefix") if len(text) in (6, 9) and padded in self.codes else (text, None)
-        found = sorted(self.by_name.get(text, ()))
-        if len(found) == 1:
-            return found[0], "region_name"
-        if found:
-            raise cells.CellProblem("ambiguous_region",
-                                    candidates="、".join(f"{self.names[c]}（{c}）" for c in found))
-        return text, None
-
-
-def _header(sheet: Sheet, column: str, lang: str) -> str:
-    """The column's header as the clerk wrote it, or the template's when the column is missing."""
-    return sheet.headers.get(column) or layout.header(column, lang)
-
-
-@dataclass
-class _Cleaned:
-    frame: pd.DataFrame  # typed values, index = Excel row numbers
-    shown: pd.DataFrame  # the cells as written, same shape
-    flagged: set  # (row, column) already reported by a cell parser
-    texts: dict[str, list[str]] = field(default_factory=dict)  # `shown` as lists, column → one per row
-
-
-class _Cleaner:
-    """Turns one sheet's raw cells into typed columns, reporting every cell it cannot read."""
-
-    def __init__(self, sheet: Sheet, settings: Settings, lookup: RegionLookup, problems: Problems,
-                 notes: Counter):
-        self.sheet, self.settings, self.lookup = sheet, settings, lookup
-        self.problems, self.notes = problems, notes
-        self.flagged: set = set()
-        self._noted: list[str] | None = None  # notes of the value being parsed (see `outcomes`)
-
-    def header(self, column: str) -> str:
-        return _header(self.sheet, column, self.problems.lang)
-
-    def note(self, key: str, column: str) -> None:
-        if self._noted is not None:
-            self._noted.append(key)  # counted once per cell that holds the value (`column_values`)
-        else:
-            self.notes[(self.sheet.name, self.header(column), key)] += 1
-
-    def header_problem(self, key: str, column: str) -> None:
-        self.problems.add(key, sheet=self.sheet.name, row=HEADER_ROW, column=self.header(column),
-                          value=self.header(column))
-        self.flagged.update((row, column) for row in self.sheet.rows)
-
-    def money_factor(self, column: str) -> int | None:
-        unit = self.sheet.units.get(column)
-        if not unit:
-            return self.settings.money_factor
-        factor = layout.money_unit_factor(unit)
-        if factor is None:
-            self.header_problem("unknown_money_unit", column)
-        return factor
-
-    def datum(self) -> str | None:
-        declared = [u for u in (self.sheet.units.get(c) for c in layout.COORDINATES) if u]
-        if not declared:
-            return self.settings.datum
-        datums = {layout.datum_of(u) for u in declared}
-        if None in datums or len(datums) > 1:
-            self.header_problem("unknown_datum", "lon")
-            return None
-        return datums.pop()
-
-    def parser(self, column: str, kind: str):
-        table = self.sheet.table
-        if (table, column) in layout.REGION_COLUMNS:
-            def region(value):
-                code, note = self.lookup.resolve(value)
-                if note:
-                    self.note(note, column)
-                return code
-            return region
-        if (table, column) in CODE_LISTS:
-            labels = layout.code_labels(table, column)
-            return lambda value: None if cells.is_blank(value) else labels.get(
-                layout.match_key(cells.shown(value)), cells.to_code(value))
-        if layout.is_money(column):
-            factor = self.money_factor(column)
-            if factor is None:
-                return None
-
-            def money(value):
-                amount, converted = cells.to_money(value, factor)
-                if converted:
-                    self.note("wan_yuan", column)
-                return amount
-            return money
-        if kind == "str":
-            return cells.to_code if column.endswith("_id") else cells.to_text
-        if kind == "date":
-            return cells.to_month if column in layout.MONTH_COLUMNS else cells.to_date
-        return {"int": cells.to_int, "float": cells.to_float, "bool": cells.to_bool}[kind]
-
-    def clean(self) -> _Cleaned:
-        sheet, rows = self.sheet, self.sheet.rows
-        values, shown = {}, {}
-        for column, kind in TABLES[sheet.table].items():
-            raw = sheet.cells.get(column, [None] * len(rows))
-            # Each distinct cell is read once: a ledger repeats its station, type and dates down the
-            # column. The type is part of the key, as 1, 1.0 and True are equal.
-            keys = [(value.__class__, value) for value in raw]
-            distinct = dict.fromkeys(keys)
-            texts = {key: cells.shown(key[1]) for key in distinct}
-            shown[column] = [texts[key] for key in keys]
-            parse = self.parser(column, kind) if column in sheet.cells else None
-            values[column] = [None] * len(rows) if parse is None else \
-                self.column_values(parse, column, keys, distinct, texts)
-        frame = pd.DataFrame({c: pd.Series(v, index=rows, dtype=_DTYPES.get(TABLES[sheet.table][c], "object"))
-                              for c, v in values.items()}, index=rows)
-        if "lon" in frame and len(frame):
-            self.convert_datum(frame)
-        return _Cleaned(frame, pd.DataFrame(shown, index=rows), self.flagged, shown)
-
-    def outcome(self, parse, column: str, value) -> tuple[object, cells.CellProblem | None, list[str]]:
-        """The value read, the problem with it, and the notes it makes (full-width digits, 万元 …)."""
-        self._noted = []
-        try:
-            if isinstance(value, str) and column not in ("name", "host_name") and _FULL_WIDTH.search(value):
-                self.note("fullwidth", column)
-            try:
-                return parse(value), None, self._noted
-            except cells.CellProblem as problem:
-                return None, problem, self._noted
-        finally:
-            self._noted = None
-
-    def column_values(self, parse, column: str, keys: list, distinct: dict, texts: dict) -> list:
-        """The column read cell by cell, as if each cell were parsed: every cell's problem, every
-        cell's notes."""
-        outcomes = {key: self.outcome(parse, column, key[1]) for key in distinct}
-        counts = Counter(keys) if any(noted for _, _, noted in outcomes.values()) else {}
-        for key, (_, _, noted) in outcomes.items():
-            for note in noted:
-                self.notes[(self.sheet.name, self.header(column), note)] += counts[key]
-        if any(problem is not None for _, problem, _ in outcomes.values()):
-            header = self.header(column)
-            for row, key in zip(self.sheet.rows, keys):
-                problem = outcomes[key][1]
-                if problem is not None:
-                    self.problems.add(problem.key, sheet=self.sheet.name, row=row, column=header,
-                                      value=texts[key], **problem.values)
-                    self.flagged.add((row, column))
-        return [outcomes[key][0] for key in keys]
-
-    def convert_datum(self, frame: pd.DataFrame) -> None:
-        """Coordinates declared GCJ-02 (高德, 腾讯) become WGS-84, as the contract stores them."""
-        datum = self.datum()
-        if datum != "gcj02":
-            return
-        both = frame["lon"].notna() & frame["lat"].notna()
-        for row in frame.index[both.to_numpy()]:
-            lon, lat = coordTransform.gcj02_to_wgs84(float(frame.at[row, "lon"]), float(frame.at[row, "lat"]))
-            frame.at[row, "lon"], frame.at[row, "lat"] = round(lon, 6), round(lat, 6)
-            self.note("gcj02", "lon")
-
-
 def _upsert(previous: pd.DataFrame, imported: pd.DataFrame, table: str) -> pd.DataFrame:
     if imported.empty:
         return previous
     kept = previous[~np.isin(table_keys(previous, table), table_keys(imported, table))]
     return pd.concat([kept, imported.dropna(subset=list(KEYS[table]))], ignore_index=True)
-
-
-_DETAILED = {"unknown_code", "wrong_level", "tier_level", "parent_level", "outside_china", "outside_region",
-             "duplicate_key"}  # the checks whose message needs more than the cell (details below)
-
-
-# With a declared 报送月份 the import's period is that month: these checks say so in its words.
-_DECLARED_MONTH_CHECKS = {"out_of_period": "outside_report_month", "year_out_of_period": "year_outside_report_month"}
-
-
-class _Reporter:
-    """Turns rule failures into problems named by sheet, Excel row, header and the cell as written."""
-
-    def __init__(self, sheet: Sheet, cleaned: _Cleaned, ctx: rules.Context, problems: Problems):
-        self.sheet, self.cleaned, self.ctx, self.problems = sheet, cleaned, ctx, problems
-        self.lang = problems.lang
-        self.table = sheet.table
-
-    def header(self, column: str) -> str:
-        return _header(self.sheet, column, self.lang)
-
-    @functools.cached_property
-    def first_rows(self) -> dict[str, int]:
-        """Each key's first Excel row, for 'repeats row N'."""
-        first: dict[str, int] = {}
-        frame = self.cleaned.frame
-        for row, key in zip(frame.index, table_keys(frame, self.table)):
-            first.setdefault(key, int(row))
-        return first
-
-    def level_label(self, level: str) -> str:
-        return i18n.code_label(self.lang, "level", level)
-
-    @functools.cached_property
-    def period(self) -> dict:
-        """What every message may name of the import's period (the same for each failure)."""
-        as_of, start = self.ctx.as_of, self.ctx.period_start
-        return {"as_of": as_of.isoformat(), "start": start.isoformat()[:7], "end": as_of.isoformat()[:7],
-                "start_year": start.year, "end_year": as_of.year}
-
-    @functools.cached_property
-    def shown(self) -> dict[str, dict]:
-        """The cells as written, column → {row: text}: a dict lookup per failure, not DataFrame.at,
-        which took most of the time for 100 000 failing rows."""
-        return {c: dict(zip(self.sheet.rows, texts)) for c, texts in self.cleaned.texts.items()}
-
-    def report(self, failure: rules.Failure) -> None:
-        row, column, shown = failure.row, failure.column, self.shown
-        if (row, column) in self.cleaned.flagged:
-            return  # the cell parser has said what is wrong with this cell
-        values = {"value": shown[column][row], "column": self.header(column), **self.period}
-        if failure.other:
-            values.update(other=self.header(failure.other), other_value=shown[failure.other][row])
-        values.update(self.details(failure))
-        check = failure.check
-        if self.ctx.report_month and check in _DECLARED_MONTH_CHECKS:  # say which month, not a period
-            check = _DECLARED_MONTH_CHECKS[check]
-            values["month"] = self.ctx.report_month.isoformat()[:7]
-        self.problems.add(check, sheet=self.sheet.name, row=row, **values)
-
-    def details(self, failure: rules.Failure) -> dict:
-        frame, row, check = self.cleaned.frame, failure.row, failure.check
-        if check not in _DETAILED:
-            return {}
-        value = frame.at[row, failure.column]
-        if check == "unknown_code":
-            return {"codes": "、".join(layout.code_label(self.table, failure.column, c, self.lang)
-                                      for c in CODE_LISTS[(self.table, failure.column)])}
-        if check == "wrong_level":
-            allowed = layout.REGION_COLUMNS[(self.table, failure.column)]
-            return {"level": self.level_label(self.ctx.levels[value]),
-                    "expected": "、".join(self.level_label(level) for level in allowed)}
-        if check == "tier_level":
-            tier = frame.at[row, "tier"]
-            return {"level": self.level_label(self.ctx.levels[value]),
-                    "tier": layout.code_label("facilities", "tier", tier, self.lang),
-                    "expected": self.level_label(rules.TIER_LEVELS[tier])}
-        if check == "parent_level":
-            level = frame.at[row, "level"]
-            return {"expected": self.level_label(LEVELS[max(LEVELS.index(level) - 1, 0)])}
-        if check in ("outside_china", "outside_region"):
-            lon, lat = (self.header(c) for c in layout.COORDINATES)
-            code = frame.at[row, "region_code"]
-            return {"column": f"{lon}/{lat}",
-                    "value": f"{self.cleaned.shown.at[row, 'lon']}, {self.cleaned.shown.at[row, 'lat']}",
-                    "region": f"{self.ctx.areas.name(code)}（{code}）"}
-        if check == "duplicate_key":
-            key = table_keys(frame.loc[[row]], self.table)[0]
-            return {"first": self.first_rows[key], "keys": "、".join(self.header(c) for c in KEYS[self.table]),
-                    "value": " / ".join(self.cleaned.shown.at[row, c] for c in KEYS[self.table])}
-        return {}
 
 
 def _sorted_problems(problems: list[Problem], order: dict[str, int]) -> list[Problem]:
@@ -444,13 +174,13 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     notes: Counter = Counter()
 
     lookup = RegionLookup(previous["regions"])
-    cleaned: dict[str, _Cleaned] = {}
+    cleaned: dict[str, Cleaned] = {}
     table_problems: dict[str, Problems] = {}
     sheets = workbook.sheets
     for done, (table, sheet) in enumerate(sheets.items()):
         progress(0.5 * done / len(sheets), sheet.name)
         table_problems[table] = Problems(lang)
-        cleaned[table] = _Cleaner(sheet, settings, lookup, table_problems[table], notes).clean()
+        cleaned[table] = SheetCleaner(sheet, settings, lookup, table_problems[table], notes).clean()
         if table == "regions":  # later sheets may name the regions this one adds
             lookup = RegionLookup(_upsert(previous["regions"], cleaned[table].frame, "regions"))
 
@@ -462,7 +192,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     ctx = rules.Context(rows_until, checked.period_start, regions, ids, geo.RegionAreas(regions), month)
     for done, (table, sheet) in enumerate(sheets.items()):
         progress(0.5 + 0.5 * done / len(sheets), sheet.name)
-        reporter = _Reporter(sheet, cleaned[table], ctx, table_problems[table])
+        reporter = FailureReporter(sheet, cleaned[table], ctx, table_problems[table])
         for failure in rules.failures(table, cleaned[table].frame, ctx):
             reporter.report(failure)
         order = {reporter.header(c): i for i, c in enumerate(TABLES[table])}
