@@ -42,9 +42,10 @@ st.download_button(ui.t("upload.template_button"),
 
 st.subheader(ui.t("upload.upload_heading"))
 # A new uploader after each publish, so the published file is not checked again.
-# Other spreadsheet types are let through so that the check can say what the file is and what to do.
-uploaded = st.file_uploader(ui.t("upload.uploader"), type=list(ingest.UPLOAD_TYPES),
-                            key=f"workbook_{st.session_state.get(ROUND, 0)}")
+limit = ui.upload_limit(ingest.UPLOAD_MAX_MB)
+uploaded = ui.upload_box(ui.t("upload.uploader", limit=limit), ingest.UPLOAD_TYPES, ingest.UPLOAD_MAX_MB,
+                         key=f"workbook_{st.session_state.get(ROUND, 0)}",
+                         note=ui.t("upload.uploader_help", limit=limit))
 if uploaded is None:
     st.stop()
 

@@ -5,7 +5,7 @@ import pytest
 
 from rehabdash.store.snapshots import list_snapshots
 
-from .conftest import open_app_page
+from .conftest import PROJECT, open_app_page
 from .seed import QINGSHAN
 from .workbooks import AS_OF, data_copy, filled, month_rows, set_cell
 
@@ -140,3 +140,20 @@ def test_a_full_disk_on_publish_is_a_chinese_message_and_nothing_is_published(da
     assert not at.exception
     assert any("磁盘空间不足" in e.value and "未发布任何数据" in e.value for e in at.error)
     assert sorted(p.name for p in (data / "snapshots").iterdir()) == before
+
+
+def test_the_server_takes_the_largest_file_the_app_reads_and_nginx_takes_the_server_s():
+    """server.maxUploadSize (.streamlit/config.toml) against the limits the readers keep: a workbook
+    of 50 MB (the issue's figure) and a boundary file of REHAB_BOUNDARY_MAX_MB's default."""
+    import tomllib
+
+    from rehabdash.ingest import reader
+    from rehabdash.kernel.config import BoundaryLimits
+    from tools import deploy
+
+    server = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]
+    assert server["maxUploadSize"] == 50 == reader.MAX_FILE_BYTES / 2**20 == BoundaryLimits().max_mb
+    assert deploy.Settings().max_upload_mb == 50
+    assert "client_max_body_size 51m;" in deploy.nginx_site(deploy.Settings())
+    assert ["--server.maxUploadSize", "50"] in [deploy.replica_command(deploy.Settings(), 8501)[i:i + 2]
+                                                for i in range(20)]
