@@ -37,3 +37,12 @@ def test_counts_group_digits_in_english_only():
     assert fmt.count(6260) == "6260"
     assert fmt.count(6260, "en") == "6,260"
     assert fmt.count(None) == "—"
+
+
+def test_a_change_that_shows_as_zero_reads_flat():
+    """Issue 36: '↑ +0.0%' for an unchanged figure; 持平 (unchanged) is what an official writes."""
+    assert fmt.change(0.0) == "持平" and fmt.change(0.0, "en") == "unchanged"
+    assert fmt.change(0.0004) == "持平" and fmt.change(-0.0004) == "持平"  # would show as ±0.0%
+    assert fmt.change(0.0006) == "+0.1%"
+    assert fmt.points(0.0) == "持平" and fmt.points(0.0, "en") == "unchanged"
+    assert fmt.points(0.0104) == "+1.04"

@@ -41,16 +41,26 @@ def completion(share: float | None) -> str:
     return "—" if is_missing(share) else f"{_trim(share * 100, 1)}%"
 
 
-def change(share: float | None) -> str:
-    """Year-on-year change with a sign: +51.8%, -3.2%."""
-    return "—" if is_missing(share) else f"{share * 100:+.1f}%"
+def unchanged(lang: str = "zh") -> str:
+    """THE word for a change that shows as zero: 持平 / unchanged (never '↑ +0.0%')."""
+    return "持平" if lang == "zh" else "unchanged"
 
 
-def points(difference: float | None) -> str:
-    """Change of a rate in percentage points, signed, two decimals like the rates: +1.04, -0.5, +0."""
+def change(share: float | None, lang: str = "zh") -> str:
+    """Year-on-year change with a sign: +51.8%, -3.2%; 持平 where it shows as zero."""
+    if is_missing(share):
+        return "—"
+    text = f"{share * 100:+.1f}%"
+    return unchanged(lang) if float(text[:-1]) == 0 else text
+
+
+def points(difference: float | None, lang: str = "zh") -> str:
+    """Change of a rate in percentage points, signed, two decimals like the rates: +1.04, -0.5; 持平
+    where it shows as zero."""
     if is_missing(difference):
         return "—"
-    return ("-" if difference < 0 else "+") + _trim(abs(difference) * 100, 2)
+    size = _trim(abs(difference) * 100, 2)
+    return unchanged(lang) if float(size) == 0 else ("-" if difference < 0 else "+") + size
 
 
 def rank_change(change: float | None) -> str:
