@@ -10,6 +10,7 @@ import streamlit as st
 
 from rehabdash import ingest, ui
 from rehabdash.access import gate as access
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import newest_valid
 
@@ -109,7 +110,7 @@ if st.button(ui.t("upload.publish_button"), type="primary", key="publish"):
     del st.session_state["_upload_checked"]
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
     st.session_state[PUBLISHED] = ui.t(
-        "upload.published", date=ui.snapshot_label(published.snapshot),
+        "upload.published", date=ui.snapshot_label(published.snapshot), at=fmt.beijing_time(published.log_entry.get("at")),
         added=sum(c.added for c in published.changes.values()),
         replaced=sum(c.replaced for c in published.changes.values()))
     st.rerun()  # the sidebar lists the new snapshot on the next run

@@ -1,8 +1,12 @@
 """AppTest of the upload and snapshot pages on a throw-away copy of the data: template download, the
 problem table for a broken workbook (nothing published), publishing the fixed one, the sidebar and the
 snapshot page seeing the new snapshot."""
+import datetime as dt
+import json
+
 import pytest
 
+from rehabdash import ingest
 from rehabdash.store.snapshots import list_snapshots
 
 from .conftest import PROJECT, open_app_page
@@ -69,6 +73,10 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
     at.button(key="publish").click().run()
     assert not at.exception
     assert "已发布数据快照 2025-09-30" in at.success[0].value
+    logged = ingest.read_log(data)[-1]["at"]
+    assert logged.endswith("+00:00")
+    published_at = (dt.datetime.fromisoformat(logged[:-6]) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert f"（{published_at} 北京时间）" in at.success[0].value
     assert at.file_uploader[0].value is None and not at.status  # a fresh uploader, nothing re-checked
     assert at.sidebar.selectbox(key="snapshot").options[0] == AS_OF.isoformat()
     assert list_snapshots(data)[0].as_of == AS_OF and list_snapshots(data)[0].valid
@@ -89,6 +97,14 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(data):
     log = table_with(at, "填报人")
     assert log["填报人"].tolist() == ["demo"] and log["备注"].tolist() == ["张三"]
     assert log["文件"].tolist() == ["九月.xlsx"]
+    # times in 北京时间 (issue 36), not the UTC the manifest and the log store
+    stored = json.loads((list_snapshots(data)[0].path / "manifest.json").read_text(encoding="utf-8"))["created_at"]
+    assert stored.endswith("+00:00")
+    beijing = (dt.datetime.fromisoformat(stored[:-6]) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert newest["发布时间（北京时间）"] == beijing
+    logged = ingest.read_log(data)[-1]["at"]
+    assert log["时间（北京时间）"].tolist() == [
+        (dt.datetime.fromisoformat(logged[:-6]) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")]
 
 
 

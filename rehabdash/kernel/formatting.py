@@ -79,6 +79,26 @@ def date(day: dt.date, lang: str = "zh") -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
 
 
+# 北京时间: China keeps UTC+8 all year (no summer time since 1991), so no time-zone database is needed.
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def beijing_time(moment) -> str:
+    """THE way a moment (publish, import) is shown: '2025-09-01 16:05' in 北京时间, the words naming the
+    zone in the heading or sentence around it. Takes a datetime or an ISO string as the manifests and
+    the import log store them (UTC with its offset; one without an offset is read as UTC)."""
+    if moment is None or moment == "" or moment != moment:  # None, '', NaN, NaT
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
 def amount(value: float | None, lang: str = "zh") -> str:
     """A figure in its own unit (persons, sites, 万元): whole numbers as counts, else two decimals."""
     if is_missing(value):
