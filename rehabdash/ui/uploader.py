@@ -21,9 +21,11 @@ from rehabdash.ui.text import t
 # it, the hint while a file is dragged over (the one child with no test id inside), a refused file's
 # message (read out by a screen reader, shown on hover in a tooltip drawn outside the box: only file
 # chips have error tooltips on the pages with an upload box) and the replace button's hidden name.
+# The button's own word is shrunk to nothing, not removed: removed, the button would have no name that
+# accessibility checkers (axe) count, and Streamlit gives it no aria-label to set instead.
 _BOX = '.st-key-{key} [data-testid="stFileUploaderDropzone"]'
 _CSS = """<style>
-{box} button [data-testid="stMarkdownContainer"] p {{ display: none; }}
+{box} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; margin: 0; }}
 {box} button [data-testid="stMarkdownContainer"]::after {{ content: {button}; }}
 {box} [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
 {box} [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: {instructions}; }}
