@@ -7,6 +7,7 @@ import streamlit as st
 
 from rehabdash import ingest, ui
 from rehabdash.access import gate
+from rehabdash.kernel import config
 from rehabdash.kernel.errors import NoAccess
 
 CHECKED = "_boundaries_checked"  # (sha256 + options, CheckedBoundaries) of the last check
@@ -19,8 +20,9 @@ st.caption(ui.t("boundaries.intro"))
 if message := st.session_state.pop(PUBLISHED, None):
     st.success(message)
 
-upload = st.file_uploader(ui.t("boundaries.file"), type=[s.lstrip(".") for s in ingest.BOUNDARY_SUFFIXES],
-                          key="boundaries_file")
+max_mb = config.boundary_limits().max_mb
+upload = ui.upload_box(ui.t("boundaries.file"), ingest.BOUNDARY_SUFFIXES, max_mb, key="boundaries_file",
+                       note=ui.t("boundaries.file_help", limit=ui.upload_limit(max_mb)))
 choices = {"auto": ui.t("boundaries.crs_auto"), "wgs84": ui.t("boundaries.crs_wgs84"),
            "gcj02": ui.t("boundaries.crs_gcj02"), "epsg": ui.t("boundaries.crs_epsg")}
 choice = st.radio(ui.t("boundaries.crs"), list(choices), format_func=choices.get, key="boundaries_crs")

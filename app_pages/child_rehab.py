@@ -33,9 +33,10 @@ for row in (cards[:3], cards[3:]):
         if figure.change is None:
             change = None
         elif name == "coverage":
-            change = ui.t("child_rehab.points", change=fmt.points(figure.change))
+            change = fmt.points(figure.change, f.lang)
+            change = change if change == fmt.unchanged(f.lang) else ui.t("child_rehab.points", change=change)
         else:
-            change = fmt.change(figure.change)
+            change = fmt.change(figure.change, f.lang)
         with column:
             ui.figure_card(ui.t(f"child_rehab.{name}"), shown(figure.value, formatter), change,
                            (ui.t(f"child_rehab.{name}_note"),),

@@ -57,9 +57,10 @@ st.download_button(ui.t("upload.template_button"),
 
 st.subheader(ui.t("upload.upload_heading"))
 # A new uploader after each publish, so the published file is not checked again.
-# Other spreadsheet types are let through so that the check can say what the file is and what to do.
-uploaded = st.file_uploader(ui.t("upload.uploader"), type=list(ingest.UPLOAD_TYPES),
-                            key=f"workbook_{st.session_state.get(ROUND, 0)}")
+limit = ui.upload_limit(ingest.UPLOAD_MAX_MB)
+uploaded = ui.upload_box(ui.t("upload.uploader", limit=limit), ingest.UPLOAD_TYPES, ingest.UPLOAD_MAX_MB,
+                         key=f"workbook_{st.session_state.get(ROUND, 0)}",
+                         note=ui.t("upload.uploader_help", limit=limit))
 if uploaded is None:
     if f is not None:
         ui.progress_section(f, report_month, key="upload_reporting")
@@ -130,7 +131,7 @@ if st.button(ui.t("upload.publish_button"), type="primary", key="publish"):
     del st.session_state["_upload_checked"]
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
     st.session_state[PUBLISHED] = ui.t(
-        "upload.published", date=ui.snapshot_label(published.snapshot),
+        "upload.published", date=ui.snapshot_label(published.snapshot), at=fmt.beijing_time(published.log_entry.get("at")),
         added=sum(c.added for c in published.changes.values()),
         replaced=sum(c.replaced for c in published.changes.values()))
     st.rerun()  # the sidebar lists the new snapshot on the next run

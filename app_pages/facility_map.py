@@ -127,6 +127,8 @@ task_table(tasks)
 if thematic is not None:
     st.subheader(ui.t("thematic.table"))
     st.caption(f"{ui.md(thematic_title)} · {ui.t('thematic.progress', progress=fmt.rate(thematic.progress))}")
+    if thematic.note:
+        st.caption(ui.md(thematic.note))
     ui.table(thematic.values, thematic_topic.VALUE_COLUMNS, key="thematic", file_stem=ui.t("thematic.file"),
              drill=thematic.values["subunit_code"])
 

@@ -135,6 +135,8 @@ with st.container(key="section_ranking"):
                                 format_func=lambda i: dispatch_charts.label(f.lang, i))
         ranking, texts, lights = ui.ranking_of(f, margin, by)
         st.caption(ui.t("dispatch_page.ranking_caption", indicator=dispatch_charts.label(f.lang, by)))
+        if dispatch.all_tied(m.subunits, by):
+            st.caption(ui.t("dispatch_page.not_ranked", indicator=dispatch_charts.label(f.lang, by)))
         ui.lit_table(texts, lights, drill=ranking.codes, key="ranking")
         if ranking.note:
             st.caption(ranking.note)

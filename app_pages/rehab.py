@@ -84,7 +84,8 @@ for column, kind in zip(columns, rehab.PREVENTION_KINDS):
                        **ui.year_on_year(row["change"]),
                        notes=(*notes, rehab_view.places_caption(row["places"], f.lang)))
 if f.snapshot.source == "sample":
-    st.caption(ui.t("rehab.amblyopia_rounding"))
+    for note in rehab.sample_notes(f.scope.root, f.year):
+        st.caption(ui.t(note))
 figure, table = rehab_view.prevention(prevention, f.lang, f.scope_label, f.year, ui.status_words())
 ui.chart_with_data(figure, table, key="rehab_prevention", file_stem=ui.t("rehab.prevention"))
 

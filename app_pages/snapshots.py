@@ -5,6 +5,7 @@ import streamlit as st
 
 from rehabdash import ingest, ui
 from rehabdash.access import gate as access
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import newest_valid
 from rehabdash.store.snapshots import label as snapshot_label
@@ -42,8 +43,7 @@ shown = pd.DataFrame({
     ui.t("snapshots.validity"): [ui.t("snapshots.valid") if valid else ui.t("snapshots.invalid", problem=problem)
                                  for valid, problem in zip(listing["valid"], listing["problem"])],
     ui.t("snapshots.source"): listing["source"].map(source_name),
-    ui.t("snapshots.created"): listing["created_at"].map(
-        lambda t: "" if pd.isna(t) else t.strftime("%Y-%m-%d %H:%M %Z")),
+    ui.t("snapshots.created"): listing["created_at"].map(fmt.beijing_time),
     ui.t("snapshots.total_rows"): listing["total_rows"],
     **{table_name(t): listing[t].astype("Int64") for t in TABLES},
 })
@@ -83,7 +83,7 @@ if not log:
     st.info(ui.t("snapshots.no_log"))
 else:
     ui.table_with_download(pd.DataFrame([{
-        ui.t("snapshots.log_at"): entry.get("at", ""),
+        ui.t("snapshots.log_at"): fmt.beijing_time(entry.get("at")),
         ui.t("snapshots.log_who"): entry.get("who", ""),
         ui.t("writepath.log_note"): entry.get("note", ""),
         ui.t("reporting.month_label"): entry.get("report_month") or "",

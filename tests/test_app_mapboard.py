@@ -6,11 +6,13 @@ The map itself is replaced by a fake st_folium (tests.test_app_facility_map.Fake
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from rehabdash.topics import site_tasks as st_tasks
+from rehabdash.topics import thematic
 
 from .conftest import open_app_page, start_app
-from .seed import BAOTOU, NEWEST, runner, snapshot
+from .seed import BAOTOU, NEWEST, QINGSHAN, runner, snapshot
 from .test_app_facility_map import fake  # noqa: F401 (fixture)
 
 PAGE = "app_pages/facility_map.py"
@@ -104,3 +106,52 @@ def test_meeting_mode_draws_the_board_for_the_wall(fake):  # noqa: F811
     html = fake.map.get_root().render()
     assert 'L.DomUtil.create("details", "rd-legend-box")' in html  # legend in the map
     assert "font-size: 21px" in html  # names large
+
+
+# The sample's scopes in both years (issue 36): the city layer broke on task completion, and at district
+# scope every township read 无年度任务 (townships have no task of their own).
+SCOPES = [{"year": "2024", "city": "包头市"}, {"year": "2024", "city": "包头市", "district": "青山区"},
+          {"year": "2025", "city": "漯河市"}, {"year": "2025", "city": "漯河市", "district": "源汇区"}]
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s['year']}-{s.get('district', s['city'])}")
+def test_every_thematic_layer_draws_at_city_and_district_scope(fake, scope):  # noqa: F811
+    at = open_app_page(PAGE, **scope)
+    assert not at.exception, at.exception
+    box = at.selectbox(key="map_theme")
+    for indicator in thematic.INDICATORS:
+        box.set_value(indicator).run()
+        assert not at.exception, (indicator, at.exception)
+        assert not at.error, (indicator, [e.value for e in at.error])
+        table = frame_with(at, "单位", "数值")
+        assert len(table) > 0
+        assert not table["数值"].eq("无年度任务").all(), indicator
+
+
+def _rates(region_codes, year: int) -> pd.Series:
+    services = pd.read_parquet(snapshot(NEWEST).path / "rehab_services.parquet")
+    services = services[pd.to_datetime(services["period"]).dt.year == year]
+    sums = services.groupby(services["region_code"].map(region_codes))[["need_count", "served_count"]].sum()
+    return sums["served_count"] / sums["need_count"]
+
+
+def test_townships_without_a_task_are_judged_by_their_rate_against_the_district(fake):  # noqa: F811
+    at = open_app_page(PAGE, year="2024", city="包头市", district="青山区", map_theme="精准康复任务完成率（对照序时进度）")
+    assert not at.exception, at.exception
+    regions = pd.read_parquet(snapshot(NEWEST).path / "regions.parquet")
+    towns = regions[regions["parent_code"] == QINGSHAN]
+    # each township's rate and the district's, summed from the parquet by 12-digit code prefix
+    township_of = {code: code for code in towns["region_code"]}
+    rates = _rates(lambda c: next((t for t in township_of if c.startswith(t[:9])), None), 2024)
+    district = _rates(lambda c: "d" if c.startswith(QINGSHAN[:6]) else None, 2024)["d"]
+    table = frame_with(at, "单位", "数值").set_index("单位")
+    names = dict(zip(towns["region_code"], towns["name"]))
+    assert len(table) == len(towns)
+    for code, rate in rates.items():
+        text = table.loc[names[code], "数值"]
+        assert text.endswith(f"{rate * 100:.1f}%"), (names[code], text, rate)
+        assert text.startswith("✔") == (rate >= district - 1e-12), (names[code], text, rate, district)
+    captions = " ".join(c.value for c in at.caption)
+    assert "年度任务下达到青山区" in captions and f"{district * 100:.2f}".rstrip("0").rstrip(".") + "%" in captions
+    legend = " ".join(h.proto.body for h in at.get("html"))
+    assert "年度任务下达到青山区" in legend and "服务率不低于青山区" in legend

@@ -116,3 +116,35 @@ def test_in_english():
     shown = metrics(at)
     assert shown["Persons given precise rehab"] == "6,260" and shown["Amblyopia children aided"] == "170"
     assert "Annual task 5,660" in captions(at)
+
+
+def activity_in(region_prefix: str, kind: str, start: str, end: str) -> int:
+    """An activity's count summed straight from the Parquet file over [start, end]."""
+    activities = raw("activities")
+    period = pd.to_datetime(activities["period"])
+    rows = activities[activities["region_code"].str.startswith(region_prefix) & (activities["kind"] == kind)
+                      & (period >= start) & (period <= end)]
+    return int(rows["count"].sum())
+
+
+def test_a_calibration_note_stays_with_its_scope_and_year():
+    """Issue 36: the note on 包头市's 2024 amblyopia figure appeared on 源汇区 2025's page."""
+    for query in ({"year": "2025", "city": "漯河市", "district": "源汇区"}, {"year": "2025"},
+                  {"year": "2024", "district": "青山区"}):
+        text = captions(start(**query))
+        assert "样例数据说明" not in text and "+51.7%" not in text, query
+
+
+def test_an_unchanged_figure_reads_flat_not_up():
+    """Issue 36: 源汇区's amblyopia figure, the same as last year to the same month, showed '↑ +0.0%'."""
+    this_year = activity_in("411102", "amblyopia_aid", "2025-01-01", "2025-08-01")
+    last_year = activity_in("411102", "amblyopia_aid", "2024-01-01", "2024-08-01")
+    assert this_year == last_year > 0  # the sample's unchanged figure
+    at = start(year="2025", city="漯河市", district="源汇区")
+    card = next(m for m in at.metric if m.label == "弱视儿童救助人数")
+    assert (card.value, card.delta) == (str(this_year), "持平")
+    assert card.proto.direction == card.proto.MetricDirection.NONE  # no arrow, and no colour either
+    assert card.proto.color == card.proto.MetricColor.GRAY
+    assert not any(m.delta in ("+0.0%", "-0.0%") for m in at.metric)
+    table = table_with(at, "同比")
+    assert "+0.0%" not in set(table["同比"])

@@ -1,10 +1,14 @@
 """AppTest of the upload and snapshot pages on a throw-away copy of the data: template download, the
 problem table for a broken workbook (nothing published), publishing the fixed one, the sidebar and the
 snapshot page seeing the new snapshot."""
+import datetime as dt
+import json
 
+
+from rehabdash import ingest
 from rehabdash.store.snapshots import list_snapshots
 
-from .conftest import open_app_page
+from .conftest import PROJECT, open_app_page
 from .seed import QINGSHAN
 from .workbooks import AS_OF, filled, month_rows, set_cell
 
@@ -61,6 +65,10 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(sample_data):
     at.button(key="publish").click().run()
     assert not at.exception
     assert "已发布数据快照 2025-09-30" in at.success[0].value
+    logged = ingest.read_log(sample_data)[-1]["at"]
+    assert logged.endswith("+00:00")
+    published_at = (dt.datetime.fromisoformat(logged[:-6]) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert f"（{published_at} 北京时间）" in at.success[0].value
     assert at.file_uploader[0].value is None and not at.status  # a fresh uploader, nothing re-checked
     assert at.sidebar.selectbox(key="snapshot").options[0] == AS_OF.isoformat()
     assert list_snapshots(sample_data)[0].as_of == AS_OF and list_snapshots(sample_data)[0].valid
@@ -81,6 +89,14 @@ def test_fixed_workbook_is_published_and_the_sidebar_offers_it(sample_data):
     log = table_with(at, "填报人")
     assert log["填报人"].tolist() == ["demo"] and log["备注"].tolist() == ["张三"]
     assert log["文件"].tolist() == ["九月.xlsx"]
+    # times in 北京时间 (issue 36), not the UTC the manifest and the log store
+    stored = json.loads((list_snapshots(sample_data)[0].path / "manifest.json").read_text(encoding="utf-8"))["created_at"]
+    assert stored.endswith("+00:00")
+    beijing = (dt.datetime.fromisoformat(stored[:-6]) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert newest["发布时间（北京时间）"] == beijing
+    logged = ingest.read_log(sample_data)[-1]["at"]
+    assert log["时间（北京时间）"].tolist() == [
+        (dt.datetime.fromisoformat(logged[:-6]) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")]
 
 
 
@@ -132,3 +148,20 @@ def test_a_full_disk_on_publish_is_a_chinese_message_and_nothing_is_published(sa
     assert not at.exception
     assert any("磁盘空间不足" in e.value and "未发布任何数据" in e.value for e in at.error)
     assert sorted(p.name for p in (sample_data / "snapshots").iterdir()) == before
+
+
+def test_the_server_takes_the_largest_file_the_app_reads_and_nginx_takes_the_server_s():
+    """server.maxUploadSize (.streamlit/config.toml) against the limits the readers keep: a workbook
+    of 50 MB (the issue's figure) and a boundary file of REHAB_BOUNDARY_MAX_MB's default."""
+    import tomllib
+
+    from rehabdash.ingest import reader
+    from rehabdash.kernel.config import BoundaryLimits
+    from tools import deploy
+
+    server = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]
+    assert server["maxUploadSize"] == 50 == reader.MAX_FILE_BYTES / 2**20 == BoundaryLimits().max_mb
+    assert deploy.Settings().max_upload_mb == 50
+    assert "client_max_body_size 51m;" in deploy.nginx_site(deploy.Settings())
+    assert ["--server.maxUploadSize", "50"] in [deploy.replica_command(deploy.Settings(), 8501)[i:i + 2]
+                                                for i in range(20)]

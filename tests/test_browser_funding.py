@@ -68,3 +68,29 @@ def test_yuanhui_2025_sources_and_the_year_switch(app_server, page, screenshots_
     assert all(a != b for a, b in zip(values[:3], after[:3]))
     assert "源汇区2024年康复资金来源与用途" in chart_titles(page.page)
     assert_clean(page)
+
+
+# Each figure card's value: its text, the lines it takes and its width against the card's.
+FIGURE_LINES_JS = """els => els.map(v => {
+    const range = document.createRange();
+    range.selectNodeContents(v.querySelector('p') || v);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+    return {text: v.innerText, lines, width: range.getBoundingClientRect().width,
+            card: v.closest('[data-testid="stMetric"]').getBoundingClientRect().width};
+})"""
+
+
+@pytest.mark.parametrize("width", [1440, 1280])
+def test_high_contrast_keeps_each_figure_with_its_unit_on_one_line(app_server, browser, width):
+    """Issue 36: high contrast broke "127.74万 / 元" onto two lines (源汇区's funding cards)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{app_server.url}/funding?contrast=true&city=漯河市&district=源汇区")
+        wait_for_app(page)
+        figures = page.locator('[data-testid="stMetricValue"]').evaluate_all(FIGURE_LINES_JS)
+        assert any(f["text"] == "127.74万元" for f in figures), figures
+        for figure in figures:
+            assert figure["lines"] == 1 and figure["width"] <= figure["card"], figure
+    finally:
+        context.close()

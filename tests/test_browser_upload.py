@@ -158,3 +158,62 @@ def test_messy_workbooks_one_refused_one_accepted(upload_server, page, screensho
     september = published["child_rehab"][published["child_rehab"]["period"] == SEPTEMBER]
     assert september["age_band"].value_counts().to_dict() == expected["child_rehab"]["age_band"].value_counts().to_dict()
     assert_clean(page)
+
+
+# Words the uploader may show that are not English: units, the accepted types, WPS (a product).
+NOT_ENGLISH = {"MB", "KB", "B", "WPS", "xlsx", "xlsm", "xls", "et", "ods"}
+# Every word the uploader draws: its text (Material icon names aside: they are drawn as symbols), the
+# text CSS puts before or after an element, and the error tooltip (drawn outside the box).
+SHOWN_WORDS_JS = """box => {
+    const shown = [];
+    for (const el of [box, ...box.querySelectorAll("*")]) {
+        if (el.closest('[data-testid="stIconMaterial"]') || !el.checkVisibility()) continue;
+        if (parseFloat(getComputedStyle(el).fontSize) > 0)
+            for (const node of el.childNodes) if (node.nodeType === 3) shown.push(node.textContent);
+        for (const where of ["::before", "::after"]) {
+            const content = getComputedStyle(el, where).content;
+            if (content && content !== "none" && content !== "normal") shown.push(content);
+        }
+    }
+    for (const tip of document.querySelectorAll('[data-testid="stTooltipErrorContent"]'))
+        shown.push(getComputedStyle(tip, "::after").content);
+    return shown.join(" ");
+}"""
+
+
+def english_words(text: str) -> list[str]:
+    import re
+    return [w for w in re.findall(r"[A-Za-z]+", text) if w not in NOT_ENGLISH]
+
+
+def test_the_upload_box_speaks_chinese_with_the_real_types_and_limit(app_server, page):
+    """Issue 36: Streamlit's "Upload", "Drag and drop", "200MB per file • … ODS, CSV, TXT" on a Chinese
+    page whose limit is 50 MB and which refuses those types."""
+    browser_page = page.page
+    browser_page.goto(f"{app_server.url}/upload")
+    wait_for_app(browser_page, '[data-testid="stFileUploader"]')
+    box = browser_page.locator('[data-testid="stFileUploader"]')
+    shown = box.evaluate(SHOWN_WORDS_JS)
+    assert english_words(shown) == [], shown
+    assert "选择文件" in shown and "单个文件不超过 50 MB" in shown, shown
+    accept = box.locator('input[type="file"]').get_attribute("accept")
+    assert set(accept.split(",")) - {"application/streamlit"} == {".xlsx", ".xlsm", ".xls", ".et"}
+    # a file dragged over the box
+    transfer = browser_page.evaluate_handle(
+        "() => { const t = new DataTransfer(); t.items.add(new File(['x'], '表.xlsx')); return t; }")
+    browser_page.dispatch_event('[data-testid="stFileUploaderDropzone"]', "dragenter", {"dataTransfer": transfer})
+    box.get_by_text("Drag and drop", exact=False).wait_for(state="attached", timeout=5_000)  # Streamlit's hint
+    shown = box.evaluate(SHOWN_WORDS_JS)
+    assert english_words(shown) == [] and "松开鼠标即可上传" in shown, shown
+    browser_page.dispatch_event('[data-testid="stFileUploaderDropzone"]', "dragleave", {"dataTransfer": transfer})
+    # a type the box refuses: its message, on the chip and in the tooltip, is Chinese
+    box.locator('input[type="file"]').set_input_files(files=[
+        {"name": "旧表.ods", "mimeType": "application/vnd.oasis.opendocument.spreadsheet", "buffer": b"PK\x03\x04"}])
+    chip = box.locator('[data-testid="stFileChip"][aria-invalid="true"]')
+    chip.wait_for(timeout=10_000)
+    chip.hover()
+    browser_page.locator('[data-testid="stTooltipErrorContent"]').wait_for(timeout=5_000)
+    shown = box.evaluate(SHOWN_WORDS_JS)
+    assert english_words(shown) == [], shown
+    assert "未上传：只接受 .xlsx、.xlsm、.xls、.et 文件，且不超过 50 MB" in shown, shown
+    assert_clean(page)

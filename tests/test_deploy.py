@@ -101,7 +101,7 @@ def test_the_rendered_configuration_passes_nginx_t_and_the_units_start_what_the_
         servers = re.findall(r"server 127\.0\.0\.1:(\d+) max_fails=1 fail_timeout=10s( backup)?;", block)
         assert servers[0] == (str(port), "") and sorted(int(p) for p, b in servers[1:] if b) == \
             sorted(set(ports) - {port})
-    assert f"client_max_body_size {deploy.STREAMLIT_MAX_UPLOAD_MB}m;" in site
+    assert f"client_max_body_size {deploy.STREAMLIT_MAX_UPLOAD_MB + 1}m;" in site  # the file and its envelope
     assert "proxy_set_header Upgrade $http_upgrade;" in site and "proxy_pass http://$rehab_upstream;" in site
 
     unit = (out / "systemd" / "rehabdash@.service").read_text(encoding="utf-8")

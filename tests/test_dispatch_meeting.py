@@ -188,3 +188,35 @@ def test_english_tables_carry_pinyin_beside_the_chinese_names(baotou):
 def test_money_in_running_text():
     assert fmt.wan_words(18_847_700, "en") == "1,884.77 ten-thousand yuan"
     assert fmt.wan_words(18_847_700, "zh") == "1884.77万元"
+
+
+def test_townships_without_a_task_get_no_rank_where_they_all_have_the_same_rate():
+    """Issue 36: every 源汇区 township ranked 1 with '→0' on precise rehab (no task, each served all its
+    need); ranked on what they have where it differs (device fitting)."""
+    services = raw("rehab_services")
+    services = services[services["region_code"].isin(below(YUANHUI)) & (services["period"] >= dt.date(2025, 1, 1))]
+    assert (services.groupby(services["region_code"].str[:9])[["need_count", "served_count"]].sum()
+            .pipe(lambda t: t["need_count"] == t["served_count"]).all())  # the same rate, 100 %, everywhere
+    m = meeting(YUANHUI, "源汇区", "district")
+    assert dispatch.rank_basis(m.subunits, "precise_rehab_served") == "rate"
+    frame = dispatch.ranking(m, "precise_rehab_served")
+    assert len(frame) == 9 and frame["rank"].isna().all() and frame["rank_change"].isna().all()
+    assert dispatch.all_tied(m.subunits, "precise_rehab_served")
+    shown = dispatch_charts.display(dispatch_charts.ranking_table(m, "precise_rehab_served", "zh"))
+    assert set(shown["名次"]) == {"—"} and "→0" not in set(shown["名次变化"])
+    # device fitting rates differ: ranked on them, best first
+    devices = raw("assistive_devices")
+    devices = devices[devices["region_code"].isin(below(YUANHUI)) & (devices["period"] >= dt.date(2025, 1, 1))]
+    sums = devices.groupby(devices["region_code"].str[:9] + "000")[["need_count", "fitted_count"]].sum()
+    expected = (sums["fitted_count"] / sums["need_count"]).rank(ascending=False, method="min").astype(int)
+    by_devices = dispatch.ranking(m, "devices_fitted").set_index("code")["rank"]
+    assert not dispatch.all_tied(m.subunits, "devices_fitted")
+    assert {code: by_devices[code] for code in expected.index} == expected.to_dict()
+
+
+def test_the_overview_says_why_the_townships_have_no_rank():
+    from .conftest import open_app_page
+
+    at = open_app_page("app_pages/overview.py", year="2025", city="漯河市", district="源汇区")
+    assert not at.exception, at.exception
+    assert any("不排名次" in c.value for c in at.caption)

@@ -37,3 +37,33 @@ def test_counts_group_digits_in_english_only():
     assert fmt.count(6260) == "6260"
     assert fmt.count(6260, "en") == "6,260"
     assert fmt.count(None) == "—"
+
+
+def test_a_change_that_shows_as_zero_reads_flat():
+    """Issue 36: '↑ +0.0%' for an unchanged figure; 持平 (unchanged) is what an official writes."""
+    assert fmt.change(0.0) == "持平" and fmt.change(0.0, "en") == "unchanged"
+    assert fmt.change(0.0004) == "持平" and fmt.change(-0.0004) == "持平"  # would show as ±0.0%
+    assert fmt.change(0.0006) == "+0.1%"
+    assert fmt.points(0.0) == "持平" and fmt.points(0.0, "en") == "unchanged"
+    assert fmt.points(0.0104) == "+1.04"
+
+
+def test_publish_times_read_in_beijing_time():
+    """Issue 36: publish times were shown in UTC; 北京时间 is UTC+8 all year."""
+    assert fmt.beijing_time("2025-09-30T17:20:05+00:00") == "2025-10-01 01:20"
+    assert fmt.beijing_time(dt.datetime(2025, 1, 1, 0, 0, tzinfo=dt.UTC)) == "2025-01-01 08:00"
+    assert fmt.beijing_time("2025-06-01T08:00:00+08:00") == "2025-06-01 08:00"
+    assert fmt.beijing_time(None) == "" and fmt.beijing_time(float("nan")) == ""
+
+
+def test_english_region_names_official_where_they_exist_else_pinyin_with_the_level_translated():
+    """Issue 36: 'Baotouxitugaoxinjishuchanye' for 包头稀土高新技术产业开发区."""
+    assert fmt.region_name("包头稀土高新技术产业开发区", "en") == "包头稀土高新技术产业开发区 Baotou Rare Earth High-tech Zone"
+    assert fmt.region_name("白云鄂博矿区", "en").endswith(" Bayan Obo Mining District")
+    assert fmt.region_name("达尔罕茂明安联合旗", "en").endswith(" Darhan Muminggan United Banner")
+    assert fmt.english_name("先锋道街道") == "Xianfengdao Subdistrict"
+    assert fmt.english_name("吉忽伦图苏木") == "Jihuluntu Sumu"
+    assert fmt.english_name("海子乡") == "Haizi Township" and fmt.english_name("金山镇") == "Jinshan Town"
+    assert fmt.english_name("某某旗") == "Moumou Banner" and fmt.english_name("某某县") == "Moumou County"
+    assert fmt.english_name("西安区") == "Xi'an District"  # the syllable boundary marked
+    assert fmt.region_name("青山区", "zh") == "青山区"

@@ -12,6 +12,13 @@ def test_html_text_escapes_markup_and_quotes():
     assert safe_text.html_text(None) == ""
 
 
+def test_css_string_cannot_end_the_string_or_the_style():
+    assert safe_text.css_string('a"b') == '"a\\22 b"'
+    assert safe_text.css_string("</style>\\") == '"\\3c \\2f style\\3e \\5c "'
+    # the space that ends an escape is CSS's; a space of the text after it stays
+    assert safe_text.css_string("50 MB · .xlsx") == '"50 MB \\b7  \\2e xlsx"'
+
+
 def test_js_data_is_json_that_cannot_end_a_script():
     value = ['</script><script>x()</script>', "S${x()}`", "\u2028", "<!--"]
     text = safe_text.js_data(value)

@@ -4,7 +4,7 @@
         [--base-port 8501] [--upstream 10.0.0.5:8501 --upstream 10.0.0.6:8501 …]   # or on other machines
         [--listen 80] [--server-name dash.intranet] [--app-dir /opt/rehabdash] [--user rehab]
         [--env-file /etc/rehabdash/rehabdash.env] [--data-dir /srv/rehab] [--database-url URL]
-        [--max-upload-mb 200] [--standalone PREFIX]
+        [--max-upload-mb 50] [--standalone PREFIX]
         [--tls-certificate /etc/ssl/rehab/fullchain.pem --tls-key /etc/ssl/rehab/key.pem [--listen-tls 443]]
 
 writes into --out:
@@ -26,12 +26,16 @@ import argparse
 import re
 import secrets
 import shlex
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "deploy"
-STREAMLIT_MAX_UPLOAD_MB = 200  # Streamlit's default server.maxUploadSize
+# The app's server.maxUploadSize (.streamlit/config.toml): the largest file it reads.
+STREAMLIT_MAX_UPLOAD_MB = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))[
+    "server"]["maxUploadSize"]
+MULTIPART_MB = 1  # nginx counts the whole request: the form's envelope around a file of the full size
 _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
 
@@ -153,7 +157,7 @@ def nginx_site(settings: Settings) -> str:
         **_tls_parts(settings),
         "SERVER_NAME": settings.server_name,
         "ACCESS_LOG": settings.access_log,
-        "MAX_UPLOAD_MB": str(settings.max_upload_mb),
+        "MAX_UPLOAD_MB": str(settings.max_upload_mb + MULTIPART_MB),
     })
 
 

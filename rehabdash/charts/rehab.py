@@ -180,7 +180,7 @@ def prevention(frame: pd.DataFrame, lang: str, scope_label: str, year: int, stat
         _t(lang, "item"): labels,
         _t(lang, "year_label", year=year): frame["this_year"].to_numpy(),
         _t(lang, "year_label", year=year - 1): frame["last_year"].to_numpy(),
-        _t(lang, "change_col"): frame["change"].map(fmt.change).to_numpy(),
+        _t(lang, "change_col"): frame["change"].map(lambda v: fmt.change(v, lang)).to_numpy(),
         _t(lang, "target_col"): frame["target"].map(lambda v: _count_or_dash(v, lang)).to_numpy(),
         _t(lang, "completion_col"): frame["completion"].map(fmt.completion).to_numpy(),
         _t(lang, "status_col"): frame["status"].map(status_text).to_numpy(),
@@ -211,7 +211,7 @@ def outreach(frame: pd.DataFrame, lang: str, scope_label: str, year: int):
         _t(lang, "item"): labels,
         _t(lang, "year_label", year=year): frame["this_year"].to_numpy(),
         _t(lang, "year_label", year=year - 1): frame["last_year"].to_numpy(),
-        _t(lang, "change_col"): frame["change"].map(fmt.change).to_numpy(),
+        _t(lang, "change_col"): frame["change"].map(lambda v: fmt.change(v, lang)).to_numpy(),
     })
     return figure, table
 

@@ -26,6 +26,7 @@ from rehabdash.ingest.history import compare as compare_snapshots
 from rehabdash.ingest.history import snapshot_list
 from rehabdash.ingest.layout import sheet_name
 from rehabdash.ingest.problems import Problem, problem_table
+from rehabdash.ingest.reader import MAX_FILE_BYTES
 from rehabdash.ingest.problems import summaries as problem_summaries
 from rehabdash.ingest.publish import (
     LOG_FILE,
@@ -50,8 +51,11 @@ __all__ = ["BOUNDARY_SUFFIXES", "Checked", "LOG_FILE", "NotValid", "Problem", "P
            "sheet_name", "snapshot_list", "template_bytes"]
 
 
-# What the upload page lets through: the workbook types clerks have; reader.py says what each one is.
-UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "et", "ods", "csv", "txt")
+# What the upload page takes: the workbook types the reader reads (.ods and text files are refused
+# by the box, whose help says to save them as .xlsx; reader.py still names them when they come by
+# the command line), and the largest file it reads.
+UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "et")
+UPLOAD_MAX_MB = MAX_FILE_BYTES / 2**20
 
 
 def publish(checked: Checked, account: Account, file_name: str, data_dir: Path | None = None,

@@ -10,6 +10,8 @@ another (``html.escape`` does not stop ``${...}`` inside a JavaScript template l
 - Markdown (``st.markdown``, captions, ``st.table`` cells): :func:`markdown_text`, every mark that
   Markdown reads backslash-escaped, so nothing becomes bold, a link, an image, an emoji, colour or LaTeX.
   Where no formatting is needed at all, prefer ``st.text``/``st.dataframe``, which interpret nothing.
+- A CSS string (``content: ...``): :func:`css_string`, every character but letters, digits and
+  spaces as a CSS escape, so no quote, backslash or ``</style>`` ends it.
 - Spreadsheets: :func:`defuse_workbook` on every openpyxl workbook before it is saved; a text cell
   starting with ``=``, ``+``, ``-``, ``@``, tab or CR (OWASP, "CSV injection") stays a text cell with
   Excel's quote prefix, so it is shown as written and never evaluated, also after editing.
@@ -46,6 +48,13 @@ def js_data(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def css_string(value: Any) -> str:
+    """`value` as a quoted CSS string, every character but letters, digits and spaces escaped."""
+    text = "" if value is None else str(value)
+    # An escape ends at the one space after it, which CSS takes as part of the escape.
+    return '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text) + '"'
 
 
 def markdown_text(value: Any) -> str:

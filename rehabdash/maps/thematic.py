@@ -12,6 +12,7 @@ import json
 
 from branca.element import Element
 
+from rehabdash.kernel import safe_text
 from rehabdash.maps import controls, layers, mapkit
 from rehabdash.topics.thematic import Thematic
 
@@ -101,6 +102,7 @@ def legend_html(thematic: Thematic, title: str, no_value: str) -> str:
                     f'<span>{html.escape(name)}</span></li>' for svg, name in rows)
     return (f'<div class="rd-thematic-legend" style="font-size:14px;margin-bottom:6px">'
             f'<div style="font-weight:600">{html.escape(title)}</div>'
+            + (f'<div style="max-width:22em">{safe_text.html_text(thematic.note)}</div>' if thematic.note else "") +
             f'<ul style="list-style:none;margin:0;padding:0">{items}</ul></div>')
 
 

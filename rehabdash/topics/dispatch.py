@@ -392,12 +392,21 @@ def _rank_value(s: IndicatorStatus, basis: str) -> float | None:
 
 
 def ranks(subunits: dict[tuple[str, str], list[IndicatorStatus]], indicator: str) -> dict[str, int | None]:
-    """名次 of each unit (by code) on one indicator: 1 for the best, ties share a 名次, None unranked."""
+    """名次 of each unit (by code) on one indicator: 1 for the best, ties share a 名次, None unranked.
+    Where every unit has the same value (源汇区's townships: no task, each served all its need) a
+    ranking says nothing: none has a 名次 rather than all being 1st."""
     basis = rank_basis(subunits, indicator)
     values = pd.Series({code: _rank_value(next(s for s in row if s.indicator == indicator), basis)
                         for (code, _), row in subunits.items()}, dtype=float)
+    if values.count() > 1 and values.nunique() == 1:
+        return {code: None for code in values.index}
     ranked = values.rank(ascending=False, method="min")
     return {code: (None if pd.isna(r) else int(r)) for code, r in ranked.items()}
+
+
+def all_tied(subunits: dict[tuple[str, str], list[IndicatorStatus]], indicator: str) -> bool:
+    """Whether the units are left without 名次 on an indicator because they all have the same value."""
+    return len(subunits) > 1 and all(r is None for r in ranks(subunits, indicator).values())
 
 
 def ranking(m: Meeting, by: str) -> pd.DataFrame:

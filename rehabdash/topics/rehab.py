@@ -29,6 +29,14 @@ OUTREACH_KINDS = ("home_visit", "needs_resolved", "lecture_or_clinic", "brochure
 # Projects in the order the seeds list them: free medication (an activity) then the programs table's.
 PROJECT_KINDS = (PROJECT_ACTIVITY, "inpatient_subsidy", "psychological_rehab", "self_help_base")
 PROJECT_MEASURES = ("persons", "bases", "employed")
+# How the sample data was calibrated to a published figure: each note is about one unit's figure of
+# one year, so it belongs to that scope and year only (region code, year) -> locale keys.
+SAMPLE_NOTES = {("150200000000", 2024): ("rehab.amblyopia_rounding",)}
+
+
+def sample_notes(scope_root: str, year: int) -> tuple[str, ...]:
+    """The calibration notes of the sample data for this scope and year (none elsewhere)."""
+    return SAMPLE_NOTES.get((scope_root, year), ())
 
 
 @memo.by_inputs

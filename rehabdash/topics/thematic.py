@@ -3,7 +3,10 @@ indicator, and its class for the shading.
 
 Coverage comes from the map's own data (townships with a built station, villages with a built room);
 the rates and the task completion from the dispatch figures (`dispatch.subunit_statuses`), so the map
-and the overview never disagree. Task completion is classed by its traffic light against 序时进度.
+and the overview never disagree. Task completion is classed by its traffic light against 序时进度 where
+the units have a task of their own; where none has (a district's townships: the task is held by the
+district) they are judged as the dispatch ranking judges them (`dispatch.rank_basis`), by their service
+rate, here against the scope's own, and the legend's note says so.
 """
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.columns import Column, status_text
-from rehabdash.kernel.indicators import Status, ratio, time_progress
+from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.kernel.scope import ancestry
 from rehabdash.kernel.theme import STATUS_SYMBOLS
@@ -36,6 +40,7 @@ class Thematic:
     values: pd.DataFrame  # subunit_code, subunit_name, value (share or None), klass (0..n-1 or -1), text
     classes: tuple[str, ...]  # the legend's class names, in the language asked for
     progress: float  # 序时进度 of the year at the snapshot date
+    note: str = ""  # what the classes measure when it is not the units' own task (legend and table say it)
 
 
 def rate_class(value) -> int:
@@ -93,37 +98,55 @@ def subunit_values(run: RunQuery, data: fm.MapData | fm.UnitMap, scope_root: str
         values = [ratio(n, d) if pd.notna(d) else None for n, d in zip(table[num], table[den])]
         frame = table[["subunit_code", "subunit_name"]].assign(value=values)
     else:
-        statuses = dispatch.subunit_statuses(run, as_of, year, margin)
         wanted = "devices_fitted" if indicator == "fitting_rate" else "precise_rehab_served"
-        rows = []
-        for (code, name), items in statuses.items():
-            s = next(s for s in items if s.indicator == wanted)
-            if indicator == "task_completion":
-                rows.append((code, name, s.completion, s.status))
-            else:
-                rows.append((code, name, s.rate, None))
-        frame = pd.DataFrame(rows, columns=["subunit_code", "subunit_name", "value", "status"])
-    if indicator == "task_completion":
-        frame["klass"] = [STATUS_CLASSES.index(s.value) if s is not None else -1 for s in frame["status"]]
-        frame["text"] = [_status_text(v, s, lang) for v, s in zip(frame["value"], frame["status"])]
-        classes = tuple(status_text(Status(c), lang) for c in STATUS_CLASSES)
-    else:
-        frame["klass"] = frame["value"].map(rate_class)
-        frame["text"] = frame["value"].map(lambda v: _percent(v) if v is not None and pd.notna(v)
-                                           else i18n.text(lang, "thematic.no_value"))
-        classes = rate_classes(lang)
-    return Thematic(indicator, frame.drop(columns=["status"], errors="ignore").reset_index(drop=True),
-                    classes, progress)
+        units = {key: next(s for s in items if s.indicator == wanted)
+                 for key, items in dispatch.subunit_statuses(run, as_of, year, margin).items()}
+        if indicator == "task_completion":
+            return _task_completion(run, data, scope_root, units, as_of, year, margin, lang, progress)
+        frame = pd.DataFrame([(code, name, s.rate) for (code, name), s in units.items()],
+                             columns=["subunit_code", "subunit_name", "value"])
+    frame["klass"] = frame["value"].map(rate_class)
+    frame["text"] = frame["value"].map(lambda v: _percent(v) if v is not None and pd.notna(v)
+                                       else i18n.text(lang, "thematic.no_value"))
+    return Thematic(indicator, frame.reset_index(drop=True), rate_classes(lang), progress)
+
+
+def _task_completion(run: RunQuery, data, scope_root: str, units: dict, as_of: dt.date, year: int,
+                     margin: float, lang: str, progress: float) -> Thematic:
+    """Precise-rehab task completion of each unit against 序时进度; where no unit has a task of its
+    own, each unit's service rate against the scope's (the task is held one level up)."""
+    statuses = [s.status for s in units.values()]  # kept out of the frame: pandas makes str enums str
+    values = [s.completion for s in units.values()]
+    classes = tuple(status_text(Status(c), lang) for c in STATUS_CLASSES)
+    note = ""
+    if dispatch.rank_basis({key: [s] for key, s in units.items()}, "precise_rehab_served") != "completion":
+        own = next(s for s in dispatch.indicator_statuses(run, as_of, year, margin)
+                   if s.indicator == "precise_rehab_served")
+        values = [s.rate for s in units.values()]
+        statuses = [traffic_light(v, own.rate, margin) if own.rate is not None else None for v in values]
+        scope = fmt.region_name(_scope_name(data, scope_root), lang)
+        points = fmt.amount(round(margin * 100, 1), lang)
+        classes = tuple(f"{STATUS_SYMBOLS[Status(c)]} "
+                        + i18n.text(lang, f"thematic.rate_{c}", scope=scope, points=points) for c in STATUS_CLASSES)
+        note = (i18n.text(lang, "thematic.task_held", scope=scope, completion=fmt.completion(own.completion),
+                          progress=fmt.completion(progress), rate=fmt.rate(own.rate))
+                if own.target is not None else i18n.text(lang, "thematic.no_task_anywhere", scope=scope))
+    frame = pd.DataFrame({"subunit_code": [code for code, _ in units], "subunit_name": [name for _, name in units],
+                          "value": pd.Series(values, dtype=float)})
+    frame["klass"] = [STATUS_CLASSES.index(s.value) if s is not None else -1 for s in statuses]
+    missing = i18n.text(lang, "thematic.no_value" if note else "thematic.no_task")
+    frame["text"] = [missing if s is None else f"{STATUS_SYMBOLS[s]} {_percent(v)}" for v, s in zip(values, statuses)]
+    return Thematic("task_completion", frame, classes, progress, note)
+
+
+def _scope_name(data, scope_root: str) -> str:
+    regions = getattr(data, "regions", None)
+    own = regions[regions["region_code"] == scope_root] if regions is not None else ()
+    return str(own["name"].iloc[0]) if len(own) else scope_root
 
 
 def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
-
-
-def _status_text(value, status, lang: str) -> str:
-    if value is None or pd.isna(value) or status is None:
-        return i18n.text(lang, "thematic.no_task")
-    return f"{STATUS_SYMBOLS[status]} {_percent(value)}"
 
 
 def scope_shading(run: RunQuery, data: fm.MapData | fm.UnitMap, scope_root: str, as_of: dt.date, year: int,

@@ -11,6 +11,7 @@ what app.py and the pages use, nothing else; each lives in a submodule by what i
 - `progress`: long work (reading, checking, publishing an upload) with its progress bar
 - `board` (used as `ui.board`, not re-exported): the map page's styles, toggles, click handler, card
 - `drill`: drill-down and roll-up from a map click, a table row or the breadcrumb
+- `uploader`: the file upload box with its types, its limit and its words in the session's language
 """
 from __future__ import annotations
 
@@ -64,6 +65,10 @@ from rehabdash.ui.drill import (  # noqa: F401
 )
 from rehabdash.ui.reporting import (  # noqa: F401
     progress_section,
+)
+from rehabdash.ui.uploader import (  # noqa: F401
+    upload_box,
+    upload_limit,
 )
 from rehabdash.ui.progress import (  # noqa: F401
     template_bytes,

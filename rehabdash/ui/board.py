@@ -256,6 +256,8 @@ def unit_board(f: Filters, data: fm.UnitMap, subunits: pd.DataFrame, b: Board) -
         st.caption(t("map.unit_note"))
     with b.card:
         st.caption(f"{md(title)} · {t('thematic.progress', progress=fmt.rate(thematic.progress))}")
+        if thematic.note:
+            st.caption(md(thematic.note))
     st.subheader(t("map.units_title"))
     st.caption(t("map.units_caption", as_of=fmt.date(f.as_of, f.lang)))
     values = {t(f"thematic.{theme}"): dict(zip(thematic.values["subunit_code"], thematic.values["text"]))}

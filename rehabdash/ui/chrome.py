@@ -35,9 +35,13 @@ html:root { font-size: 19px; }
 [data-testid="stSelectbox"] div:has(> input), [data-testid="stTextInput"] div:has(> input),
 [data-testid="stExpander"] details, [data-testid="stDataFrame"] { border: 2px solid #000000 !important; }
 .stApp a { color: #003f7f !important; text-decoration: underline !important; }
-/* larger type must not cut figures short ("1884.7…"): let them wrap instead */
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { white-space: normal !important;
-  overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere; }
+/* larger type must neither cut a figure short ("1884.7…") nor split it from its unit ("127.74万 / 元"):
+   the figure keeps one line and its type shrinks to the card's width where the card is narrow (18 % of
+   it an em: "12345.67万元", 5.5 em, still fits) */
+[data-testid="stMetric"] { container-type: inline-size; }
+html:root [data-testid="stMetric"] [data-testid="stMetricValue"] { font-size: min(2.25rem, 18cqi); }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { white-space: nowrap !important;
+  overflow: visible !important; text-overflow: clip !important; }
 :focus-visible:not(input), label:has(input:focus-visible), div:has(> input:focus-visible) {
   outline: 4px solid #000000 !important; outline-offset: 2px !important; }
 </style>"""

@@ -214,7 +214,7 @@ def year_on_year(change: float | None) -> dict:
     points the way the figure moved) and the words 同比 beside it."""
     if change is None:
         return {"delta": None}
-    return {"delta": formatting.change(change), "delta_description": t("overview.yoy_word")}
+    return {"delta": formatting.change(change, lang()), "delta_description": t("overview.yoy_word")}
 
 
 def figure_card(label_text: str, value: str, delta: str | None = None, notes: tuple[str, ...] = (),
@@ -222,9 +222,11 @@ def figure_card(label_text: str, value: str, delta: str | None = None, notes: tu
     """One headline figure in a bordered box: value, year-on-year change, then plain-text notes.
 
     Streamlit reads the arrow from the delta's first character: pass '-3.2%' with the words ('同比')
-    as `delta_description`, so a fall points down."""
+    as `delta_description`, so a fall points down; 持平 (formatting.unchanged) has no arrow and no colour."""
+    flat = delta == formatting.unchanged(lang())
     with st.container(border=True):
-        st.metric(label_text, value, delta, delta_description=delta_description)
+        st.metric(label_text, value, delta, delta_description=delta_description,
+                  delta_arrow="off" if flat else "auto", delta_color="off" if flat else "normal")
         for note in notes:
             st.caption(note)
 

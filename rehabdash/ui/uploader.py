@@ -1,0 +1,66 @@
+"""The file upload box in the page's language, with the types and the size limit the app reads.
+
+st.file_uploader takes the label, the help, the types and the limit (its picker and its check use
+them), but draws its own words in English: the button ("Upload"), the line under it ("200MB per file
+• …"), the drop hint and its refusals ("… files are not allowed."). Streamlit 1.67 has no parameter
+or setting for them (elements/widgets/file_uploader.py; the words are in the front end's
+FileUploader and utils bundles), so they are replaced here by the locale's words through CSS
+`content`, for this box only (`.st-key-<key>`).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import streamlit as st
+
+from rehabdash.kernel import safe_text
+from rehabdash.ui.text import t
+
+# Streamlit's own words in the box and where 1.67's front end draws them: the button, the line under
+# it, the hint while a file is dragged over (the one child with no test id inside), a refused file's
+# message (read out by a screen reader, shown on hover in a tooltip drawn outside the box: only file
+# chips have error tooltips on the pages with an upload box) and the replace button's hidden name.
+# The button's own word is shrunk to nothing, not removed: removed, the button would have no name that
+# accessibility checkers (axe) count, and Streamlit gives it no aria-label to set instead.
+_BOX = '.st-key-{key} [data-testid="stFileUploaderDropzone"]'
+_CSS = """<style>
+{box} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; margin: 0; }}
+{box} button [data-testid="stMarkdownContainer"]::after {{ content: {button}; }}
+{box} [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+{box} [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: {instructions}; }}
+{box} > div:not([data-testid]):not(:has([data-testid])) > * {{ font-size: 0; }}
+{box} > div:not([data-testid]):not(:has([data-testid])) > *::after {{ content: {drop}; font-size: 1rem; }}
+{box} [data-testid="stFileChip"][aria-invalid="true"] [role="alert"] {{ font-size: 0; }}
+{box} [data-testid="stFileChip"][aria-invalid="true"] [role="alert"]::after {{ content: {refused}; font-size: 0.875rem; }}
+[data-testid="stTooltipErrorContent"] {{ font-size: 0 !important; }}
+[data-testid="stTooltipErrorContent"]::after {{ content: {refused}; font-size: 0.875rem; }}
+{box} button[kind="borderlessIcon"] span[data-has-shortcut] > span:first-child {{ font-size: 0; }}
+{box} button[kind="borderlessIcon"] span[data-has-shortcut] > span:first-child::after {{ content: {replace}; font-size: 0.875rem; }}
+</style>"""
+
+
+def upload_limit(max_mb: float) -> int:
+    """The limit a box can keep: the page's own, within the server's (server.maxUploadSize in
+    .streamlit/config.toml, which refuses anything larger before the page sees it)."""
+    return max(1, min(math.ceil(max_mb), int(st.get_option("server.maxUploadSize"))))
+
+
+def type_list(types: Sequence[str]) -> str:
+    """'.xlsx、.xls、.et' (zh) / '.xlsx, .xls, .et' (en)."""
+    return t("uploader.separator").join(f".{kind.lstrip('.')}" for kind in types)
+
+
+def upload_box(label: str, types: Sequence[str], max_mb: float, key: str, note: str = ""):
+    """st.file_uploader that accepts `types` only, up to `max_mb` (within the server's limit), with
+    every word of the box in the session's language; `note` (Markdown) is shown under it. The note
+    is not the widget's `help`: Streamlit names that tooltip's button "Help for …" in English."""
+    limit = upload_limit(max_mb)
+    words = {"types": type_list(types), "limit": limit}
+    st.html(_CSS.format(box=_BOX.format(key=key), **{
+        part: safe_text.css_string(t(f"uploader.{part}", **words))
+        for part in ("button", "instructions", "drop", "refused", "replace")}))
+    uploaded = st.file_uploader(label, type=[kind.lstrip(".") for kind in types], max_upload_size=limit, key=key)
+    if note:
+        st.caption(note)
+    return uploaded
