@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from rehabdash import ui
 
+from .apptest_reads import captions, metrics, table_with
 from .conftest import open_app_page
 
 PAGE = "app_pages/funding.py"
@@ -18,24 +19,12 @@ def open_page(before_page=lambda: None, **query):
     return open_app_page(PAGE, before_page, **query)
 
 
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def captions(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption)
-
-
 def chart_titles(at: AppTest) -> list[str]:
     return [json.loads(e.proto.spec)["layout"]["title"]["text"] for e in at.get("plotly_chart")]
 
 
 def chart_data(at: AppTest) -> list[str]:
     return [json.dumps(json.loads(e.proto.spec)["data"], sort_keys=True) for e in at.get("plotly_chart")]
-
-
-def table_with(at: AppTest, header: str):
-    return next(frame.value for frame in at.dataframe if header in frame.value.columns)
 
 
 def test_baotou_2024_shows_1764_wan_spent():
