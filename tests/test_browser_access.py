@@ -1,28 +1,14 @@
 """A district account signs in in real Chromium and sees its district only."""
 import pytest
 
-from rehabdash.access.accounts import AccountStore
-
-from .conftest import (
-    PROJECT,
-    RecordedPage,
-    StreamlitServer,
-    _require_chromium,
-    assert_clean,
-    wait_for_app,
-)
-from .seed import QINGSHAN
+from .conftest import RecordedPage, assert_clean, signed_in_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory):
-    _require_chromium()
-    instance = tmp_path_factory.mktemp("instance")
-    AccountStore(f"sqlite:///{instance / 'rehab.db'}").add("qingshan", "青山 correct horse", "viewer", [QINGSHAN])
-    (PROJECT / ".pytest_cache").mkdir(exist_ok=True)
-    server = StreamlitServer(env={"REHAB_AUTH": "local", "REHAB_INSTANCE_DIR": str(instance)})
+    server = signed_in_server(tmp_path_factory.mktemp("instance"), "qingshan")
     yield server
     server.stop()
 
