@@ -18,6 +18,12 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def assert_figures(at: AppTest, expected: dict[str, str]) -> None:
+    """The figures labelled as in `expected` show exactly its values (others on the page are not looked at)."""
+    shown = metrics(at)
+    assert {label: shown.get(label) for label in expected} == expected
+
+
 def deltas(at: AppTest) -> dict[str, str]:
     return {m.label: m.delta for m in at.metric}
 

@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from rehabdash import ui
 
-from .apptest_reads import cells, deltas, metrics
+from .apptest_reads import assert_figures, cells, deltas, metrics
 from .conftest import open_app_page
 
 PAGE = "app_pages/child_rehab.py"
@@ -20,12 +20,8 @@ def test_baotou_2024_children_funds_and_early_intervention():
     at = open_page(year="2024")
     assert not at.exception, at.exception
     assert at.title[0].value == "残疾儿童康复救助"
-    shown = metrics(at)
-    assert shown["康复救助儿童人数"] == "814"
-    assert shown["救助资金"] == "1460万元"
-    assert shown["低龄儿童早期干预人数"] == "67"
-    assert shown["应救尽救率"] == "100%"
-    assert shown["人均救助资金"] == "1.79万元"
+    assert_figures(at, {"康复救助儿童人数": "814", "救助资金": "1460万元", "低龄儿童早期干预人数": "67",
+                        "应救尽救率": "100%", "人均救助资金": "1.79万元"})
     changes = deltas(at)
     assert changes["康复救助儿童人数"] == "+6.8%" and changes["应救尽救率"] == "+1.04个百分点"
     assert "<5" not in cells(at)  # the care is for township level only

@@ -1,7 +1,7 @@
 """AppTest of the assistive-devices page: the seed figures on the page, and every figure follows the filters."""
 from streamlit.testing.v1 import AppTest
 
-from .apptest_reads import captions, deltas, metrics, started
+from .apptest_reads import assert_figures, captions, deltas, metrics, started
 
 PAGE = "app_pages/devices.py"
 LOAN_FIGURES = ("借出人次", "已归还", "在借", "逾期未还", "归还率")
@@ -14,12 +14,8 @@ def start(**query) -> AppTest:
 def test_baotou_2024_seed_figures():
     at = start(year="2024")
     assert at.title[0].value == "辅具适配"
-    shown = metrics(at)
-    assert shown["辅具适配人数"] == "2017"
-    assert shown["辅具需求人数"] == "2021"
-    assert shown["辅具适配率"] == "99.8%"
-    assert shown["完成年度任务"] == "110.8%"
-    assert shown["辅具服务站点"] == "106"
+    assert_figures(at, {"辅具适配人数": "2017", "辅具需求人数": "2021", "辅具适配率": "99.8%",
+                        "完成年度任务": "110.8%", "辅具服务站点": "106"})
     text = captions(at)
     assert "年度任务 1820 人" in text and "序时进度 100% · ✔ 达标" in text
     assert "辅具适配中心 10 家" in text and "社区辅具服务站 84 家" in text and "辅具租赁点 12 家" in text

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from rehabdash import ui
 
-from .apptest_reads import captions, metrics, table_with
+from .apptest_reads import assert_figures, captions, metrics, table_with
 from .conftest import open_app_page
 
 PAGE = "app_pages/funding.py"
@@ -31,10 +31,7 @@ def test_baotou_2024_shows_1764_wan_spent():
     at = open_page(year="2024")
     assert not at.exception, at.exception
     assert at.title[0].value == "资金投入"
-    shown = metrics(at)
-    assert shown["已支出资金"] == "1764万元"
-    assert shown["下达资金"] == "1802.19万元"
-    assert shown["资金执行率"] == "97.88%"
+    assert_figures(at, {"已支出资金": "1764万元", "下达资金": "1802.19万元", "资金执行率": "97.88%"})
     text = captions(at)
     assert "序时进度 100% · ▲ 预警" in text  # the light with its symbol and word
     assert "去年同期（2023年12月31日）支出 1604.8万元" in text
