@@ -137,8 +137,11 @@ def signed_in_server(instance: Path, *usernames: str, env: dict | None = None) -
                                 "REHAB_DATABASE_URL": url, **(env or {})})
 
 
-def sign_in(page, username: str, password: str = PASSWORD) -> None:
-    """Fill in the login form in the browser and send it."""
+def sign_in(page, username: str, password: str = PASSWORD, *, at: str | None = None) -> None:
+    """Fill in the login form in the browser and send it; first open the URL `at` and wait for the form."""
+    if at is not None:
+        page.goto(at)
+        page.get_by_label("用户名").wait_for(timeout=60_000)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
@@ -160,6 +163,15 @@ def wait_for_app(page, ready_selector: str = '[data-testid="stMetricValue"]', ti
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
     page.wait_for_timeout(500)
+
+
+def open_whole_page(recorded: RecordedPage, url: str, height: int, timeout: float = 30_000):
+    """`url` opened in a window `height` pixels tall (the whole page in one screenshot) and run; the page."""
+    page = recorded.page
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.goto(url)
+    wait_for_app(page, timeout=timeout)
+    return page
 
 
 def metric_values(page) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The assistive-devices page in real Chromium: figures, the offline station map, nothing leaves the machine."""
 import pytest
 
-from .conftest import assert_clean, metric_values, wait_for_app
+from .conftest import assert_clean, metric_values, open_whole_page
 
 pytestmark = pytest.mark.browser
 
@@ -9,10 +9,7 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 def open_devices(recorded, url: str):
-    page = recorded.page
-    page.set_viewport_size({"width": 1400, "height": 4600})  # the whole page in one screenshot
-    page.goto(url)
-    wait_for_app(page)
+    page = open_whole_page(recorded, url, 4600)
     page.wait_for_selector(MAP_FRAME, timeout=30_000)
     frame = page.frame_locator(MAP_FRAME)
     frame.locator(".device-point").first.wait_for(timeout=30_000)

@@ -34,9 +34,7 @@ def fresh_page(browser):
 def test_deep_link_reload_and_logout(session_server, fresh_page, screenshots_dir):
     server, _ = session_server
     page = fresh_page.page
-    page.goto(f"{server.url}/map?year=2024")
-    page.get_by_label("用户名").wait_for(timeout=30_000)
-    sign_in(page, "qingshan")
+    sign_in(page, "qingshan", at=f"{server.url}/map?year=2024")
     wait_for_app(page, '[data-testid="stSidebar"] button:has-text("退出登录")')
     page.get_by_text("三级康复服务网络挂图").wait_for(timeout=30_000)
     assert page.url.startswith(f"{server.url}/map") and "year=2024" in page.url  # the link asked for
@@ -69,9 +67,7 @@ def test_deep_link_reload_and_logout(session_server, fresh_page, screenshots_dir
 def test_a_clerks_publish_ends_on_a_confirmation(session_server, fresh_page, screenshots_dir):
     server, directory = session_server
     page = fresh_page.page
-    page.goto(f"{server.url}/upload")
-    page.get_by_label("用户名").wait_for(timeout=30_000)
-    sign_in(page, "qs_clerk")
+    sign_in(page, "qs_clerk", at=f"{server.url}/upload")
     wait_for_app(page, '[data-testid="stFileUploader"]')
     content = filled(directory, month_rows(directory, (QINGSHAN,)))
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(

@@ -42,7 +42,7 @@ from rehabdash.access.accounts import Account, AccountStore
 from rehabdash.store.snapshots import list_snapshots
 from tools import deploy
 
-from .conftest import PROJECT, RecordedPage, _require_chromium, wait_for_app
+from .conftest import PROJECT, RecordedPage, _require_chromium, sign_in, wait_for_app
 from .deploying import need, nginx_t
 from .seed import QINGSHAN
 from .test_browser_upload import choose_file, download
@@ -250,11 +250,7 @@ def test_a_killed_replica_a_publish_and_an_upload_through_nginx(deployment, brow
     refused: list[str] = []  # a refused upload, download or websocket (Streamlit's probes of /upload/_stcore/… aside)
     page.on("response", lambda r: refused.append(f"{r.status} {r.request.method} {r.url}")
             if r.status >= 400 and re.search(r"/(_stcore/upload_file|media|_stcore/stream)\b", r.url) else None)
-    page.goto(f"{nginx.url}/upload")
-    page.get_by_label("用户名").wait_for(timeout=60_000)
-    page.get_by_label("用户名").fill("dh_clerk")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, "dh_clerk", PASSWORD, at=f"{nginx.url}/upload")
     wait_for_app(page, '[data-testid="stFileUploader"]', timeout=90_000)
     template = download(page, "下载填报模板（Excel）")
     cookies = {c["name"]: c["value"] for c in context.cookies()}

@@ -23,7 +23,7 @@ from bench.load import _free_port
 from rehabdash.access.accounts import AccountStore
 from tools import deploy
 
-from .conftest import RecordedPage, _require_chromium, assert_clean, wait_for_app
+from .conftest import RecordedPage, _require_chromium, assert_clean, sign_in, wait_for_app
 from .deploying import NGINX, need, nginx_t
 from .seed import QINGSHAN
 from .workbooks import data_copy
@@ -137,11 +137,7 @@ def test_through_tls_the_sign_in_cookie_is_secure_and_httponly(tls_deployment, b
     page = recorded.page
     seen: dict[str, dict] = {}
     page.on("response", lambda r: seen.setdefault(r.url, {k.lower(): v for k, v in r.headers.items()}))
-    page.goto(f"{https}/overview")
-    page.get_by_label("用户名").wait_for(timeout=60_000)
-    page.get_by_label("用户名").fill("qingshan")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, "qingshan", PASSWORD, at=f"{https}/overview")
     wait_for_app(page, '[data-testid="stSidebar"] button:has-text("退出登录")', timeout=90_000)
     cookie = None
     for _ in range(50):  # the page's script asks the server for the cookie once the sign-in run ends

@@ -162,9 +162,7 @@ def test_in_the_browser_a_changed_clerk_gets_the_message_and_no_file(tmp_path, b
         page = RecordedPage(context.new_page()).page
         downloaded = []
         page.on("download", lambda download: downloaded.append(download))
-        page.goto(f"{server.url}/{where}")
-        page.get_by_label("用户名").wait_for(timeout=60_000)
-        sign_in(page, "qs_clerk")
+        sign_in(page, "qs_clerk", at=f"{server.url}/{where}")
         if opened:  # the table is in an expander under its chart
             wait_for_app(page, f'summary:has-text("{opened}")', timeout=90_000)
             page.locator(f'summary:has-text("{opened}")').first.click()
