@@ -26,7 +26,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench.upload_100k import git_commit  # noqa: E402
+from bench.upload_100k import add_checkout_arguments, checkouts_of  # noqa: E402
 from tests import workbook_corpus as corpus  # noqa: E402
 from tests.workbooks import data_copy  # noqa: E402
 
@@ -55,9 +55,7 @@ def read_once(app_dir: Path, workbook: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--compare-dir", type=Path, help="another checkout to measure in the same run")
-    parser.add_argument("--compare-label", default="", help="its commit, when it is not a git checkout")
+    add_checkout_arguments(parser)
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "formatted_sheet.json")
     args = parser.parse_args()
     runs = max(1, min(args.runs, 20))
@@ -66,13 +64,9 @@ def main() -> int:
     workbook = work / "formatted.xlsx"
     workbook.write_bytes(corpus.formatted_to_the_last_row(data_copy(work)))
     print(f"workbook: {workbook.stat().st_size / 2**20:.1f} MB, made in {time.perf_counter() - start:.1f} s")
-    checkouts = {"this": PROJECT}
-    if args.compare_dir:
-        checkouts["compare"] = args.compare_dir.resolve()
+    checkouts, described = checkouts_of(args)
     results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
-               "load_start": os.getloadavg(), "checkouts": {
-                   name: {"dir": str(path), "commit": git_commit(path) or (args.compare_label or None)}
-                   for name, path in checkouts.items()}}
+               "load_start": os.getloadavg(), "checkouts": described}
     measured: dict[str, list[dict]] = {name: [] for name in checkouts}
     for _ in range(runs):
         for name, path in checkouts.items():

@@ -368,11 +368,16 @@ def main(argv=None) -> int:
         dash.stop()
         if other:
             other.stop()
+    write_judged(results, targets, args.out)
+    return 0
+
+
+def write_judged(results: dict, targets, out: Path) -> None:
+    """`results` with their verdicts (`targets(results)`) written to `out` as JSON, the verdicts printed."""
     results["targets"] = targets(results)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     for name, verdict in results["targets"].items():
         print(f"{name}: {verdict}")
-    return 0
 
 
 def targets(r: dict) -> dict:

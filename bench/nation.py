@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import re
@@ -36,6 +35,7 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.load import write_judged  # noqa: E402
 from rehabdash.kernel import measures  # noqa: E402
 from rehabdash.kernel.config import QUERIES_DIR  # noqa: E402
 from rehabdash.store import db  # noqa: E402
@@ -170,10 +170,7 @@ def main(argv=None) -> int:
     slowest = sorted(results["queries_nation"].items(), key=lambda kv: -kv[1]["ms"])[:5]
     print(f"  slowest queries at national scope: {slowest}", flush=True)
     results["load_average_end"] = os.getloadavg()
-    results["targets"] = targets(results)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    for name, verdict in results["targets"].items():
-        print(f"{name}: {verdict}")
+    write_judged(results, targets, args.out)
     return 0
 
 

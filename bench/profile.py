@@ -70,16 +70,21 @@ def _open(page: str, district: str, new_session: bool) -> AppTest:
     return at
 
 
+def _run_profiled(at: AppTest, first, warm, reruns: int) -> None:
+    """The first run of `at` into the profiler `first`, then `reruns` warm reruns (1 to 50) into `warm`."""
+    _active[:] = [first]
+    at.run()
+    _active[:] = [warm]
+    for _ in range(max(1, min(reruns, 50))):
+        at.run()
+    _active.clear()
+
+
 def cpu_profile(pages: list[str], args) -> None:
     first, warm = cProfile.Profile(time.thread_time), cProfile.Profile(time.thread_time)
     for page in pages:
         at = _open(page, args.district, args.new_session)
-        _active[:] = [first]
-        at.run()
-        _active[:] = [warm]
-        for _ in range(max(1, min(args.reruns, 50))):
-            at.run()
-        _active.clear()
+        _run_profiled(at, first, warm, args.reruns)
         if at.exception:
             print(page, "exception:", at.exception[0].message)
     for title, prof in (("first opens", first), (f"{args.reruns} warm reruns each", warm)):
@@ -109,25 +114,11 @@ def main(argv=None) -> int:
     if args.cpu:
         cpu_profile(args.page.split(","), args)
         return 0
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
-    at.query_params["district"] = args.district
-    at.run()
-    at.switch_page(f"app_pages/{args.page}.py")
+    # With --new-session, what a server does for one more official opening the link: process-wide caches
+    # are warm (this process just ran the page), the session is new.
+    at = _open(args.page, args.district, args.new_session)
     first, warm = Profiler(interval=0.001), Profiler(interval=0.001)
-    if args.new_session:
-        # What a server does for one more official opening the link: process-wide caches are warm
-        # (this process just ran the page), the session is new.
-        at.run()
-        at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
-        at.query_params["district"] = args.district
-        at.run()
-        at.switch_page(f"app_pages/{args.page}.py")
-    _active[:] = [first]
-    at.run()
-    _active[:] = [warm]
-    for _ in range(max(1, min(args.reruns, 50))):
-        at.run()
-    _active.clear()
+    _run_profiled(at, first, warm, args.reruns)
     if at.exception:
         print("exception:", at.exception[0].message)
     for title, prof in (("first open", first), (f"{args.reruns} warm reruns", warm)):

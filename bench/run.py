@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import re
@@ -34,6 +33,7 @@ import streamlit as st  # noqa: E402
 import streamlit_folium  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.load import write_judged  # noqa: E402
 from rehabdash.kernel import measures, memo  # noqa: E402
 from rehabdash.kernel.config import QUERIES_DIR  # noqa: E402
 from rehabdash.store import boundaries, db  # noqa: E402
@@ -253,10 +253,7 @@ def main(argv=None) -> int:
         **measure({"demo": PROJECT / "data", **({} if args.demo_only else {"province": args.province_dir})},
                   args.runs, not args.no_browser),
     }
-    results["targets"] = targets(results)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    for name, verdict in results["targets"].items():
-        print(f"{name}: {verdict}")
+    write_judged(results, targets, args.out)
     return 0
 
 

@@ -63,6 +63,22 @@ def git_commit(directory: Path) -> str | None:
     return done.stdout.strip() if done.returncode == 0 and (directory / ".git").exists() else None
 
 
+def add_checkout_arguments(parser: argparse.ArgumentParser) -> None:
+    """--runs, and another checkout to measure in the same run (--compare-dir, --compare-label)."""
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compare-dir", type=Path, help="another checkout to measure in the same run")
+    parser.add_argument("--compare-label", default="", help="its commit, when it is not a git checkout")
+
+
+def checkouts_of(args) -> tuple[dict[str, Path], dict[str, dict]]:
+    """The checkouts to measure ("this", and "compare" if asked), and each one's folder and commit."""
+    checkouts = {"this": PROJECT}
+    if args.compare_dir:
+        checkouts["compare"] = args.compare_dir.resolve()
+    return checkouts, {name: {"dir": str(path), "commit": git_commit(path) or (args.compare_label or None)}
+                       for name, path in checkouts.items()}
+
+
 def library(app_dir: Path, workbook: Path, data: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", LIBRARY_PROBE, str(workbook), str(data)], cwd=app_dir,
                           capture_output=True, text=True, timeout=600,
@@ -109,10 +125,8 @@ def variant(content: bytes, run: int) -> bytes:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-browser", action="store_true")
-    parser.add_argument("--compare-dir", type=Path, help="another checkout to measure in the same run")
-    parser.add_argument("--compare-label", default="", help="its commit, when it is not a git checkout")
+    add_checkout_arguments(parser)
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "upload_100k.json")
     args = parser.parse_args()
     runs = max(1, min(args.runs, 20))
@@ -123,13 +137,9 @@ def main() -> int:
     workbook = work / "ledger.xlsx"
     workbook.write_bytes(content)
     print(f"workbook: {len(content) / 2**20:.1f} MB, made in {time.perf_counter() - start:.1f} s")
-    checkouts = {"this": PROJECT}
-    if args.compare_dir:
-        checkouts["compare"] = args.compare_dir.resolve()
+    checkouts, described = checkouts_of(args)
     results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"), "rows": args.rows,
-               "load_start": os.getloadavg(), "checkouts": {
-                   name: {"dir": str(path), "commit": git_commit(path) or (args.compare_label or None)}
-                   for name, path in checkouts.items()}}
+               "load_start": os.getloadavg(), "checkouts": described}
     measured: dict[str, dict[str, list]] = {
         name: {"read": [], "check": [], "table": [], "browser": [], "finished": []} for name in checkouts}
     for _ in range(runs):

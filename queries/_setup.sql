@@ -13,6 +13,10 @@ SELECT DISTINCT region_code, ancestor_code FROM up;
 CREATE MACRO scoped_regions(scope) AS TABLE
     SELECT DISTINCT region_code FROM region_closure WHERE list_contains(scope, ancestor_code);
 
+-- rows_in_scope(tbl, scope): the rows of the table named `tbl` whose region lies in the scope.
+CREATE MACRO rows_in_scope(tbl, scope) AS TABLE
+    SELECT * FROM query_table(tbl) WHERE region_code IN (SELECT region_code FROM scoped_regions(scope));
+
 -- subunits(scope): the units one level below the scope (the districts of a city, the townships of a
 -- district), the rows of every ranking and comparison.
 CREATE MACRO subunits(scope) AS TABLE
@@ -38,6 +42,15 @@ CREATE MACRO facilities_on(day) AS TABLE
     SELECT * REPLACE (CASE WHEN status = 'built' AND opened_on > day THEN 'planned_near' ELSE status END
                       AS status)
     FROM facilities;
+
+-- loans_lent_in(scope, lent_year): the device loans lent during `lent_year` at the service points in the
+-- scope, with the station's region.
+CREATE MACRO loans_lent_in(scope, lent_year) AS TABLE
+    SELECT l.*, s.region_code
+    FROM device_loans AS l
+    JOIN device_stations AS s USING (station_id)
+    WHERE s.region_code IN (SELECT region_code FROM scoped_regions(scope))
+      AND year(l.lent_on) = lent_year;
 
 -- in_year_to(day, year, until): the day lies between 1 January of `year` and `until`.
 CREATE MACRO in_year_to(day, year, until) AS day BETWEEN make_date(year, 1, 1) AND until;

@@ -6,8 +6,7 @@ SELECT CASE $dimension WHEN 'disability_type' THEN disability_type
        sum(aided) AS aided,
        sum(early_intervention) AS early_intervention,
        sum(funds_yuan) AS funds_yuan
-FROM child_rehab
-WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
-  AND in_year_to(period, $year, $until)
+FROM rows_in_scope('child_rehab', $scope)
+WHERE in_year_to(period, $year, $until)
 GROUP BY category
 ORDER BY category

@@ -5,8 +5,7 @@ SELECT year(period) AS year,
        sum(aided) AS aided,
        sum(early_intervention) AS early_intervention,
        sum(funds_yuan) AS funds_yuan
-FROM child_rehab
-WHERE region_code IN (SELECT region_code FROM scoped_regions($scope))
-  AND this_and_last_year(period, $year, $until, $until_last_year)
+FROM rows_in_scope('child_rehab', $scope)
+WHERE this_and_last_year(period, $year, $until, $until_last_year)
 GROUP BY year
 ORDER BY year

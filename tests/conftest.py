@@ -121,6 +121,32 @@ class RecordedPage:
                 and urlparse(u).hostname not in LOCAL_HOSTS]
 
 
+def signed_in_server(instance: Path, *usernames: str, env: dict | None = None) -> StreamlitServer:
+    """The dashboard served with sign-in on (REHAB_AUTH=local), its accounts `usernames` of ACCOUNTS in
+    a fresh SQLite store in the folder `instance`. Stop it when done."""
+    from rehabdash.access.accounts import AccountStore
+
+    _require_chromium()
+    url = f"sqlite:///{instance / 'rehab.db'}"
+    store = AccountStore(url)
+    for username in usernames:
+        role, scope = ACCOUNTS[username]
+        store.add(username, PASSWORD, role, list(scope))
+    (PROJECT / ".pytest_cache").mkdir(exist_ok=True)
+    return StreamlitServer(env={"REHAB_AUTH": "local", "REHAB_INSTANCE_DIR": str(instance),
+                                "REHAB_DATABASE_URL": url, **(env or {})})
+
+
+def sign_in(page, username: str, password: str = PASSWORD, *, at: str | None = None) -> None:
+    """Fill in the login form in the browser and send it; first open the URL `at` and wait for the form."""
+    if at is not None:
+        page.goto(at)
+        page.get_by_label("用户名").wait_for(timeout=60_000)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
@@ -137,6 +163,31 @@ def wait_for_app(page, ready_selector: str = '[data-testid="stMetricValue"]', ti
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
     page.wait_for_timeout(500)
+
+
+def open_whole_page(recorded: RecordedPage, url: str, height: int, timeout: float = 30_000):
+    """`url` opened in a window `height` pixels tall (the whole page in one screenshot) and run; the page."""
+    page = recorded.page
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.goto(url)
+    wait_for_app(page, timeout=timeout)
+    return page
+
+
+def metric_values(page) -> dict[str, str]:
+    """The figures on the page in the browser, by their label."""
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    return dict(zip((label.strip() for label in labels), values))
+
+
+# In meeting mode, the key of the section whose top stands at the banner's lower edge (null if none).
+SECTION_AT_TOP = """() => {
+  const banner = document.querySelector('.st-key-meeting_banner').getBoundingClientRect().bottom;
+  const at = [...document.querySelectorAll('[class*="st-key-section_"]')]
+    .find(s => Math.abs(s.getBoundingClientRect().top - banner) < 6);
+  return at ? [...at.classList].find(c => c.startsWith('st-key-section_')) : null;
+}"""
 
 
 def choose_in_sidebar(page, box_label: str, option: str) -> None:
@@ -298,6 +349,28 @@ def screenshots_dir() -> Path:
 
 
 has_chromium = shutil.which(CHROMIUM) is not None
+
+
+def require_tool(tool: str) -> None:
+    """A command-line tool the test needs (soffice, pdftotext …): missing, the test fails in CI, else skips."""
+    if shutil.which(tool) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is required in CI")
+        pytest.skip(f"{tool} not installed (allowed outside CI only)")
+
+
+def office_to_pdf(document: Path) -> Path:
+    """`document` (PPTX, DOCX …) rendered to PDF beside it by LibreOffice, as a reader's office suite would."""
+    require_tool("soffice")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{document.parent}/lo",
+                    "--convert-to", "pdf", "--outdir", str(document.parent), str(document)],
+                   check=True, capture_output=True, timeout=180)
+    return document.with_suffix(".pdf")
+
+
+def pdf_text(pdf: Path) -> str:
+    require_tool("pdftotext")
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 # The account and audit store, on both of its databases: SQLite in a temporary folder, and PostgreSQL

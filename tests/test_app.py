@@ -3,16 +3,13 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from .apptest_reads import metrics
 from .conftest import start_app
 from .seed import BAOTOU, NEWEST
 
 
 def start(**query) -> AppTest:
     return start_app(**query)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_app_runs_in_chinese_with_sample_badge():

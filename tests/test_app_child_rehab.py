@@ -5,6 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from rehabdash import ui
 
+from .apptest_reads import assert_figures, cells, deltas, metrics
 from .conftest import open_app_page
 
 PAGE = "app_pages/child_rehab.py"
@@ -15,26 +16,14 @@ def open_page(before_page=lambda: None, **query) -> AppTest:
     return open_app_page(PAGE, before_page, **query)
 
 
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def cells(at: AppTest) -> list[str]:
-    return [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
-
-
 def test_baotou_2024_children_funds_and_early_intervention():
     at = open_page(year="2024")
     assert not at.exception, at.exception
     assert at.title[0].value == "残疾儿童康复救助"
-    shown = metrics(at)
-    assert shown["康复救助儿童人数"] == "814"
-    assert shown["救助资金"] == "1460万元"
-    assert shown["低龄儿童早期干预人数"] == "67"
-    assert shown["应救尽救率"] == "100%"
-    assert shown["人均救助资金"] == "1.79万元"
-    deltas = {m.label: m.delta for m in at.metric}
-    assert deltas["康复救助儿童人数"] == "+6.8%" and deltas["应救尽救率"] == "+1.04个百分点"
+    assert_figures(at, {"康复救助儿童人数": "814", "救助资金": "1460万元", "低龄儿童早期干预人数": "67",
+                        "应救尽救率": "100%", "人均救助资金": "1.79万元"})
+    changes = deltas(at)
+    assert changes["康复救助儿童人数"] == "+6.8%" and changes["应救尽救率"] == "+1.04个百分点"
     assert "<5" not in cells(at)  # the care is for township level only
     assert not any("小数字保护" in i.value for i in at.info)
 

@@ -1,40 +1,26 @@
 """AppTest of the assistive-devices page: the seed figures on the page, and every figure follows the filters."""
 from streamlit.testing.v1 import AppTest
 
-from .conftest import start_app
+from .apptest_reads import assert_figures, captions, deltas, metrics, started
 
 PAGE = "app_pages/devices.py"
 LOAN_FIGURES = ("借出人次", "已归还", "在借", "逾期未还", "归还率")
 
 
 def start(**query) -> AppTest:
-    at = start_app(PAGE, **query)
-    assert not at.exception, at.exception
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
+    return started(PAGE, **query)
 
 
 def test_baotou_2024_seed_figures():
     at = start(year="2024")
     assert at.title[0].value == "辅具适配"
-    shown = metrics(at)
-    assert shown["辅具适配人数"] == "2017"
-    assert shown["辅具需求人数"] == "2021"
-    assert shown["辅具适配率"] == "99.8%"
-    assert shown["完成年度任务"] == "110.8%"
-    assert shown["辅具服务站点"] == "106"
+    assert_figures(at, {"辅具适配人数": "2017", "辅具需求人数": "2021", "辅具适配率": "99.8%",
+                        "完成年度任务": "110.8%", "辅具服务站点": "106"})
     text = captions(at)
     assert "年度任务 1820 人" in text and "序时进度 100% · ✔ 达标" in text
     assert "辅具适配中心 10 家" in text and "社区辅具服务站 84 家" in text and "辅具租赁点 12 家" in text
     assert "上级政策资金 212 件" in text  # the wheelchairs won from the autonomous region
-    year_on_year = {m.label: m.delta for m in at.metric}
+    year_on_year = deltas(at)
     assert year_on_year["辅具适配人数"] == "+9.7%"
 
 

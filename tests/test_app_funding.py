@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from rehabdash import ui
 
+from .apptest_reads import assert_figures, captions, metrics, table_with
 from .conftest import open_app_page
 
 PAGE = "app_pages/funding.py"
@@ -18,14 +19,6 @@ def open_page(before_page=lambda: None, **query):
     return open_app_page(PAGE, before_page, **query)
 
 
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def captions(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption)
-
-
 def chart_titles(at: AppTest) -> list[str]:
     return [json.loads(e.proto.spec)["layout"]["title"]["text"] for e in at.get("plotly_chart")]
 
@@ -34,18 +27,11 @@ def chart_data(at: AppTest) -> list[str]:
     return [json.dumps(json.loads(e.proto.spec)["data"], sort_keys=True) for e in at.get("plotly_chart")]
 
 
-def table_with(at: AppTest, header: str):
-    return next(frame.value for frame in at.dataframe if header in frame.value.columns)
-
-
 def test_baotou_2024_shows_1764_wan_spent():
     at = open_page(year="2024")
     assert not at.exception, at.exception
     assert at.title[0].value == "资金投入"
-    shown = metrics(at)
-    assert shown["已支出资金"] == "1764万元"
-    assert shown["下达资金"] == "1802.19万元"
-    assert shown["资金执行率"] == "97.88%"
+    assert_figures(at, {"已支出资金": "1764万元", "下达资金": "1802.19万元", "资金执行率": "97.88%"})
     text = captions(at)
     assert "序时进度 100% · ▲ 预警" in text  # the light with its symbol and word
     assert "去年同期（2023年12月31日）支出 1604.8万元" in text

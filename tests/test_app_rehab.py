@@ -3,7 +3,7 @@ figures follow the scope; the URL restores the view; English labels."""
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from .conftest import start_app
+from .apptest_reads import captions, deltas, metrics, started, table_with
 from .seed import NEWEST, snapshot
 
 PAGE = "app_pages/rehab.py"
@@ -11,21 +11,7 @@ SNAPSHOT = snapshot(NEWEST).path
 
 
 def start(**query) -> AppTest:
-    at = start_app(PAGE, **query)
-    assert not at.exception, at.exception
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
-
-
-def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+    return started(PAGE, **query)
 
 
 def raw(table: str) -> pd.DataFrame:
@@ -52,8 +38,8 @@ def test_baotou_2024_seed_figures():
     assert (shown["心理康复项目"], shown["自助互助康复基地"]) == ("50", "98")
     assert (shown["选派参加国家、自治区培训（人）"], shown["举办培训（场次）"], shown["举办培训（人次）"]) == (
         "62", "10", "986")
-    deltas = {m.label: m.delta for m in at.metric}
-    assert deltas["弱视儿童救助人数"] == "+51.8%"
+    changes = deltas(at)
+    assert changes["弱视儿童救助人数"] == "+51.8%"
     text = captions(at)
     assert "年度任务 5660" in text and "序时进度 100% · ✔ 达标" in text
     assert "年度任务 100" in text and "任务完成率 182% · ✔ 达标" in text

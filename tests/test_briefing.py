@@ -1,7 +1,5 @@
 """The briefing deck: the seed figures in its table, native chart parts, and a Chinese PDF rendering."""
 import io
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -10,6 +8,7 @@ from pptx import Presentation
 
 from rehabdash.export import deck, workbook
 
+from .conftest import office_to_pdf, pdf_text, require_tool
 from .seed import BAOTOU, END_2024, runner
 
 BAOTOU_DISTRICTS = {f"1502{x}000000" for x in ("02", "03", "04", "05", "06", "07", "21", "22", "23", "71")}
@@ -57,24 +56,14 @@ def test_workbook_has_every_overview_table():
     assert header[:5] == ["指标", "计量单位", "完成数", "年度任务", "完成率"]
 
 
-def _require(tool: str):
-    if shutil.which(tool) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is required in CI")
-        pytest.skip(f"{tool} not installed (allowed outside CI only)")
-
-
 def test_libreoffice_renders_the_deck_in_chinese(deck_bytes, tmp_path, screenshots_dir):
-    _require("soffice")
-    _require("pdftoppm")
+    require_tool("soffice")
+    require_tool("pdftoppm")
     deck = tmp_path / "briefing.pptx"
     deck.write_bytes(deck_bytes)
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
-                   check=True, capture_output=True, timeout=180)
-    pdf = tmp_path / "briefing.pdf"
+    pdf = office_to_pdf(deck)
     assert pdf.exists()
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(pdf)
     assert "包头市康复工作调度会简报" in text and "6260" in text and "110.6%" in text
     for old in screenshots_dir.glob("briefing-*.png"):  # pages of an earlier run's longer deck
         old.unlink()

@@ -1,28 +1,14 @@
 """A district account signs in in real Chromium and sees its district only."""
 import pytest
 
-from rehabdash.access.accounts import AccountStore
-
-from .conftest import (
-    PROJECT,
-    RecordedPage,
-    StreamlitServer,
-    _require_chromium,
-    assert_clean,
-    wait_for_app,
-)
-from .seed import QINGSHAN
+from .conftest import RecordedPage, assert_clean, sign_in, signed_in_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory):
-    _require_chromium()
-    instance = tmp_path_factory.mktemp("instance")
-    AccountStore(f"sqlite:///{instance / 'rehab.db'}").add("qingshan", "青山 correct horse", "viewer", [QINGSHAN])
-    (PROJECT / ".pytest_cache").mkdir(exist_ok=True)
-    server = StreamlitServer(env={"REHAB_AUTH": "local", "REHAB_INSTANCE_DIR": str(instance)})
+    server = signed_in_server(tmp_path_factory.mktemp("instance"), "qingshan")
     yield server
     server.stop()
 
@@ -30,10 +16,7 @@ def local_server(tmp_path_factory):
 def test_district_account_sees_only_its_district(local_server, browser, screenshots_dir):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = RecordedPage(context.new_page())
-    page.page.goto(f"{local_server.url}/?year=2024&district=东河区")
-    page.page.get_by_label("用户名").fill("qingshan")
-    page.page.get_by_label("密码").fill("青山 correct horse")
-    page.page.get_by_role("button", name="登录").click()
+    sign_in(page.page, "qingshan", at=f"{local_server.url}/?year=2024&district=东河区")
     wait_for_app(page.page)
     main = page.page.locator('[data-testid="stMain"]').inner_text()
     assert "包头市 / 青山区" in main and "东河区" not in main

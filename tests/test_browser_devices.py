@@ -1,7 +1,7 @@
 """The assistive-devices page in real Chromium: figures, the offline station map, nothing leaves the machine."""
 import pytest
 
-from .conftest import assert_clean, wait_for_app
+from .conftest import assert_clean, metric_values, open_whole_page
 
 pytestmark = pytest.mark.browser
 
@@ -9,21 +9,12 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 def open_devices(recorded, url: str):
-    page = recorded.page
-    page.set_viewport_size({"width": 1400, "height": 4600})  # the whole page in one screenshot
-    page.goto(url)
-    wait_for_app(page)
+    page = open_whole_page(recorded, url, 4600)
     page.wait_for_selector(MAP_FRAME, timeout=30_000)
     frame = page.frame_locator(MAP_FRAME)
     frame.locator(".device-point").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1500)  # let Leaflet finish fitting the bounds
     return page, frame
-
-
-def metric_values(page) -> dict[str, str]:
-    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
-    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-    return dict(zip((label.strip() for label in labels), values))
 
 
 def test_baotou_2024_page_and_map(app_server, page, screenshots_dir):

@@ -4,16 +4,10 @@ carries it under 本次议定事项."""
 import docx
 import pytest
 
-from .conftest import RecordedPage, assert_clean, wait_for_app
+from .conftest import SECTION_AT_TOP, RecordedPage, assert_clean, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-AT_TOP = """() => {
-  const banner = document.querySelector('.st-key-meeting_banner').getBoundingClientRect().bottom;
-  const at = [...document.querySelectorAll('[class*="st-key-section_"]')]
-    .find(s => Math.abs(s.getBoundingClientRect().top - banner) < 6);
-  return at ? [...at.classList].find(c => c.startsWith('st-key-section_')) : null;
-}"""
 PROBLEM = "问十乡康复站用房改造未开工"
 
 
@@ -26,7 +20,7 @@ def test_meeting_mode_opens_with_the_last_items_and_takes_a_new_one_from_the_key
     wait_for_app(page)
     page.wait_for_timeout(1500)
     page.keyboard.press("Home")
-    page.wait_for_function(f"() => ({AT_TOP})() === 'st-key-section_duban_last'", timeout=10_000)
+    page.wait_for_function(f"() => ({SECTION_AT_TOP})() === 'st-key-section_duban_last'", timeout=10_000)
     first = page.locator(".st-key-section_duban_last")
     assert "上次调度会议定事项落实情况" in first.inner_text()
     assert "✖ 逾期16天" in first.inner_text() and "馨灿儿童能力发展中心" in first.inner_text()

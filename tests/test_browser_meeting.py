@@ -1,7 +1,7 @@
 """Issue 17: meeting mode as a fixed one-screen layout on a 16:9 projector, in real Chromium."""
 import pytest
 
-from .conftest import RecordedPage, assert_clean, wait_for_app
+from .conftest import SECTION_AT_TOP, RecordedPage, assert_clean, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -13,12 +13,6 @@ OVERFLOWING = """() => {
               .map(e => (e.getAttribute('data-testid') || e.className) + ': ' + e.innerText.slice(0, 40));
 }"""
 
-AT_TOP = """() => {
-  const banner = document.querySelector('.st-key-meeting_banner').getBoundingClientRect().bottom;
-  const at = [...document.querySelectorAll('[class*="st-key-section_"]')]
-    .find(s => Math.abs(s.getBoundingClientRect().top - banner) < 6);
-  return at ? [...at.classList].find(c => c.startsWith('st-key-section_')) : null;
-}"""
 
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
@@ -41,12 +35,12 @@ def test_meeting_mode_is_one_screen_per_section(app_server, browser, screenshots
         .map(s => [...s.classList].find(c => c.startsWith('st-key-section_')))""")
     assert {"st-key-section_lagging_2", "st-key-section_map"} <= set(sections)  # 23 items: two screens
     page.page.keyboard.press("Home")  # the clicker's first key: the first screen
-    page.page.wait_for_function(f"() => ({AT_TOP})() === '{sections[0]}'", timeout=10_000)
-    seen = [page.page.evaluate(AT_TOP)]
+    page.page.wait_for_function(f"() => ({SECTION_AT_TOP})() === '{sections[0]}'", timeout=10_000)
+    seen = [page.page.evaluate(SECTION_AT_TOP)]
     for _ in range(len(sections) - 1):
         page.page.keyboard.press("PageDown")
         page.page.wait_for_timeout(350)
-        seen.append(page.page.evaluate(AT_TOP))
+        seen.append(page.page.evaluate(SECTION_AT_TOP))
         if seen[-1] == "st-key-section_map":
             page.page.screenshot(path=str(screenshots_dir / f"meeting-map-{width}x{height}.png"))
             frame = page.page.locator(".st-key-overview_map iframe").bounding_box()
@@ -59,10 +53,10 @@ def test_meeting_mode_is_one_screen_per_section(app_server, browser, screenshots
     assert seen == sections  # PageDown reaches every section, one per screen, in order
     page.page.keyboard.press("ArrowUp")
     page.page.wait_for_timeout(350)
-    assert page.page.evaluate(AT_TOP) == sections[-2]
+    assert page.page.evaluate(SECTION_AT_TOP) == sections[-2]
     page.page.keyboard.press("Home")
     page.page.wait_for_timeout(350)
-    assert page.page.evaluate(AT_TOP) == sections[0]
+    assert page.page.evaluate(SECTION_AT_TOP) == sections[0]
     page.page.screenshot(path=str(screenshots_dir / f"meeting-{width}x{height}.png"))
     assert_clean(page)
     context.close()

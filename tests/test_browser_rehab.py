@@ -2,7 +2,7 @@
 machine; a link carries the view."""
 import pytest
 
-from .conftest import assert_clean, wait_for_app
+from .conftest import assert_clean, metric_values, open_whole_page, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -10,19 +10,10 @@ CHART = '[data-testid="stPlotlyChart"]'
 
 
 def open_rehab(recorded, url: str):
-    page = recorded.page
-    page.set_viewport_size({"width": 1400, "height": 5200})  # the whole page in one screenshot
-    page.goto(url)
-    wait_for_app(page, timeout=60_000)
+    page = open_whole_page(recorded, url, 5200, timeout=60_000)
     page.locator(CHART).nth(4).locator(".main-svg").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
     return page
-
-
-def metric_values(page) -> dict[str, str]:
-    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
-    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-    return dict(zip((label.strip() for label in labels), values))
 
 
 def test_baotou_2024_in_chinese(app_server, page, screenshots_dir):

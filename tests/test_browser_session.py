@@ -3,22 +3,13 @@ the login survives a reload, logging out shows no traceback and ends the sign-in
 and a clerk's publish ends on a confirmation."""
 import pytest
 
-from rehabdash.access.accounts import AccountStore
 from rehabdash.ingest import read_log
 
-from .conftest import (
-    PROJECT,
-    RecordedPage,
-    StreamlitServer,
-    _require_chromium,
-    assert_clean,
-    wait_for_app,
-)
+from .conftest import RecordedPage, _require_chromium, assert_clean, sign_in, signed_in_server, wait_for_app
 from .seed import QINGSHAN
 from .workbooks import data_copy, filled, month_rows
 
 pytestmark = pytest.mark.browser
-PASSWORD = "青山 correct horse"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -27,13 +18,8 @@ def session_server(tmp_path_factory):
     _require_chromium()
     root = tmp_path_factory.mktemp("session")
     directory = data_copy(root)
-    url = f"sqlite:///{root / 'instance' / 'rehab.db'}"
-    store = AccountStore(url)
-    store.add("qingshan", PASSWORD, "viewer", [QINGSHAN])
-    store.add("qs_clerk", PASSWORD, "clerk", [QINGSHAN])
-    (PROJECT / ".pytest_cache").mkdir(exist_ok=True)
-    server = StreamlitServer(env={"REHAB_AUTH": "local", "REHAB_INSTANCE_DIR": str(root / "instance"),
-                                  "REHAB_DATABASE_URL": url, "REHAB_DATA_DIR": str(directory)})
+    (root / "instance").mkdir()
+    server = signed_in_server(root / "instance", "qingshan", "qs_clerk", env={"REHAB_DATA_DIR": str(directory)})
     yield server, directory
     server.stop()
 
@@ -45,18 +31,10 @@ def fresh_page(browser):
     context.close()
 
 
-def sign_in(page, username: str) -> None:
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-
-
 def test_deep_link_reload_and_logout(session_server, fresh_page, screenshots_dir):
     server, _ = session_server
     page = fresh_page.page
-    page.goto(f"{server.url}/map?year=2024")
-    page.get_by_label("用户名").wait_for(timeout=30_000)
-    sign_in(page, "qingshan")
+    sign_in(page, "qingshan", at=f"{server.url}/map?year=2024")
     wait_for_app(page, '[data-testid="stSidebar"] button:has-text("退出登录")')
     page.get_by_text("三级康复服务网络挂图").wait_for(timeout=30_000)
     assert page.url.startswith(f"{server.url}/map") and "year=2024" in page.url  # the link asked for
@@ -89,9 +67,7 @@ def test_deep_link_reload_and_logout(session_server, fresh_page, screenshots_dir
 def test_a_clerks_publish_ends_on_a_confirmation(session_server, fresh_page, screenshots_dir):
     server, directory = session_server
     page = fresh_page.page
-    page.goto(f"{server.url}/upload")
-    page.get_by_label("用户名").wait_for(timeout=30_000)
-    sign_in(page, "qs_clerk")
+    sign_in(page, "qs_clerk", at=f"{server.url}/upload")
     wait_for_app(page, '[data-testid="stFileUploader"]')
     content = filled(directory, month_rows(directory, (QINGSHAN,)))
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(

@@ -42,7 +42,8 @@ from rehabdash.access.accounts import Account, AccountStore
 from rehabdash.store.snapshots import list_snapshots
 from tools import deploy
 
-from .conftest import PROJECT, RecordedPage, _require_chromium, wait_for_app
+from .conftest import PROJECT, RecordedPage, _require_chromium, sign_in, wait_for_app
+from .deploying import need, nginx_t
 from .seed import QINGSHAN
 from .test_browser_upload import choose_file, download
 from .workbooks import AS_OF, SEPTEMBER, data_copy, fill_template, filled, month_rows
@@ -60,14 +61,6 @@ SERVED = "精准康复服务人数"
 SNAPSHOT_BOX = "数据快照"
 
 
-def _need(what: str, found) -> None:
-    if found:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} not found; CI must run the deployment test")
-    pytest.skip(f"{what} not installed (allowed outside CI only)")
-
-
 def in_thread(coroutine):
     """Run a coroutine to its end in a thread of its own (Playwright's sync API holds this thread's loop)."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
@@ -82,16 +75,12 @@ def plan(i: int) -> list[str]:
 # --------------------------------------------------------------------------- the configuration
 
 def test_the_rendered_configuration_passes_nginx_t_and_the_units_start_what_the_test_starts(tmp_path):
-    _need("nginx", shutil.which("nginx"))
+    need("nginx", shutil.which("nginx"))
     out = tmp_path / "deploy"
     assert deploy.main(["render", "--replicas", "4", "--out", str(out), "--standalone", str(out),
                         "--access-log", str(out / "access.log"), "--listen", f"127.0.0.1:{_free_port()}",
                         "--app-dir", str(PROJECT), "--user", "rehab"]) == 0
-    if os.geteuid() == 0:  # as root nginx -t checks that the workers' user exists: name this one
-        conf = out / "nginx" / "nginx.conf"
-        conf.write_text("user root;\n" + conf.read_text(encoding="utf-8"), encoding="utf-8")
-    checked = subprocess.run(["nginx", "-t", "-p", str(out), "-c", str(out / "nginx" / "nginx.conf"),
-                              "-e", str(out / "error.log")], capture_output=True, text=True, timeout=60)
+    checked = nginx_t(out)
     assert checked.returncode == 0 and "syntax is ok" in checked.stderr, checked.stderr
 
     site = (out / "nginx" / "rehabdash.conf").read_text(encoding="utf-8")
@@ -136,7 +125,7 @@ def database():
     if url:
         yield cluster.fresh_schema(url)
         return
-    _need("PostgreSQL (REHAB_TEST_POSTGRES_URL or Debian's postgresql)", cluster.postgres_bin())
+    need("PostgreSQL (REHAB_TEST_POSTGRES_URL or Debian's postgresql)", cluster.postgres_bin())
     server = cluster.Postgres()
     try:
         yield server.url
@@ -146,7 +135,7 @@ def database():
 
 @pytest.fixture
 def deployment(tmp_path, database, monkeypatch):
-    _need("nginx", shutil.which("nginx"))
+    need("nginx", shutil.which("nginx"))
     _require_chromium()
     data = data_copy(tmp_path)
     env = {"REHAB_DATA_DIR": str(data), "REHAB_DATABASE_URL": database, "REHAB_AUTH": "local",
@@ -261,11 +250,7 @@ def test_a_killed_replica_a_publish_and_an_upload_through_nginx(deployment, brow
     refused: list[str] = []  # a refused upload, download or websocket (Streamlit's probes of /upload/_stcore/… aside)
     page.on("response", lambda r: refused.append(f"{r.status} {r.request.method} {r.url}")
             if r.status >= 400 and re.search(r"/(_stcore/upload_file|media|_stcore/stream)\b", r.url) else None)
-    page.goto(f"{nginx.url}/upload")
-    page.get_by_label("用户名").wait_for(timeout=60_000)
-    page.get_by_label("用户名").fill("dh_clerk")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, "dh_clerk", PASSWORD, at=f"{nginx.url}/upload")
     wait_for_app(page, '[data-testid="stFileUploader"]', timeout=90_000)
     template = download(page, "下载填报模板（Excel）")
     cookies = {c["name"]: c["value"] for c in context.cookies()}

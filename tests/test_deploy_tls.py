@@ -23,28 +23,20 @@ from bench.load import _free_port
 from rehabdash.access.accounts import AccountStore
 from tools import deploy
 
-from .conftest import RecordedPage, _require_chromium, assert_clean, wait_for_app
+from .conftest import RecordedPage, _require_chromium, assert_clean, sign_in, wait_for_app
+from .deploying import NGINX, need, nginx_t
 from .seed import QINGSHAN
 from .workbooks import data_copy
 
 pytestmark = pytest.mark.deploy
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "青山 correct horse"
 SECURITY_HEADERS = {"x-frame-options": "SAMEORIGIN", "x-content-type-options": "nosniff",
                     "referrer-policy": "same-origin"}
 
 
-def _need(what: str, found) -> None:
-    if found:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} not found; CI must run the deployment test")
-    pytest.skip(f"{what} not installed (allowed outside CI only)")
-
-
 def self_signed(folder) -> tuple:
     """A certificate for 127.0.0.1 and its key, as the organisation's CA would issue (deploy/README.md)."""
-    _need("openssl", shutil.which("openssl"))
+    need("openssl", shutil.which("openssl"))
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -52,20 +44,12 @@ def self_signed(folder) -> tuple:
     return cert, key
 
 
-def nginx_t(out) -> subprocess.CompletedProcess:
-    conf = out / "nginx" / "nginx.conf"
-    if os.geteuid() == 0:  # as root nginx -t checks that the workers' user exists: name this one
-        conf.write_text("user root;\n" + conf.read_text(encoding="utf-8"), encoding="utf-8")
-    return subprocess.run([NGINX, "-t", "-p", str(out), "-c", str(conf), "-e", str(out / "error.log")],
-                          capture_output=True, text=True, timeout=60)
-
-
 def location(site: str) -> str:
     return re.search(r"location / \{(.*?)\n    \}", site, re.S).group(1)
 
 
 def test_the_tls_site_passes_nginx_t_with_a_tls_server_a_redirect_and_the_headers(tmp_path):
-    _need("nginx", os.path.exists(NGINX))
+    need("nginx", os.path.exists(NGINX))
     cert, key = self_signed(tmp_path)
     out = tmp_path / "deploy"
     assert deploy.main(["render", "--out", str(out), "--standalone", str(out), "--access-log",
@@ -109,7 +93,7 @@ def test_a_certificate_without_its_key_is_refused(tmp_path, capsys):
 
 @pytest.fixture
 def tls_deployment(tmp_path):
-    _need("nginx", os.path.exists(NGINX))
+    need("nginx", os.path.exists(NGINX))
     _require_chromium()
     cert, key = self_signed(tmp_path)
     data = data_copy(tmp_path)
@@ -153,11 +137,7 @@ def test_through_tls_the_sign_in_cookie_is_secure_and_httponly(tls_deployment, b
     page = recorded.page
     seen: dict[str, dict] = {}
     page.on("response", lambda r: seen.setdefault(r.url, {k.lower(): v for k, v in r.headers.items()}))
-    page.goto(f"{https}/overview")
-    page.get_by_label("用户名").wait_for(timeout=60_000)
-    page.get_by_label("用户名").fill("qingshan")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, "qingshan", PASSWORD, at=f"{https}/overview")
     wait_for_app(page, '[data-testid="stSidebar"] button:has-text("退出登录")', timeout=90_000)
     cookie = None
     for _ in range(50):  # the page's script asks the server for the cookie once the sign-in run ends

@@ -3,7 +3,6 @@ another role or other regions, while the page is open gets a Chinese message and
 library (access.downloads.release, accounts.reverify) and through the pages (AppTest): the template of
 the upload page, a table's Excel file, and the briefing deck built on its button."""
 import json
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -13,20 +12,16 @@ from rehabdash.access import audit, downloads
 from rehabdash.access.accounts import AccountStore, reverify
 from rehabdash.kernel.errors import AccountChanged
 
+from .conftest import PASSWORD, log_in
 from .seed import BAOTOU, QINGSHAN
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PASSWORD = "青山 correct horse"
 DONGHE = "150202000000"
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("REHAB_AUTH", "local")
-    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path))
-    store = AccountStore()
-    store.add("qs_clerk", PASSWORD, "clerk", [QINGSHAN])
-    return store
+def store(local_auth) -> AccountStore:
+    """The accounts of conftest.ACCOUNTS: qs_clerk is a clerk of 青山区, city an administrator of 包头市."""
+    return local_auth
 
 
 def regrant(store: AccountStore, username: str, role: str | None = None, scope: list[str] | None = None):
@@ -91,12 +86,7 @@ def captured(monkeypatch):
 
 
 def login(username: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click()
-    return at.run()
+    return log_in(username, timeout=90)
 
 
 def signed_out_with(at: AppTest, words: str) -> None:
@@ -133,7 +123,6 @@ def test_the_template_and_a_table_download_refuse_a_changed_clerk(store, capture
 
 
 def test_the_briefing_deck_built_on_its_button_refuses_a_changed_account(store, captured, monkeypatch):
-    store.add("city", PASSWORD, "admin", [BAOTOU])
     at = login("city")
     assert not at.exception
     pptx_before = len([k for k in captured if k == "briefing_pptx"])
@@ -159,7 +148,7 @@ def test_the_briefing_deck_built_on_its_button_refuses_a_changed_account(store, 
 ])
 def test_in_the_browser_a_changed_clerk_gets_the_message_and_no_file(tmp_path, browser, monkeypatch,
                                                                      where, opened, button, change):
-    from .conftest import RecordedPage, StreamlitServer, _require_chromium, wait_for_app
+    from .conftest import RecordedPage, StreamlitServer, _require_chromium, sign_in, wait_for_app
 
     _require_chromium()
     url = f"sqlite:///{tmp_path / 'rehab.db'}"
@@ -173,11 +162,7 @@ def test_in_the_browser_a_changed_clerk_gets_the_message_and_no_file(tmp_path, b
         page = RecordedPage(context.new_page()).page
         downloaded = []
         page.on("download", lambda download: downloaded.append(download))
-        page.goto(f"{server.url}/{where}")
-        page.get_by_label("用户名").wait_for(timeout=60_000)
-        page.get_by_label("用户名").fill("qs_clerk")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "qs_clerk", at=f"{server.url}/{where}")
         if opened:  # the table is in an expander under its chart
             wait_for_app(page, f'summary:has-text("{opened}")', timeout=90_000)
             page.locator(f'summary:has-text("{opened}")').first.click()

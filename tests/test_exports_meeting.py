@@ -2,9 +2,6 @@
 city, district and township; a failing export says so in Chinese and exports nothing."""
 import datetime as dt
 import io
-import os
-import shutil
-import subprocess
 
 import docx
 import pytest
@@ -16,7 +13,7 @@ from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.export import bulletin, deck, workbook
 from rehabdash.topics import dispatch
 
-from .conftest import open_app_page
+from .conftest import office_to_pdf, open_app_page, pdf_text, require_tool
 from .seed import BAOTOU, NEWEST, YUANHUI, runner
 
 JUNE = dt.date(2025, 6, 30)
@@ -116,13 +113,6 @@ def test_workbook_numbers_are_numbers_and_status_has_its_own_column():
     assert {"与上期快照（2025年6月30日）相比", "各下级单位精准康复服务情况"} <= set(book.sheetnames)
 
 
-def _require(tool: str):
-    if shutil.which(tool) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is required in CI")
-        pytest.skip(f"{tool} not installed (allowed outside CI only)")
-
-
 def test_bulletin_figures_equal_the_page_and_it_opens_in_libreoffice(tmp_path):
     at = open_app_page("app_pages/overview.py", year="2025", city="漯河市", district="源汇区")
     assert not at.exception
@@ -142,15 +132,11 @@ def test_bulletin_figures_equal_the_page_and_it_opens_in_libreoffice(tmp_path):
     # the district's own funds: its line says 本级 (issue 36), the list otherwise names units below
     assert "滞后单位：源汇区本级（完成58.46%，距序时进度差17.72万元）" in text
     assert "与上期（2025年6月30日）相比，精准康复服务人数增加147人" in text
-    _require("soffice")
-    _require("pdftotext")
+    require_tool("soffice")
+    require_tool("pdftotext")
     target = tmp_path / "通报.docx"
     target.write_bytes(data)
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(target)],
-                   check=True, capture_output=True, timeout=180)
-    pdf = subprocess.run(["pdftotext", str(tmp_path / "通报.pdf"), "-"], capture_output=True, text=True,
-                         check=True).stdout
+    pdf = pdf_text(office_to_pdf(target))
     assert "源汇区康复工作调度情况通报" in pdf and "58.46%" in pdf.replace(" ", "")
 
 

@@ -12,11 +12,10 @@ import pytest
 from rehabdash.kernel.contract import TABLES
 from rehabdash.kernel.scope import RegionTree, Scope
 from rehabdash.store import db
-from rehabdash.store.snapshots import list_snapshots, write_snapshot
 from rehabdash.topics import dispatch
 
 from .conftest import app_pages, open_app_page
-from .seed import BAOTOU, NEWEST, QINGSHAN, snapshot
+from .seed import BAOTOU, NEWEST, QINGSHAN, snapshot, written_as_newest
 
 NATION = "100000000000"
 NEIMENGGU = "150000000000"
@@ -46,9 +45,7 @@ def nation_tables() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def nation_dir(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("nation")
-    write_snapshot(directory, NEWEST, nation_tables(), "sample")
-    return directory
+    return written_as_newest(tmp_path_factory.mktemp("nation"), nation_tables())
 
 
 @pytest.fixture()
@@ -58,7 +55,7 @@ def nation_env(nation_dir, monkeypatch):
 
 
 def snapshot_of(directory):
-    return next(s for s in list_snapshots(directory) if s.as_of == NEWEST)
+    return snapshot(NEWEST, directory)
 
 
 def tree_of(directory, allowed=(NATION,)) -> RegionTree:

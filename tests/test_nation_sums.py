@@ -16,13 +16,12 @@ import pytest
 from rehabdash.kernel.contract import TABLES
 from rehabdash.maps import board
 from rehabdash.store import db
-from rehabdash.store.snapshots import list_snapshots, write_snapshot
 from rehabdash.topics import child_rehab, devices, dispatch, funding, overview, rehab, thematic
 from rehabdash.topics import facility_map as fm
 from tools import province
 from tools.sample import cut_history
 
-from .seed import NEWEST
+from .seed import NEWEST, snapshot, written_as_newest
 from .test_levels import HENAN, NATION, NEIMENGGU, nation_tables
 
 SYNTHETIC = "490000000000"
@@ -51,14 +50,12 @@ def with_synthetic_province() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def nation_dir(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("nation_sums")
-    write_snapshot(directory, NEWEST, with_synthetic_province(), "sample")
-    return directory
+    return written_as_newest(tmp_path_factory.mktemp("nation_sums"), with_synthetic_province())
 
 
 @pytest.fixture(scope="module")
 def snap(nation_dir):
-    return next(s for s in list_snapshots(nation_dir) if s.as_of == NEWEST)
+    return snapshot(NEWEST, nation_dir)
 
 
 @pytest.fixture(scope="module")

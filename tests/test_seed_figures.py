@@ -21,19 +21,15 @@ def test_baotou_rehab_funds_2024(as_of):
 
 
 @BAOTOU_SNAPSHOTS
-def test_baotou_precise_rehab_2024(as_of):
-    h = headline(runner(as_of, BAOTOU), as_of, 2024)
-    assert (h.served.value, h.served.base, h.served.target) == (6260, 6287, 5660)
-    assert fmt.rate(h.served.rate) == "99.57%"
-    assert fmt.completion(h.served.completion) == "110.6%"
-
-
-@BAOTOU_SNAPSHOTS
-def test_baotou_assistive_devices_2024(as_of):
-    h = headline(runner(as_of, BAOTOU), as_of, 2024)
-    assert (h.fitted.value, h.fitted.base, h.fitted.target) == (2017, 2021, 1820)
-    assert fmt.rate(h.fitted.rate) == "99.8%"
-    assert fmt.completion(h.fitted.completion) == "110.8%"
+@pytest.mark.parametrize("figure, counts, rate, completion", [
+    ("served", (6260, 6287, 5660), "99.57%", "110.6%"),  # precise rehab: served, in need, the task
+    ("fitted", (2017, 2021, 1820), "99.8%", "110.8%"),  # assistive devices: fitted, in need, the task
+])
+def test_baotou_headline_2024(as_of, figure, counts, rate, completion):
+    measure = getattr(headline(runner(as_of, BAOTOU), as_of, 2024), figure)
+    assert (measure.value, measure.base, measure.target) == counts
+    assert fmt.rate(measure.rate) == rate
+    assert fmt.completion(measure.completion) == completion
 
 
 @BAOTOU_SNAPSHOTS

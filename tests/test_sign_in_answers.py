@@ -1,29 +1,24 @@
 """Sign-in answers that tell an attacker nothing, and identities that name nobody (issue 35): a wrong
 password, an unknown account and a disabled account get the same message (the audit log keeps the
 reason); a single sign-on identity with neither email nor sub is refused, not made the account "None"."""
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from rehabdash.access import audit
 from rehabdash.access.accounts import AccountStore
 from rehabdash.access.gate import oidc_account
 from rehabdash.kernel.errors import LoginRefused
 
+from .conftest import PASSWORD, log_in
 from .seed import QINGSHAN
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PASSWORD = "青山 correct horse"
 SAME = "用户名或密码不正确。"
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("REHAB_AUTH", "local")
-    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path))
-    store = AccountStore()
-    store.add("qingshan", PASSWORD, "viewer", [QINGSHAN])
+def store(local_auth: AccountStore) -> AccountStore:
+    """The accounts of conftest.ACCOUNTS (qingshan a viewer of 青山区) and "gone", disabled."""
+    store = local_auth
     store.add("gone", PASSWORD, "viewer", [QINGSHAN])
     store.set_disabled("gone", True)
     return store
@@ -44,11 +39,7 @@ def test_the_library_gives_one_message_for_three_reasons(store):
 def test_the_login_form_answers_the_same_and_the_audit_keeps_the_reason(store):
     shown = []
     for username, password in (("qingshan", "guess"), ("nobody", PASSWORD), ("gone", PASSWORD)):
-        at = AppTest.from_file(APP, default_timeout=60).run()
-        at.text_input[0].input(username)
-        at.text_input[1].input(password)
-        at.button[0].click()
-        at.run()
+        at = log_in(username, password)
         assert not at.exception
         shown.append([e.value for e in at.error])
     assert shown == [[SAME]] * 3

@@ -100,23 +100,22 @@ def typed_age_bands(directory: Path) -> bytes:
 
 # --- refused ------------------------------------------------------------------------------------
 
-def copied_sheet(directory: Path) -> bytes:
-    """The month typed into a copy "精准康复服务 (2)"; the original keeps only its header."""
+def _month_in_a_copy(directory: Path, table: str, title: str) -> bytes:
+    """The month of `table` typed into a copy of its sheet named `title`; the original keeps only its header."""
     def change(book):
-        original = sheet_of(book, "rehab_services")
+        original = sheet_of(book, table)
         copy = book.copy_worksheet(original)
-        copy.title = "精准康复服务 (2)"
+        copy.title = title
         original.delete_rows(2, original.max_row)
     return changed(directory, change)
+
+
+def copied_sheet(directory: Path) -> bytes:
+    return _month_in_a_copy(directory, "rehab_services", "精准康复服务 (2)")
 
 
 def month_sheet_copy(directory: Path) -> bytes:
-    def change(book):
-        original = sheet_of(book, "device_loans")
-        copy = book.copy_worksheet(original)
-        copy.title = "辅具借用(9月)"
-        original.delete_rows(2, original.max_row)
-    return changed(directory, change)
+    return _month_in_a_copy(directory, "device_loans", "辅具借用(9月)")
 
 
 def loans_cell(directory: Path, row: int, column: str, value) -> bytes:

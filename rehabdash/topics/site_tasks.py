@@ -32,13 +32,9 @@ TASK_COLUMNS = (
     Column("stage", "tasks.col_stage", "code:task_stage"),
     Column("updated_on", "tasks.col_updated", "iso_date"),
 )
-HISTORY_COLUMNS = (
-    Column("updated_on", "tasks.col_updated", "iso_date"),
-    Column("stage", "tasks.col_stage", "code:task_stage"),
-    Column("deadline", "tasks.col_deadline", "iso_date"),
-    Column("responsible_unit", "tasks.col_unit", "text"),
-    Column("responsible_person", "tasks.col_person", "text"),
-)
+# A task's history shows some of the task table's columns, labelled and read the same way.
+HISTORY_COLUMNS = tuple(next(c for c in TASK_COLUMNS if c.field == field) for field in (
+    "updated_on", "stage", "deadline", "responsible_unit", "responsible_person"))
 
 
 def _dates(frame: pd.DataFrame, columns) -> pd.DataFrame:
