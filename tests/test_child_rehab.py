@@ -147,5 +147,6 @@ def test_hidden_institutions_are_not_ranked_by_their_true_counts(zhaotan):
 
 
 def test_coverage_changes_in_percentage_points():
+    # no change reads 持平, as officials write it (issue 36), not "+0"
     assert (fmt.points(0.010389), fmt.points(-0.005), fmt.points(0.0), fmt.points(None)) == (
-        "+1.04", "-0.5", "+0", "—")
+        "+1.04", "-0.5", "持平", "—")
