@@ -25,7 +25,7 @@ current = newest_valid(ui.available_snapshots())
 account = access.current()
 f = ui.filters() if current else None  # the sidebar draws none on a new deployment without a snapshot
 # 报送月份: by default the month being collected in the sidebar's scope (the account's regions)
-collecting = collecting_month(f.complete if f else None)
+collecting = collecting_month(f.complete if f else None, newest=current.as_of if current else None)
 months = [dt.date(collecting.year - 1, 1, 1)]
 while months[-1] < max(collecting, previous_month(dt.date.today())):
     months.append(next_month(months[-1]))

@@ -4,6 +4,7 @@ live sign-in token and only from a page of this site. Driven as ASGI, without a 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import pytest
 from starlette.applications import Starlette
@@ -41,7 +42,10 @@ def call(method: str, body: str = "", headers: dict | None = None, scheme: str =
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # on a thread of its own: a test before this one (Playwright's sync API) may have left an event loop
+    # running on the main thread, where asyncio.run refuses to start another
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     cookies = [v.decode() for k, v in start["headers"] if k == b"set-cookie"]
     return start["status"], cookies

@@ -232,6 +232,8 @@ def test_the_month_being_collected_and_the_as_of_of_a_declared_month():
     assert collecting_month(AUGUST, today=dt.date(2026, 12, 6)) == SEPTEMBER
     assert collecting_month(AUGUST, today=dt.date(2025, 9, 20)) == AUGUST  # September is not over yet: August it is
     assert collecting_month(None, today=dt.date(2025, 10, 3)) == SEPTEMBER
+    # a new deployment (set up on 31 December, nothing reported yet) collects January first
+    assert collecting_month(None, today=dt.date(2026, 12, 6), newest=dt.date(2025, 12, 31)) == dt.date(2026, 1, 1)
     # a declared month ends on its last day, not after today, never before the newest snapshot
     assert as_of_rule(SEPTEMBER, AUGUST_END, dt.date(2026, 1, 1), declared=True) == dt.date(2025, 9, 30)
     assert as_of_rule(SEPTEMBER, AUGUST_END, dt.date(2025, 9, 20), declared=True) == dt.date(2025, 9, 20)

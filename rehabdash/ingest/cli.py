@@ -16,6 +16,7 @@ from rehabdash.ingest import (
     template_bytes,
 )
 from rehabdash.ingest.publish import recover_audit
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n
 from rehabdash.kernel.months import collecting_month
 from rehabdash.kernel.config import auth_mode, data_dir
@@ -48,7 +49,7 @@ def _collecting_month(account: Account) -> dt.date:
 
     def run(query: str, **params):
         return db.run(query, snapshot, allowed=regions, scope=regions, **params)
-    return collecting_month(reporting.complete_month(run, snapshot.as_of))
+    return collecting_month(reporting.complete_month(run, snapshot.as_of), newest=snapshot.as_of)
 
 
 def run_template(args) -> int:
@@ -109,7 +110,7 @@ def run_import(args) -> int:
     added = sum(c.added for c in published.changes.values())
     replaced = sum(c.replaced for c in published.changes.values())
     print(i18n.text(args.lang, "upload.published", date=published.snapshot.as_of.isoformat(), added=added,
-                    replaced=replaced))
+                    replaced=replaced, at=fmt.beijing_time(published.log_entry.get("at"))))
     print(published.path)
     return 0
 

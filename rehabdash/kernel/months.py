@@ -24,9 +24,12 @@ def previous_month(day: dt.date) -> dt.date:
     return month_start(month_start(day) - dt.timedelta(days=1))
 
 
-def collecting_month(complete: dt.date | None, today: dt.date | None = None) -> dt.date:
+def collecting_month(complete: dt.date | None, today: dt.date | None = None,
+                     newest: dt.date | None = None) -> dt.date:
     """The month being collected: the month before today, but not beyond the month after `complete`
     (the newest month every unit has reported): a board whose figures stop at August collects
-    September first, however late it is."""
+    September first, however late it is. Where nothing has been reported yet, the month after the
+    newest snapshot's date (`newest`): a deployment set up on 31 December collects January first."""
     default = previous_month(today or dt.date.today())
+    complete = complete or newest
     return default if complete is None else min(default, next_month(month_start(complete)))

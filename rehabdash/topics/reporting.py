@@ -123,7 +123,7 @@ def progress(run: RunQuery, as_of: dt.date, month: dt.date | None = None,
 @memo.by_inputs
 def _progress(run: RunQuery, as_of: dt.date, month: dt.date | None, today: dt.date) -> Progress:
     complete = complete_month(run, as_of)
-    month = month_start(month or collecting_month(complete, today))
+    month = month_start(month or collecting_month(complete, today, newest=as_of))
     deadline = deadline_of(month)
     frame = run("report_progress", month=month).copy()
     frame["latest_month"] = [None if pd.isna(m) else m for m in _latest(frame)]
