@@ -16,7 +16,8 @@ from rehabdash.topics import dispatch
 from rehabdash.topics.child_rehab import Disclosure
 
 from .seed import BAOTOU, NEWEST, YUANHUI, runner
-from .test_exports_meeting import BAOTOU_DISTRICTS, JUNE, LAOJIE, _require, slide_texts
+from .conftest import require_tool
+from .test_exports_meeting import BAOTOU_DISTRICTS, JUNE, LAOJIE, slide_texts
 
 XITU = "150271000000"  # 包头稀土高新技术产业开发区: the longest district name of the sample
 
@@ -127,8 +128,8 @@ def test_the_lagging_list_marks_the_scope_own_line_as_own_level(decks):
 
 
 def test_a_long_title_breaks_after_the_name_not_before_its_last_character(tmp_path):
-    _require("soffice")
-    _require("pdftotext")
+    require_tool("soffice")
+    require_tool("pdftotext")
     path = tmp_path / "xitu.pptx"
     path.write_bytes(deck_bytes(XITU, "包头稀土高新技术产业开发区", "district", {XITU}))
     subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],

@@ -133,7 +133,7 @@ def test_the_deck_ranking_explains_the_markers():
 def test_the_bulletin_is_a_gongwen_with_masthead_number_next_steps_and_signature(tmp_path, monkeypatch):
     import subprocess
 
-    from .test_exports_meeting import _require
+    from .conftest import require_tool
 
     monkeypatch.setenv("REHAB_ISSUER", "包头市残疾人联合会")
     monkeypatch.setenv("REHAB_DOC_NUMBER_PREFIX", "包残联通")
@@ -156,8 +156,8 @@ def test_the_bulletin_is_a_gongwen_with_masthead_number_next_steps_and_signature
     signature = paragraphs.index("附件：各单位排名表")
     assert paragraphs[signature + 2:signature + 4] == ["包头市残疾人联合会", "2025年8月31日"]  # 落款
     assert len(document.tables) == 1 and paragraphs.index("附件") > signature  # the table as 附件
-    _require("soffice")
-    _require("pdftotext")
+    require_tool("soffice")
+    require_tool("pdftotext")
     target = tmp_path / "通报.docx"
     target.write_bytes(data)
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
