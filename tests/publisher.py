@@ -12,10 +12,11 @@ import signal
 import time
 from pathlib import Path
 
-from rehabdash.ingest.publish import publish_tables
+from rehabdash.ingest import reports
+from rehabdash.ingest.publish import publish_tables, read_tables
 from rehabdash.store import snapshots
 
-from .workbooks import AS_OF, month_rows
+from .workbooks import AS_OF, SEPTEMBER, month_rows, newest
 
 
 def main() -> None:
@@ -26,6 +27,10 @@ def main() -> None:
     parser.add_argument("--kill-at")
     args = parser.parse_args()
     rows = month_rows(args.directory, (args.district,))
+    # who reported what, as the upload page records it (issue 30): the district's townships, September
+    base = newest(args.directory)
+    known = read_tables(base)
+    report_rows = reports.rows(reports.units(rows, known), SEPTEMBER, known["reports"], base.as_of)
     if args.kill_at:
         def checkpoint(step: str) -> None:
             if step == args.kill_at:
@@ -35,7 +40,7 @@ def main() -> None:
         while not args.wait.exists():
             time.sleep(0.005)
     publish_tables(rows, None, AS_OF, f"clerk-{args.district}", f"{args.district}.xlsx", "0" * 64,
-                   args.directory, note="test")
+                   args.directory, note="test", report_rows=report_rows, report_month=SEPTEMBER)
 
 
 if __name__ == "__main__":
