@@ -50,8 +50,9 @@ reason = st.text_input(ui.t("reporting.reason_label"), key="correction_reason",
 # workbook takes seconds (docs/performance.md).
 template_name = f"{ui.t('upload.template_file')}.xlsx"
 st.download_button(ui.t("upload.template_button"),
-                   ui.built_on_click(template_name, functools.partial(ui.template_bytes, current, lang, tuple(account.scope),
-                                                                      report_month),
+                   ui.built_on_click(template_name, functools.partial(ingest.template_bytes, current, lang,
+                                                                      scope=tuple(account.scope),
+                                                                      report_month=report_month),
                                      audited=False),
                    file_name=template_name, mime=XLSX, key="template_download", icon=":material/download:")
 

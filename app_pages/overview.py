@@ -2,7 +2,6 @@
 shortfall, ranking of the units one level down, change since the previous snapshot of the same year,
 the facility network and its map, and the exports. Every figure comes from one dispatch.Meeting."""
 
-import dataclasses
 
 import streamlit as st
 
@@ -187,9 +186,8 @@ with st.container(key="section_exports"):
     stem = ui.t("dispatch_page.file_stem", scope=f.scope_label.replace(" / ", "_"), year=f.year,
                 date=m.until.isoformat())
     outline_codes = {f.scope.root, *f.tree.children(f.scope.root)}
-    ui.export_buttons(f, stem, {
-        "pptx": lambda: deck.build_pptx(dataclasses.replace(
-            deck.gather_meeting(m, by, f.lang, f.run, outline_codes), decisions=duban)),
-        "xlsx": lambda: workbook.meeting_workbook(m, by, f.lang, decisions=duban),
-        "docx": lambda: bulletin.build_docx(m, by, f.lang, decisions=duban),
-    }, variant=f"{by}|{duban.fingerprint if duban else ''}")  # an edited item makes them anew
+    ui.export_buttons(stem, {
+        "pptx": (deck.meeting_deck, m, by, f.lang, f.run, outline_codes, duban),
+        "xlsx": (workbook.meeting_workbook, m, by, f.lang, duban),
+        "docx": (bulletin.build_docx, m, by, f.lang, duban),
+    })

@@ -10,6 +10,7 @@ from pptx import Presentation
 
 from rehabdash.access import audit
 from rehabdash.charts import dispatch as dispatch_charts
+from rehabdash.kernel import memo
 from rehabdash.export import bulletin, deck, workbook
 from rehabdash.topics import dispatch
 
@@ -149,9 +150,8 @@ def test_a_failing_export_says_so_in_chinese_and_exports_nothing(monkeypatch):
         raise ValueError("chart data contains no categories")
 
     monkeypatch.setattr(deck, "build_pptx", broken)
-    from rehabdash import ui
 
-    ui.exports._cached_build.clear()  # a deck built for this view by an earlier test would hide the failure
+    memo.clear()  # a deck built for this view by an earlier test would hide the failure
     before = len(_exports_audited())
     at = open_app_page("app_pages/overview.py", year="2025", city="漯河市", district="源汇区",
                        township="老街街道")

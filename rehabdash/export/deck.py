@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from pptx import Presentation
@@ -470,6 +470,11 @@ def gather_meeting(m: Meeting, by: str, lang: str, run: RunQuery, outline_codes:
     places = [(str(r.name), float(r.lon), float(r.lat)) for r in below.itertuples(index=False)]
     return Briefing(meeting=m, lang=lang, by=by, funding=run("funding_by_source", year=m.year),
                     facilities=facilities, outlines=outline_rings(outline_codes, zoom), places=places)
+
+
+def meeting_deck(m: Meeting, by: str, lang: str, run: RunQuery, outline_codes: set[str], decisions=None) -> bytes:
+    """The meeting's deck, with its decided items (topics.decisions.View, or None)."""
+    return build_pptx(replace(gather_meeting(m, by, lang, run, outline_codes), decisions=decisions))
 
 
 def gather(run: RunQuery, as_of: dt.date, year: int, scope_label: str, lang: str, margin: float,

@@ -5,7 +5,6 @@ log entry is part of the version's manifest; earlier versions are never touched.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import pandas as pd
 
 from rehabdash.access import audit
 from rehabdash.ingest import reports
+from rehabdash.kernel import memo
 from rehabdash.kernel.config import data_dir as default_data_dir
 from rehabdash.kernel.contract import KEYS, RECORDED_TABLES, SNAPSHOT_TABLES, TABLES
 from rehabdash.store.snapshots import Snapshot, commit, list_snapshots, version_label
@@ -27,7 +27,7 @@ def empty_table(table: str) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series([], dtype="object") for column in SNAPSHOT_TABLES[table]})
 
 
-@functools.lru_cache(maxsize=4)
+@memo.by_inputs(into=memo.store(4))  # every caller gets its own frames (shallow copies)
 def _read_tables(snapshot_path: Path) -> dict[str, pd.DataFrame]:
     tables = {table: pd.read_parquet(snapshot_path / f"{table}.parquet") for table in TABLES}
     for table in RECORDED_TABLES:  # a version published before they existed has none
@@ -39,7 +39,7 @@ def _read_tables(snapshot_path: Path) -> dict[str, pd.DataFrame]:
 def read_tables(snapshot: Snapshot | None) -> dict[str, pd.DataFrame]:
     """Every table of a (valid, hence immutable) snapshot; empty tables when there is none yet.
 
-    Cached per snapshot folder: callers must not change the frames in place.
+    Kept per snapshot folder; each caller gets its own frames.
     """
     if snapshot is None:
         return {table: empty_table(table) for table in SNAPSHOT_TABLES}

@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from rehabdash.ingest import layout, scope_rules
 from rehabdash.ingest.publish import read_tables
-from rehabdash.kernel import i18n, safe_text
+from rehabdash.kernel import i18n, memo, safe_text
 from rehabdash.kernel.contract import CODE_LISTS, KEYS, TABLES
 from rehabdash.store.snapshots import Snapshot
 
@@ -207,6 +207,7 @@ class _TemplateWriter:
         return buffer.getvalue()
 
 
+@memo.by_inputs(into=memo.store(8), share=True)  # a province's region list takes seconds; bytes are read only
 def template_bytes(snapshot: Snapshot | None, lang: str = "zh",
                    rows: dict[str, pd.DataFrame] | None = None, scope: tuple[str, ...] = (),
                    report_month: dt.date | None = None) -> bytes:

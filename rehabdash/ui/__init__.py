@@ -71,7 +71,6 @@ from rehabdash.ui.uploader import (  # noqa: F401
     upload_limit,
 )
 from rehabdash.ui.progress import (  # noqa: F401
-    template_bytes,
     with_progress,
     remembered,
 )

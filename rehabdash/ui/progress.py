@@ -3,16 +3,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rehabdash import ingest
-from rehabdash.store.snapshots import Snapshot
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def template_bytes(snapshot: Snapshot | None, lang: str, scope: tuple[str, ...], report_month=None) -> bytes:
-    """The import template for the account's regions, with the 报送月份 being collected; snapshots are
-    immutable, so cached by snapshot."""
-    return ingest.template_bytes(snapshot, lang, scope=scope, report_month=report_month)
-
 
 def with_progress(label: str, work, describe=str):
     """Run `work(progress)` in a status box with a progress bar whose text is `describe(stage)`;

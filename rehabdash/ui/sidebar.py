@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +117,7 @@ def _files_signature(root: Path) -> tuple:
     return tuple(found) + tuple((v.name, 0, 0) for v in versions)
 
 
-@functools.lru_cache(maxsize=16)
+@memo.by_inputs(into=memo.store(16), share=True)
 def _snapshots(directory: str, signature: tuple) -> list[Snapshot]:
     # `signature` is part of the cache key, so a newly published snapshot shows up on the next run.
     # Shared: callers get it through snapshots.with_refusals, a new list of frozen snapshots.
