@@ -67,3 +67,13 @@ def test_english_region_names_official_where_they_exist_else_pinyin_with_the_lev
     assert fmt.english_name("某某旗") == "Moumou Banner" and fmt.english_name("某某县") == "Moumou County"
     assert fmt.english_name("西安区") == "Xi'an District"  # the syllable boundary marked
     assert fmt.region_name("青山区", "zh") == "青山区"
+
+
+def test_a_unit_that_keeps_its_place_reads_unchanged_not_zero():
+    assert [fmt.rank_change(v) for v in (2, -1, 0, None)] == ["↑2", "↓1", "→持平", "—"]
+    assert fmt.rank_change(0, "en") == "→unchanged"
+
+
+def test_a_change_reads_with_its_sign_and_no_change_reads_unchanged():
+    assert [fmt.amount_change(v) for v in (12, -3.5, 0, 0.0, None)] == ["+12", "-3.5", "持平", "持平", "—"]
+    assert fmt.amount_change(1234, "en") == "+1,234"

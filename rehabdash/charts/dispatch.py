@@ -197,7 +197,7 @@ def changes_table(m: Meeting, lang: str) -> Table | None:
             continue
         rows.append([label(lang, s.indicator), unit_label(lang, s.unit), s.actual_in_unit,
                      b.actual_in_unit, s.in_unit(s.actual - b.actual)])
-    kinds = dict(zip(h, ["text", "text", "amount", "amount", "amount"]))
+    kinds = dict(zip(h, ["text", "text", "amount", "amount", "amount_change"]))
     title = _t(lang, "changes", date=fmt.date(m.previous.as_of, lang))
     return Table("changes", title, pd.DataFrame(rows, columns=h), kinds, lang,
                  note=disclosure_note([*m.indicators, *m.previous.indicators], lang))

@@ -53,7 +53,8 @@ KINDS = {
     "amount": Kind(fmt.amount, "#,##0.00"),  # in its own unit: persons, sites or 万元
     "rate": Kind(lambda v, lang: fmt.rate(v), "0.00%"),
     "percent": Kind(lambda v, lang: fmt.completion(v), "0.0%"),  # completion and 序时进度
-    "rank_change": Kind(lambda v, lang: fmt.rank_change(v), "+0;-0;0"),
+    "amount_change": Kind(fmt.amount_change, "+#,##0.00;-#,##0.00;0"),
+    "rank_change": Kind(fmt.rank_change, "+0;-0;0"),
     "date": Kind(lambda v, lang: "" if fmt.is_missing(v) or pd.isna(v) else fmt.date(pd.Timestamp(v).date(), lang)),
     "wan": Kind(fmt.wan_yuan),
     "wan_number": Kind(lambda v, lang: None if fmt.is_missing(v) else round(v / fmt.WAN, 2)),  # sums in Excel

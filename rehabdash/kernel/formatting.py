@@ -63,12 +63,12 @@ def points(difference: float | None, lang: str = "zh") -> str:
     return unchanged(lang) if float(size) == 0 else ("-" if difference < 0 else "+") + size
 
 
-def rank_change(change: float | None) -> str:
-    """Change of 名次 since the previous snapshot, up positive: ↑2, ↓1, →0."""
+def rank_change(change: float | None, lang: str = "zh") -> str:
+    """Change of 名次 since the previous snapshot, up positive: ↑2, ↓1, →持平 (the same place)."""
     if is_missing(change):
         return "—"
     change = int(change)
-    return f"↑{change}" if change > 0 else (f"↓{-change}" if change < 0 else "→0")
+    return f"↑{change}" if change > 0 else (f"↓{-change}" if change < 0 else f"→{unchanged(lang)}")
 
 
 def month(day: dt.date, lang: str = "zh") -> str:
@@ -106,6 +106,15 @@ def amount(value: float | None, lang: str = "zh") -> str:
     if float(value).is_integer():
         return count(value, lang)
     return _trim(value, 2, grouped=lang != "zh")
+
+
+def amount_change(value: float | None, lang: str = "zh") -> str:
+    """A change of a figure in its own unit: '+12', '-3.5', and 持平 where nothing changed."""
+    if is_missing(value):
+        return "—"
+    if float(value) == 0:
+        return unchanged(lang)
+    return ("+" if value > 0 else "-") + amount(abs(value), lang)
 
 
 def money(yuan: float | None, lang: str = "zh") -> str:
