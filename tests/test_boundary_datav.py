@@ -221,3 +221,51 @@ def test_imported_district_outlines_replace_the_reference_and_an_admin_may_accep
     again = township_import.check_file(collection(yuquan), "玉泉区.json", ADMIN, regions=regions)
     assert again.problems == [] and again.accepted == []
     assert "已导入的区县边界" in again.notes[0] and again.datum == "gcj02"
+
+
+# ------------------------------------------------------------------------------ the command line and the page
+
+def test_the_command_line_imports_districts_and_accepts_with_a_reason(data_dir, tmp_path, capsys, monkeypatch):
+    from rehabdash.__main__ import main
+    monkeypatch.setattr(township_import, "newest_regions", hohhot_regions)
+    townships = tmp_path / "玉泉区.json"
+    townships.write_bytes(collection(datav_townships(("150104",))))
+    assert main(["boundaries", "import", str(townships)]) == 1
+    out, err = capsys.readouterr()
+    assert "已判定为 GCJ-02，并转换为 WGS-84。" in out and "的边界之外（软件自带的参考区县边界）" in err
+    assert main(["boundaries", "import", str(townships), "--accept-outside", "区界已调整"]) == 0
+    assert "已按理由“区界已调整”接受 1 个越出区县边界的要素" in capsys.readouterr().out
+    districts = tmp_path / "150100_full.json"
+    districts.write_bytes(collection(datav_districts()))
+    assert main(["boundaries", "import", str(districts)]) == 1  # districts in a township file
+    assert capsys.readouterr().err.count("是区县") == 4
+    assert main(["boundaries", "import", str(districts), "--kind", "districts"]) == 0
+    assert "已发布 4 个区县边界" in capsys.readouterr().out
+    assert [f["properties"]["name"] for f in township_import.published("districts")] == [
+        "新城区", "回民区", "玉泉区", "赛罕区"]
+
+
+def test_the_admin_page_accepts_with_a_reason(data_dir, monkeypatch):
+    from .conftest import open_app_page
+    monkeypatch.setattr(township_import, "newest_regions", hohhot_regions)
+    at = open_app_page("app_pages/boundaries.py")
+    at.file_uploader[0].set_value(("玉泉区.json", collection(datav_townships(("150104",))), "application/json"))
+    at.run()
+    at.button(key="boundaries_check").click()
+    at.run()
+    assert not at.exception
+    assert at.error[0].value == "发现 1 个问题，未发布任何内容："
+    assert "已判定为 GCJ-02，并转换为 WGS-84。" in at.info[0].value
+    assert at.button(key="boundaries_accept").disabled
+    at.text_input(key="boundaries_reason").set_value("区界已调整 **见文件**")
+    at.run()
+    at.button(key="boundaries_accept").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value.startswith("检查通过：4 个要素")
+    assert at.warning[0].value == r"已按理由“区界已调整 \*\*见文件\*\*”接受 1 个越出区县边界的要素，发布时记入审计日志。"
+    at.button(key="boundaries_publish").click()
+    at.run()
+    assert at.success[0].value == "已发布 4 个乡镇（街道）边界。"
+    [entry] = audit.entries("import")
+    assert entry["detail"]["reason"] == "区界已调整 **见文件**"
