@@ -269,3 +269,28 @@ def test_the_admin_page_accepts_with_a_reason(data_dir, monkeypatch):
     assert at.success[0].value == "已发布 4 个乡镇（街道）边界。"
     [entry] = audit.entries("import")
     assert entry["detail"]["reason"] == "区界已调整 **见文件**"
+
+
+# ------------------------------------------------------------------------------ the map's caption
+
+def test_the_maps_caption_says_which_township_outlines_are_approximate(data_dir):
+    from rehabdash.maps import facility_map as fmap
+    from rehabdash.topics import facility_map as fm
+
+    from .seed import NEWEST, YUANHUI, runner
+    from .test_boundary_import import surveyed
+
+    def caption() -> str:
+        return fmap.township_outline_note(fm.load(runner(NEWEST, YUANHUI), NEWEST), "zh")
+
+    assert caption() == "乡镇（街道）边界是按乡镇驻地推算的示意范围（近似），不是法定界线，只表示大致位置。"
+    towns = surveyed()
+    content = collection([{"type": "Feature", "properties": {"code": code, "name": name}, "geometry": mapping(polygon)}
+                          for code, (name, polygon) in towns.items()], WGS84_DECLARED)
+    checked = township_import.check_file(content, "源汇区.geojson", ADMIN)
+    assert checked.valid
+    township_import.publish(checked, ADMIN)
+    cells = json.loads((boundaries.SHIPPED_DIR / "townships_approx.geojson").read_text("utf-8"))["features"]
+    sample_cells = [f for f in cells if f["properties"]["parent_code"] == YUANHUI and f["properties"].get("sample")]
+    assert caption() == (f"乡镇（街道）边界中 {len(towns)} 个为管理员导入的实测边界；其余 {len(sample_cells)} 个是按"
+                         "乡镇驻地推算的示意范围（近似），不是法定界线，只表示大致位置。")
