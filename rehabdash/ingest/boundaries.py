@@ -15,9 +15,9 @@ naming the parent's adcode (which tells apart townships of the same name); names
 the office's suffix (…街道办事处 → …街道) and a name that matches nothing gets the nearest ones.
 District outlines (``kind="districts"``) are imported the same way, and townships are then checked
 against them instead of the reference outlines. A township beyond its district's outline is a problem,
-unless an admin accepts the file with a reason, which the audit log records. Every problem is reported at once, in Chinese by default, naming the feature (its
-number in the file and its name or code): the first REHAB_BOUNDARY_MAX_PROBLEMS listed, the rest
-counted. One problem, or a limit exceeded, means nothing is written. Townships not imported keep
+unless an admin accepts the file with a reason, which the audit log records. Every problem is
+reported at once, in Chinese by default, naming the feature (its number in the file and its name or
+code): the first REHAB_BOUNDARY_MAX_PROBLEMS listed, the rest counted. One problem, or a limit exceeded, means nothing is written. Townships not imported keep
 their approximate Voronoi cell on the map.
 """
 from __future__ import annotations
@@ -150,6 +150,7 @@ OFFICE_SUFFIXES = (("街道办事处", "街道"), ("镇人民政府", "镇"), ("
                    ("人民政府", ""))
 NEAR_NAMES = 3  # suggested for a name that matches nothing
 NEAR_CUTOFF = 0.6  # difflib's similarity ratio a suggestion must reach, names compared without their kind
+NEAR_LOOKUPS = 20  # names looked up per file (0.2 s each among China's 33,000 township names)
 KIND_SUFFIX = re.compile(r"(?:街道|镇|乡|苏木)$")  # common to most names: not what tells them apart
 
 
@@ -181,6 +182,8 @@ def _normal_code(value: str) -> str | None:
 def _parent_code(row: dict) -> str | None:
     """The code of the parent a DataV feature names (``"parent": {"adcode": 150102}``), 12 digits."""
     parent = row.get("parent")
+    if isinstance(parent, int) and not isinstance(parent, bool):
+        parent = str(parent)
     if not isinstance(parent, str):
         return None
     try:
@@ -282,6 +285,9 @@ def _check(content: bytes, file_name: str, account: Account, crs: str, key_field
     parent = dict(zip(regions["region_code"], regions["parent_code"]))
     name_of = dict(zip(regions["region_code"], regions["name"]))
     units = regions[regions["level"] == wanted]
+    own_units = (units[[_within(c, account.scope, parent) for c in units["region_code"]]]
+                 if account.scope else units)  # where near names are looked for
+    lookups = NEAR_LOOKUPS
     by_name = (units.assign(normal=units["name"].map(normal_name))
                .groupby("normal")["region_code"].apply(list).to_dict())
     seen: dict[str, int] = {}
@@ -312,7 +318,10 @@ def _check(content: bytes, file_name: str, account: Account, crs: str, key_field
                 problem("ambiguous", n=n, label=label, value=ambiguous[0], codes="、".join(ambiguous[1]))
             else:
                 value = next((v for v in values if _normal_code(v) is None), values[0] if values else "—")
-                report(_unmatched(lang, n, label, value, units, in_parent))
+                near = lookups > 0 and _normal_code(value) is None
+                lookups -= near
+                report(_unmatched(lang, n, label, value, own_units, in_parent) if near else
+                       _t(lang, "unmatched", n=n, label=label, value=value))
             continue
         if level[code] != wanted:
             if wanted == "township" and level[code] == "district":
