@@ -273,7 +273,8 @@ def test_the_admin_page_accepts_with_a_reason(data_dir, monkeypatch):
 
 # ------------------------------------------------------------------------------ the map's caption
 
-def test_the_maps_caption_says_which_township_outlines_are_approximate(data_dir):
+def test_the_maps_caption_says_which_township_outlines_are_approximate(data_dir, monkeypatch):
+    from rehabdash.maps import component
     from rehabdash.maps import facility_map as fmap
     from rehabdash.topics import facility_map as fm
 
@@ -294,3 +295,8 @@ def test_the_maps_caption_says_which_township_outlines_are_approximate(data_dir)
     sample_cells = [f for f in cells if f["properties"]["parent_code"] == YUANHUI and f["properties"].get("sample")]
     assert caption() == (f"乡镇（街道）边界中 {len(towns)} 个为管理员导入的实测边界；其余 {len(sample_cells)} 个是按"
                          "乡镇驻地推算的示意范围（近似），不是法定界线，只表示大致位置。")
+    # and the map page says so under the map
+    from .test_app_facility_map import FakeFolium, start
+    monkeypatch.setattr(component, "st_folium", FakeFolium())
+    at = start(city="漯河市", district="源汇区")
+    assert any(f"乡镇（街道）边界中 {len(towns)} 个为管理员导入的实测边界" in c.value for c in at.caption)
