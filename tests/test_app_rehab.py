@@ -70,6 +70,7 @@ def test_yuanhui_2025_outreach_and_the_district_view():
     ranking = table_with(at, "排名", "单位", "服务率")
     assert len(ranking) == 9 and set(ranking["服务率"]) == {"100%"}  # 9 townships, no task at that level
     assert set(ranking["完成率"]) == {"—"}
+    assert set(ranking["排名"]) == {"—"}  # all equal: no 名次, as in the meeting's ranking (issue 36)
     assert any("没有康复项目" in i.value for i in at.info)
 
 

@@ -47,3 +47,14 @@ def test_traffic_light_without_target():
 def test_year_on_year():
     assert year_on_year(170, 112) == pytest.approx(0.5179, abs=1e-4)
     assert year_on_year(10, 0) is None
+
+
+def test_places_share_ties_skip_after_them_and_give_none_where_all_are_equal():
+    import pandas as pd
+
+    from rehabdash.kernel.indicators import places
+
+    got = places(pd.Series([0.5, 0.9, 0.5, None, 0.7], index=list("abcde")))
+    assert got.astype(object).where(got.notna(), None).to_dict() == {"a": 3, "b": 1, "c": 3, "d": None, "e": 2}
+    assert places(pd.Series([1.0, 1.0, 1.0])).isna().all()  # 源汇区's nine townships at 100 %
+    assert list(places(pd.Series([0.4]))) == [1]  # a single unit is first

@@ -114,7 +114,8 @@ def by_subunit(subunits: pd.DataFrame, lang: str, scope_label: str, status_text:
     figure.update_xaxes(tickformat=".0%" if has_task else ".1%", range=[low - 0.8 * span, high + 0.08 * span])
     figure.update_layout(height=_bar_height(len(shown)), showlegend=bool(has_task))
     table = pd.DataFrame({
-        _t(lang, "rank"): subunits["rank"], _t(lang, "subunit"): subunits["subunit_name"],
+        _t(lang, "rank"): subunits["rank"].map(lambda r: "—" if pd.isna(r) else int(r)),
+        _t(lang, "subunit"): subunits["subunit_name"],
         _t(lang, "need_col"): subunits["need"], _t(lang, "served_col"): subunits["served"],
         _t(lang, "rate_col"): subunits["rate"].map(fmt.rate),
         _t(lang, "target_col"): subunits["target"].map(lambda v: _count_or_dash(v, lang)),

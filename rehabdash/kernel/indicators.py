@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
+import pandas as pd
+
 
 class Status(str, Enum):
     """Traffic light of an indicator against time progress; always shown with its word, not colour alone."""
@@ -48,3 +50,13 @@ def year_on_year(current: float | None, previous: float | None) -> float | None:
     if current is None or not previous:
         return None
     return current / previous - 1
+
+
+def places(values: pd.Series) -> pd.Series:
+    """THE 名次 rule: 1 for the highest value, ties share a 名次 (1, 2, 2, 4), no value no 名次. Where
+    every unit has the same value (源汇区's townships: no task, each served all its need) a ranking says
+    nothing: none has a 名次 rather than all being 1st. Integers, missing as <NA>."""
+    values = values.astype(float)
+    if values.count() > 1 and values.nunique() == 1:
+        return pd.Series(pd.NA, index=values.index, dtype="Int64")
+    return values.rank(ascending=False, method="min").astype("Int64")

@@ -21,7 +21,7 @@ import pandas as pd
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel import i18n, measures, memo
 from rehabdash.kernel.contract import INDICATORS
-from rehabdash.kernel.indicators import Status, ratio, time_progress, traffic_light
+from rehabdash.kernel.indicators import Status, places, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import RunQuery
 from rehabdash.topics import child_rehab, funding, site_tasks
 from rehabdash.topics.overview import facility_matrix
@@ -392,16 +392,11 @@ def _rank_value(s: IndicatorStatus, basis: str) -> float | None:
 
 
 def ranks(subunits: dict[tuple[str, str], list[IndicatorStatus]], indicator: str) -> dict[str, int | None]:
-    """名次 of each unit (by code) on one indicator: 1 for the best, ties share a 名次, None unranked.
-    Where every unit has the same value (源汇区's townships: no task, each served all its need) a
-    ranking says nothing: none has a 名次 rather than all being 1st."""
+    """名次 of each unit (by code) on one indicator (kernel.indicators.places), None unranked."""
     basis = rank_basis(subunits, indicator)
     values = pd.Series({code: _rank_value(next(s for s in row if s.indicator == indicator), basis)
                         for (code, _), row in subunits.items()}, dtype=float)
-    if values.count() > 1 and values.nunique() == 1:
-        return {code: None for code in values.index}
-    ranked = values.rank(ascending=False, method="min")
-    return {code: (None if pd.isna(r) else int(r)) for code, r in ranked.items()}
+    return {code: (None if pd.isna(r) else int(r)) for code, r in places(values).items()}
 
 
 def all_tied(subunits: dict[tuple[str, str], list[IndicatorStatus]], indicator: str) -> bool:

@@ -17,7 +17,7 @@ import pandas as pd
 from rehabdash.kernel import memo
 from rehabdash.kernel.config import amber_margin
 from rehabdash.kernel.contract import ACTIVITY_KINDS, DISABILITY_TYPES
-from rehabdash.kernel.indicators import ratio, time_progress, traffic_light
+from rehabdash.kernel.indicators import places, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import Measure, RunQuery, TaskFigure, year_row, year_window
 
 # The page's indicators that carry an annual task (targets.indicator), in the order the page shows them.
@@ -97,7 +97,8 @@ def by_disability_type(run: RunQuery, as_of: dt.date, year: int) -> pd.DataFrame
 @memo.by_inputs
 def by_subunit(run: RunQuery, as_of: dt.date, year: int, margin: float | None = None) -> pd.DataFrame:
     """Need, served, service rate, task, completion and traffic light of each unit one level below the
-    scope that has any need, ranked by completion (or by service rate where units have no task)."""
+    scope that has any need, ranked by completion (or by service rate where units have no task), with
+    their 名次 (kernel.indicators.places: ties share one, none where every unit is equal)."""
     until = year_window(as_of, year)["until"]
     frame = run("rehab_services_by_subunit", year=year, until=until)
     frame = frame[frame["need"] > 0].reset_index(drop=True).astype({"need": int, "served": int})
@@ -116,7 +117,7 @@ def by_subunit(run: RunQuery, as_of: dt.date, year: int, margin: float | None = 
     key = "completion" if frame["completion"].notna().any() else "rate"
     ranked = frame.sort_values([key, "served"], ascending=False, kind="stable", ignore_index=True,
                                key=lambda s: s.astype(float))
-    return ranked.assign(rank=range(1, len(ranked) + 1))
+    return ranked.assign(rank=places(ranked[key]))
 
 
 @memo.by_inputs
