@@ -300,3 +300,24 @@ def test_a_formula_without_a_cached_value_in_the_settings_is_not_ignored(directo
                 row[1].value = '=IF(1,"万元","元")'
     result = checked(edit(corpus.base(directory), formula), directory)
     assert "unknown_money_setting" in {p.key for p in result.problems}
+
+
+def test_a_workbook_part_with_a_dtd_is_unreadable_not_expanded(directory, tmp_path):
+    """No office suite writes a DTD into an .xlsx: one with nested entities (the start of a billion
+    laughs, small enough that Python's own parser would expand it and read on) in the workbook part is
+    refused as unreadable, without expanding them."""
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+              + b"".join(b'<!ENTITY %c "&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;">' % ((98 + i,) + (97 + i,) * 10)
+                         for i in range(2))
+              + b"]>")
+
+    def change(name, data):
+        if name != "xl/workbook.xml":
+            return data
+        body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+        return laughs + body.replace(b"<sheets>", b"<sheets>&c;", 1)
+
+    path = tmp_path / "laughs.xlsx"
+    path.write_bytes(rezipped(corpus.base(directory), change))
+    keys, peak, _ = run_probe(path)
+    assert keys == "unreadable" and peak < 300, (keys, peak)

@@ -8,6 +8,8 @@ what would let a small hostile file make it allocate gigabytes, is read beforeha
   sheet formatted down to row 1,048,576 is as long as its data), and the formula cells saved without a
   result and the error cells (#N/A …), both of which calamine reads as empty. (The zip reader calamine uses stops
   at a part's declared size, as Python's does, so the limits reader.inspect checks hold for it too.)
+  The workbook part and its relationships are parsed by defusedxml: a DTD or entity (which no office
+  suite writes) makes the file unreadable rather than expanded.
 - xls/et: the BIFF8 records (biff.py) give each sheet's used and declared range, its error cells and a
   password; calamine reads every sheet when it opens the file, so all of them are checked first.
 
@@ -24,6 +26,9 @@ import zipfile
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from xml.etree import ElementTree
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
 
 import python_calamine  # PyPI python-calamine==0.9.1 (MIT)
 
@@ -141,13 +146,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     base = posixpath.dirname(workbook)
     rels = posixpath.join(base, "_rels", posixpath.basename(workbook) + ".rels")
     targets = {}
-    for element in ElementTree.fromstring(archive.read(rels) if rels in names else b"<r/>").iter():
+    for element in safe_xml.fromstring(archive.read(rels) if rels in names else b"<r/>").iter():
         if _local(element.tag) == "Relationship":
             target = element.get("Target", "")
             targets[element.get("Id")] = target.lstrip("/") if target.startswith("/") else \
                 posixpath.normpath(posixpath.join(base, target))
     found = {}
-    for element in ElementTree.fromstring(archive.read(workbook)).iter():
+    for element in safe_xml.fromstring(archive.read(workbook)).iter():
         if _local(element.tag) == "sheet":
             rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
             if rid in targets:
@@ -308,7 +313,7 @@ def open_xlsx(content: bytes, check) -> Book:
     archive = zipfile.ZipFile(io.BytesIO(content))
     try:
         paths = _sheet_parts(archive)
-    except (StopIteration, KeyError, ElementTree.ParseError) as error:
+    except (StopIteration, KeyError, ElementTree.ParseError, DefusedXmlException) as error:
         raise Unreadable(type(error).__name__) from error
     values = _calamine(python_calamine.CalamineWorkbook.from_filelike,
                        io.BytesIO(_without_impossible_counts(content, archive)))
