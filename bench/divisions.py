@@ -40,7 +40,7 @@ STEPS = {
         "import pandas as pd; regions = pd.read_parquet(s.table_path('regions')); "
         "towns = regions[regions['level'] == 'township']; "
         "book = ingest.template_bytes(s, 'zh', {'regions': towns}); print('template bytes', len(book)); "
-        "checked = ingest.check_workbook(book, dt.date(2026, 1, 31), lang='zh', account=admin); "
+        "checked = ingest.check_workbook(book, s.as_of + dt.timedelta(days=1), lang='zh', account=admin); "
         "print('valid', checked.valid, len(checked.problems)); "
         "ingest.publish(checked, admin, 'nation.xlsx') if checked.valid else None"
     ),
