@@ -9,6 +9,7 @@ published totals (2,978 county-level units, 41,352 townships).
 from __future__ import annotations
 
 import csv
+import json
 import datetime as dt
 import os
 import subprocess
@@ -20,9 +21,11 @@ import pytest
 
 from rehabdash import ingest
 from rehabdash.access.accounts import Account
+from rehabdash.ingest import boundaries as township_import
 from rehabdash.ingest import setup
 from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.store.snapshots import list_snapshots, newest_valid
+from rehabdash.topics import facility_map
 
 from .conftest import open_app_page
 
@@ -151,3 +154,24 @@ def test_the_setup_command_for_a_city(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "rehabdash", "setup", "新城区"], cwd=PROJECT_DIR, env=env,
                              capture_output=True, text=True, timeout=300)
     assert refused.returncode == 1 and "新城区（呼和浩特市 · 内蒙古自治区，150102，区县）" in refused.stderr
+
+
+def test_a_seatless_township_is_placed_inside_its_imported_polygon(empty_dir):
+    setup.create(DONGGUAN, ADMIN, dt.date(2025, 12, 31))
+    dongcheng = next(r for r in townships_of("441900") if r["name"] == "东城街道")
+    square = {"type": "Polygon", "coordinates": [[[113.76, 22.98], [113.80, 22.98], [113.80, 23.02],
+                                                  [113.76, 23.02], [113.76, 22.98]]]}  # in 东莞's 东城
+    content = json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"region_code": dongcheng["code"], "name": dongcheng["name"]},
+        "geometry": square}]}, ensure_ascii=False).encode()
+    checked = township_import.check_file(content, "东城街道.geojson", ADMIN, crs="wgs84")
+    assert checked.valid, checked.problems
+    township_import.publish(checked, ADMIN)
+    at = open_app_page("app_pages/facility_map.py")
+    assert not at.exception and not at.error
+    assert any("有 35 个乡镇（街道）既无驻地坐标也无边界" in c.value for c in at.caption), [c.value for c in at.caption]
+    snapshot = newest_valid(list_snapshots(empty_dir))
+    regions = pd.read_parquet(snapshot.table_path("regions"))
+    regions, _ = facility_map._seated(regions, pd.DataFrame(columns=["township_code", "township_lon", "township_lat"]))
+    lon, lat = regions.set_index("region_code").loc[dongcheng["code"] + "000", ["lon", "lat"]]
+    assert 113.76 < lon < 113.80 and 22.98 < lat < 23.02
