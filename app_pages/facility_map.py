@@ -92,6 +92,10 @@ with map_column:
                   until=fmt.month(until, f.lang)), fmap.township_outline_note(data, f.lang)]
     if lacking := fmap.missing_boundaries(data):
         notes.append(ui.t_md("map.no_polygon", units=ui.t("map.list_separator").join(lacking)))
+    unplaced, named = fm.unplaced_townships(data.regions)
+    if unplaced:
+        notes.append(ui.t_md("map.unplaced", count=unplaced, units=ui.t("map.list_separator").join(named)
+                             + (ui.t("map.and_more") if unplaced > len(named) else "")))
     st.caption(" ".join(notes))
     if chosen.empty:
         st.info(ui.t("map.no_selection"))

@@ -141,7 +141,7 @@ with st.container(key="section_ranking"):
             st.caption(ranking.note)
     else:
         by = dispatch.INDICATOR_ORDER[0]
-        st.info(ui.t("overview.no_subunits"))
+        st.info(ui.t(m.no_subunits_key))
 
 with st.container(key="section_services"):
     services = dispatch_charts.services_table(m, f.lang)

@@ -15,13 +15,13 @@ if query:
     if found.empty:
         st.warning(ui.t("setup.none_found", query=query))
     else:
-        labels = {c: f"{n}（{c[:6]}，{ui.label('level', lv)}）"
-                  for c, n, lv in zip(found["region_code"], found["name"], found["level"])}
+        labels = ingest.division_labels(found, ui.lang())
         code = st.selectbox(ui.t("setup.choose"), list(labels)[:50], format_func=labels.get, key="setup_code")
         as_of = st.date_input(ui.t("setup.as_of"), value=ingest.default_as_of(), key="setup_as_of")
+        townships = st.checkbox(ui.t("setup.townships"), value=True, key="setup_townships")
         if st.button(ui.t("setup.create"), key="setup_create", type="primary"):
             try:
-                path = ingest.create_deployment(code, account, as_of)
+                path = ingest.create_deployment(code, account, as_of, townships=townships)
             except NoAccess:
                 st.error(ui.t("boundaries.not_admin"))
             except AlreadySetUp as refused:

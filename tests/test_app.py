@@ -129,7 +129,9 @@ def test_no_data_directory_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path))
     at = start()
     assert not at.exception
-    assert "python -m tools.sample" in at.sidebar.error[0].value
+    # a fresh deployment is set up, not filled with sample data (issue 33)
+    message = at.sidebar.error[0].value
+    assert "新部署" in message and "python -m rehabdash setup" in message and "tools.sample" not in message
 
 
 def test_overview_against_targets_at_the_year_end_snapshot():

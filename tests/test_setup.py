@@ -1,8 +1,9 @@
 """A new deployment without code: 郑州市金水区 set up in an empty data directory, its first month
 imported with the template (townships and villages on the regions sheet), seen on the pages.
 
-Expected values from outside the code: 郑州市 has 12 county-level units (6 districts, 1 county,
-5 county-level cities); the figures are the hand-written rows of the workbook.
+Expected values from outside the code: 郑州市 has 15 county-level units in the bureau's 2023 list (6
+districts, 1 county, 5 county-level cities and 3 development zones: 410171-410173); the figures are the
+hand-written rows of the workbook.
 """
 from __future__ import annotations
 
@@ -37,13 +38,13 @@ def test_the_national_division_list():
     assert setup.find("金水区")["region_code"].tolist() == [JINSHUI]
     assert setup.find("410105")["name"].tolist() == ["金水区"]
     assert len(setup.find("城关区")) == 2  # 拉萨 and 兰州: ambiguous, the code decides
-    assert len(setup.region_tree(ZHENGZHOU)) == 1 + 12
+    assert len(setup.region_tree(ZHENGZHOU)) == 1 + 15
     tree = setup.region_tree(JINSHUI)
     assert tree[["region_code", "name", "level"]].values.tolist() == [
         [ZHENGZHOU, "郑州市", "city"], [JINSHUI, "金水区", "district"]]
     assert pd.isna(tree["parent_code"].iloc[0]) and tree["parent_code"].iloc[1] == ZHENGZHOU
     henan = setup.region_tree("410000000000")
-    # 河南省: 17 prefecture-level cities and 济源 (a county-level city under the province, filed as a city)
+    # 河南省: 17 prefecture-level cities and its 省直辖县级行政区划 (419000), which holds 济源市
     assert henan["level"].value_counts().to_dict() == {"district": len(henan) - 19, "city": 18, "province": 1}
     assert "济源市" in set(henan["name"])
 
@@ -112,6 +113,6 @@ def test_the_setup_page_on_an_empty_directory(empty_dir):
     at.date_input(key="setup_as_of").set_value(dt.date(2025, 12, 31))
     at.button(key="setup_create").click()
     at.run()
-    assert not at.exception and at.success[0].value.startswith("已为 金水区（410105，区县）")
+    assert not at.exception and at.success[0].value.startswith("已为 金水区（郑州市 · 河南省，410105，区县）")
     snapshot = newest_valid(list_snapshots(empty_dir))
     assert snapshot.as_of == dt.date(2025, 12, 31) and snapshot.source == "setup"

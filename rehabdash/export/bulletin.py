@@ -303,7 +303,7 @@ def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
         annex = by if by in dispatch.rankable(m.subunits) else dispatch.INDICATOR_ORDER[0]
         _paragraph(doc, _t(lang, "ranking_intro_annex", indicator=dispatch_charts.label(lang, annex)))
     else:
-        _paragraph(doc, i18n.text(lang, "overview.no_subunits"))
+        _paragraph(doc, i18n.text(lang, m.no_subunits_key))
 
     _paragraph(doc, f"{NUMERALS[n + 1]}、{_t(lang, 'changes_heading')}" if lang == "zh" else
                f"{n + 2}. {_t(lang, 'changes_heading')}", HEADING_FONT, 16, indent=lang == "zh")

@@ -269,7 +269,7 @@ def _ranking_slide(deck, b: Briefing) -> None:
     m, lang = b.meeting, b.lang
     title = dispatch_charts.ranking_table(m, b.by, lang).title
     if not m.subunits:
-        no_data(titled_slide(deck, title), b.t("overview.no_subunits"))
+        no_data(titled_slide(deck, title), b.t(m.no_subunits_key))
         return
     ranking = dispatch_charts.ranking_table(m, b.by, lang)
     texts, lights = dispatch_charts.ranking_cells(ranking)

@@ -40,13 +40,14 @@ from rehabdash.ingest.publish import (
 from rehabdash.ingest.scope_rules import log_entry_within, regions_within
 from rehabdash.ingest.setup import create as create_deployment
 from rehabdash.ingest.setup import default_as_of
+from rehabdash.ingest.setup import division_labels
 from rehabdash.ingest.setup import find as find_divisions
 from rehabdash.ingest.template import template_bytes
 from rehabdash.kernel.errors import NotValid, PublishError
 
 __all__ = ["BOUNDARY_SUFFIXES", "Checked", "LOG_FILE", "NotValid", "Problem", "PublishError", "Published", "Reading",
            "check", "check_boundaries", "check_workbook", "compare_snapshots", "create_deployment", "default_as_of",
-           "find_divisions", "imported_boundaries", "log_entry_within", "preview", "problem_summaries",
+           "division_labels", "find_divisions", "imported_boundaries", "log_entry_within", "preview", "problem_summaries",
            "problem_table", "publish", "publish_boundaries", "read", "read_log", "read_tables", "regions_within",
            "sheet_name", "snapshot_list", "template_bytes"]
 

@@ -88,12 +88,12 @@ def run_setup(args) -> int:
     found = setup.find(args.division)
     if len(found) != 1:
         print(i18n.text(args.lang, "setup.not_one", query=args.division, count=len(found),
-                        names="、".join(f"{n}（{c[:6]}）" for n, c in zip(found["name"], found["region_code"]))[:400]),
+                        names="、".join(setup.division_labels(found, args.lang).values())[:400]),
               file=sys.stderr)
         return 1
     code = found["region_code"].iloc[0]
     try:
-        path = setup.create(code, _account(args.user), args.as_of)
+        path = setup.create(code, _account(args.user), args.as_of, townships=args.townships)
     except NoAccess:
         print(i18n.text(args.lang, "boundaries.not_admin"), file=sys.stderr)
         return 2
@@ -109,10 +109,12 @@ def add_setup_command(commands) -> None:
     import datetime as dt
 
     command = commands.add_parser("setup", help="start a new deployment: the region tree of a province, city "
-                                                "or district and an empty first snapshot")
+                                                "or district (down to its townships) and an empty first snapshot")
     command.add_argument("division", help="name or code of the federation's division, e.g. 金水区 or 410105")
     command.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
                          help="the empty snapshot's date (default: 31 December of last year)")
+    command.add_argument("--no-townships", dest="townships", action="store_false",
+                         help="without the townships of the national division list (added later on the template)")
     command.add_argument("--user", default=None)
     command.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE)
     command.set_defaults(run=run_setup)

@@ -208,7 +208,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 # Columns that may be empty; every other column must be filled.
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    "regions": ("parent_code",),  # a city has no parent in the data
+    "regions": ("parent_code", "lon", "lat"),  # the root has no parent; a township from the list no seat
     "facilities": ("opened_on", "planned_year"),  # opened_on once built, planned_year while planned
     "device_loans": ("returned_on",),  # not yet returned
 }

@@ -304,6 +304,12 @@ class Meeting:
         return measures.period_end(self.as_of, self.year)
 
     @property
+    def no_subunits_key(self) -> str:
+        """What an empty ranking says: above a township the units are there, their figures are not yet
+        (a new deployment's first snapshot); a township has none to rank."""
+        return "overview.no_subunits" if self.level == "township" else "overview.no_subunit_figures"
+
+    @property
     def progress(self) -> float:
         return time_progress(self.as_of, self.year)
 

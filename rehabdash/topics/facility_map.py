@@ -11,12 +11,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
+from shapely.geometry import shape
 
 from rehabdash.kernel import i18n, memo
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.kernel.formatting import month, rate
 from rehabdash.kernel.indicators import ratio
 from rehabdash.kernel.measures import Measure, RunQuery
+from rehabdash.store import boundaries
 
 LAYERS = ("boundaries", "institutions", "pairings", "device_points")
 
@@ -68,13 +70,57 @@ def facility_labels(facilities: pd.DataFrame) -> pd.Series:
 
 
 
-@memo.by_inputs
+def polygon_seats(codes) -> dict[str, tuple[float, float]]:
+    """(lon, lat) of a point inside the township polygon of each of ``codes`` that has one (its
+    largest part's representative point): where a township from the division list, which has no
+    seat, is placed once its boundaries are imported."""
+    seats = {}
+    for feature in boundaries.features("townships", codes):
+        geometry = shape(feature["geometry"])
+        if geometry.geom_type == "MultiPolygon":
+            geometry = max(geometry.geoms, key=lambda g: g.area)
+        point = geometry.representative_point()
+        seats[feature["properties"]["region_code"]] = (round(point.x, 6), round(point.y, 6))
+    return seats
+
+
+def _seated(regions: pd.DataFrame, pairings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The regions and pairings with every seatless township placed by polygon_seats where it can be;
+    the others keep an empty seat (the map counts them: unplaced_townships)."""
+    seatless = regions["level"].eq("township") & (regions["lon"].isna() | regions["lat"].isna())
+    seats = polygon_seats(regions.loc[seatless, "region_code"]) if seatless.any() else {}
+    if not seats:
+        return regions, pairings
+    regions, pairings = regions.copy(), pairings.copy()
+    for frame, code, lon, lat in ((regions, "region_code", "lon", "lat"),
+                                  (pairings, "township_code", "township_lon", "township_lat")):
+        found = frame[code].map(seats)
+        empty = frame[lon].isna() & found.notna()
+        frame.loc[empty, lon] = found[empty].str[0]
+        frame.loc[empty, lat] = found[empty].str[1]
+    return regions, pairings
+
+
+def unplaced_townships(regions: pd.DataFrame, named: int = 10) -> tuple[int, list[str]]:
+    """How many townships have neither a seat nor a polygon (the map cannot place them), and the
+    names of the first ``named`` of them."""
+    lacking = regions[regions["level"].eq("township") & (regions["lon"].isna() | regions["lat"].isna())]
+    return len(lacking), lacking["name"].head(named).tolist()
+
+
 def load(run: RunQuery, as_of: dt.date) -> MapData:
+    return _load(run, as_of, boundaries.version())
+
+
+@memo.by_inputs
+def _load(run: RunQuery, as_of: dt.date, boundary_version: tuple) -> MapData:
+    """load, keyed by the boundary files too: imported township polygons place seatless townships."""
     facilities = run("map_facilities")
+    regions, pairings = _seated(run("map_regions"), run("map_pairings"))
     return MapData(
         facilities=facilities.assign(label=facility_labels(facilities)),
-        regions=run("map_regions"),
-        pairings=run("map_pairings"),
+        regions=regions,
+        pairings=pairings,
         institutions=run("map_institutions"),
         device_points=run("device_station_list", until=as_of),
     )
