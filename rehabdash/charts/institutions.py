@@ -139,7 +139,7 @@ def _trend_figure(points: pd.DataFrame, day: str, score: str, round_: str, title
     figure = px.line(points, x=day, y=score, markers=True, title=title, text=score)
     figure.update_traces(textposition="top center")
     figure.add_hline(y=60, line_dash="dot", annotation_text="60")  # below 60 fails (不合格)
-    figure.update_yaxes(range=[0, 105])
+    figure.update_yaxes(range=[0, 112])  # room for the labels above 100
     figure.update_layout(height=300)
     return figure
 
