@@ -70,3 +70,19 @@ def test_the_child_rehab_page_links_here():
     assert not at.exception, at.exception
     assert any(link.proto.page.endswith("institutions") or "定点机构" in link.label
                for link in at.get("page_link"))
+
+
+def test_in_english():
+    at = open_page(city="包头市", year="2024", lang="English")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Designated institutions"
+    assert "Children's rehab alliance" in [s.value for s in at.subheader]
+
+
+def test_the_overview_lists_the_lagging_institution_with_a_link_here():
+    """As of 31 August 2025 (the sample): 启智 failed its mid-year assessment and has problems of May open."""
+    at = open_app_page("app_pages/overview.py", city="包头市", year="2025")
+    assert not at.exception, at.exception
+    assert "定点机构滞后事项" in [s.value for s in at.subheader]
+    [lines] = [m.value for m in at.markdown if "稀土高新区启智儿童发展中心" in m.value and "不合格" in m.value]
+    assert "✖" in lines and "逾期未解决" in lines
