@@ -117,10 +117,10 @@ def gather(run: RunQuery, as_of: dt.date, year: int, below: int, days: int,
     base = run("institution_list").set_index("institution_id")
     children = child_rehab.institutions(run, as_of, year, below)
     cards = base.copy()
-    for column in CHILDREN:
-        values = children[column].reindex(cards.index) if column in children else None
+    for column in CHILDREN:  # as child rehab shows them ('<5', '*' where controlled); none: 0
+        values = children[column].reindex(cards.index)
         cards[column] = suppression.COMPLEMENTARY if hide_children else \
-            [0 if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]
+            [v if isinstance(v, str) or pd.notna(v) else 0 for v in values]
     follow = run("institution_follow_ups", year=year, until=until).set_index("institution_id")
     counts = ["planned", "reached", "satisfied", "problems_raised", "problems_solved", "months"]
     cards = cards.join(follow[counts]).fillna({c: 0 for c in counts}).astype({c: int for c in counts})
