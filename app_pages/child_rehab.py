@@ -82,6 +82,7 @@ with right:
 
 st.subheader(ui.t("child_rehab.institutions"))
 st.caption(ui.t("child_rehab.institutions_caption"))
+st.page_link("app_pages/institutions.py", label=ui.t("institutions.open_page"), icon=":material/verified:")
 figure, table = charts.institutions_view(child_rehab.institutions(f.run, f.as_of, f.year, below), f.lang,
                                         f.scope_label)
 if figure is not None:

@@ -13,7 +13,7 @@ from rehabdash.export import bulletin, deck, workbook
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
 from rehabdash.maps import board, component
-from rehabdash.topics import dispatch, site_tasks, thematic
+from rehabdash.topics import dispatch, institutions, site_tasks, thematic
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics.overview import headline
 
@@ -107,6 +107,13 @@ if overdue:  # sites of the network past their deadline, with the unit responsib
     with st.container(key="section_overdue_tasks"):
         st.subheader(ui.t("tasks.overdue_title"))
         st.markdown("\n".join(f"- ⚠ {ui.md(line)}" for line in overdue))
+
+behind = institutions.lagging_lines(m.lagging_institutions, f.lang)
+if behind:  # designated institutions failed or with follow-up problems overdue, each answering for its own
+    with st.container(key="section_lagging_institutions"):
+        st.subheader(ui.t("institutions.lagging_title"))
+        st.markdown("\n".join(f"- ✖ {ui.md(line)}" for line in behind))
+        st.page_link("app_pages/institutions.py", label=ui.t("institutions.open_page"), icon=":material/verified:")
 
 if duban is not None:  # decided items past their deadline, with the unit responsible
     duban_ui.overdue_section(duban)

@@ -17,6 +17,7 @@ HEADINGS = {
     "funding": "资金投入",
     "devices": "辅具适配",
     "children": "残疾儿童康复救助",
+    "institutions": "定点机构",
     "departments": "部门联动",
     "upload": "数据上传",
     "snapshots": "数据快照",

@@ -736,6 +736,131 @@ def build_pairings(regions: pd.DataFrame, institutions: pd.DataFrame) -> pd.Data
 
 
 # ---------------------------------------------------------------------------------------------
+# Keeping the designated institutions good (包头): 双回访, 考核 and 抽查, the children's rehab
+# alliance and its outcomes, the services added
+# ---------------------------------------------------------------------------------------------
+ALLIANCE = ("A-150200-0001", "包头市儿童康复联合体", dt.date(2024, 4, 18),
+            ("天使家园儿童康复中心", "阳光星雨儿童康复中心"))
+# (year, institution or the alliance, children in training, moved on to kindergarten, to primary school):
+# the seed's 80 % is the alliance's 2024 (48 of 60); its members' own rows add up to it.
+OUTCOMES = (
+    (2023, "天使家园儿童康复中心", 30, 11, 7),
+    (2023, "阳光星雨儿童康复中心", 22, 8, 5),
+    (2024, "天使家园儿童康复中心", 35, 17, 11),
+    (2024, "阳光星雨儿童康复中心", 25, 13, 7),
+    (2024, ALLIANCE[0], 60, 30, 18),
+)
+# The capacity added (the seed's four of 2024, and one of 2023).
+SERVICES_ADDED = (
+    ("包头市儿童福利院", "designated", 2024),
+    ("包头市第四医院", "designated", 2024),
+    ("九原区星雨露儿童康复中心", "intellectual_rehab", 2024),
+    ("土默特右旗残疾儿童康复中心", "centre_built", 2024),
+    ("包头市聆声听力言语康复中心", "hearing_speech_rehab", 2023),
+)
+# Assessments that went wrong, so the page and the dispatch list have something to say:
+# (institution, year, round) → score. 聆声 failed its 2024 mid-year and recovered by the year end;
+# 启智 failed its 2025 mid-year and has not put its findings right.
+FAILED = {("包头市聆声听力言语康复中心", 2024, "mid_year"): 56.0,
+          ("稀土高新区启智儿童发展中心", 2025, "mid_year"): 54.5}
+STILL_OPEN = ("稀土高新区启智儿童发展中心", 2025, "mid_year")  # 2 of its findings put right, the rest open
+# Follow-up problems left unsolved: (institution, month) → problems still open.
+UNSOLVED = {("稀土高新区启智儿童发展中心", dt.date(2025, 5, 1)): 2,
+            ("包头市第四医院", dt.date(2025, 8, 1)): 1}
+
+
+def _grade(score: float) -> str:
+    return "excellent" if score >= 90 else "good" if score >= 80 else "pass" if score >= 60 else "fail"
+
+
+def _children_institutions(institutions: pd.DataFrame) -> pd.DataFrame:
+    """包头's designated institutions serving children: the ones 双回访 and assessments cover."""
+    return institutions[institutions["serves_children"] & institutions["region_code"].str.startswith("1502")]
+
+
+def build_follow_ups(institutions: pd.DataFrame) -> pd.DataFrame:
+    """Monthly 双回访 of every children's institution of 包头 from its designation on: the parents
+    (most reached, most of those satisfied) and the institution itself (one call)."""
+    rng = rng_for("follow_ups")
+    rows = []
+    for inst in _children_institutions(institutions).itertuples():
+        first = dt.date(2024, 3, 1) if inst.designated_2024 else dt.date(2023, 1, 1)
+        families = int(rng.integers(12, 45))
+        month = first
+        while month <= LAST_MONTH:
+            planned = max(1, families + int(rng.integers(-4, 5)))
+            reached = planned - int(rng.binomial(planned, 0.06))
+            satisfied = reached - int(rng.binomial(reached, 0.05))
+            open_problems = UNSOLVED.get((inst.name, month), 0)
+            raised = max(int(rng.poisson(1.2)), open_problems)
+            rows.append({"period": month, "institution_id": inst.institution_id, "kind": "parents",
+                         "planned": planned, "reached": reached, "satisfied": satisfied,
+                         "problems_raised": raised, "problems_solved": raised - open_problems})
+            asked = int(rng.poisson(0.4))
+            rows.append({"period": month, "institution_id": inst.institution_id, "kind": "institution",
+                         "planned": 1, "reached": 1, "satisfied": 1, "problems_raised": asked,
+                         "problems_solved": asked})
+            month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return pd.DataFrame(rows, columns=list(TABLES["follow_ups"]))
+
+
+def build_assessments(institutions: pd.DataFrame) -> pd.DataFrame:
+    """年中 (July) and 年末 (December) assessments of every children's institution of 包头, and a
+    spot check (抽查) of a few each year; findings put right within weeks, except a failed one's."""
+    rng = rng_for("assessments")
+    rows = []
+    for inst in _children_institutions(institutions).itertuples():
+        level = float(rng.uniform(78, 93))
+        for year in YEARS:
+            rounds = [("mid_year", dt.date(year, 7, int(rng.integers(8, 25))))]
+            if year < 2025:
+                rounds.append(("year_end", dt.date(year, 12, int(rng.integers(8, 20)))))
+            if rng.random() < 0.35:
+                rounds.append(("spot_check", random_date(rng, dt.date(year, 3, 1), dt.date(year, 6, 20))))
+            for round_, day in sorted(rounds, key=lambda r: r[1]):
+                if inst.designated_2024 and day < dt.date(2024, 3, 1):
+                    continue
+                score = FAILED.get((inst.name, year, round_))
+                score = round(min(99.0, level + float(rng.normal(0, 3))), 1) if score is None else score
+                findings = int(rng.integers(0, 4)) + (5 if score < 60 else 0)
+                fixed = 2 if (inst.name, year, round_) == STILL_OPEN else findings
+                fixed_on = day + dt.timedelta(days=int(rng.integers(10, 40))) if fixed else None
+                rows.append({"year": year, "round": round_, "institution_id": inst.institution_id,
+                             "assessed_on": day, "score": score, "grade": _grade(score), "findings": findings,
+                             "findings_fixed": fixed, "fixed_on": fixed_on})
+            level = min(96.0, level + float(rng.uniform(0, 2)))
+    return pd.DataFrame(rows, columns=list(TABLES["assessments"]))
+
+
+def build_alliances(institutions: pd.DataFrame) -> pd.DataFrame:
+    alliance_id, name, founded, members = ALLIANCE
+    ids = dict(zip(institutions["name"], institutions["institution_id"]))
+    return pd.DataFrame([{"alliance_id": alliance_id, "name": name, "institution_id": ids[m], "founded_on": founded}
+                         for m in members], columns=list(TABLES["alliances"]))
+
+
+def build_outcomes(institutions: pd.DataFrame) -> pd.DataFrame:
+    ids = dict(zip(institutions["name"], institutions["institution_id"]))
+    return pd.DataFrame([{"year": y, "unit_id": ids.get(u, u), "in_training": n, "to_kindergarten": k,
+                          "to_primary": p} for y, u, n, k, p in OUTCOMES], columns=list(TABLES["outcomes"]))
+
+
+def build_services_added(institutions: pd.DataFrame) -> pd.DataFrame:
+    ids = dict(zip(institutions["name"], institutions["institution_id"]))
+    return pd.DataFrame([{"institution_id": ids[n], "service": s, "year": y} for n, s, y in SERVICES_ADDED],
+                        columns=list(TABLES["services_added"]))
+
+
+def assessments_as_of(assessments: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The assessments made by `as_of`; findings put right after it are still open then."""
+    frame = assessments[assessments["assessed_on"] <= as_of].copy()
+    later = [d is not None and d > as_of for d in frame["fixed_on"]]
+    frame.loc[later, "findings_fixed"] = 0
+    frame["fixed_on"] = [None if late else d for d, late in zip(frame["fixed_on"], later)]
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
 # Monthly facts: services, devices, activities (township level)
 # ---------------------------------------------------------------------------------------------
 
@@ -1136,6 +1261,11 @@ def _history() -> dict[str, pd.DataFrame]:
         "activities": activities,
         "programs": build_programs(),
         "site_tasks": build_site_tasks(facilities, regions),
+        "follow_ups": build_follow_ups(institutions),
+        "assessments": build_assessments(institutions),
+        "alliances": build_alliances(institutions),
+        "outcomes": build_outcomes(institutions),
+        "services_added": build_services_added(institutions),
     }
 
 
@@ -1156,7 +1286,10 @@ def build_reports(h: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One report per township, monthly table and month it has figures for, made on a working hour
     of the first days of the next month (later for REPORTED_LATE); the hour is drawn from the unit and
     the month alone, so a report reads the same in every snapshot that holds it."""
-    reported = pd.concat([h[t][["region_code", "period"]].drop_duplicates().assign(table_name=t)
+    institution_region = dict(zip(h["institutions"]["institution_id"], h["institutions"]["region_code"]))
+    placed = {t: h[t] if "region_code" in h[t] else  # follow-ups count for their institution's township
+              h[t].assign(region_code=h[t]["institution_id"].map(institution_region)) for t in MONTHLY_TABLES}
+    reported = pd.concat([placed[t][["region_code", "period"]].drop_duplicates().assign(table_name=t)
                           for t in MONTHLY_TABLES], ignore_index=True)
     at = {}
     for code, month in reported[["region_code", "period"]].drop_duplicates().itertuples(index=False):
@@ -1219,6 +1352,16 @@ def cut_history(h: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, pd.Data
         "site_tasks": (tasks := h["site_tasks"] if "site_tasks" in h else
                        build_site_tasks(h["facilities"], h["regions"]))[tasks["updated_on"] <= as_of],
     }
+    # the institutions' upkeep (包头's): none in the province benchmark's history
+    kept = {table: h[table] if table in h else pd.DataFrame(columns=list(TABLES[table]))
+            for table in ("follow_ups", "assessments", "alliances", "outcomes", "services_added")}
+    tables["follow_ups"] = month(kept["follow_ups"])
+    tables["assessments"] = assessments_as_of(kept["assessments"], as_of)
+    tables["alliances"] = kept["alliances"][kept["alliances"]["founded_on"] <= as_of]
+    # a year's outcomes are counted at its end
+    counted = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+    tables["outcomes"] = kept["outcomes"][kept["outcomes"]["year"] <= counted]
+    tables["services_added"] = kept["services_added"][kept["services_added"]["year"] <= as_of.year]
     tables["reports"] = build_reports(tables)  # the months the snapshot holds were all reported
     return {name: conform(name, tables[name]) for name in SNAPSHOT_TABLES}
 

@@ -26,6 +26,7 @@ PAGES = (
     Page("app_pages/funding.py", "funding", "pages.funding", ":material/payments:"),
     Page("app_pages/devices.py", "devices", "pages.devices", ":material/accessible:"),
     Page("app_pages/child_rehab.py", "children", "pages.children", ":material/child_care:"),
+    Page("app_pages/institutions.py", "institutions", "pages.institutions", ":material/verified:"),
     # every role reads it; only the scope's admin changes member units (checked in the library)
     Page("app_pages/departments.py", "departments", "pages.departments", ":material/groups:"),
     # Data upkeep works without a snapshot (the first import), but needs its role.

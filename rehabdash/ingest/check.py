@@ -188,7 +188,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
         if "regions" in cleaned else previous["regions"]
     ids = {table: frozenset(previous[table][KEYS[table][0]]).union(
         cleaned[table].frame[KEYS[table][0]].dropna() if table in cleaned else ())
-        for table in ("institutions", "device_stations", "facilities")}
+        for table in ("institutions", "device_stations", "facilities", "alliances")}
     ctx = rules.Context(rows_until, checked.period_start, regions, ids, geo.RegionAreas(regions), month)
     for done, (table, sheet) in enumerate(sheets.items()):
         progress(0.5 + 0.5 * done / len(sheets), sheet.name)
@@ -210,7 +210,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
         problems.items[:0] = dated.items
     if checked.tables:  # who reports what; an undeclared workbook reports its newest month (or as-of's)
         known = {"regions": regions, **{t: pd.concat([previous[t], checked.tables.get(t)])
-                                        for t in ("device_stations", "facilities")}}
+                                        for t in ("device_stations", "facilities", "institutions", "alliances")}}
         reported = month or reading.latest_month() or months.month_start(as_of)
         checked.report_rows = reports.rows(reports.units(checked.tables, known), reported, previous["reports"],
                                            newest_as_of, checked.correction_reason)

@@ -57,6 +57,8 @@ def _region_codes(table: str, frame: pd.DataFrame, station_regions: dict) -> pd.
         return frame["township_code"]
     if "facility_id" in frame:  # site_tasks: the facility's region (in the same lookup as stations)
         return frame["facility_id"].map(station_regions)
+    if table in scope_rules.INSTITUTION_TABLES:  # the institution's region (an alliance's first member's)
+        return frame[scope_rules.INSTITUTION_TABLES[table]].map(station_regions)
     return frame["station_id"].map(station_regions)
 
 
@@ -75,6 +77,9 @@ def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Co
     station_regions = dict(zip(stations["station_id"], stations["region_code"]))
     facilities = pd.concat([after["facilities"], before["facilities"]])
     station_regions.update(zip(facilities["facility_id"], facilities["region_code"]))
+    units = scope_rules.unit_places(pd.concat([after["institutions"], before["institutions"]]),
+                                    pd.concat([after["alliances"], before["alliances"]]))
+    station_regions.update({unit: places[0][1] for unit, places in units.items() if places})
     totals, by_region = [], []
     for table in SNAPSHOT_TABLES:
         old, new = before[table], after[table]

@@ -22,6 +22,8 @@ LABEL_LISTS: dict[tuple[str, str], str] = {
     ("programs", "kind"): "project_kind",
     ("programs", "measure"): "project_measure",
     ("site_tasks", "stage"): "task_stage",
+    ("follow_ups", "kind"): "follow_up_kind",
+    ("assessments", "round"): "assessment_round",
 }
 
 # Columns that hold a region code, and the region levels each accepts. Monthly figures sit at township

@@ -15,6 +15,7 @@ import datetime as dt
 
 import pandas as pd
 
+from rehabdash.ingest.scope_rules import INSTITUTION_TABLES, unit_places
 from rehabdash.kernel.contract import REPORTS, TABLES
 from rehabdash.kernel.months import month_start
 
@@ -47,6 +48,10 @@ def units(imported: dict[str, pd.DataFrame], known: dict[str, pd.DataFrame]) -> 
             codes = frame["township_code"]
         elif table in _BY_STATION:
             codes = frame["station_id"].map(station_region)
+        elif table in INSTITUTION_TABLES:  # an alliance's rows count for each member's place
+            places = unit_places(known["institutions"], known["alliances"])
+            codes = pd.Series([region for unit in frame[INSTITUTION_TABLES[table]]
+                               for _, region in places.get(unit, ())], dtype=object)
         else:
             codes = frame["facility_id"].map(facility_region)
         for code in codes.dropna().unique():

@@ -34,14 +34,18 @@ NOT_ABOVE = {
     "rehab_services": (("served_count", "need_count"),),
     "assistive_devices": (("fitted_count", "need_count"),),
     "child_rehab": (("aided", "applicants"), ("early_intervention", "aided")),
+    "follow_ups": (("reached", "planned"), ("satisfied", "reached"), ("problems_solved", "problems_raised")),
+    "assessments": (("findings_fixed", "findings"),),
 }
 # A date that may not come before another in the same row.
 NOT_BEFORE = {"device_loans": (("returned_on", "lent_on"), ("due_on", "lent_on")),
-              "site_tasks": (("deadline", "started_on"),)}
+              "site_tasks": (("deadline", "started_on"),),
+              "assessments": (("fixed_on", "assessed_on"),)}
 # Dates that may lie after the snapshot date (a loan falls due later, so may a task, or start later).
 FUTURE_ALLOWED = frozenset({"due_on", "deadline", "started_on"})
 # The tier of a facility and the level of the region it sits in go together.
 TIER_LEVELS = {"district_center": "district", "township_station": "township", "village_room": "village"}
+MAX_SCORE = 100  # assessments are scored out of 100
 REFERENCES = {"institution_id": "institutions", "station_id": "device_stations", "facility_id": "facilities"}
 
 
@@ -87,7 +91,10 @@ def _column_checks(table: str, column: str, kind: str, ctx: Context) -> list[pa.
     if column in REFERENCES and table != REFERENCES[column]:
         known = ctx.ids[REFERENCES[column]]
         checks.append(pa.Check(lambda s, known=known: s.isin(known), name=f"unknown_{column}"))
-    if (kind == "int" and column not in YEAR_COLUMNS) or is_money(column):
+    if column == "unit_id":  # an outcome is an institution's or an alliance's
+        known = ctx.ids["institutions"] | ctx.ids["alliances"]
+        checks.append(pa.Check(lambda s, known=known: s.isin(known), name="unknown_unit_id"))
+    if (kind == "int" and column not in YEAR_COLUMNS) or is_money(column) or column == "score":
         checks.append(pa.Check(lambda s: s >= 0, name="negative"))
     if column == "period":
         checks.append(pa.Check(
@@ -137,6 +144,14 @@ def _row_rules(table: str, ctx: Context) -> list[RowRule]:
         rules.append(RowRule("project_measure", "measure", lambda f: pd.Series(
             [k not in PROJECT_MEASURES_OF or m in PROJECT_MEASURES_OF[k] for k, m in zip(f["kind"], f["measure"])],
             index=f.index), "kind"))
+    if table == "assessments":
+        rules.append(RowRule("score_range", "score", lambda f: f["score"] <= MAX_SCORE))
+        rules.append(RowRule("assessed_year", "assessed_on", lambda f: pd.Series(
+            [_missing(d) or _missing(y) or d.year == y for d, y in zip(f["assessed_on"], f["year"])],
+            index=f.index), "year"))
+    if table == "outcomes":  # those who moved on were among the children in training
+        rules.append(RowRule("moved_on_exceeds", "to_primary",
+                             lambda f: f["to_kindergarten"] + f["to_primary"] <= f["in_training"], "in_training"))
     if table == "regions":
         rules.append(RowRule("parent_level", "parent_code", lambda f: pd.Series(
             [_parent_fits(level, ctx.levels.get(parent))

@@ -30,6 +30,25 @@ from rehabdash.kernel import i18n
 from rehabdash.kernel.scope import ancestry, codes_within, lies_within
 
 STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
+# Placed through their institution's region (an alliance's outcome through every member's): a 青山区
+# clerk's follow-up of a 昆都仑区 institution is refused with the institution and its place named.
+INSTITUTION_TABLES = {"follow_ups": "institution_id", "assessments": "institution_id",
+                      "alliances": "institution_id", "services_added": "institution_id", "outcomes": "unit_id"}
+
+
+def unit_places(institutions: pd.DataFrame, alliances: pd.DataFrame) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Institution or alliance id → (name, region code) of each institution it stands for: the
+    institution itself, or an alliance's members."""
+    found = {i: ((n, r),) for i, n, r in zip(institutions["institution_id"], institutions["name"],
+                                              institutions["region_code"])}
+    members: dict[str, list] = {}
+    for alliance, institution in zip(alliances["alliance_id"], alliances["institution_id"]):
+        members.setdefault(alliance, []).extend(found.get(institution, ()))
+    return {**found, **{a: tuple(m) for a, m in members.items()}}
+
+
+def _with_imported(previous: dict[str, pd.DataFrame], cleaned: dict, table: str) -> pd.DataFrame:
+    return pd.concat([previous[table], cleaned[table].frame if table in cleaned else None])
 
 
 def _parent(value) -> str | None:
@@ -136,6 +155,19 @@ def check_scope(account: Account, sheets: dict, cleaned: dict, previous: dict[st
             for row, code in frame[column].items():
                 if isinstance(code, str) and code in coverage.names and not coverage.covers(code):
                     refuse(sheet, row, column, code, shown.at[row, column])
+        if table in INSTITUTION_TABLES:
+            column = INSTITUTION_TABLES[table]
+            places = unit_places(_with_imported(previous, cleaned, "institutions"),
+                                 _with_imported(previous, cleaned, "alliances"))
+            for row, unit in frame[column].items():
+                for name, region in places.get(unit, ()) if isinstance(unit, str) else ():
+                    if isinstance(region, str) and not coverage.covers(region):
+                        problems.add("scope_above" if coverage.above(region) else "scope_outside",
+                                     sheet=sheet.name, row=int(row), column=header(sheet, column),
+                                     value=shown.at[row, column], scope=scope,
+                                     place=i18n.text(lang, "scope_rules.institution_place", name=name,
+                                                     place=coverage.place(region)))
+                        break
         if table in STATION_TABLES:
             stations = pd.concat([previous["device_stations"],
                                   cleaned["device_stations"].frame if "device_stations" in cleaned else None])
@@ -192,6 +224,8 @@ def rows_within(tables: dict[str, pd.DataFrame], roots) -> dict[str, pd.DataFram
     inside = regions_within(tables["regions"], roots)
     stations = tables["device_stations"]
     stations_inside = set(stations.loc[stations["region_code"].isin(inside), "station_id"])
+    units_inside = {unit for unit, places in unit_places(tables["institutions"], tables["alliances"]).items()
+                    if places and all(region in inside for _, region in places)}
     kept = {}
     for table, frame in tables.items():
         if "region_code" in frame:
@@ -200,6 +234,8 @@ def rows_within(tables: dict[str, pd.DataFrame], roots) -> dict[str, pd.DataFram
             mask = frame["township_code"].isin(inside)
         elif "station_id" in frame:
             mask = frame["station_id"].isin(stations_inside)
+        elif table in INSTITUTION_TABLES:
+            mask = frame[INSTITUTION_TABLES[table]].isin(units_inside)
         else:
             mask = pd.Series(False, index=frame.index)
         kept[table] = frame[mask.to_numpy()]

@@ -17,7 +17,7 @@ SETTINGS = (
     "REHAB_DATABASE_URL", "REHAB_SESSION_DAYS", "REHAB_LOCKOUT_AFTER", "REHAB_LOCKOUT_MINUTES",
     "REHAB_OIDC_ROLE_CLAIM", "REHAB_OIDC_SCOPE_CLAIM", "REHAB_BASEMAP", "REHAB_TIANDITU_KEY",
     "REHAB_TILE_URL", "REHAB_TILE_DATUM", "REHAB_TILE_ATTRIBUTION", "REHAB_ASSET_BASE_URL",
-    "REHAB_REPORT_DEADLINE_DAY", "REHAB_COOKIE_SECURE", "REHAB_ISSUER", "REHAB_DOC_NUMBER_PREFIX",
+    "REHAB_REPORT_DEADLINE_DAY", "REHAB_FOLLOW_UP_DAYS", "REHAB_COOKIE_SECURE", "REHAB_ISSUER", "REHAB_DOC_NUMBER_PREFIX",
     "REHAB_BOUNDARY_MAX_MB", "REHAB_BOUNDARY_MAX_UNPACKED_MB", "REHAB_BOUNDARY_MAX_RATIO",
     "REHAB_BOUNDARY_MAX_ZIP_FILES", "REHAB_BOUNDARY_MAX_FEATURES", "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
     "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
@@ -40,6 +40,15 @@ def report_deadline_day() -> int:
         return min(max(int(os.environ.get("REHAB_REPORT_DEADLINE_DAY", "5")), 1), 28)
     except ValueError:
         return 5
+
+
+def follow_up_days() -> int:
+    """Days after the end of the month a 双回访 problem was raised in by which it should be solved;
+    an institution with a problem open longer is a lagging item of the dispatch meeting."""
+    try:
+        return max(int(os.environ.get("REHAB_FOLLOW_UP_DAYS", "30")), 0)
+    except ValueError:
+        return 30
 
 
 def issuer() -> str:

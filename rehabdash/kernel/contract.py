@@ -78,6 +78,23 @@ PROJECT_MEASURES = ("persons", "bases", "employed", "sessions")
 # Not in DESIGN.md's list: the stages of a site's construction task (挂图作战: 明确工作任务, 夯实人员责任,
 # 限定完成时间), 选址 → 建设中 → 验收 → 投入使用.
 TASK_STAGES = ("site_selection", "construction", "acceptance", "in_use")
+# Not in DESIGN.md's list: how a federation keeps its designated institutions good (the 包头 seed):
+# 双回访 of parents and institutions, 年中/年末考核 and 抽查 with grades, the children's rehab alliance
+# (儿童康复联合体) and the services an institution adds.
+FOLLOW_UP_KINDS = ("parents", "institution")  # 家长回访, 机构回访
+ASSESSMENT_ROUNDS = ("mid_year", "year_end", "spot_check")  # 年中考核, 年末考核, 不定期抽查
+GRADES = ("excellent", "good", "pass", "fail")  # 优秀, 良好, 合格, 不合格
+FAILED_GRADE = "fail"
+SERVICES = (
+    "designated",  # 纳入定点服务机构
+    "centre_built",  # 建成残疾儿童康复中心
+    "intellectual_rehab",  # 增设智力残疾儿童康复项目
+    "autism_rehab",
+    "hearing_speech_rehab",
+    "physical_rehab",
+    "visual_rehab",
+    "other",
+)
 # Which measures each kind reports (the import refuses the others).
 PROJECT_MEASURES_OF = {
     "inpatient_subsidy": ("persons",),
@@ -144,6 +161,26 @@ TABLES: dict[str, dict[str, str]] = {
         "facility_id": "str", "task": "str", "responsible_unit": "str", "responsible_person": "str",
         "started_on": "date", "deadline": "date", "stage": "str", "updated_on": "date",
     },
+    # month x institution x kind: the 双回访 by phone (planned calls, reached, satisfied), the problems
+    # raised in that month's calls and how many of them are solved so far
+    "follow_ups": {
+        "period": "date", "institution_id": "str", "kind": "str", "planned": "int", "reached": "int",
+        "satisfied": "int", "problems_raised": "int", "problems_solved": "int",
+    },
+    # one assessment (年中, 年末 or 抽查) of an institution on a day: score out of 100, grade, the findings
+    # and how many of them are put right, and when the last was
+    "assessments": {
+        "year": "int", "round": "str", "institution_id": "str", "assessed_on": "date", "score": "float",
+        "grade": "str", "findings": "int", "findings_fixed": "int", "fixed_on": "date",
+    },
+    # one member institution of an alliance (儿童康复联合体)
+    "alliances": {"alliance_id": "str", "name": "str", "institution_id": "str", "founded_on": "date"},
+    # year x institution or alliance (unit_id): children in training and those who moved on
+    "outcomes": {
+        "year": "int", "unit_id": "str", "in_training": "int", "to_kindergarten": "int", "to_primary": "int",
+    },
+    # a service (or designation) an institution added in a year: the capacity added
+    "services_added": {"institution_id": "str", "service": "str", "year": "int"},
 }
 
 # Not in DESIGN.md's list, and not a sheet of the template: written by publishing, never by a clerk.
@@ -183,6 +220,10 @@ CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("programs", "kind"): PROJECT_KINDS,
     ("programs", "measure"): PROJECT_MEASURES,
     ("site_tasks", "stage"): TASK_STAGES,
+    ("follow_ups", "kind"): FOLLOW_UP_KINDS,
+    ("assessments", "round"): ASSESSMENT_ROUNDS,
+    ("assessments", "grade"): GRADES,
+    ("services_added", "service"): SERVICES,
 }
 
 # The columns that identify a row. An import replaces the previous snapshot's rows that have the same
@@ -203,6 +244,11 @@ KEYS: dict[str, tuple[str, ...]] = {
     "activities": ("period", "region_code", "kind"),
     "programs": ("year", "region_code", "kind", "measure"),
     "site_tasks": ("facility_id", "updated_on"),
+    "follow_ups": ("period", "institution_id", "kind"),
+    "assessments": ("institution_id", "assessed_on", "round"),
+    "alliances": ("alliance_id", "institution_id"),
+    "outcomes": ("year", "unit_id"),
+    "services_added": ("institution_id", "service"),
     "reports": ("region_code", "table_name", "month", "reported_at"),  # every report is kept
 }
 
@@ -211,4 +257,5 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "regions": ("parent_code", "lon", "lat"),  # the root has no parent; a township from the list no seat
     "facilities": ("opened_on", "planned_year"),  # opened_on once built, planned_year while planned
     "device_loans": ("returned_on",),  # not yet returned
+    "assessments": ("fixed_on",),  # until a finding is put right
 }

@@ -23,7 +23,8 @@ from rehabdash.kernel import i18n, measures, memo
 from rehabdash.kernel.contract import INDICATORS
 from rehabdash.kernel.indicators import Status, places, ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import RunQuery
-from rehabdash.topics import child_rehab, funding, site_tasks
+from rehabdash.kernel.config import follow_up_days
+from rehabdash.topics import child_rehab, funding, institutions, site_tasks
 from rehabdash.topics.overview import facility_matrix
 
 FUNDING = "funding_execution"  # spent ÷ allocated against 序时进度, by the funding page's rule
@@ -298,6 +299,9 @@ class Meeting:
     # sites past their deadline with the unit responsible (site_tasks.overdue_tasks), most overdue first
     overdue_sites: pd.DataFrame | None = None
     reporting: object | None = None  # reporting.Progress of the month being collected; None for a closed year
+    # designated institutions behind (institutions.lagging): a failed assessment or follow-up problems
+    # open past REHAB_FOLLOW_UP_DAYS, the institution answering for each
+    lagging_institutions: pd.DataFrame | None = None
 
     @property
     def until(self) -> dt.date:
@@ -379,7 +383,8 @@ def gather(run: RunQuery, as_of: dt.date, year: int, margin: float, scope_label:
         margin)
     return Meeting(scope_label, scope_name, level, year, as_of, margin, indicators, subunits,
                    network_coverage(run, as_of, year), _facilities_until(run, measures.period_end(as_of, year)),
-                   holder, before, sample, own_funding, site_tasks.overdue_tasks(run, as_of))
+                   holder, before, sample, own_funding, site_tasks.overdue_tasks(run, as_of),
+                   lagging_institutions=institutions.lagging(run, as_of, year, follow_up_days()))
 
 
 # ---- ranking ---------------------------------------------------------------------------------------

@@ -203,6 +203,7 @@ def facility_card(card: fm.FacilityCard, f: Filters) -> None:
             _bullets(t_md("map.partner_item", name=p.institution_name, kind=label("institution_kind", p.kind),
                           since=fmt.month(pd.Timestamp(p.since).date(), f.lang))
                      for p in card.partners.itertuples())
+            st.page_link("app_pages/institutions.py", label=t("institutions.open_page"), icon=":material/verified:")
 
         if card.rooms is not None:
             st.markdown(f"**{t('map.card_rooms')}**")

@@ -1,0 +1,189 @@
+"""Charts and tables of the designated-institutions page (定点机构), pure functions of
+topics.institutions' results and the language. Each chart returns (figure, table): the table is its
+data, shown under it with its Excel download. Lights are words with a symbol, never colour alone.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+
+from rehabdash.charts import by_inputs
+from rehabdash.kernel import formatting as fmt
+from rehabdash.kernel import i18n
+from rehabdash.kernel.columns import Column, present, status_text
+from rehabdash.kernel.suppression import is_hidden
+
+# The ranking: every figure of an institution's card, one row each, with its light.
+CARD_COLUMNS = (
+    Column("rank", "institutions.col_rank", "number"),
+    Column("name", "institutions.col_name", "text"),
+    Column("district_name", "institutions.col_district", "text"),
+    Column("light", "institutions.col_light", "status"),
+    Column("aided", "institutions.col_aided", "count"),
+    Column("funds_yuan", "institutions.col_funds", "wan_number"),
+    Column("coverage", "institutions.col_coverage", "rate"),
+    Column("satisfaction", "institutions.col_satisfaction", "rate"),
+    Column("problems_raised", "institutions.col_raised", "count"),
+    Column("problems_solved", "institutions.col_solved", "count"),
+    Column("overdue_problems", "institutions.col_overdue", "count"),
+    Column("score", "institutions.col_score", "decimal"),
+    Column("grade_text", "institutions.col_grade", "text"),
+    Column("score_change", "institutions.col_trend", "text"),
+    Column("open_findings", "institutions.col_open_findings", "count"),
+)
+MONTHLY_COLUMNS = (
+    Column("month_label", "institutions.col_month", "text"),
+    Column("kind", "institutions.col_kind", "code:follow_up_kind"),
+    Column("planned", "institutions.col_planned", "count"),
+    Column("reached", "institutions.col_reached", "count"),
+    Column("satisfied", "institutions.col_satisfied", "count"),
+    Column("coverage", "institutions.col_coverage", "rate"),
+    Column("satisfaction", "institutions.col_satisfaction", "rate"),
+    Column("problems_raised", "institutions.col_raised", "count"),
+    Column("problems_solved", "institutions.col_solved", "count"),
+)
+ASSESSMENT_COLUMNS = (
+    Column("name", "institutions.col_name", "text"),
+    Column("district_name", "institutions.col_district", "text"),
+    Column("round", "institutions.col_round", "code:assessment_round"),
+    Column("assessed_on", "institutions.col_assessed_on", "date"),
+    Column("score", "institutions.col_score", "decimal"),
+    Column("grade_text", "institutions.col_grade", "text"),
+    Column("findings", "institutions.col_findings", "count"),
+    Column("findings_fixed", "institutions.col_fixed", "count"),
+    Column("fixed_on", "institutions.col_fixed_on", "date"),
+)
+ALLIANCE_COLUMNS = (
+    Column("name", "institutions.col_alliance", "text"),
+    Column("members_text", "institutions.col_members", "text"),
+    Column("founded_on", "institutions.col_founded", "date"),
+    Column("in_training", "institutions.col_in_training", "count"),
+    Column("to_kindergarten", "institutions.col_to_kindergarten", "count"),
+    Column("to_primary", "institutions.col_to_primary", "count"),
+    Column("moved_on_share", "institutions.col_moved_on_share", "rate"),
+)
+OUTCOME_COLUMNS = (
+    Column("name", "institutions.col_name", "text"),
+    Column("district_name", "institutions.col_district", "text"),
+    *ALLIANCE_COLUMNS[3:],
+)
+CAPACITY_COLUMNS = (
+    Column("name", "institutions.col_name", "text"),
+    Column("district_name", "institutions.col_district", "text"),
+    Column("kind", "institutions.col_institution_kind", "code:institution_kind"),
+    Column("service", "institutions.col_service", "code:service"),
+    Column("year", "institutions.col_year", "number"),
+)
+
+
+def _text(lang: str):
+    return lambda key, **values: i18n.text(lang, f"institutions.{key}", **values)
+
+
+def trend_text(change, lang: str) -> str:
+    """The score's change since the assessment before: '↑3.2' / '↓1.5' / 持平; '—' for a first one."""
+    if change is None or fmt.is_missing(change) or pd.isna(change):
+        return "—"
+    if round(float(change), 1) == 0:
+        return fmt.unchanged(lang)
+    return f"{'↑' if change > 0 else '↓'}{abs(float(change)):.1f}"
+
+
+def grade_text(grade, lang: str) -> str:
+    """A grade in words, a failed one marked with ✖ too (not by colour alone)."""
+    if not isinstance(grade, str):
+        return "—"
+    words = i18n.code_label(lang, "grade", grade)
+    return f"✖ {words}" if grade == "fail" else words
+
+
+def ranking_table(ranked: pd.DataFrame, lang: str) -> pd.DataFrame:
+    frame = ranked.assign(score_change=[trend_text(c, lang) for c in ranked["score_change"]],
+                          grade_text=[grade_text(g, lang) for g in ranked["grade"]],
+                          district_name=ranked["district_name"].fillna(""))
+    return present(frame, CARD_COLUMNS, lang)
+
+
+@by_inputs
+def _monthly_figure(lines: pd.DataFrame, month: str, value: str, series: str, title: str):
+    figure = px.line(lines, x=month, y=value, color=series, line_dash=series, symbol=series, markers=True,
+                     title=title)
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return figure
+
+
+def monthly_view(monthly: pd.DataFrame, lang: str, scope_label: str):
+    """Coverage and satisfaction of the 双回访 month by month (both kinds together), and per kind the
+    calls and problems as the table under it; (None, table) when there were none."""
+    text = _text(lang)
+    frame = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.date)
+    frame["month_label"] = [fmt.month(m, lang) for m in frame["month"]]
+    frame["coverage"] = [None if p == 0 else r / p for r, p in zip(frame["reached"], frame["planned"])]
+    frame["satisfaction"] = [None if r == 0 else s / r for s, r in zip(frame["satisfied"], frame["reached"])]
+    table = present(frame, MONTHLY_COLUMNS, lang)
+    if frame.empty:
+        return None, table
+    by_month = frame.groupby("month_label", sort=False)[["planned", "reached", "satisfied"]].sum()
+    month, value, series = text("col_month"), text("share"), text("series")
+    lines = pd.concat([
+        pd.DataFrame({month: by_month.index, value: by_month["reached"] / by_month["planned"],
+                      series: text("col_coverage")}),
+        pd.DataFrame({month: by_month.index, value: by_month["satisfied"] / by_month["reached"],
+                      series: text("col_satisfaction")}),
+    ], ignore_index=True)
+    return _monthly_figure(lines, month, value, series, text("monthly_chart", scope=scope_label)), table
+
+
+@by_inputs
+def _trend_figure(points: pd.DataFrame, day: str, score: str, round_: str, title: str):
+    figure = px.line(points, x=day, y=score, markers=True, title=title, text=score)
+    figure.update_traces(textposition="top center")
+    figure.add_hline(y=60, line_dash="dot", annotation_text="60")  # below 60 fails (不合格)
+    figure.update_yaxes(range=[0, 112])  # room for the labels above 100
+    figure.update_layout(height=300)
+    return figure
+
+
+def assessments_table(assessments: pd.DataFrame, lang: str) -> pd.DataFrame:
+    frame = assessments.assign(grade_text=[grade_text(g, lang) for g in assessments["grade"]],
+                               district_name=assessments["district_name"].fillna(""))
+    return present(frame, ASSESSMENT_COLUMNS, lang)
+
+
+def trend_view(trend: pd.DataFrame, name: str, lang: str):
+    """An institution's assessment scores over time (the line) and its assessments (the table)."""
+    text = _text(lang)
+    table = assessments_table(trend, lang)
+    if trend.empty:
+        return None, table
+    day, score, round_ = text("col_assessed_on"), text("col_score"), text("col_round")
+    points = pd.DataFrame({day: [d.isoformat() for d in trend["assessed_on"]], score: trend["score"].to_numpy(),
+                           round_: [i18n.code_label(lang, "assessment_round", r) for r in trend["round"]]})
+    return _trend_figure(points, day, score, round_, text("trend_chart", name=name)), table
+
+
+def alliance_table(alliances: pd.DataFrame, lang: str) -> pd.DataFrame:
+    frame = alliances.assign(members_text=["、".join(m) for m in alliances["members"]])
+    table = present(frame, ALLIANCE_COLUMNS, lang)
+    withheld = i18n.text(lang, "institutions.outcome_withheld")
+    for column in ALLIANCE_COLUMNS[3:]:  # an alliance reaching beyond the scope: not the scope's figures
+        header = column.header(lang)
+        table[header] = [v if whole else withheld for v, whole in zip(table[header], alliances["whole"])]
+    return table
+
+
+def outcome_table(outcomes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return present(outcomes.assign(district_name=outcomes["district_name"].fillna("")), OUTCOME_COLUMNS, lang)
+
+
+def capacity_table(added: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return present(added.assign(district_name=added["district_name"].fillna("")), CAPACITY_COLUMNS, lang)
+
+
+def share_text(value) -> str:
+    """A share moved on as the page says it: '80%', or the disclosure marker."""
+    return value if is_hidden(value) else fmt.rate(value)
+
+
+def light_text(status, lang: str) -> str:
+    return status_text(status, lang)
