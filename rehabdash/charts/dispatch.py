@@ -15,7 +15,7 @@ from rehabdash.kernel import i18n, memo, suppression
 from rehabdash.kernel.config import suppress_below
 from rehabdash.kernel.columns import KINDS, status_text
 from rehabdash.kernel.indicators import Status
-from rehabdash.topics import dispatch
+from rehabdash.topics import dispatch, institutions
 from rehabdash.topics.dispatch import FUNDING, INDICATOR_ORDER, RATE_BASES, IndicatorStatus, Meeting
 
 
@@ -143,6 +143,18 @@ def overdue_table(m: Meeting, lang: str) -> Table | None:
     return Table("overdue_tasks", i18n.text(lang, "tasks.overdue_title"), frame, kinds, lang)
 
 
+def lagging_institutions_table(m: Meeting, lang: str) -> Table | None:
+    """The designated institutions behind (a failed assessment, follow-up problems unsolved past the
+    limit), each answering for its own; None where none is."""
+    frame = m.lagging_institutions
+    if frame is None or frame.empty:
+        return None
+    h = [_t(lang, "unit_col"), i18n.text(lang, "institutions.lagging_what")]
+    shown = pd.DataFrame({h[0]: frame["name"].astype(str), h[1]: institutions.lagging_lines(frame, lang)})
+    return Table("lagging_institutions", i18n.text(lang, "institutions.lagging_title"), shown,
+                 dict.fromkeys(h, "text"), lang)
+
+
 def ranking_table(m: Meeting, by: str, lang: str) -> Table:
     """名次, unit, change of 名次, then per indicator its value and, in its own column, its light."""
     if by not in dispatch.rankable(m.subunits):
@@ -233,7 +245,8 @@ def facilities_table(m: Meeting, lang: str) -> Table:
 
 def tables(m: Meeting, by: str, lang: str) -> list[Table]:
     """Every table the overview page shows, in its order: what the workbook holds."""
-    found = [indicator_table(m, lang), lagging_table(m, lang), overdue_table(m, lang), changes_table(m, lang),
+    found = [indicator_table(m, lang), lagging_table(m, lang), overdue_table(m, lang),
+             lagging_institutions_table(m, lang), changes_table(m, lang),
              ranking_table(m, by, lang), services_table(m, lang), coverage_table(m, lang),
              facilities_table(m, lang)]
     return [t for t in found if t is not None]

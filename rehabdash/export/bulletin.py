@@ -24,7 +24,7 @@ from rehabdash.kernel.config import doc_number_prefix, issuer, suppress_below
 from rehabdash.kernel.columns import status_text
 from rehabdash.kernel.indicators import Status
 from rehabdash.export import decisions as decisions_export
-from rehabdash.topics import dispatch, reporting, site_tasks
+from rehabdash.topics import dispatch, institutions, reporting, site_tasks
 from rehabdash.topics.dispatch import FUNDING, IndicatorStatus, Meeting
 
 # GB/T 9704 (党政机关公文格式): title in 小标宋, body in 仿宋 三号; Word and WPS have them, and
@@ -294,6 +294,11 @@ def build_docx(m: Meeting, by: str, lang: str, decisions=None) -> bytes:
         _paragraph(doc, f"{NUMERALS[n]}、{i18n.text(lang, 'tasks.overdue_title')}" if lang == "zh" else
                    f"{n + 1}. {i18n.text(lang, 'tasks.overdue_title')}", HEADING_FONT, 16, indent=lang == "zh")
         _paragraph(doc, overdue)
+        n += 1
+    if behind := institutions.lagging_lines(m.lagging_institutions, lang):  # designated institutions behind
+        _paragraph(doc, f"{NUMERALS[n]}、{i18n.text(lang, 'institutions.lagging_title')}" if lang == "zh" else
+                   f"{n + 1}. {i18n.text(lang, 'institutions.lagging_title')}", HEADING_FONT, 16, indent=lang == "zh")
+        _paragraph(doc, _t(lang, "part_sep").join(behind) + ("。" if lang == "zh" else "."))
         n += 1
     n = _decisions(doc, decisions, lang, n, "last")
     _paragraph(doc, f"{NUMERALS[n]}、{_t(lang, 'ranking_heading')}" if lang == "zh" else

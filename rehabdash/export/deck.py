@@ -319,21 +319,28 @@ def _lagging_slides(deck, b: Briefing) -> None:
 
 
 def _overdue_slides(deck, b: Briefing) -> None:
-    """The sites past their deadline after the lagging items (挂图作战): each with the unit and person
-    responsible, its deadline and days late; as many slides as they need, none where none is late."""
-    table = dispatch_charts.overdue_table(b.meeting, b.lang)
-    if table is None:
-        return
+    """After the lagging items (挂图作战): the sites past their deadline, each with the unit and person
+    responsible, its deadline and days late; then the designated institutions behind. As many slides
+    as they need, none where none is."""
+    sites = dispatch_charts.overdue_table(b.meeting, b.lang)
+    if sites is not None:
+        _table_slides(deck, sites, [1.55, 1.2, 2.65, 1.7, 2.0, 1.8, 0.85, 0.85], red_column=6)
+    institutions = dispatch_charts.lagging_institutions_table(b.meeting, b.lang)
+    if institutions is not None:
+        _table_slides(deck, institutions, [3.5, 9.0], red_column=1)
+
+
+def _table_slides(deck, table: dispatch_charts.Table, widths: list[float], red_column: int) -> None:
+    """`table` on as many slides as it needs, its `red_column` marked as behind."""
     shown = dispatch_charts.display(table)
     rows = shown.values.tolist()
-    late = list(shown.columns).index(table.frame.columns[6])
     pages = _pages(len(rows), LAGGING_PER_SLIDE)
     for page, span in enumerate(pages):
         part = rows[span.start:span.stop]
         slide = titled_slide(deck, table.title if len(pages) == 1 else f"{table.title}（{page + 1}/{len(pages)}）")
-        fills = {(r, late): light_fill("red") for r in range(1, len(part) + 1)}
+        fills = {(r, red_column): light_fill("red") for r in range(1, len(part) + 1)}
         add_table(slide, list(shown.columns), part, Inches(0.4), Inches(1.1), Inches(12.5), Inches(0.44), MIN_SIZE,
-                  [1.55, 1.2, 2.65, 1.7, 2.0, 1.8, 0.85, 0.85], fills)
+                  widths, fills)
 
 
 def _map_projection(points: list[tuple[float, float]], left, top, width, height):
