@@ -51,7 +51,11 @@ def write_rows(sheet, table: str, frame: pd.DataFrame, lang: str) -> None:
 
 def _prompt(table: str, column: str, lang: str) -> str:
     kind = TABLES[table][column]
-    if (table, column) in layout.REGION_COLUMNS:
+    if column == "borrower_ref":
+        key = "prompt_borrower"
+    elif column == "loan_status":
+        key = "prompt_loan_status"
+    elif (table, column) in layout.REGION_COLUMNS:
         key = "prompt_region"
     elif (table, column) in layout.LABEL_LISTS:
         key = "prompt_choose"
