@@ -210,3 +210,18 @@ def test_the_city_credit_is_qingshans_in_2024_and_no_reference_leaves_the_librar
     for frame in (city.bands, city.per_station):
         assert "borrower_ref" not in frame.columns
         assert not frame.astype(str).apply(lambda c: c.str.contains(r"JY\d{4}-\d{4}")).any().any()
+
+
+def test_the_template_shows_no_real_borrower_reference():
+    """The example row of 辅具借用 takes a made-up reference: the template is an export too."""
+    import io
+    import re
+
+    import openpyxl
+
+    from rehabdash.ingest.template import template_bytes
+
+    book = openpyxl.load_workbook(io.BytesIO(template_bytes(snapshot(NEWEST))), read_only=True)
+    found = {str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+             if v is not None and re.search(r"JY\d{4}-\d{4}", str(v))}
+    assert {re.search(r"JY\d{4}-\d{4}", v).group() for v in found} == {credit.EXAMPLE_REFERENCE}

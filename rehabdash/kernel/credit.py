@@ -62,6 +62,8 @@ def refused(score: int, rule: CreditRule | None = None) -> bool:
 
 # ------------------------------------------------------------------------- borrower references
 
+# What the template's example row shows: no real borrower's reference leaves the data, even as an example.
+EXAMPLE_REFERENCE = "JY0204-0137"
 # A pseudonym the station gives: ASCII letters, digits and hyphens, 3 to 20 characters, starting with a
 # letter or digit (e.g. JY-0137, B150204-0012).
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,19}")
