@@ -42,6 +42,8 @@ PLACED_COLUMNS = (Column("device_type", "devices.device_type", "code:device_type
 
 CREDIT_COLUMNS = (Column("band", "devices.credit_band", "text"), Column("borrowers", "devices.borrowers", "number"),
                   Column("below_text", "devices.below_threshold", "text"))
+# A legend over the plot, in one row: a half-width column has no room for one beside it.
+ABOVE_PLOT = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None}
 LATE_LOST_COLUMNS = PLACE_COLUMNS + tuple(Column(c, f"devices.{c}", "number") for c in CREDIT_COUNTS)
 
 
@@ -186,7 +188,7 @@ def credit(table: pd.DataFrame, lang: str, title: str):
         labels={"band": text("credit_band"), "borrowers": text("borrowers"), "below_text": ""},
     )
     figure.update_xaxes(type="category")
-    figure.update_layout(height=380)
+    figure.update_layout(height=380, legend=ABOVE_PLOT)
     return figure
 
 
@@ -207,5 +209,5 @@ def late_lost(per_station: pd.DataFrame, lang: str, title: str):
         category_orders={"name": list(frame["name"])}, title=title,
         labels={"count": text("count_col"), "name": "", "outcome": text("outcome")},
     )
-    figure.update_layout(height=bar_height(len(frame)))
+    figure.update_layout(height=bar_height(len(frame)) + 40, legend=ABOVE_PLOT)
     return figure
