@@ -225,3 +225,25 @@ def test_the_template_shows_no_real_borrower_reference():
     found = {str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
              if v is not None and re.search(r"JY\d{4}-\d{4}", str(v))}
     assert {re.search(r"JY\d{4}-\d{4}", v).group() for v in found} == {credit.EXAMPLE_REFERENCE}
+
+
+def test_a_version_published_before_borrower_references_reads_them_as_empty(tmp_path):
+    """The query layer adds contract columns a Parquet file lacks as NULL: the page counts its loans,
+    and it simply has no borrowers to score."""
+    import shutil
+
+    from rehabdash.store import db
+    from rehabdash.store.snapshots import Snapshot
+
+    source = snapshot(NEWEST)
+    folder = tmp_path / source.path.name
+    shutil.copytree(source.path, folder)
+    loans = pd.read_parquet(folder / "device_loans.parquet").drop(columns=["borrower_ref", "loan_status"])
+    loans.to_parquet(folder / "device_loans.parquet", index=False)
+    old = Snapshot(NEWEST, folder, source.manifest)
+    run = lambda name, **params: db.run(name, old, allowed=(QINGSHAN,), scope=(QINGSHAN,), **params)  # noqa: E731
+    assert devices.loan_totals(run, NEWEST, 2024).lent == 423  # with the 5 refused, unknown to it
+    history = run("device_loan_history", until=END_2024)
+    assert len(history) == 423 and history["borrower_ref"].isna().all()
+    result = devices.credit(run, NEWEST, 2024, devices.service_points(run, NEWEST, 2024).stations)
+    assert result.borrowers == 0 and result.refused == 0

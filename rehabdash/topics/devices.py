@@ -249,7 +249,8 @@ def credit(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> 
     rule = credit_rule()
     history = run("device_loan_history", until=until)
     of_year = history[pd.to_datetime(history["lent_on"]).dt.year == year]
-    scores = credit_scores(history, until, rule).reindex(of_year["borrower_ref"].unique())
+    # loans without a reference (a version published before there were any) have nobody to score
+    scores = credit_scores(history, until, rule).reindex(of_year["borrower_ref"].dropna().unique())
     low = rule.threshold + (scores - rule.threshold) // CREDIT_BAND * CREDIT_BAND
     counts = low.value_counts()
     edges = range(int(low.min()), int(low.max()) + 1, CREDIT_BAND) if len(low) else []
