@@ -13,7 +13,7 @@ import pandas as pd
 
 from rehabdash.kernel import memo
 from rehabdash.kernel.config import CreditRule, amber_margin, credit_rule
-from rehabdash.kernel.credit import credit_scores, loan_outcomes as credit_outcomes
+from rehabdash.kernel.credit import OUTCOMES, credit_scores, loan_outcomes as credit_outcomes
 from rehabdash.kernel.contract import DEVICE_TYPES, FUNDING_SOURCES, STATION_KINDS
 from rehabdash.kernel.indicators import ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import Measure, RunQuery, TaskFigure, year_row, year_window
@@ -258,9 +258,10 @@ def credit(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> 
     bands["high"] = bands["low"] + CREDIT_BAND - 1
     bands["borrowers"] = [int(counts.get(edge, 0)) for edge in bands["low"]]
     bands["below"] = bands["low"] < rule.threshold
+    bands["low"] = bands["low"].clip(lower=0)  # a score is never below 0 (threshold 65: 0–4, not -5–4)
 
     outcomes = pd.crosstab(of_year["station_id"], credit_outcomes(of_year, until)).reindex(
-        columns=["on_time", "late", "lost", "open", "refused"], fill_value=0)
+        columns=list(OUTCOMES), fill_value=0)
     outcomes["loans"] = outcomes.drop(columns="refused").sum(axis=1)
     place = stations[["station_id", "name", "kind", "district_name", "township_name"]]
     per_station = place.merge(outcomes[CREDIT_COUNTS].astype(int).reset_index(), on="station_id", how="inner")
