@@ -118,6 +118,37 @@ else:
             per_type, (Column("label", "devices.device_type", "text"), *charts.LOAN_TABLE),
             key="device_type_loans", file_stem=ui.t("devices.loans_by_type"))
 
+# ---------------------------------------------------------------- borrowers' credit (信用积分)
+credit = devices.credit(f.run, f.as_of, f.year, points.stations)
+rule = credit.rule
+st.subheader(ui.t("devices.credit"))
+st.caption(ui.t("devices.credit_caption", start=rule.start, on_time=rule.on_time, late=rule.late, lost=rule.lost,
+                threshold=rule.threshold))
+if credit.borrowers == 0:
+    st.info(ui.t("devices.no_credit"))
+else:
+    until_text = fmt.date(credit.until, f.lang)
+    st.caption(ui.t("devices.credit_summary", year=f.year, borrowers=count(credit.borrowers), until=until_text,
+                    mean=f"{credit.mean:.1f}", below=count(credit.below), threshold=rule.threshold,
+                    refused=count(credit.refused)))
+    columns = st.columns(2)
+    with columns[0]:
+        bands = charts.credit_bands(credit.bands, rule.threshold, f.lang)
+        ui.chart_with_table(charts.credit(bands, f.lang, ui.t("devices.credit_chart", scope=f.scope_label,
+                                                              until=until_text)),
+                            bands, charts.CREDIT_COLUMNS, key="device_credit", file_stem=ui.t("devices.credit"))
+    with columns[1]:
+        st.markdown(f"**{ui.t('devices.late_lost')}**")
+        st.caption(ui.t("devices.late_lost_caption", year=f.year, until=until_text))
+        per_station = credit.per_station
+        if per_station[["late", "lost", "refused"]].to_numpy().sum() == 0:
+            st.info(ui.t("devices.no_late_lost"))
+            ui.table(per_station, charts.LATE_LOST_COLUMNS, key="device_late_lost", file_stem=ui.t("devices.late_lost"))
+        else:
+            ui.chart_with_table(
+                charts.late_lost(per_station, f.lang, ui.t("devices.late_lost_chart", scope=f.scope_label)),
+                per_station, charts.LATE_LOST_COLUMNS, key="device_late_lost", file_stem=ui.t("devices.late_lost"))
+
 # ---------------------------------------------------------------- shared-device stock
 st.markdown(f"**{ui.t('devices.stock_section')}**")
 columns = st.columns([1, 3])

@@ -44,13 +44,14 @@ CREATE MACRO facilities_on(day) AS TABLE
     FROM facilities;
 
 -- loans_lent_in(scope, lent_year): the device loans lent during `lent_year` at the service points in the
--- scope, with the station's region.
+-- scope, with the station's region. A request refused for low credit lent nothing: not a loan.
 CREATE MACRO loans_lent_in(scope, lent_year) AS TABLE
     SELECT l.*, s.region_code
     FROM device_loans AS l
     JOIN device_stations AS s USING (station_id)
     WHERE s.region_code IN (SELECT region_code FROM scoped_regions(scope))
-      AND year(l.lent_on) = lent_year;
+      AND year(l.lent_on) = lent_year
+      AND l.loan_status IS DISTINCT FROM 'refused';
 
 -- in_year_to(day, year, until): the day lies between 1 January of `year` and `until`.
 CREATE MACRO in_year_to(day, year, until) AS day BETWEEN make_date(year, 1, 1) AND until;

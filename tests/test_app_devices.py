@@ -1,7 +1,9 @@
 """AppTest of the assistive-devices page: the seed figures on the page, and every figure follows the filters."""
 from streamlit.testing.v1 import AppTest
 
-from .apptest_reads import assert_figures, captions, deltas, metrics, started
+import re
+
+from .apptest_reads import assert_figures, captions, cells, deltas, metrics, started, table_with
 
 PAGE = "app_pages/devices.py"
 LOAN_FIGURES = ("借出人次", "已归还", "在借", "逾期未还", "归还率")
@@ -65,10 +67,11 @@ def test_tables_have_chinese_headers_and_excel_downloads():
     at = start(year="2024")
     headers = {column for d in at.dataframe for column in d.value.columns}
     for header in ("辅具类别", "需求人数", "适配人数", "适配率", "单位", "年度任务", "状态", "站点", "站点类型",
-                   "区县", "开设日期", "借出人次", "归还率", "轮椅", "合计", "其中本年投放"):
+                   "区县", "开设日期", "借出人次", "归还率", "轮椅", "合计", "其中本年投放",
+                   "信用积分", "借用人数", "低于门槛", "按期归还", "逾期", "丢失", "因信用拒借"):
         assert header in headers, header
     downloads = at.get("download_button")
-    assert len(downloads) == len(at.dataframe) == 8
+    assert len(downloads) == len(at.dataframe) == 10  # with the credit bands and late/lost by station
     statuses = next(d.value for d in at.dataframe if "状态" in d.value.columns)["状态"]
     assert set(statuses) == {"✔ 达标"}
 
@@ -81,3 +84,21 @@ def test_township_scope_without_task_and_english():
     at = start(year="2024", lang="English")
     assert at.title[0].value == "Assistive devices"
     assert metrics(at)["Persons fitted with assistive devices"] == "2,017"
+
+
+def test_baotou_2024_shows_credit_scores_and_no_borrower_reference():
+    """信用积分 (issue 32): the distribution and late/lost/refused by point, as totals only. Counted in the
+    raw Parquet (tests/test_credit.py does it by a loop): 109 borrowers of 2024, 9 below 60 on 31 December
+    2024 as the newest snapshot knows it, 5 requests refused for low credit."""
+    at = start(year="2024", city="包头市")
+    assert "借用人信用积分" in [h.value for h in at.subheader]
+    text = captions(at)
+    assert "信用积分制：新借用人 100 分" in text and "低于 60 分不予出借" in text
+    assert "有借用记录的借用人 109 人" in text and "其中低于 60 分 9 人" in text and "拒借 5 次" in text
+    bands = table_with(at, "信用积分", "借用人数", "低于门槛")
+    assert bands["借用人数"].sum() == 109
+    assert bands.loc[bands["低于门槛"].str.startswith("▼"), "借用人数"].sum() == 9  # said in words too
+    by_point = table_with(at, "站点", "逾期", "丢失", "因信用拒借")
+    assert len(by_point) == 12 and by_point["借出人次"].sum() == 418 and by_point["因信用拒借"].sum() == 5
+    shown = "\n".join([text, *cells(at), *(m.value for m in at.markdown)])
+    assert not re.search(r"JY\d{4}-\d{4}", shown)  # no borrower reference on the page

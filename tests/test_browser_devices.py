@@ -1,7 +1,7 @@
 """The assistive-devices page in real Chromium: figures, the offline station map, nothing leaves the machine."""
 import pytest
 
-from .conftest import assert_clean, metric_values, open_whole_page
+from .conftest import assert_clean, metric_values, open_whole_page, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -53,4 +53,25 @@ def test_qingshan_pilot_in_the_browser(app_server, page, screenshots_dir):
     # The district outline and its ten (approximate) township cells.
     assert frame.locator("path.leaflet-interactive").count() == 11
     browser_page.screenshot(path=str(screenshots_dir / "devices-qingshan-2024.png"), full_page=True)
+    assert_clean(page)
+
+
+def test_credit_section_at_1440_by_900(app_server, page, screenshots_dir):
+    """信用积分 (issue 32) in a 1440×900 window: the rule, the distribution and late/lost by point, as
+    totals; no borrower reference anywhere on the page."""
+    import re
+
+    browser_page = page.page
+    browser_page.set_viewport_size({"width": 1440, "height": 900})
+    browser_page.goto(f"{app_server.url}/devices?year=2024&city=包头市")
+    wait_for_app(browser_page)
+    heading = browser_page.get_by_role("heading", name="借用人信用积分")
+    main = browser_page.locator('[data-testid="stMain"]')
+    main.get_by_text("借用人信用积分分布").first.wait_for(timeout=30_000)  # the chart's title, drawn
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")  # the section at the window's top
+    browser_page.wait_for_timeout(1000)
+    text = main.inner_text()
+    assert "有借用记录的借用人 109 人" in text and "拒借 5 次" in text and "各站点逾期、丢失与拒借" in text
+    assert not re.search(r"JY\d{4}-\d{4}", text)
+    browser_page.screenshot(path=str(screenshots_dir / "devices-credit-1440x900.png"))
     assert_clean(page)

@@ -146,7 +146,8 @@ def test_a_loan_ledger_alone_publishes_for_its_month(tmp_path):
     station = stations[stations["region_code"].str.startswith("150204")]["station_id"].iloc[0]
     loans = pd.DataFrame({"loan_id": [f"SEP-{n}" for n in range(6)], "station_id": station,
                           "device_type": "wheelchair", "lent_on": [dt.date(2025, 9, 2 + n) for n in range(6)],
-                          "due_on": dt.date(2025, 12, 31), "returned_on": None})
+                          "due_on": dt.date(2025, 12, 31), "returned_on": None,
+                          "borrower_ref": [f"JY0204-09{n:02d}" for n in range(6)], "loan_status": None})
     published = publish(directory, {"device_loans": loans})
     assert published.snapshot.as_of == dt.date(2025, 9, 30)
     reports = read_tables(published.snapshot)["reports"]

@@ -61,7 +61,8 @@ def base_rows(directory: Path) -> dict[str, pd.DataFrame]:
         "loan_id": ["L-CORPUS-1", "L-CORPUS-2"], "station_id": [station, station],
         "device_type": ["wheelchair", "wheelchair"],
         "lent_on": [dt.date(2025, 9, 1), dt.date(2025, 9, 2)], "due_on": [dt.date(2025, 9, 30)] * 2,
-        "returned_on": [dt.date(2025, 9, 20), None]})
+        "returned_on": [dt.date(2025, 9, 20), None], "borrower_ref": ["JY0204-0901", "JY0204-0902"],
+        "loan_status": [None, None]})
     return rows
 
 
@@ -172,7 +173,8 @@ def wrong_station_everywhere(count: int):
         rows["device_loans"] = pd.DataFrame({
             "loan_id": [f"L-BAD-{i:06d}" for i in range(count)], "station_id": ["S-150204-0XX1"] * count,
             "device_type": ["wheelchair"] * count, "lent_on": [dt.date(2025, 9, 1)] * count,
-            "due_on": [dt.date(2025, 9, 30)] * count, "returned_on": [None] * count})
+            "due_on": [dt.date(2025, 9, 30)] * count, "returned_on": [None] * count,
+            "borrower_ref": ["JY0204-0901"] * count, "loan_status": [None] * count})
         return filled(directory, rows)
     return make
 

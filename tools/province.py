@@ -265,7 +265,10 @@ def build_device_loans(stations: pd.DataFrame, rng) -> pd.DataFrame:
             back = lent_on + dt.timedelta(days=int(rng.integers(5, 100)))
             rows.append({"station_id": s.station_id, "device_type": str(rng.choice(["wheelchair", "walking_aid"])),
                          "lent_on": lent_on, "due_on": due_on,
-                         "returned_on": back if rng.random() < 0.95 else None})
+                         "returned_on": back if rng.random() < 0.95 else None,
+                         # a few dozen regulars per district, chosen without a draw (the stream stays as it was)
+                         "borrower_ref": f"JY{s.station_id[4:8]}-{lent_on.toordinal() % 37:04d}",
+                         "loan_status": None})
     frame = pd.DataFrame(rows).sort_values(["station_id", "lent_on"], ignore_index=True)
     return with_ids(frame, "loan_id", "L", frame["station_id"].str[2:8], width=6)
 

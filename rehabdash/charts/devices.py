@@ -16,7 +16,7 @@ from rehabdash.kernel.theme import (
     STATUS_COLORS,
     STATUS_MARKERS,
 )
-from rehabdash.topics.devices import LOAN_COLUMNS, LOAN_OUTCOMES, loan_outcomes
+from rehabdash.topics.devices import CREDIT_COUNTS, LOAN_COLUMNS, LOAN_OUTCOMES, loan_outcomes
 
 # The tables under the charts (and their downloads), declared once.
 TYPE_COLUMNS = (Column("label", "devices.device_type", "text"), Column("need", "devices.need_col"),
@@ -39,6 +39,12 @@ PLACED_COLUMNS = (Column("device_type", "devices.device_type", "code:device_type
                   Column("source", "devices.source", "code:source"),
                   Column("station_kind", "devices.station_kind", "code:station_kind"),
                   Column("quantity", "devices.quantity"))
+
+CREDIT_COLUMNS = (Column("band", "devices.credit_band", "text"), Column("borrowers", "devices.borrowers", "number"),
+                  Column("below_text", "devices.below_threshold", "text"))
+# A legend over the plot, in one row: a half-width column has no room for one beside it.
+ABOVE_PLOT = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "title": None}
+LATE_LOST_COLUMNS = PLACE_COLUMNS + tuple(Column(c, f"devices.{c}", "number") for c in CREDIT_COUNTS)
 
 
 def _text(lang: str):
@@ -158,3 +164,50 @@ def stock_columns(per_station: pd.DataFrame) -> tuple[Column, ...]:
     held = tuple(Column(d, f"codes.device_type.{d}") for d in DEVICE_TYPES if d in per_station.columns)
     return PLACE_COLUMNS + held + (Column("total", "devices.total"),
                                    Column("placed_in_year", "devices.placed_in_year"))
+
+
+def credit_bands(bands: pd.DataFrame, threshold: int, lang: str) -> pd.DataFrame:
+    """The distribution's table: each band as '60–69', its borrowers, and whether it lies below the
+    threshold in words (not only the bar's colour)."""
+    text = _text(lang)
+    return bands.assign(
+        band=[f"{low}–{high}" for low, high in zip(bands["low"], bands["high"])],
+        below_text=[text("below_yes", threshold=threshold) if b else text("below_no") for b in bands["below"]])
+
+
+@by_inputs
+def credit(table: pd.DataFrame, lang: str, title: str):
+    """Borrowers per credit band (a credit_bands table); the bands below the threshold hatched and
+    in the warning colour, and named so in the legend."""
+    text = _text(lang)
+    figure = px.bar(
+        table, x="band", y="borrowers", color="below_text", pattern_shape="below_text", text="borrowers",
+        color_discrete_map={w: PALETTE[5] if w != text("below_no") else PALETTE[0] for w in table["below_text"]},
+        pattern_shape_map={w: "x" if w != text("below_no") else "" for w in table["below_text"]},
+        category_orders={"band": list(table["band"])}, title=title,
+        labels={"band": text("credit_band"), "borrowers": text("borrowers"), "below_text": ""},
+    )
+    figure.update_xaxes(type="category")
+    figure.update_layout(height=380, legend=ABOVE_PLOT)
+    return figure
+
+
+@by_inputs
+def late_lost(per_station: pd.DataFrame, lang: str, title: str):
+    """Late, lost and refused per station, stacked (pattern as well as colour); the first MAX_BARS."""
+    text = _text(lang)
+    frame = per_station[(per_station[["late", "lost", "refused"]].sum(axis=1) > 0)]
+    if len(frame) > MAX_BARS:
+        frame, title = frame.head(MAX_BARS), f"{title}{text('top_bars', count=MAX_BARS)}"
+    labels = {c: text(c) for c in ("late", "lost", "refused")}
+    parts = frame.melt(id_vars=["name"], value_vars=list(labels), var_name="outcome", value_name="count")
+    parts["outcome"] = parts["outcome"].map(labels)
+    figure = px.bar(
+        parts, x="count", y="name", color="outcome", orientation="h", pattern_shape="outcome",
+        color_discrete_map=dict(zip(labels.values(), (PALETTE[1], PALETTE[5], PALETTE[3]))),
+        pattern_shape_map=dict(zip(labels.values(), ("", "x", "/"))),
+        category_orders={"name": list(frame["name"])}, title=title,
+        labels={"count": text("count_col"), "name": "", "outcome": text("outcome")},
+    )
+    figure.update_layout(height=bar_height(len(frame)) + 40, legend=ABOVE_PLOT)
+    return figure

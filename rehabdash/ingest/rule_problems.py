@@ -66,6 +66,8 @@ class FailureReporter:
             values.update(other=self.header(failure.other), other_value=shown[failure.other][row])
         values.update(self.details(failure))
         check = failure.check
+        if check in rules.BORROWER_CHECKS.values():  # a person's number or name is not shown back
+            values["value"] = i18n.text(self.lang, "validation.hidden_value", length=len(values["value"]))
         if self.ctx.report_month and check in _DECLARED_MONTH_CHECKS:  # say which month, not a period
             check = _DECLARED_MONTH_CHECKS[check]
             values["month"] = self.ctx.report_month.isoformat()[:7]

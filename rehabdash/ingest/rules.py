@@ -19,6 +19,7 @@ from pandera.errors import SchemaErrors
 
 from rehabdash.ingest import geo
 from rehabdash.ingest.layout import COORDINATES, REGION_COLUMNS, YEAR_COLUMNS, is_money
+from rehabdash.kernel.credit import borrower_ref_problem
 from rehabdash.kernel.contract import (
     CODE_LISTS,
     KEYS,
@@ -47,6 +48,8 @@ FUTURE_ALLOWED = frozenset({"due_on", "deadline", "started_on"})
 TIER_LEVELS = {"district_center": "district", "township_station": "township", "village_room": "village"}
 MAX_SCORE = 100  # assessments are scored out of 100
 REFERENCES = {"institution_id": "institutions", "station_id": "device_stations", "facility_id": "facilities"}
+# A borrower reference is a pseudonym: one check (and message) per way it may give a person away.
+BORROWER_CHECKS = {kind: f"borrower_{kind}" for kind in ("id_number", "phone", "name", "format")}
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ def _column_checks(table: str, column: str, kind: str, ctx: Context) -> list[pa.
     if column == "unit_id":  # an outcome is an institution's or an alliance's
         known = ctx.ids["institutions"] | ctx.ids["alliances"]
         checks.append(pa.Check(lambda s, known=known: s.isin(known), name="unknown_unit_id"))
+    if (table, column) == ("device_loans", "borrower_ref"):
+        checks += [pa.Check(lambda s, k=k: s.map(lambda v: borrower_ref_problem(v) != k).astype(bool), name=name)
+                   for k, name in BORROWER_CHECKS.items()]
     if (kind == "int" and column not in YEAR_COLUMNS) or is_money(column) or column == "score":
         checks.append(pa.Check(lambda s: s >= 0, name="negative"))
     if column == "period":
@@ -140,6 +146,9 @@ def _row_rules(table: str, ctx: Context) -> list[RowRule]:
                              lambda f: (f["status"] != "built") | f["opened_on"].notna()))
         rules.append(RowRule("planned_year_missing", "planned_year",
                              lambda f: (f["status"] == "built") | f["planned_year"].notna()))
+    if table == "device_loans":  # a lost device or a refused request has no return date
+        rules.append(RowRule("status_returned", "loan_status",
+                             lambda f: f["loan_status"].isna() | f["returned_on"].isna(), "returned_on"))
     if table == "programs":  # a project reports its own measures only (no 'sessions' of a base)
         rules.append(RowRule("project_measure", "measure", lambda f: pd.Series(
             [k not in PROJECT_MEASURES_OF or m in PROJECT_MEASURES_OF[k] for k, m in zip(f["kind"], f["measure"])],

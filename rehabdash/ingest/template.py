@@ -16,6 +16,7 @@ from rehabdash.ingest import layout, scope_rules
 from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel import i18n, memo, safe_text
 from rehabdash.kernel.contract import CODE_LISTS, KEYS, TABLES
+from rehabdash.kernel.credit import EXAMPLE_REFERENCE
 from rehabdash.store.snapshots import Snapshot
 
 LAST_ROW = 5000  # drop-downs and hints reach this far down each sheet
@@ -51,7 +52,11 @@ def write_rows(sheet, table: str, frame: pd.DataFrame, lang: str) -> None:
 
 def _prompt(table: str, column: str, lang: str) -> str:
     kind = TABLES[table][column]
-    if (table, column) in layout.REGION_COLUMNS:
+    if column == "borrower_ref":
+        key = "prompt_borrower"
+    elif column == "loan_status":
+        key = "prompt_loan_status"
+    elif (table, column) in layout.REGION_COLUMNS:
         key = "prompt_region"
     elif (table, column) in layout.LABEL_LISTS:
         key = "prompt_choose"
@@ -224,6 +229,8 @@ def template_bytes(snapshot: Snapshot | None, lang: str = "zh",
         tables["regions"] = regions.assign(parent_code=regions["parent_code"].where(
             regions["parent_code"].isin(inside), None))
     examples = {t: f.tail(1) for t, f in tables.items() if len(f) and t in TABLES} if snapshot else {}
+    if "device_loans" in examples:
+        examples["device_loans"] = examples["device_loans"].assign(borrower_ref=EXAMPLE_REFERENCE)
     writer.instructions_sheet(examples, snapshot.as_of if snapshot else None, report_month)
     writer.code_lists()
     for table in TABLES:

@@ -21,6 +21,8 @@ SETTINGS = (
     "REHAB_BOUNDARY_MAX_MB", "REHAB_BOUNDARY_MAX_UNPACKED_MB", "REHAB_BOUNDARY_MAX_RATIO",
     "REHAB_BOUNDARY_MAX_ZIP_FILES", "REHAB_BOUNDARY_MAX_FEATURES", "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
     "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
+    "REHAB_CREDIT_START", "REHAB_CREDIT_ON_TIME", "REHAB_CREDIT_LATE", "REHAB_CREDIT_LOST",
+    "REHAB_CREDIT_THRESHOLD",
 )
 
 
@@ -142,3 +144,27 @@ def boundary_limits() -> BoundaryLimits:
         if raw := os.environ.get(BOUNDARY_SETTINGS[name], "").strip():
             values[name] = float(raw) if field.type == "float" else int(raw)
     return BoundaryLimits(**values)
+
+
+@dataclass(frozen=True)
+class CreditRule:
+    """The points of the shared-device credit score (信用积分, kernel/credit.py applies them); each
+    field is set by its variable of CREDIT_SETTINGS. Penalties are given as positive numbers."""
+
+    start: int = 100  # a new borrower's score
+    on_time: int = 2  # added for a device returned by its due date
+    late: int = 10  # taken off for a device returned after it, or still out past it
+    lost: int = 50  # taken off for a device that never came back
+    threshold: int = 60  # a borrower below this is refused a loan
+
+
+CREDIT_SETTINGS = {
+    "start": "REHAB_CREDIT_START", "on_time": "REHAB_CREDIT_ON_TIME", "late": "REHAB_CREDIT_LATE",
+    "lost": "REHAB_CREDIT_LOST", "threshold": "REHAB_CREDIT_THRESHOLD",
+}
+
+
+def credit_rule() -> CreditRule:
+    """The credit rule's points, each from its setting when set (a whole number)."""
+    return CreditRule(**{name: int(raw) for name, variable in CREDIT_SETTINGS.items()
+                         if (raw := os.environ.get(variable, "").strip())})

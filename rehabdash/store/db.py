@@ -57,8 +57,11 @@ def query_names() -> list[str]:
 def connection(snapshot_path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory database whose views read the snapshot's Parquet files."""
     con = duckdb.connect()
-    for table in TABLES:
-        con.read_parquet(str(snapshot_path / f"{table}.parquet")).create_view(table)
+    for table, columns in TABLES.items():
+        relation = con.read_parquet(str(snapshot_path / f"{table}.parquet"))
+        # a version published before a column was added (device_loans.borrower_ref) reads it as empty
+        added = [f"CAST(NULL AS {_SQL_TYPES[kind]}) AS {c}" for c, kind in columns.items() if c not in relation.columns]
+        (relation.project(", ".join(["*", *added])) if added else relation).create_view(table)
     for table, columns in RECORDED_TABLES.items():  # empty in a version published before they existed
         path = snapshot_path / f"{table}.parquet"
         if path.exists():

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rehabdash.kernel import memo
-from rehabdash.kernel.config import amber_margin
+from rehabdash.kernel.config import CreditRule, amber_margin, credit_rule
+from rehabdash.kernel.credit import OUTCOMES, credit_scores, loan_outcomes as credit_outcomes
 from rehabdash.kernel.contract import DEVICE_TYPES, FUNDING_SOURCES, STATION_KINDS
 from rehabdash.kernel.indicators import ratio, time_progress, traffic_light
 from rehabdash.kernel.measures import Measure, RunQuery, TaskFigure, year_row, year_window
@@ -210,3 +211,60 @@ def stock(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> S
     per_station = place.merge(quantities.reset_index(), on="station_id", how="inner")
     placed = run("device_stock_totals", year=year)
     return Stock(per_station, placed.astype({"quantity": int}))
+
+
+# ---------------------------------------------------------------------------- credit (信用积分)
+
+CREDIT_BAND = 10  # points per bar of the distribution, counted from the threshold
+CREDIT_COUNTS = ["loans", "on_time", "late", "lost", "refused"]
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Borrowers' credit scores (kernel/credit.py) and the loans the score counts, totals only: no
+    borrower reference leaves this function."""
+
+    rule: CreditRule
+    until: dt.date  # the day the scores and outcomes stand on (the year's end, or the snapshot date)
+    bands: pd.DataFrame  # low, high, borrowers, below (bool): borrowers of the year by score band
+    per_station: pd.DataFrame  # place columns, loans, on_time, late, lost, refused: stations with any
+    refused: int  # requests of the year refused for low credit
+    mean: float | None  # the borrowers' mean score (None without borrowers)
+
+    @property
+    def borrowers(self) -> int:
+        return int(self.bands["borrowers"].sum())
+
+    @property
+    def below(self) -> int:
+        return int(self.bands.loc[self.bands["below"], "borrowers"].sum())
+
+
+@memo.by_inputs
+def credit(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> Credit:
+    """The credit of the borrowers who borrowed or asked in the year at the scope's points, scored on
+    their loans there up to the year's end (or the snapshot date), grouped in bands of CREDIT_BAND
+    points from the threshold up and down; and per station the year's loans by outcome on that day."""
+    until = year_window(as_of, year)["until"]
+    rule = credit_rule()
+    history = run("device_loan_history", until=until)
+    of_year = history[pd.to_datetime(history["lent_on"]).dt.year == year]
+    # loans without a reference (a version published before there were any) have nobody to score
+    scores = credit_scores(history, until, rule).reindex(of_year["borrower_ref"].dropna().unique())
+    low = rule.threshold + (scores - rule.threshold) // CREDIT_BAND * CREDIT_BAND
+    counts = low.value_counts()
+    edges = range(int(low.min()), int(low.max()) + 1, CREDIT_BAND) if len(low) else []
+    bands = pd.DataFrame({"low": list(edges)})
+    bands["high"] = bands["low"] + CREDIT_BAND - 1
+    bands["borrowers"] = [int(counts.get(edge, 0)) for edge in bands["low"]]
+    bands["below"] = bands["low"] < rule.threshold
+    bands["low"] = bands["low"].clip(lower=0)  # a score is never below 0 (threshold 65: 0–4, not -5–4)
+
+    outcomes = pd.crosstab(of_year["station_id"], credit_outcomes(of_year, until)).reindex(
+        columns=list(OUTCOMES), fill_value=0)
+    outcomes["loans"] = outcomes.drop(columns="refused").sum(axis=1)
+    place = stations[["station_id", "name", "kind", "district_name", "township_name"]]
+    per_station = place.merge(outcomes[CREDIT_COUNTS].astype(int).reset_index(), on="station_id", how="inner")
+    per_station = per_station.sort_values(["late", "lost", "refused", "loans"], ascending=False, ignore_index=True)
+    return Credit(rule, until, bands, per_station, int(outcomes["refused"].sum()),
+                  float(scores.mean()) if len(scores) else None)
