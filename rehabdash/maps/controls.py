@@ -73,6 +73,52 @@ class ResetView(MacroElement):
         self.title = title
 
 
+class ZoomTo(MacroElement):
+    """A button under the reset button that fits the map to where the scope's sites crowd (the urban
+    core), which at the scope's own zoom is a knot of symbols. Its icon is drawn (a magnifier), not a
+    character a screen may lack."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map, bounds, title) {
+                var Zoom = L.Control.extend({
+                    options: {position: "topleft"},
+                    onAdd: function () {
+                        var bar = L.DomUtil.create("div", "leaflet-bar rd-zoom-dense");
+                        var a = L.DomUtil.create("a", "", bar);
+                        a.href = "#"; a.role = "button"; a.title = title;
+                        a.setAttribute("aria-label", title);
+                        a.innerHTML = '<svg width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" ' +
+                            'style="vertical-align:middle"><circle cx="8" cy="8" r="5.5" fill="none" ' +
+                            'stroke="#1b2a3a" stroke-width="2"/><path d="M12.2 12.2 L18 18 M5.5 8 H10.5 M8 5.5 ' +
+                            'V10.5" stroke="#1b2a3a" stroke-width="2" stroke-linecap="round"/></svg>';
+                        L.DomEvent.on(a, "click", function (e) {
+                            L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
+                            map.fitBounds(bounds, {animate: false});
+                        });
+                        L.DomEvent.disableClickPropagation(bar);
+                        return bar;
+                    }
+                });
+                new Zoom().addTo(map);
+            })({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.title|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], title: str):
+        super().__init__()
+        self._name = "ZoomTo"
+        self.bounds = bounds
+        self.title = title
+
+
+def add_zoom_to(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], title: str) -> None:
+    """The ZoomTo button for ``bounds`` (min_lon, min_lat, max_lon, max_lat; WGS-84)."""
+    m.add_child(ZoomTo([m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])], title))
+
+
 class ZoomClasses(MacroElement):
     """Puts ``rd-zoom-near`` on the map's container once the reader has zoomed in ``steps`` levels
     past the fitted view: township names then appear (CSS), so they never pile up at city scale."""
@@ -86,9 +132,10 @@ class ZoomClasses(MacroElement):
                     map.getContainer().classList.toggle("rd-zoom-near", map.getZoom() >= start + steps);
                 }
                 // Declutter: labels in rank order (values, districts, townships), each put below its
-                // point, else above, right or left of it, wherever it overlaps neither a label already
-                // shown nor a district centre's square (then, failing that, no label); one that finds
-                // no place is hidden at this zoom and comes back once zoomed in.
+                // point, else above, right or left of it, wherever it lies inside the frame and overlaps
+                // neither a label already shown nor a district centre's square or a 督办 tag (then,
+                // failing that, no label); one that finds no place is hidden at this zoom and comes
+                // back once zoomed in.
                 var PLACES = ["", "translate(-50%, calc(-100% - 9px))", "translate(12px, -50%)",
                               "translate(calc(-100% - 12px), -50%)"];
                 function overlaps(r, boxes) {
@@ -97,6 +144,10 @@ class ZoomClasses(MacroElement):
                                r.top < k.bottom + 2 && r.bottom > k.top - 2;
                     });
                 }
+                function inside(r) {
+                    var f = map.getContainer().getBoundingClientRect();
+                    return r.left >= f.left + 2 && r.right <= f.right - 2 && r.top >= f.top + 2 && r.bottom <= f.bottom - 2;
+                }
                 function declutter() {
                     var labels = Array.from(map.getContainer().querySelectorAll(".rd-label"));
                     var rank = function (el) {
@@ -104,7 +155,7 @@ class ZoomClasses(MacroElement):
                                el.classList.contains("rd-label-district") ? 1 : 2;
                     };
                     labels.sort(function (a, b) { return rank(a) - rank(b); });
-                    var squares = Array.from(map.getContainer().querySelectorAll(".rd-center"))
+                    var squares = Array.from(map.getContainer().querySelectorAll(".rd-center, .rd-duban span"))
                         .map(function (el) { return el.getBoundingClientRect(); });
                     var kept = [];
                     labels.forEach(function (el) {
@@ -116,7 +167,7 @@ class ZoomClasses(MacroElement):
                             for (var k = 0; k < PLACES.length; k++) {
                                 span.style.transform = PLACES[k];
                                 var r = span.getBoundingClientRect();
-                                if (!overlaps(r, obstacles[pass])) { kept.push(r); return; }
+                                if (inside(r) && !overlaps(r, obstacles[pass])) { kept.push(r); return; }
                             }
                         }
                         span.style.transform = "";
@@ -124,7 +175,8 @@ class ZoomClasses(MacroElement):
                     });
                 }
                 map.whenReady(function () { setTimeout(function () { mark(); declutter(); }, 0); });
-                map.on("zoomend resize", function () { mark(); setTimeout(declutter, 0); });
+                // after a pan too: a label hidden at the frame's edge may now have room
+                map.on("zoomend moveend resize", function () { mark(); setTimeout(declutter, 0); });
                 map.on("rd:spread", declutter);  // the centres moved: labels avoid them where they are now
             })({{ this._parent.get_name() }}, {{ this.steps|tojson }}, {{ this.bounds|tojson }});
         {% endmacro %}
