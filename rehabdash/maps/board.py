@@ -43,6 +43,9 @@ DUBAN_CSS = """
   font: 700 13px/1 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #fff; background: #b00020;
   border: 1.5px solid #fff; border-radius: 3px; padding: 3px 4px; box-shadow: 0 0 0 1px #b00020; }
 .rd-duban.rd-duban-beside span { left: 7px; transform: none; }  /* beside a symbol, which stays clickable */
+.rd-duban span::after { content: ""; position: absolute; top: 100%; left: 50%; height: var(--rd-lead, 0px);
+  border-left: 2px solid #b00020; }  /* down to its place when lifted above another tag */
+.rd-duban.rd-duban-beside span::after { left: 0; }
 .rd-duban span b { display: inline-block; margin-left: 3px; padding: 0 3px; background: #fff; color: #b00020;
   border-radius: 2px; }
 .rd-duban-popup { font-size: 14px; line-height: 1.4; max-width: 340px; }

@@ -148,7 +148,24 @@ class ZoomClasses(MacroElement):
                     var f = map.getContainer().getBoundingClientRect();
                     return r.left >= f.left + 2 && r.right <= f.right - 2 && r.top >= f.top + 2 && r.bottom <= f.bottom - 2;
                 }
+                // 督办 tags that would cover one another (the urban core at a city's zoom) stand one
+                // above the other, each with a line down to its place, so every one stays clickable.
+                function stackTags() {
+                    var placed = [];
+                    map.getContainer().querySelectorAll(".rd-duban span").forEach(function (el) {
+                        var lift = 0;
+                        el.style.bottom = ""; el.style.setProperty("--rd-lead", "0px");
+                        var base = parseFloat(getComputedStyle(el).bottom) || 0;
+                        for (var step = 0; step < 12 && overlaps(el.getBoundingClientRect(), placed); step++) {
+                            lift += el.offsetHeight + 3;
+                            el.style.bottom = (base + lift) + "px";
+                        }
+                        el.style.setProperty("--rd-lead", lift + "px");
+                        placed.push(el.getBoundingClientRect());
+                    });
+                }
                 function declutter() {
+                    stackTags();
                     var labels = Array.from(map.getContainer().querySelectorAll(".rd-label"));
                     var rank = function (el) {
                         return el.classList.contains("rd-label-value") ? 0 :
