@@ -22,9 +22,10 @@ def board_page(browser):
 
 
 def labels_inside_the_frame(page) -> bool:
+    """Every name label shown and every 督办 tag lies wholly inside the map's frame."""
     return map_js(page, """() => {
         const f = document.querySelector('.leaflet-container').getBoundingClientRect();
-        return Array.from(document.querySelectorAll('.rd-label:not(.rd-hidden) span'))
+        return Array.from(document.querySelectorAll('.rd-label:not(.rd-hidden) span, .rd-duban:not(.rd-duban-folded) span'))
             .filter(s => getComputedStyle(s.parentElement).display !== 'none')
             .every(s => { const r = s.getBoundingClientRect();
                           return r.left >= f.left && r.right <= f.right && r.top >= f.top && r.bottom <= f.bottom; });
@@ -37,7 +38,7 @@ def test_baotou_tags_popup_and_overdue_link(app_server, browser, screenshots_dir
     frame = open_map(p, f"{app_server.url}/map?city=包头市&map_tasks=overdue")
     tags = frame.locator(".rd-duban span")
     expect(tags).to_have_count(len(expected_places(BAOTOU, NEWEST)), timeout=SLOW)
-    assert set(tags.all_text_contents()) == {"督办"}
+    assert all(t.startswith("督办") for t in tags.all_text_contents())
     # ?map_tasks=overdue: 逾期 is chosen
     tasks = p.locator('[class*="st-key-map_tasks"]')
     expect(tasks.get_by_role("radio", checked=True)).to_have_text("逾期")
@@ -47,14 +48,32 @@ def test_baotou_tags_popup_and_overdue_link(app_server, browser, screenshots_dir
     assert labels_inside_the_frame(p)
     p.screenshot(path=str(screenshots_dir / "map-duban-baotou-1440x900.png"))
     # 白云鄂博矿区's item (deadline 2024-09-30, open on 2025-08-31: 335 days late), opened from its tag
-    frame.locator(".rd-duban:not(.rd-duban-beside) span").first.click()
+    frame.locator(".rd-duban:not(.rd-duban-beside):not(.rd-duban-grouped):not(.rd-duban-folded) span").first.click()
     popup = frame.locator(".rd-duban-popup")
     expect(popup).to_be_visible(timeout=SLOW)
     text = popup.inner_text()
-    assert "督办：" in text and "责任单位：" in text and "完成时限：" in text and "逾期" in text
+    assert "督办：白云鄂博矿区" in text and "责任单位：白云鄂博矿区残联" in text and "完成时限：2024年9月30日" in text
+    assert "逾期335天" in text
     p.screenshot(path=str(screenshots_dir / "map-duban-baotou-popup-1440x900.png"))
-    # the dense-area button fits the urban core: the map zooms in
+    frame.locator(".leaflet-popup-close-button").click()
+    # in the urban core the tags that would cover one another are one tag counting their items; a click
+    # on it zooms in, where they stand apart
+    group = frame.locator(".rd-duban-grouped span")
+    expect(group).to_have_count(1)
+    folded = frame.locator(".rd-duban-folded").count()
+    items = sum(int(n) for n in frame.locator(".rd-duban span").evaluate_all(
+        "els => els.filter(e => e.closest('.rd-duban-folded, .rd-duban-grouped')).map(e => e.dataset.items)"))
+    assert group.get_attribute("title") == f"督办：{folded + 1}处共{items}项未办结的议定事项（点击放大查看）"
     zoom = map_js(p, "() => window.map.getZoom()")
+    group.click()
+    p.wait_for_timeout(800)
+    assert map_js(p, "() => window.map.getZoom()") > zoom
+    assert frame.locator(".rd-duban-folded").count() < folded
+    expect(popup).to_have_count(0)  # the click zoomed; it opened no one tag's popup
+    assert labels_inside_the_frame(p)
+    # from the whole city, the dense-area button fits the urban core: the map zooms in
+    frame.get_by_role("button", name="恢复全图").click()
+    p.wait_for_timeout(800)
     frame.locator(".rd-zoom-dense a").click()
     p.wait_for_timeout(800)
     assert map_js(p, "() => window.map.getZoom()") > zoom + 1

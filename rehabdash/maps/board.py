@@ -43,9 +43,8 @@ DUBAN_CSS = """
   font: 700 13px/1 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #fff; background: #b00020;
   border: 1.5px solid #fff; border-radius: 3px; padding: 3px 4px; box-shadow: 0 0 0 1px #b00020; }
 .rd-duban.rd-duban-beside span { left: 7px; transform: none; }  /* beside a symbol, which stays clickable */
-.rd-duban span::after { content: ""; position: absolute; top: 100%; left: 50%; height: var(--rd-lead, 0px);
-  border-left: 2px solid #b00020; }  /* down to its place when lifted above another tag */
-.rd-duban.rd-duban-beside span::after { left: 0; }
+.rd-duban.rd-duban-folded { display: none; }  /* counted in the tag it overlapped (controls.ZoomClasses) */
+.rd-duban.rd-duban-grouped span { outline: 2px solid #b00020; outline-offset: 2px; }  /* a stack: zoom in */
 .rd-duban span b { display: inline-block; margin-left: 3px; padding: 0 3px; background: #fff; color: #b00020;
   border-radius: 2px; }
 .rd-duban-popup { font-size: 14px; line-height: 1.4; max-width: 340px; }
@@ -124,7 +123,7 @@ def duban_marks(m: mapkit.OfflineMap, data: MapData, polygons: dict, marks: tupl
         count = f"<b>{len(items)}</b>" if len(items) > 1 else ""
         css = "rd-duban" if kind == "region" else "rd-duban rd-duban-beside"
         marker = folium.Marker(m.latlng(lon, lat), pane=pane, icon=folium.DivIcon(
-            html=f"<span>{word}{count}</span>", icon_size=(0, 0), class_name=css))
+            html=f'<span data-items="{len(items)}">{word}{count}</span>', icon_size=(0, 0), class_name=css))
         marker.add_child(layers.TextTooltip(lines=[i18n.text(lang, "duban.map_tip", place=place, count=len(items))]))
         marker.add_child(folium.Popup(duban_popup(place, items, lang), max_width=360))
         marker.add_to(group)
@@ -197,7 +196,8 @@ def build_board(data: MapData, view: View, lang: str, scope_root: str, scope_lev
     its side panel); ``large``: names and legend for a wall screen."""
     m = fmap.build_map(data, view, lang, basemap)
     districts, townships = fmap.scope_boundaries(data, lang)
-    controls.add_board(m, fmap._bounds(data, districts, townships), i18n.text(lang, "board.reset"))
+    controls.add_board(m, fmap._bounds(data, districts, townships), i18n.text(lang, "board.reset"),
+                       i18n.text(lang, "duban.map_group"))
     subunits = subunit_polygons(data, scope_root, lang)
     if dense := dense_units(data, subunits):  # the urban core one click away from the whole scope
         names = dict(zip(data.regions["region_code"], data.regions["name"]))

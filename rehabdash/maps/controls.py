@@ -126,7 +126,7 @@ class ZoomClasses(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            (function (map, steps, bounds) {
+            (function (map, steps, bounds, groupTitle) {
                 function mark() {  // against the zoom that fits the scope into the frame as it is now
                     var start = map.getBoundsZoom(L.latLngBounds(bounds));
                     map.getContainer().classList.toggle("rd-zoom-near", map.getZoom() >= start + steps);
@@ -148,24 +148,79 @@ class ZoomClasses(MacroElement):
                     var f = map.getContainer().getBoundingClientRect();
                     return r.left >= f.left + 2 && r.right <= f.right - 2 && r.top >= f.top + 2 && r.bottom <= f.bottom - 2;
                 }
-                // 督办 tags that would cover one another (the urban core at a city's zoom) stand one
-                // above the other, each with a line down to its place, so every one stays clickable.
-                function stackTags() {
-                    var placed = [];
-                    map.getContainer().querySelectorAll(".rd-duban span").forEach(function (el) {
-                        var lift = 0;
-                        el.style.bottom = ""; el.style.setProperty("--rd-lead", "0px");
-                        var base = parseFloat(getComputedStyle(el).bottom) || 0;
-                        for (var step = 0; step < 12 && overlaps(el.getBoundingClientRect(), placed); step++) {
-                            lift += el.offsetHeight + 3;
-                            el.style.bottom = (base + lift) + "px";
+                // 督办 tags that would cover one another (the urban core at a city's zoom) become one
+                // tag counting their items; a click on it zooms to their places, where they stand apart.
+                var groups = [];
+                function groupTags() {
+                    var tags = [];
+                    map.eachLayer(function (l) {
+                        if (l._icon && l._icon.classList.contains("rd-duban")) tags.push(l);
+                    });
+                    tags.forEach(function (t) {
+                        var span = t._icon.firstElementChild;
+                        if (span.dataset.orig === undefined) span.dataset.orig = span.innerHTML;
+                        span.innerHTML = span.dataset.orig;
+                        span.removeAttribute("title");
+                        span.style.transform = "";
+                        t._icon.classList.remove("rd-duban-grouped", "rd-duban-folded");
+                        t._icon.removeAttribute("data-group");
+                        if (t._rdTip) { t.bindTooltip(t._rdTip); t._rdTip = null; }
+                    });
+                    var rects = tags.map(function (t) { return t._icon.firstElementChild.getBoundingClientRect(); });
+                    var root = tags.map(function (_, i) { return i; });
+                    function find(i) { while (root[i] !== i) i = root[i] = root[root[i]]; return i; }
+                    for (var i = 0; i < tags.length; i++) for (var j = i + 1; j < tags.length; j++) {
+                        if (overlaps(rects[i], [rects[j]])) root[find(j)] = find(i);
+                    }
+                    var members = {};
+                    tags.forEach(function (_, i) { (members[find(i)] = members[find(i)] || []).push(i); });
+                    groups = [];
+                    Object.values(members).filter(function (m) { return m.length > 1; }).forEach(function (m) {
+                        var lead = tags[m[0]]._icon, span = lead.firstElementChild;
+                        var items = m.reduce(function (n, i) {
+                            return n + Number(tags[i]._icon.firstElementChild.dataset.items || 1); }, 0);
+                        m.slice(1).forEach(function (i) { tags[i]._icon.classList.add("rd-duban-folded"); });
+                        lead.classList.add("rd-duban-grouped");
+                        var leader = tags[m[0]];  // its own tooltip would name one place of the group
+                        if (leader.getTooltip()) { leader._rdTip = leader.getTooltip(); leader.unbindTooltip(); }
+                        lead.setAttribute("data-group", groups.length);
+                        span.textContent = span.firstChild.textContent;
+                        var count = document.createElement("b");
+                        count.textContent = String(items);
+                        span.appendChild(count);
+                        span.title = groupTitle.replace("{places}", m.length).replace("{count}", items);
+                        groups.push(L.latLngBounds(m.map(function (i) { return tags[i].getLatLng(); })));
+                    });
+                    // a tag keeps off the centres and stations (their clicks open their cards) and inside
+                    // the frame: beside its place on the left, the right or below it when above it fails
+                    var symbols = Array.from(map.getContainer().querySelectorAll(".rd-center, path.rd-station"))
+                        .map(function (el) { return el.getBoundingClientRect(); });
+                    var taken = [];
+                    tags.forEach(function (t) {
+                        if (t._icon.classList.contains("rd-duban-folded")) return;
+                        var span = t._icon.firstElementChild;
+                        span.style.transform = "";
+                        var base = getComputedStyle(span).transform;
+                        base = base === "none" ? "" : base;
+                        for (var k = 0; k < TAG_PLACES.length; k++) {
+                            span.style.transform = (base + " " + TAG_PLACES[k]).trim() || "none";
+                            var r = span.getBoundingClientRect();
+                            if (inside(r) && !overlaps(r, symbols.concat(taken))) break;
+                            if (k === TAG_PLACES.length - 1) span.style.transform = "";
                         }
-                        el.style.setProperty("--rd-lead", lift + "px");
-                        placed.push(el.getBoundingClientRect());
+                        taken.push(span.getBoundingClientRect());
                     });
                 }
+                var TAG_PLACES = ["", "translateX(calc(-50% - 14px))", "translateX(calc(50% + 14px))",
+                                  "translateY(calc(100% + 22px))"];
+                map.getContainer().addEventListener("click", function (e) {
+                    var lead = e.target.closest && e.target.closest(".rd-duban-grouped");
+                    if (!lead) return;
+                    e.stopPropagation(); e.preventDefault();  // no popup of the one on top, no rerun
+                    map.fitBounds(groups[Number(lead.getAttribute("data-group"))].pad(0.6), {animate: false, maxZoom: 16});
+                }, true);
                 function declutter() {
-                    stackTags();
+                    groupTags();
                     var labels = Array.from(map.getContainer().querySelectorAll(".rd-label"));
                     var rank = function (el) {
                         return el.classList.contains("rd-label-value") ? 0 :
@@ -173,7 +228,8 @@ class ZoomClasses(MacroElement):
                     };
                     labels.sort(function (a, b) { return rank(a) - rank(b); });
                     var squares = Array.from(map.getContainer().querySelectorAll(".rd-center, .rd-duban span"))
-                        .map(function (el) { return el.getBoundingClientRect(); });
+                        .map(function (el) { return el.getBoundingClientRect(); })
+                        .filter(function (r) { return r.width > 0; });  // a folded tag takes no room
                     var kept = [];
                     labels.forEach(function (el) {
                         el.classList.remove("rd-hidden");
@@ -195,16 +251,18 @@ class ZoomClasses(MacroElement):
                 // after a pan too: a label hidden at the frame's edge may now have room
                 map.on("zoomend moveend resize", function () { mark(); setTimeout(declutter, 0); });
                 map.on("rd:spread", declutter);  // the centres moved: labels avoid them where they are now
-            })({{ this._parent.get_name() }}, {{ this.steps|tojson }}, {{ this.bounds|tojson }});
+            })({{ this._parent.get_name() }}, {{ this.steps|tojson }}, {{ this.bounds|tojson }},
+               {{ this.group_title|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, steps: float, bounds: list[list[float]]):
+    def __init__(self, steps: float, bounds: list[list[float]], group_title: str = "{places} · {count}"):
         super().__init__()
         self._name = "ZoomClasses"
         self.steps = steps
         self.bounds = bounds
+        self.group_title = group_title  # a folded group of 督办 tags: {places} places, {count} items
 
 
 class SpreadCentres(MacroElement):
@@ -372,13 +430,14 @@ BOARD_CSS = """
 """
 
 
-def add_board(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], reset_title: str) -> None:
+def add_board(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], reset_title: str,
+              group_title: str = "{places} · {count}") -> None:
     """Reset control, zoom classes and the board's styles (the chrome comes with every OfflineMap)."""
     (y0, x0), (y1, x1) = m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])
     mapkit.add_style(m, BOARD_CSS, "rd_board")
     mapkit.add_style(m, FILL_FRAME_CSS, "rd_fill_frame")
     m.add_child(ResetView([[y0, x0], [y1, x1]], reset_title))
-    m.add_child(ZoomClasses(1.5, [[y0, x0], [y1, x1]]))
+    m.add_child(ZoomClasses(1.5, [[y0, x0], [y1, x1]], group_title))
 
 
 LABEL_PANE = ("rd-labels", 640)  # above the facilities (610) and centres (620), below tooltips (650)
