@@ -22,13 +22,17 @@ def board_page(browser):
 
 
 def labels_inside_the_frame(page) -> bool:
-    """Every name label shown and every 督办 tag lies wholly inside the map's frame."""
+    """Every name label shown, and every 督办 tag whose place is in view (40 px from the edge, where a
+    tag fits beside it), lies wholly inside the map's frame."""
     return map_js(page, """() => {
         const f = document.querySelector('.leaflet-container').getBoundingClientRect();
-        return Array.from(document.querySelectorAll('.rd-label:not(.rd-hidden) span, .rd-duban:not(.rd-duban-folded) span'))
-            .filter(s => getComputedStyle(s.parentElement).display !== 'none')
-            .every(s => { const r = s.getBoundingClientRect();
-                          return r.left >= f.left && r.right <= f.right && r.top >= f.top && r.bottom <= f.bottom; });
+        const within = (r, m) => r.left >= f.left + m && r.right <= f.right - m && r.top >= f.top + m
+                                 && r.bottom <= f.bottom - m;
+        const labels = Array.from(document.querySelectorAll('.rd-label:not(.rd-hidden) span'))
+            .filter(s => getComputedStyle(s.parentElement).display !== 'none');
+        const tags = Array.from(document.querySelectorAll('.rd-duban:not(.rd-duban-folded)'))
+            .filter(t => within(t.getBoundingClientRect(), 40)).map(t => t.firstElementChild);
+        return labels.concat(tags).every(s => within(s.getBoundingClientRect(), 0));
     }""")
 
 

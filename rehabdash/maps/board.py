@@ -33,8 +33,9 @@ OVERDUE_CSS = f"""
 .rd-overdue::after {{ content: ""; position: absolute; top: -13px; right: -12px; width: 16px; height: 15px;
   background: url("data:image/svg+xml;base64,{base64.b64encode(WARNING_SVG.encode()).decode()}") no-repeat; }}
 """
-# 督办: a red tag with the word on it (and how many items where more than one), pointing at its place:
-# the word says it, not the colour. Above the facilities and centres, below the names' pane.
+# 督办: a red tag with the word on it (and how many items where more than one) just above its place, or
+# beside an institution's or site's symbol: the word says it, not the colour. Above the facilities and
+# centres (the tags keep off them, controls.ZoomClasses), below the names' pane.
 DUBAN_PANE = ("rd-duban", 630)
 DUBAN_CSS = """
 .rd-duban { background: none; border: none; }

@@ -121,7 +121,9 @@ def add_zoom_to(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float],
 
 class ZoomClasses(MacroElement):
     """Puts ``rd-zoom-near`` on the map's container once the reader has zoomed in ``steps`` levels
-    past the fitted view: township names then appear (CSS), so they never pile up at city scale."""
+    past the fitted view: township names then appear (CSS), so they never pile up at city scale. At
+    every zoom and pan it declutters the names and folds 督办 tags that would cover one another into
+    one (``group_title``: its title, with {places} and {count})."""
 
     _template = Template(
         """
@@ -165,6 +167,10 @@ class ZoomClasses(MacroElement):
                         t._icon.classList.remove("rd-duban-grouped", "rd-duban-folded");
                         t._icon.removeAttribute("data-group");
                         if (t._rdTip) { t.bindTooltip(t._rdTip); t._rdTip = null; }
+                        if (t._icon.dataset.name !== undefined) {
+                            t._icon.setAttribute("aria-label", t._icon.dataset.name);
+                            delete t._icon.dataset.name;
+                        }
                     });
                     var rects = tags.map(function (t) { return t._icon.firstElementChild.getBoundingClientRect(); });
                     var root = tags.map(function (_, i) { return i; });
@@ -176,19 +182,22 @@ class ZoomClasses(MacroElement):
                     tags.forEach(function (_, i) { (members[find(i)] = members[find(i)] || []).push(i); });
                     groups = [];
                     Object.values(members).filter(function (m) { return m.length > 1; }).forEach(function (m) {
-                        var lead = tags[m[0]]._icon, span = lead.firstElementChild;
+                        var leader = tags[m[0]], lead = leader._icon, span = lead.firstElementChild;
                         var items = m.reduce(function (n, i) {
                             return n + Number(tags[i]._icon.firstElementChild.dataset.items || 1); }, 0);
                         m.slice(1).forEach(function (i) { tags[i]._icon.classList.add("rd-duban-folded"); });
                         lead.classList.add("rd-duban-grouped");
-                        var leader = tags[m[0]];  // its own tooltip would name one place of the group
-                        if (leader.getTooltip()) { leader._rdTip = leader.getTooltip(); leader.unbindTooltip(); }
                         lead.setAttribute("data-group", groups.length);
+                        // its own tooltip and name would speak of one place of the group
+                        if (leader.getTooltip()) { leader._rdTip = leader.getTooltip(); leader.unbindTooltip(); }
+                        var title = groupTitle.replace("{places}", m.length).replace("{count}", items);
+                        lead.dataset.name = lead.getAttribute("aria-label") || "";
+                        lead.setAttribute("aria-label", title);
+                        span.title = title;
                         span.textContent = span.firstChild.textContent;
                         var count = document.createElement("b");
                         count.textContent = String(items);
                         span.appendChild(count);
-                        span.title = groupTitle.replace("{places}", m.length).replace("{count}", items);
                         groups.push(L.latLngBounds(m.map(function (i) { return tags[i].getLatLng(); })));
                     });
                     // a tag keeps off the centres and stations (their clicks open their cards) and inside
