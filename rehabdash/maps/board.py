@@ -168,11 +168,17 @@ def board_legend(view: View, lang: str, *, thematic: Thematic | None = None, the
         legend += (f'<div style="font-size:14px;margin-top:4px">'
                    f'<span style="display:inline-block;width:18px;height:18px;border:2.5px dashed #b00020;'
                    f'vertical-align:middle;margin-right:8px"></span>{i18n.text(lang, "board.overdue_legend")}</div>')
-    if duban:
+    if duban:  # the tag drawn as on the map (an image: the page's high-contrast text colour leaves it be)
+        word = i18n.text(lang, "duban.map_mark")
+        width = sum(14 if ord(c) > 0x2E80 else 8 for c in word) + 10  # a CJK character is 13 px wide
+        word = safe_text.html_text(word)
+        tag = mapkit.svg_image(
+            f'<rect x="1" y="1" width="{width - 2}" height="20" rx="3" fill="#b00020"/>'
+            f'<text x="{width / 2}" y="15.5" text-anchor="middle" fill="#fff" font-size="13" font-weight="700" '
+            f'font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif">{word}</text>', width, 22)
         legend += (f'<div style="font-size:14px;margin-top:4px;display:flex;gap:8px;align-items:center">'
-                   f'<span style="flex:none;background:#b00020;color:#fff;font-weight:700;padding:2px 4px;'
-                   f'border-radius:3px;border:1.5px solid #fff;box-shadow:0 0 0 1px #b00020">'
-                   f'{i18n.text(lang, "duban.map_mark")}</span><span>{i18n.text(lang, "duban.map_legend")}</span></div>')
+                   f'<span style="flex:none;display:inline-flex">{tag}</span>'
+                   f'<span>{i18n.text(lang, "duban.map_legend")}</span></div>')
     return legend
 
 
