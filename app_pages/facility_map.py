@@ -10,6 +10,7 @@ import streamlit as st
 
 from rehabdash import ui
 from rehabdash.ui import board as board_ui
+from rehabdash.ui import decisions as duban_ui
 from rehabdash.kernel import config, i18n
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
@@ -43,11 +44,12 @@ with controls_box:
     tiers = board_ui.toggles("map.tiers", TIERS, TIERS, "map_tiers", lambda c: ui.label("tier", c))
     statuses = board_ui.toggles("map.statuses", FACILITY_STATUSES, FACILITY_STATUSES, "map_status",
                        lambda c: ui.label("status", c))
-    layers = board_ui.toggles("map.layers", fm.LAYERS, fm.DEFAULT_LAYERS, "map_layers",
-                     lambda c: ui.t(f"map.layer_{c}"))
+    layers = board_ui.toggles("map.layers", fm.LAYERS, fm.default_layers(f.scope.level),
+                              board_ui.layers_key(f.scope.level), lambda c: ui.t(f"map.layer_{c}"))
 view = fm.View(tiers, statuses, layers)
 shown = fm.shown_facilities(data, view)
 tasks = tasks_topic.tasks(f.run, f.as_of, f.lang)
+duban = duban_ui.map_marks(f, until)  # the meeting's open decided items (督办) by place
 
 board_ui.apply_click(shown["label"])
 
@@ -67,11 +69,12 @@ thematic_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{theme}"), sc
 
 m = board_ui.with_basemap(lambda basemap: component.shared_map(
     board.build_board, data, view, f.lang, f.scope.root, f.scope.level, basemap, thematic=thematic,
-    thematic_title=thematic_title, overdue=tasks_topic.overdue_ids(tasks), legend_in_map=not b.panel,
+    thematic_title=thematic_title, overdue=tasks_topic.overdue_ids(tasks), duban=duban, legend_in_map=not b.panel,
     large=meeting))
 if b.panel:
     board_ui.panel_legend(b.legend, board.board_legend(view, f.lang, thematic=thematic, thematic_title=thematic_title,
-                                                       overdue=bool(tasks["overdue"].any())), card_open=len(chosen) > 0)
+                                                       overdue=bool(tasks["overdue"].any()), duban=bool(duban)),
+                          card_open=len(chosen) > 0)
 drill_polygons = board.subunit_polygons(data, f.scope.root, f.lang)
 
 height = 720 if meeting else 640  # the page's style sets the frame from the viewport
@@ -116,6 +119,7 @@ st.markdown(ui.t("tasks.summary", total=len(tasks), overdue=int(tasks["overdue"]
 
 @st.fragment  # the task filter reruns the task table only: the map is not sent again
 def task_table(tasks) -> None:
+    board_ui.code_from_url("map_tasks", tasks_topic.FILTERS)
     which = st.segmented_control(
         ui.t("tasks.filter"), tasks_topic.FILTERS, key="map_tasks", bind="query-params", default="all",
         format_func=lambda c, lang=f.lang: i18n.text(lang, f"tasks.filter_{c}", days=tasks_topic.DUE_DAYS)) or "all"

@@ -108,3 +108,13 @@ def department_table(d: DepartmentItems, lang: str) -> Table:
     rows = [[s.item.problem, s.item.decision, s.item.person, fmt.date(s.item.deadline, lang), status_text(s, lang),
              latest_text(s, lang)] for s in d.open]
     return _table("department_items", d.department.name, rows, headers, ["text"] * 6, lang)
+
+
+def map_marks(places: dict[tuple[str, str], list[Standing]], lang: str) -> tuple:
+    """The 督办 marks of the map board as plain text: ((kind, ref, ((problem, '责任单位：… · 完成时限：… ·
+    ✖ 逾期16天'), …)), …), one per place of topics.decisions.places. Plain text: escape it for HTML."""
+    return tuple(
+        (kind, ref, tuple((s.item.problem, _t(lang, "map_item", unit=s.item.unit.name,
+                                              deadline=fmt.date(s.item.deadline, lang), status=status_text(s, lang)))
+                          for s in rows))
+        for (kind, ref), rows in sorted(places.items()))

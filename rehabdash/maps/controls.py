@@ -73,22 +73,71 @@ class ResetView(MacroElement):
         self.title = title
 
 
-class ZoomClasses(MacroElement):
-    """Puts ``rd-zoom-near`` on the map's container once the reader has zoomed in ``steps`` levels
-    past the fitted view: township names then appear (CSS), so they never pile up at city scale."""
+class ZoomTo(MacroElement):
+    """A button under the reset button that fits the map to where the scope's sites crowd (the urban
+    core), which at the scope's own zoom is a knot of symbols. Its icon is drawn (a magnifier), not a
+    character a screen may lack."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            (function (map, steps, bounds) {
+            (function (map, bounds, title) {
+                var Zoom = L.Control.extend({
+                    options: {position: "topleft"},
+                    onAdd: function () {
+                        var bar = L.DomUtil.create("div", "leaflet-bar rd-zoom-dense");
+                        var a = L.DomUtil.create("a", "", bar);
+                        a.href = "#"; a.role = "button"; a.title = title;
+                        a.setAttribute("aria-label", title);
+                        a.innerHTML = '<svg width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" ' +
+                            'style="vertical-align:middle"><circle cx="8" cy="8" r="5.5" fill="none" ' +
+                            'stroke="#1b2a3a" stroke-width="2"/><path d="M12.2 12.2 L18 18 M5.5 8 H10.5 M8 5.5 ' +
+                            'V10.5" stroke="#1b2a3a" stroke-width="2" stroke-linecap="round"/></svg>';
+                        L.DomEvent.on(a, "click", function (e) {
+                            L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
+                            map.fitBounds(bounds, {animate: false});
+                        });
+                        L.DomEvent.disableClickPropagation(bar);
+                        return bar;
+                    }
+                });
+                new Zoom().addTo(map);
+            })({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.title|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], title: str):
+        super().__init__()
+        self._name = "ZoomTo"
+        self.bounds = bounds
+        self.title = title
+
+
+def add_zoom_to(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], title: str) -> None:
+    """The ZoomTo button for ``bounds`` (min_lon, min_lat, max_lon, max_lat; WGS-84)."""
+    m.add_child(ZoomTo([m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])], title))
+
+
+class ZoomClasses(MacroElement):
+    """Puts ``rd-zoom-near`` on the map's container once the reader has zoomed in ``steps`` levels
+    past the fitted view: township names then appear (CSS), so they never pile up at city scale. At
+    every zoom and pan it declutters the names and folds 督办 tags that would cover one another into
+    one (``group_title``: its title, with {places} and {count})."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map, steps, bounds, groupTitle) {
                 function mark() {  // against the zoom that fits the scope into the frame as it is now
                     var start = map.getBoundsZoom(L.latLngBounds(bounds));
                     map.getContainer().classList.toggle("rd-zoom-near", map.getZoom() >= start + steps);
                 }
                 // Declutter: labels in rank order (values, districts, townships), each put below its
-                // point, else above, right or left of it, wherever it overlaps neither a label already
-                // shown nor a district centre's square (then, failing that, no label); one that finds
-                // no place is hidden at this zoom and comes back once zoomed in.
+                // point, else above, right or left of it, wherever it lies inside the frame and overlaps
+                // neither a label already shown nor a district centre's square or a 督办 tag (then,
+                // failing that, no label); one that finds no place is hidden at this zoom and comes
+                // back once zoomed in.
                 var PLACES = ["", "translate(-50%, calc(-100% - 9px))", "translate(12px, -50%)",
                               "translate(calc(-100% - 12px), -50%)"];
                 function overlaps(r, boxes) {
@@ -97,15 +146,99 @@ class ZoomClasses(MacroElement):
                                r.top < k.bottom + 2 && r.bottom > k.top - 2;
                     });
                 }
+                function inside(r) {
+                    var f = map.getContainer().getBoundingClientRect();
+                    return r.left >= f.left + 2 && r.right <= f.right - 2 && r.top >= f.top + 2 && r.bottom <= f.bottom - 2;
+                }
+                // 督办 tags that would cover one another (the urban core at a city's zoom) become one
+                // tag counting their items; a click on it zooms to their places, where they stand apart.
+                var groups = [];
+                function groupTags() {
+                    var tags = [];
+                    map.eachLayer(function (l) {
+                        if (l._icon && l._icon.classList.contains("rd-duban")) tags.push(l);
+                    });
+                    tags.forEach(function (t) {
+                        var span = t._icon.firstElementChild;
+                        if (span.dataset.orig === undefined) span.dataset.orig = span.innerHTML;
+                        span.innerHTML = span.dataset.orig;
+                        span.removeAttribute("title");
+                        span.style.transform = "";
+                        t._icon.classList.remove("rd-duban-grouped", "rd-duban-folded");
+                        t._icon.removeAttribute("data-group");
+                        if (t._rdTip) { t.bindTooltip(t._rdTip); t._rdTip = null; }
+                        if (t._icon.dataset.name !== undefined) {
+                            t._icon.setAttribute("aria-label", t._icon.dataset.name);
+                            delete t._icon.dataset.name;
+                        }
+                    });
+                    var rects = tags.map(function (t) { return t._icon.firstElementChild.getBoundingClientRect(); });
+                    var root = tags.map(function (_, i) { return i; });
+                    function find(i) { while (root[i] !== i) i = root[i] = root[root[i]]; return i; }
+                    for (var i = 0; i < tags.length; i++) for (var j = i + 1; j < tags.length; j++) {
+                        if (overlaps(rects[i], [rects[j]])) root[find(j)] = find(i);
+                    }
+                    var members = {};
+                    tags.forEach(function (_, i) { (members[find(i)] = members[find(i)] || []).push(i); });
+                    groups = [];
+                    Object.values(members).filter(function (m) { return m.length > 1; }).forEach(function (m) {
+                        var leader = tags[m[0]], lead = leader._icon, span = lead.firstElementChild;
+                        var items = m.reduce(function (n, i) {
+                            return n + Number(tags[i]._icon.firstElementChild.dataset.items || 1); }, 0);
+                        m.slice(1).forEach(function (i) { tags[i]._icon.classList.add("rd-duban-folded"); });
+                        lead.classList.add("rd-duban-grouped");
+                        lead.setAttribute("data-group", groups.length);
+                        // its own tooltip and name would speak of one place of the group
+                        if (leader.getTooltip()) { leader._rdTip = leader.getTooltip(); leader.unbindTooltip(); }
+                        var title = groupTitle.replace("{places}", m.length).replace("{count}", items);
+                        lead.dataset.name = lead.getAttribute("aria-label") || "";
+                        lead.setAttribute("aria-label", title);
+                        span.title = title;
+                        span.textContent = span.firstChild.textContent;
+                        var count = document.createElement("b");
+                        count.textContent = String(items);
+                        span.appendChild(count);
+                        groups.push(L.latLngBounds(m.map(function (i) { return tags[i].getLatLng(); })));
+                    });
+                    // a tag keeps off the centres and stations (their clicks open their cards) and inside
+                    // the frame: beside its place on the left, the right or below it when above it fails
+                    var symbols = Array.from(map.getContainer().querySelectorAll(".rd-center, path.rd-station"))
+                        .map(function (el) { return el.getBoundingClientRect(); });
+                    var taken = [];
+                    tags.forEach(function (t) {
+                        if (t._icon.classList.contains("rd-duban-folded")) return;
+                        var span = t._icon.firstElementChild;
+                        span.style.transform = "";
+                        var base = getComputedStyle(span).transform;
+                        base = base === "none" ? "" : base;
+                        for (var k = 0; k < TAG_PLACES.length; k++) {
+                            span.style.transform = (base + " " + TAG_PLACES[k]).trim() || "none";
+                            var r = span.getBoundingClientRect();
+                            if (inside(r) && !overlaps(r, symbols.concat(taken))) break;
+                            if (k === TAG_PLACES.length - 1) span.style.transform = "";
+                        }
+                        taken.push(span.getBoundingClientRect());
+                    });
+                }
+                var TAG_PLACES = ["", "translateX(calc(-50% - 14px))", "translateX(calc(50% + 14px))",
+                                  "translateY(calc(100% + 22px))"];
+                map.getContainer().addEventListener("click", function (e) {
+                    var lead = e.target.closest && e.target.closest(".rd-duban-grouped");
+                    if (!lead) return;
+                    e.stopPropagation(); e.preventDefault();  // no popup of the one on top, no rerun
+                    map.fitBounds(groups[Number(lead.getAttribute("data-group"))].pad(0.6), {animate: false, maxZoom: 16});
+                }, true);
                 function declutter() {
+                    groupTags();
                     var labels = Array.from(map.getContainer().querySelectorAll(".rd-label"));
                     var rank = function (el) {
                         return el.classList.contains("rd-label-value") ? 0 :
                                el.classList.contains("rd-label-district") ? 1 : 2;
                     };
                     labels.sort(function (a, b) { return rank(a) - rank(b); });
-                    var squares = Array.from(map.getContainer().querySelectorAll(".rd-center"))
-                        .map(function (el) { return el.getBoundingClientRect(); });
+                    var squares = Array.from(map.getContainer().querySelectorAll(".rd-center, .rd-duban span"))
+                        .map(function (el) { return el.getBoundingClientRect(); })
+                        .filter(function (r) { return r.width > 0; });  // a folded tag takes no room
                     var kept = [];
                     labels.forEach(function (el) {
                         el.classList.remove("rd-hidden");
@@ -116,7 +249,7 @@ class ZoomClasses(MacroElement):
                             for (var k = 0; k < PLACES.length; k++) {
                                 span.style.transform = PLACES[k];
                                 var r = span.getBoundingClientRect();
-                                if (!overlaps(r, obstacles[pass])) { kept.push(r); return; }
+                                if (inside(r) && !overlaps(r, obstacles[pass])) { kept.push(r); return; }
                             }
                         }
                         span.style.transform = "";
@@ -124,18 +257,21 @@ class ZoomClasses(MacroElement):
                     });
                 }
                 map.whenReady(function () { setTimeout(function () { mark(); declutter(); }, 0); });
-                map.on("zoomend resize", function () { mark(); setTimeout(declutter, 0); });
+                // after a pan too: a label hidden at the frame's edge may now have room
+                map.on("zoomend moveend resize", function () { mark(); setTimeout(declutter, 0); });
                 map.on("rd:spread", declutter);  // the centres moved: labels avoid them where they are now
-            })({{ this._parent.get_name() }}, {{ this.steps|tojson }}, {{ this.bounds|tojson }});
+            })({{ this._parent.get_name() }}, {{ this.steps|tojson }}, {{ this.bounds|tojson }},
+               {{ this.group_title|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, steps: float, bounds: list[list[float]]):
+    def __init__(self, steps: float, bounds: list[list[float]], group_title: str = "{places} · {count}"):
         super().__init__()
         self._name = "ZoomClasses"
         self.steps = steps
         self.bounds = bounds
+        self.group_title = group_title  # a folded group of 督办 tags: {places} places, {count} items
 
 
 class SpreadCentres(MacroElement):
@@ -303,13 +439,14 @@ BOARD_CSS = """
 """
 
 
-def add_board(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], reset_title: str) -> None:
+def add_board(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], reset_title: str,
+              group_title: str = "{places} · {count}") -> None:
     """Reset control, zoom classes and the board's styles (the chrome comes with every OfflineMap)."""
     (y0, x0), (y1, x1) = m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])
     mapkit.add_style(m, BOARD_CSS, "rd_board")
     mapkit.add_style(m, FILL_FRAME_CSS, "rd_fill_frame")
     m.add_child(ResetView([[y0, x0], [y1, x1]], reset_title))
-    m.add_child(ZoomClasses(1.5, [[y0, x0], [y1, x1]]))
+    m.add_child(ZoomClasses(1.5, [[y0, x0], [y1, x1]], group_title))
 
 
 LABEL_PANE = ("rd-labels", 640)  # above the facilities (610) and centres (620), below tooltips (650)

@@ -12,8 +12,6 @@ here: text comes from ``i18n`` in the language passed in.
 """
 from __future__ import annotations
 
-import base64
-
 import folium
 import pandas as pd
 
@@ -324,13 +322,7 @@ def clicked_facility(result: dict | None, shown: pd.DataFrame, m: mapkit.Offline
 
 # ---------------------------------------------------------------------------- legend
 
-def _svg(body: str, width: int = 26, height: int = 22) -> str:
-    """An SVG drawing as an <img> with a data: URL: Streamlit's HTML sanitiser drops inline <svg>,
-    and a data: URL is still nothing fetched from anywhere. Decorative: the text beside it says it."""
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">{body}</svg>')
-    return (f'<img alt="" width="{width}" height="{height}" '
-            f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">')
+_svg = mapkit.svg_image
 
 
 def legend_symbol(tier: str, status: str) -> str:

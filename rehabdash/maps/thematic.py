@@ -92,12 +92,12 @@ def legend_html(thematic: Thematic, title: str, no_value: str) -> str:
     """The classed legend: a swatch (fill and hatching as on the map) and the class's words."""
     rows = []
     for k, ((fill, (spacing, crossed)), name) in enumerate(zip(_looks(thematic), thematic.classes)):
+        # an <img> (mapkit.svg_image): the side panel's sanitiser drops an inline <svg>, and the swatch with it
         pattern = _pattern(f"lg{k}", fill, spacing, crossed)
-        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="26" height="18"><defs>{pattern}</defs>'
-               f'<rect x="1" y="1" width="24" height="16" fill="url(#lg{k})" stroke="#1b2a3a"/></svg>')
-        rows.append((svg, name))
-    rows.append(('<svg xmlns="http://www.w3.org/2000/svg" width="26" height="18"><rect x="1" y="1" width="24" '
-                 'height="16" fill="#fff" stroke="#1b2a3a"/></svg>', no_value))
+        rows.append((mapkit.svg_image(f'<defs>{pattern}</defs><rect x="1" y="1" width="24" height="16" '
+                                      f'fill="url(#lg{k})" stroke="#1b2a3a"/>', 26, 18), name))
+    rows.append((mapkit.svg_image('<rect x="1" y="1" width="24" height="16" fill="#fff" stroke="#1b2a3a"/>', 26, 18),
+                 no_value))
     items = "".join(f'<li style="display:flex;align-items:center;gap:8px;margin:2px 0">{svg}'
                     f'<span>{html.escape(name)}</span></li>' for svg, name in rows)
     return (f'<div class="rd-thematic-legend" style="font-size:14px;margin-bottom:6px">'

@@ -100,3 +100,27 @@ def by_department(departments: list[Department], items: list[Item], on: dt.date)
                                                key=lambda s: (s.item.deadline, s.item.id)),
                                      sum(s.status == CLOSED for s in mine)))
     return found
+
+
+# ---- on the map board -----------------------------------------------------------------------------------
+
+def open_items(v: View) -> list[Standing]:
+    """Every item not closed on the day judged: the last meeting's, those carried from earlier meetings
+    and this meeting's."""
+    return [s for s in v.last + v.current if s.status != CLOSED]
+
+
+def places(standings: list[Standing]) -> dict[tuple[str, str], list[Standing]]:
+    """Where each item stands on the map board (督办 mark): (kind, ref) of its responsible unit (a region
+    unit or an institution) and of the site or unit it is linked to; a member department has no place.
+    Items in the order given, most days late first within a place."""
+    found: dict[tuple[str, str], list[Standing]] = {}
+    for s in standings:
+        where = []
+        if s.item.unit.kind in ("region", "institution"):
+            where.append((s.item.unit.kind, s.item.unit.ref))
+        if s.item.link is not None and s.item.link.kind in ("site", "unit"):
+            where.append(("site" if s.item.link.kind == "site" else "region", s.item.link.ref))
+        for key in dict.fromkeys(where):
+            found.setdefault(key, []).append(s)
+    return {key: sorted(rows, key=lambda s: -s.days_late) for key, rows in found.items()}

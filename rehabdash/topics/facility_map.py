@@ -26,6 +26,12 @@ LAYERS = ("boundaries", "institutions", "pairings", "device_points")
 
 # Device points stay off until asked for: at city scale they crowd the stations.
 DEFAULT_LAYERS = ("boundaries", "institutions", "pairings")
+# At a city's scale the pairing lines tangle over the urban core and catch clicks meant for drill-down.
+CITY_DEFAULT_LAYERS = ("boundaries", "institutions")
+
+
+def default_layers(scope_level: str) -> tuple[str, ...]:
+    return CITY_DEFAULT_LAYERS if scope_level == "city" else DEFAULT_LAYERS
 
 
 

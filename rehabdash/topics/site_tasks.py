@@ -18,6 +18,8 @@ from rehabdash.kernel.measures import RunQuery
 DUE_DAYS = 30
 FILTERS = ("all", "overdue", "due_soon")
 OVERDUE_MARK = "⚠"  # the task table and the card flag overdue sites with a symbol and the word
+# Due soon: a shape every CJK font draws (GB 2312); ⏳ exists only in emoji fonts, a box without one.
+DUE_SOON_MARK = "◇"
 
 TASK_COLUMNS = (
     Column("flag", "tasks.col_flag", "text"),
@@ -59,7 +61,7 @@ def flag_text(overdue: bool, due_soon: bool, lang: str) -> str:
     if overdue:
         return f"{OVERDUE_MARK} {i18n.text(lang, 'tasks.overdue')}"
     if due_soon:
-        return f"⏳ {i18n.text(lang, 'tasks.due_soon')}"
+        return f"{DUE_SOON_MARK} {i18n.text(lang, 'tasks.due_soon')}"
     return ""
 
 

@@ -126,6 +126,19 @@ def toggles(title_key: str, options: tuple, default: tuple, key: str, format_fun
     return tuple(o for o in options if o in chosen)
 
 
+def layers_key(scope_level: str) -> str:
+    """The URL key of the layer switches: the city's are its own, since its default leaves out the
+    pairing lines (topics.facility_map.default_layers), so a district drilled into still opens with them."""
+    return "map_city_layers" if scope_level == "city" else "map_layers"
+
+
+def code_from_url(key: str, codes: tuple) -> None:
+    """A bound choice keeps its label in the URL (?map_tasks=逾期); a link may name the code instead
+    (?map_tasks=overdue), which the widget would drop: take it as the choice before the widget is drawn."""
+    if key not in st.session_state and (code := st.query_params.get(key)) in codes:
+        st.session_state[key] = code
+
+
 def with_basemap(build):
     """`build(basemap)` with the configured basemap; a wrong basemap setting is said on the page and
     the map drawn without one."""

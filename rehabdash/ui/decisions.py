@@ -61,6 +61,13 @@ def workflow_of(f: Filters, until: dt.date) -> decisions.View | None:
     return decisions.view(items, on)
 
 
+def map_marks(f: Filters, until: dt.date) -> tuple:
+    """The open items by place for the map board's 督办 tags (charts.decisions.map_marks); () where the
+    account may not read them or the database cannot be reached (said once by workflow_of)."""
+    v = workflow_of(f, until)
+    return decision_text.map_marks(decisions.places(decisions.open_items(v)), lang()) if v else ()
+
+
 def _show(table: dispatch_charts.Table) -> None:
     st.table(md_frame(dispatch_charts.display(table)), hide_index=True)
 
@@ -160,7 +167,7 @@ def _handling_panel(f: Filters, v: decisions.View) -> None:
     """Post an update, ask for closure, close: for the items the account may act on, with the version
     it read (a stale one is refused with the other's change shown)."""
     account = gate.current()
-    open_items = [s for s in v.last + v.current if s.status != decisions.CLOSED]
+    open_items = decisions.open_items(v)
     if not account.may("clerk") or not open_items:
         _message(HANDLED)
         return
