@@ -73,7 +73,8 @@ m = board_ui.with_basemap(lambda basemap: component.shared_map(
     large=meeting))
 if b.panel:
     board_ui.panel_legend(b.legend, board.board_legend(view, f.lang, thematic=thematic, thematic_title=thematic_title,
-                                                       overdue=bool(tasks["overdue"].any()), duban=bool(duban)),
+                                                       overdue=bool(tasks["overdue"].any()), duban=bool(duban),
+                                                       approximate=fmap.townships_approximate(data)),
                           card_open=len(chosen) > 0)
 drill_polygons = board.subunit_polygons(data, f.scope.root, f.lang)
 

@@ -295,6 +295,15 @@ def test_the_maps_caption_says_which_township_outlines_are_approximate(data_dir,
     sample_cells = [f for f in cells if f["properties"]["parent_code"] == YUANHUI and f["properties"].get("sample")]
     assert caption() == (f"乡镇（街道）边界中 {len(towns)} 个为管理员导入的实测边界；其余 {len(sample_cells)} 个是按"
                          "乡镇驻地推算的示意范围（近似），不是法定界线，只表示大致位置。")
+    # the legend too: 示意 while any township of the scope is a cell, not for a township whose own is surveyed
+    from rehabdash.maps import board
+    at_yuanhui = fm.load(runner(NEWEST, YUANHUI), NEWEST)
+    assert "乡镇（街道）边界（示意）" in board.scope_legend(at_yuanhui, fm.View(), "zh")
+    laojie = next(code for code in towns if towns[code][0].startswith("老街"))
+    at_laojie = fm.load(runner(NEWEST, laojie), NEWEST)
+    assert not fmap.townships_approximate(at_laojie)
+    legend = board.scope_legend(at_laojie, fm.View(), "zh")
+    assert "乡镇（街道）边界" in legend and "示意" not in legend
     # and the map page says so under the map
     from .test_app_facility_map import FakeFolium, start
     monkeypatch.setattr(component, "st_folium", FakeFolium())

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from .conftest import RecordedPage, assert_clean
 from .seed import BAOTOU, NEWEST, YUANHUI
-from .test_browser_mapboard import MAP_FRAME, SLOW, map_js, open_map
+from .test_browser_mapboard import SLOW, map_js, open_map
 from .test_map_duban import expected_places
 
 pytestmark = pytest.mark.browser

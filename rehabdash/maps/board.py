@@ -156,14 +156,14 @@ def dense_units(data: MapData, polygons: dict, ratio: float = 5.0, share: float 
 
 
 def board_legend(view: View, lang: str, *, thematic: Thematic | None = None, thematic_title: str = "",
-                 overdue: bool = False, duban: bool = False) -> str:
+                 overdue: bool = False, duban: bool = False, approximate: bool = True) -> str:
     """The board's legend: the thematic classes (if shown), the facility symbols, the overdue frame, the
     督办 tag.
     HTML from locale text and drawings only (no data), for the map's overlay or the side panel."""
     legend = ""
     if thematic is not None:
         legend += thematic_map.legend_html(thematic, thematic_title, i18n.text(lang, "thematic.no_value"))
-    legend += fmap.legend_html(view, lang)
+    legend += fmap.legend_html(view, lang, approximate)
     if overdue:
         legend += (f'<div style="font-size:14px;margin-top:4px">'
                    f'<span style="display:inline-block;width:18px;height:18px;border:2.5px dashed #b00020;'
@@ -235,7 +235,8 @@ def build_board(data: MapData, view: View, lang: str, scope_root: str, scope_lev
     tagged = duban and duban_marks(m, data, {"features": districts["features"] + townships["features"]}, duban, lang)
     if legend_in_map:
         legend = board_legend(view, lang, thematic=thematic, thematic_title=thematic_title, overdue=bool(overdue),
-                              duban=bool(tagged))
+                              duban=bool(tagged),
+                              approximate=any(f["properties"]["approximate"] for f in townships["features"]))
         m.add_child(controls.LegendControl(legend, i18n.text(lang, "board.legend")))
     return m
 
@@ -286,4 +287,4 @@ def scope_map(data: MapData | UnitMap, view: View, lang: str, basemap: str = "no
 
 def scope_legend(data: MapData | UnitMap, view: View, lang: str) -> str:
     """The facility legend beside a map of points; '' above the city (its legend is in the map)."""
-    return "" if isinstance(data, UnitMap) else fmap.legend_html(view, lang)
+    return "" if isinstance(data, UnitMap) else fmap.legend_html(view, lang, fmap.townships_approximate(data))

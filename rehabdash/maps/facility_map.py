@@ -171,11 +171,20 @@ def missing_boundaries(data: MapData) -> list[str]:
     return lacking.loc[~lacking["parent_code"].isin(codes), "name"].tolist()
 
 
+def _township_outlines(data: MapData) -> list[dict]:
+    codes = data.regions.loc[data.regions["level"] == "township", "region_code"]
+    return boundaries.features("townships", codes, boundary_zoom(data))
+
+
+def townships_approximate(data: MapData) -> bool:
+    """Whether any township outline of the scope is an approximate cell (示意), not an imported one."""
+    return any(f["properties"]["approximate"] for f in _township_outlines(data))
+
+
 def township_outline_note(data: MapData, lang: str) -> str:
     """The caption's word on the scope's township outlines: 示意 only while some are the approximate
     cells; which are imported (surveyed) ones otherwise; nothing when none is drawn."""
-    codes = data.regions.loc[data.regions["level"] == "township", "region_code"]
-    drawn = boundaries.features("townships", codes, boundary_zoom(data))
+    drawn = _township_outlines(data)
     approximate = sum(f["properties"]["approximate"] for f in drawn)
     if not drawn:
         return ""
@@ -340,10 +349,11 @@ def legend_symbol(tier: str, status: str) -> str:
                 f'fill-opacity="{s["fillOpacity"]}" stroke="{s["color"]}" stroke-width="{s["weight"]}"{dash}/>')
 
 
-def legend_html(view: View, lang: str) -> str:
+def legend_html(view: View, lang: str, approximate: bool = True) -> str:
     """The legend as a narrow list for beside the map: one row per tier (colour, shape, size), one
     per status with the symbols of the tiers shown, then the other layers. Real text beside every
-    symbol, in large type, so it reads on a projector and without colour."""
+    symbol, in large type, so it reads on a projector and without colour. The township outlines are
+    called 示意 while any is `approximate`."""
     tiers = [t for t in TIERS if t in view.tiers]
     rows = [(legend_symbol(t, "built"), i18n.code_label(lang, "tier", t)) for t in tiers]
     rows += [("".join(legend_symbol(t, s) for t in tiers or ["township_station"]),
@@ -354,7 +364,8 @@ def legend_html(view: View, lang: str) -> str:
             (_svg(f'<rect x="2" y="3" width="22" height="16" fill="{DISTRICT_STYLE["fillColor"]}" '
                   f'stroke="{DISTRICT_STYLE["color"]}" stroke-width="2"/>'), text(lang, "district_boundary")),
             (_svg(f'<line x1="1" y1="11" x2="25" y2="11" stroke="{TOWNSHIP_STYLE["color"]}" stroke-width="1.5" '
-                  f'stroke-dasharray="4 3"/>'), text(lang, "township_boundary")),
+                  f'stroke-dasharray="4 3"/>'),
+             text(lang, "township_boundary") if approximate else i18n.text(lang, "boundaries.township_layer")),
             (_svg(f'<rect x="2" y="3" width="22" height="16" fill="{UNCOVERED_FILL}" fill-opacity="0.55" '
                   f'stroke="{TOWNSHIP_STYLE["color"]}" stroke-dasharray="4 3"/>'), text(lang, "uncovered")),
         ]
