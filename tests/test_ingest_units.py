@@ -112,3 +112,35 @@ def test_compare_counts_added_removed_and_changed_rows_by_district(tmp_path):
     listing = snapshot_list(list_snapshots(directory))
     assert listing["is_default"].tolist()[:2] == [True, False]
     assert listing.loc[0, "targets"] == len(targets) - 1
+
+
+def test_an_accounts_comparison_places_site_tasks_and_loans_through_their_facility_and_station(tmp_path):
+    """Rows without a region of their own (a site task, a loan) count in the account's scope by where
+    their facility or station lies: a new update of one 青山区 site task, one loan of a 青山区 station
+    returned."""
+    directory = data_copy(tmp_path)
+    previous = newest(directory)
+    tables = {t: pd.read_parquet(previous.table_path(t)) for t in previous.manifest["files"]}
+    facilities, stations = tables["facilities"], tables["device_stations"]
+    task = tables["site_tasks"][tables["site_tasks"]["facility_id"].isin(
+        facilities.loc[facilities["region_code"].str.startswith(QINGSHAN[:6]), "facility_id"])].iloc[-1]
+    tables["site_tasks"] = pd.concat([tables["site_tasks"], task.to_frame().T.assign(
+        updated_on=task["updated_on"] + dt.timedelta(days=1))], ignore_index=True).astype(
+        tables["site_tasks"].dtypes)
+    loans = tables["device_loans"]
+    open_here = loans.index[loans["returned_on"].isna() & loans["station_id"].isin(
+        stations.loc[stations["region_code"].str.startswith(QINGSHAN[:6]), "station_id"])]
+    tables["device_loans"] = loans.assign(returned_on=loans["returned_on"].where(
+        loans.index != open_here[0], NEWEST))
+    write_snapshot(directory, NEWEST + dt.timedelta(days=1), tables, source="import")
+    later, earlier = list_snapshots(directory)[:2]
+    for scope in ((QINGSHAN,), ()):
+        diff = compare(earlier, later, scope)
+        row = diff.by_table.set_index("table")
+        assert (row.loc["site_tasks", "added"], row.loc["device_loans", "changed"]) == (1, 1)
+        assert diff.by_region[["region_name", "table", "added", "changed"]].values.tolist() == [
+            ["青山区", "device_loans", 0, 1], ["青山区", "site_tasks", 1, 0]]
+    in_qingshan = facilities["region_code"].str.startswith(QINGSHAN[:6])
+    tasks_here = tables["site_tasks"]["facility_id"].isin(facilities.loc[in_qingshan, "facility_id"]).sum()
+    assert compare(earlier, later, (QINGSHAN,)).by_table.set_index("table").loc["site_tasks", "rows_after"] == \
+        tasks_here
