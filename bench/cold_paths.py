@@ -105,7 +105,7 @@ def main(argv=None) -> int:
         print(f"  {name}: {results[name]}", flush=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True,
                             text=True).stdout.strip()
-    out = {"commit": commit, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    out = {"commit": commit, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
            "facilities_on_map": int(len(b.facilities)), "province_dir": str(args.province_dir), **results}
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0

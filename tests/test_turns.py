@@ -39,7 +39,7 @@ def test_waiting_runs_start_in_the_order_they_came_and_never_more_than_size_at_o
         thread = threading.Thread(target=run, args=(number,))
         thread.start()
         threads.append(thread)
-        wait_for(lambda: turns.waiting == number + 1)
+        wait_for(lambda queued=number + 1: turns.waiting == queued)
     for _ in range(size):
         turns.release()
     for thread in threads:
