@@ -7,6 +7,8 @@ thread of the same process; the machine is shared, so wall time is printed besid
 
 - snapshots page cold: AppTest of app.py on the 数据快照 page, every data cache emptied first;
 - comparison: `ingest.compare_snapshots` of the province's two snapshots alone, caches emptied;
+- city admin: what the page asks the library for an account of the first city (its regions, the
+  listing with its own rows counted, the comparison of its rows), caches emptied;
 - deck: `deck.gather` and `deck.build_pptx` for the first city (9 districts, about 2,400
   facilities), caches emptied, and its map slide alone.
 """
@@ -69,6 +71,12 @@ def briefing(snapshot):
     return deck.gather(run, snapshot.as_of, snapshot.as_of.year, city["name"], "zh", 0.05, {code, *districts})
 
 
+def city_admin(valid, scope) -> None:
+    ingest.scope_regions(valid[0], scope)
+    ingest.snapshot_list(valid, scope)
+    ingest.compare_snapshots(valid[1], valid[0], scope)
+
+
 def map_slide_alone(b) -> None:
     slides = Presentation()
     deck._map_slide(slides, b)
@@ -80,7 +88,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "cold_paths.json")
     parser.add_argument("--only", nargs="*", help="measure these only (snapshots_page_cold, comparison, "
-                                                   "deck, deck_map_slide)")
+                                                   "city_admin, deck, deck_map_slide)")
     args = parser.parse_args(argv)
     if len([s for s in list_snapshots(args.province_dir) if s.valid]) < 2:
         print(f"generating the province into {args.province_dir} ...", flush=True)
@@ -90,7 +98,8 @@ def main(argv=None) -> int:
     b = briefing(snapshot)
     work = {
         "snapshots_page_cold": snapshots_page,
-        "comparison": lambda: ingest.compare_snapshots(valid[-2], valid[-1]),
+        "comparison": lambda: ingest.compare_snapshots(valid[1], valid[0]),
+        "city_admin": lambda: city_admin(valid, (first_city(snapshot)[0]["region_code"],)),
         "deck": lambda: deck.build_pptx(briefing(snapshot)),
         "deck_map_slide": lambda: map_slide_alone(b),
     }

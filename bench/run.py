@@ -115,7 +115,8 @@ def query_params(name: str, snapshot, city: str, district: str, facility: str) -
     wanted = set(re.findall(r"\$([a-z_]+)", text))
     window = measures.year_window(snapshot.as_of, snapshot.as_of.year)
     values = {"scope": [city], "allowed": [city], "region": district, "as_of": snapshot.as_of,
-              "dimension": "disability_type", "facility_id": facility, "days": 30, **window}
+              "dimension": "disability_type", "facility_id": facility, "days": 30,
+              "table": "rehab_services", "place": "region_code", **window}
     return tuple(sorted((k, v) for k, v in values.items() if k in wanted))
 
 

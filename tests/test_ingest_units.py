@@ -144,3 +144,8 @@ def test_an_accounts_comparison_places_site_tasks_and_loans_through_their_facili
     tasks_here = tables["site_tasks"]["facility_id"].isin(facilities.loc[in_qingshan, "facility_id"]).sum()
     assert compare(earlier, later, (QINGSHAN,)).by_table.set_index("table").loc["site_tasks", "rows_after"] == \
         tasks_here
+    listing = snapshot_list(list_snapshots(directory), (QINGSHAN,)).iloc[0]  # the account's own rows
+    assert listing["site_tasks"] == tasks_here
+    assert listing["device_loans"] == loans["station_id"].isin(
+        stations.loc[stations["region_code"].str.startswith(QINGSHAN[:6]), "station_id"]).sum()
+    assert listing["targets"] == (tables["targets"]["region_code"] == QINGSHAN).sum()

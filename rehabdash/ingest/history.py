@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rehabdash.ingest import scope_rules
-from rehabdash.ingest.publish import read_tables
 from rehabdash.kernel import memo
 from rehabdash.kernel.contract import KEYS, SNAPSHOT_TABLES
 from rehabdash.kernel.scope import codes_within, district_of
@@ -32,8 +30,7 @@ def snapshot_list(snapshots: list[Snapshot], scope: tuple[str, ...] = ()) -> pd.
         files = snapshot.manifest.get("files", {})
         counts = {table: files.get(table, {}).get("rows") for table in SNAPSHOT_TABLES}
         if scope:
-            mine = scope_rules.rows_within(read_tables(snapshot), scope) if snapshot.valid else {}
-            counts = {table: len(mine[table]) if table in mine else None for table in SNAPSHOT_TABLES}
+            counts = _rows_within(snapshot, scope) if snapshot.valid else dict.fromkeys(SNAPSHOT_TABLES)
         rows.append({"as_of": snapshot.as_of, "source": snapshot.source,
                      "created_at": pd.to_datetime(snapshot.manifest.get("created_at"), errors="coerce"),
                      "valid": snapshot.valid, "problem": snapshot.problem or "",
@@ -41,6 +38,23 @@ def snapshot_list(snapshots: list[Snapshot], scope: tuple[str, ...] = ()) -> pd.
                      "total_rows": sum(c for c in counts.values() if c is not None), **counts})
     return pd.DataFrame(rows, columns=["as_of", "source", "created_at", "valid", "problem", "is_default",
                                        "total_rows", *SNAPSHOT_TABLES])
+
+
+@memo.by_inputs(into=_versions)
+def scope_regions(snapshot: Snapshot, scope: tuple[str, ...]) -> tuple[set[str], dict[str, str]]:
+    """The region codes at or below `scope` in the snapshot, and every region's name (read from the
+    region table alone, not the whole snapshot)."""
+    places = _Places(db.run_pair("snapshot_places", snapshot, snapshot))
+    return codes_within(places.parents, scope), places.names
+
+
+def _rows_within(snapshot: Snapshot, scope: tuple[str, ...]) -> dict[str, int]:
+    """Each table's rows of the snapshot that lie within `scope` (an account's regions), counted in DuckDB."""
+    try:
+        return {table: int(db.run("snapshot_rows", snapshot, allowed=scope, scope=scope, table=table,
+                                  place=_place_column(table))["rows"].iloc[0]) for table in SNAPSHOT_TABLES}
+    except db.NoAccess:  # the account's regions are not in this (older) version: none of its rows are
+        return dict.fromkeys(SNAPSHOT_TABLES, 0)
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,24 @@ def _place_column(table: str) -> str:
     return next(c for c in ("region_code", "township_code", "facility_id", "station_id") if c in columns)
 
 
+class _Places:
+    """Where rows lie (queries/snapshot_places.sql): the region tree, and each facility's and device
+    station's region."""
+
+    def __init__(self, places: pd.DataFrame):
+        def lookup(rows: pd.DataFrame, column: str) -> dict:
+            return dict(zip(rows["code"].tolist(), rows[column].tolist()))  # lists: iterating Arrow text is slow
+        regions = places[places["kind"] == "region"]
+        self.parents, self.levels, self.names = (lookup(regions, c) for c in ("parent_code", "level", "name"))
+        self.region_of = {kind: lookup(rows, "region_code")
+                          for kind, rows in places[places["kind"] != "region"].groupby("kind")}
+
+    def placed(self, counts: pd.DataFrame, column: str) -> pd.DataFrame:
+        """`counts` per place (a code of `column`) with the region of each place."""
+        kind = {"facility_id": "facility", "station_id": "station"}.get(column)
+        return counts.assign(region=counts["place"].map(self.region_of.get(kind, {})) if kind else counts["place"])
+
+
 @memo.by_inputs(into=_versions)
 def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Comparison:
     """Rows added, removed and changed (same key, other values) from `older` to `newer`; for an
@@ -63,21 +95,15 @@ def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Co
 
     DuckDB compares the Parquet files and counts per place; only those counts reach pandas (hashing
     both snapshots' 450,000-row tables in pandas took 8 CPU s at province scale)."""
-    places = db.run_pair("snapshot_places", older, newer)
     # Names and parents from both trees: a district's rows are placed by the regions above them.
-    regions = places[places["kind"] == "region"]
-    parents = dict(zip(regions["code"], regions["parent_code"]))
-    levels = dict(zip(regions["code"], regions["level"]))
-    names = dict(zip(regions["code"], regions["name"]))
-    region_of = {kind: dict(zip(rows["code"], rows["region_code"]))
-                 for kind, rows in places[places["kind"] != "region"].groupby("kind")}
-    inside = codes_within(parents, scope) if scope else None
+    places = _Places(db.run_pair("snapshot_places", older, newer))
+    parents, levels, names = places.parents, places.levels, places.names
+    inside = pd.Index(list(codes_within(parents, scope))) if scope else None
     totals, by_region = [], []
     for table in SNAPSHOT_TABLES:
         column = _place_column(table)
-        counts = db.run_pair("snapshot_changes", older, newer, table=table, keys=KEYS[table], place=column)
-        kind = {"facility_id": "facility", "station_id": "station"}.get(column)
-        counts["region"] = counts["place"].map(region_of.get(kind, {})) if kind else counts["place"]
+        counts = places.placed(db.run_pair("snapshot_changes", older, newer, table=table, keys=KEYS[table],
+                                           place=column), column)
         if inside is not None:
             counts = counts[counts["region"].isin(inside)]
         sums = counts[["rows_before", "rows_after", *CHANGES]].sum()

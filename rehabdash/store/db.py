@@ -62,7 +62,7 @@ def connection(snapshot_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=8)  # views only: a comparison, and each version of an account's listing
 def pair_connection(older_path: Path, newer_path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory database with two snapshots' tables as views, `older.<table>` and `newer.<table>`."""
     con = duckdb.connect()
