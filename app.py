@@ -6,6 +6,7 @@ import streamlit as st
 
 from rehabdash import charts, ui
 from rehabdash.access import audit, gate, pages
+from rehabdash.kernel import turns
 from rehabdash.store import db
 
 st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png", layout="wide")
@@ -57,7 +58,8 @@ if filters is None and page not in upkeep_pages + refusals:
 if filters is not None:
     ui.meeting_banner(filters)
 try:
-    page.run()
+    with turns.page_runs():  # more runs asked for than the cores can serve: in the order they came
+        page.run()
 except db.SnapshotUnreadable:  # a file rotted or became unreadable: refused now, serve the next one
     st.rerun()
 except db.NoAccess as refused:  # a scope outside the account's regions, however it was asked for

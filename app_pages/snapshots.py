@@ -27,10 +27,8 @@ def source_name(source: str) -> str:
 st.title(ui.t("snapshots.title"))
 st.caption(ui.t("snapshots.intro"))
 newest = newest_valid(snapshots)
-regions = ingest.regions_within(ingest.read_tables(newest)["regions"], scope) if scope and newest else None
+regions, names = ingest.scope_regions(newest, scope) if scope and newest else (None, {})
 if regions is not None:
-    tree = ingest.read_tables(newest)["regions"]
-    names = dict(zip(tree["region_code"], tree["name"]))
     st.caption(ui.t("writepath.scope_caption", scope="、".join(names.get(c, c) for c in scope)))
 
 st.subheader(ui.t("snapshots.list_heading"))

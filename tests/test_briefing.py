@@ -2,14 +2,17 @@
 import io
 import subprocess
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.util import Inches
 
 from rehabdash.export import deck, workbook
 
 from .conftest import office_to_pdf, pdf_text, require_tool
-from .seed import BAOTOU, END_2024, runner
+from .seed import BAOTOU, END_2024, runner, snapshot
 
 BAOTOU_DISTRICTS = {f"1502{x}000000" for x in ("02", "03", "04", "05", "06", "07", "21", "22", "23", "71")}
 
@@ -43,6 +46,27 @@ def test_charts_are_native_chart_parts(deck_bytes):
     assert list(served.plots[0].categories)[:2] == ["东河区", "昆都仑区"]
     assert sum(served.series[0].values) == 6260
     assert not any(shape.shape_type == 13 for slide in deck.slides for shape in slide.shapes)  # no pictures
+
+
+def test_map_slide_has_one_symbol_per_facility_at_its_place(deck_bytes):
+    """The map's facility symbols are copies of one drawn symbol per tier and status (pptx_kit.add_copies):
+    each is where the facility is, numbered uniquely, styled as the first of its kind."""
+    deck = Presentation(io.BytesIO(deck_bytes))
+    slide = deck.slides[-1]
+    ids = [shape.shape_id for shape in slide.shapes]
+    assert len(ids) == len(set(ids))
+    marks = [s for s in slide.shapes if s.shape_type == 1]  # autoshapes: facilities, then the legend's
+    facilities = pd.read_parquet(snapshot(END_2024).table_path("facilities"))
+    baotou = facilities[facilities["region_code"].str.startswith(BAOTOU[:4]) & facilities["lon"].notna()]
+    legend = 3 + 3 * 3  # a symbol per tier, then each status in every tier's symbol
+    assert len(marks) - legend == len(baotou)
+    # The first symbols are village rooms (drawn first, under the bigger ones): centres spread over the
+    # map's box, and those of one status styled alike.
+    first = marks[:20]
+    assert len({(m.left + m.width // 2, m.top + m.height // 2) for m in first}) > 10
+    assert all(Inches(0.5) <= m.left + m.width // 2 <= Inches(9.9) for m in first)
+    built = [m for m in first if m.fill.fore_color.rgb != RGBColor(0xFF, 0xFF, 0xFF)]
+    assert built and len({(str(m.fill.fore_color.rgb), m.width, m.auto_shape_type) for m in built}) == 1
 
 
 def test_workbook_has_every_overview_table():

@@ -112,3 +112,69 @@ def test_compare_counts_added_removed_and_changed_rows_by_district(tmp_path):
     listing = snapshot_list(list_snapshots(directory))
     assert listing["is_default"].tolist()[:2] == [True, False]
     assert listing.loc[0, "targets"] == len(targets) - 1
+
+
+def test_an_accounts_comparison_places_site_tasks_and_loans_through_their_facility_and_station(tmp_path):
+    """Rows without a region of their own (a site task, a loan) count in the account's scope by where
+    their facility or station lies: a new update of one 青山区 site task, one loan of a 青山区 station
+    returned."""
+    directory = data_copy(tmp_path)
+    previous = newest(directory)
+    tables = {t: pd.read_parquet(previous.table_path(t)) for t in previous.manifest["files"]}
+    facilities, stations = tables["facilities"], tables["device_stations"]
+    task = tables["site_tasks"][tables["site_tasks"]["facility_id"].isin(
+        facilities.loc[facilities["region_code"].str.startswith(QINGSHAN[:6]), "facility_id"])].iloc[-1]
+    tables["site_tasks"] = pd.concat([tables["site_tasks"], task.to_frame().T.assign(
+        updated_on=task["updated_on"] + dt.timedelta(days=1))], ignore_index=True).astype(
+        tables["site_tasks"].dtypes)
+    loans = tables["device_loans"]
+    open_here = loans.index[loans["returned_on"].isna() & loans["station_id"].isin(
+        stations.loc[stations["region_code"].str.startswith(QINGSHAN[:6]), "station_id"])]
+    tables["device_loans"] = loans.assign(returned_on=loans["returned_on"].where(
+        loans.index != open_here[0], NEWEST))
+    write_snapshot(directory, NEWEST + dt.timedelta(days=1), tables, source="import")
+    later, earlier = list_snapshots(directory)[:2]
+    for scope in ((QINGSHAN,), ()):
+        diff = compare(earlier, later, scope)
+        row = diff.by_table.set_index("table")
+        assert (row.loc["site_tasks", "added"], row.loc["device_loans", "changed"]) == (1, 1)
+        assert diff.by_region[["region_name", "table", "added", "changed"]].values.tolist() == [
+            ["青山区", "device_loans", 0, 1], ["青山区", "site_tasks", 1, 0]]
+    in_qingshan = facilities["region_code"].str.startswith(QINGSHAN[:6])
+    tasks_here = tables["site_tasks"]["facility_id"].isin(facilities.loc[in_qingshan, "facility_id"]).sum()
+    assert compare(earlier, later, (QINGSHAN,)).by_table.set_index("table").loc["site_tasks", "rows_after"] == \
+        tasks_here
+    listing = snapshot_list(list_snapshots(directory), (QINGSHAN,)).iloc[0]  # the account's own rows
+    assert listing["site_tasks"] == tasks_here
+    assert listing["device_loans"] == loans["station_id"].isin(
+        stations.loc[stations["region_code"].str.startswith(QINGSHAN[:6]), "station_id"]).sum()
+    assert listing["targets"] == (tables["targets"]["region_code"] == QINGSHAN).sum()
+
+
+def test_a_comparison_places_institution_rows_through_their_institution_and_an_alliance_through_its_members(tmp_path):
+    """双回访 and the other institution tables have no region of their own: a follow-up counts where its
+    institution lies (聆声, 青山区); the alliance's outcome where its first member lies (阳光星雨, 东河区),
+    and within an account's scope only if every member is."""
+    directory = data_copy(tmp_path)
+    previous = newest(directory)
+    tables = {t: pd.read_parquet(previous.table_path(t)) for t in previous.manifest["files"]}
+    follow_ups, outcomes, institutions = tables["follow_ups"], tables["outcomes"], tables["institutions"]
+    lingsheng = follow_ups.index[follow_ups["institution_id"] == "I-150204-0002"][-1]
+    tables["follow_ups"] = follow_ups.assign(planned=follow_ups["planned"].where(
+        follow_ups.index != lingsheng, follow_ups["planned"] + 1))
+    alliance = outcomes.index[(outcomes["unit_id"] == "A-150200-0001") & (outcomes["year"] == 2024)][0]
+    tables["outcomes"] = outcomes.assign(to_primary=outcomes["to_primary"].where(
+        outcomes.index != alliance, outcomes["to_primary"] + 1))
+    write_snapshot(directory, NEWEST + dt.timedelta(days=1), tables, source="import")
+    later, earlier = list_snapshots(directory)[:2]
+    whole = compare(earlier, later)
+    assert sorted(whole.by_region[["region_name", "table", "changed"]].values.tolist()) == [
+        ["东河区", "outcomes", 1], ["青山区", "follow_ups", 1]]
+    mine = compare(earlier, later, (QINGSHAN,))
+    assert mine.by_region[["region_name", "table", "changed"]].values.tolist() == [["青山区", "follow_ups", 1]]
+    here = institutions.loc[institutions["region_code"].str.startswith(QINGSHAN[:6]), "institution_id"]
+    assert mine.by_table.set_index("table").loc["follow_ups", "rows_after"] == follow_ups["institution_id"].isin(
+        here).sum()
+    listing = snapshot_list(list_snapshots(directory), (QINGSHAN,)).iloc[0]
+    assert listing["follow_ups"] == follow_ups["institution_id"].isin(here).sum()
+    assert listing["outcomes"] == 0  # the alliance reaches beyond 青山区; its members are not in it

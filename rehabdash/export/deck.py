@@ -26,6 +26,7 @@ from rehabdash.charts import dispatch as dispatch_charts
 from rehabdash.export import decisions as decisions_export
 from rehabdash.export.pptx_kit import (
     MIN_SIZE,
+    add_copies,
     add_table,
     combo_line,
     fit_title,
@@ -346,16 +347,17 @@ def _table_slides(deck, table: dispatch_charts.Table, widths: list[float], red_c
 def _map_projection(points: list[tuple[float, float]], left, top, width, height):
     """lon/lat → slide position (EMU) fitting the points into the box, true aspect."""
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    x_stretch = math.cos(math.radians((min(lats) + max(lats)) / 2))  # a degree of longitude is shorter
-    span_x = max((max(lons) - min(lons)) * x_stretch, 1e-6)
-    span_y = max(max(lats) - min(lats), 1e-6)
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)  # once: project runs per point
+    x_stretch = math.cos(math.radians((south + north) / 2))  # a degree of longitude is shorter
+    span_x = max((east - west) * x_stretch, 1e-6)
+    span_y = max(north - south, 1e-6)
     scale = min(width / span_x, height / span_y)
     offset_x = left + (width - span_x * scale) / 2
     offset_y = top + (height - span_y * scale) / 2
 
     def project(lon: float, lat: float) -> tuple[int, int]:
-        return (int(offset_x + (lon - min(lons)) * x_stretch * scale),
-                int(offset_y + (max(lats) - lat) * scale))
+        return (int(offset_x + (lon - west) * x_stretch * scale),
+                int(offset_y + (north - lat) * scale))
 
     return project
 
@@ -368,7 +370,7 @@ MARK_SHAPES = {"district_center": MSO_SHAPE.ROUNDED_RECTANGLE, "township_station
                "village_room": MSO_SHAPE.OVAL}
 
 
-def _facility_mark(slide, tier: str, status: str, x: int, y: int, scale: float = 1.0) -> None:
+def _facility_mark(slide, tier: str, status: str, x: int, y: int, scale: float = 1.0):
     size = int(MARK_SIZES[tier] * scale)
     mark = slide.shapes.add_shape(MARK_SHAPES[tier], x - size // 2, y - size // 2, size, size)
     color = fmap.TIER_COLORS[tier]
@@ -385,6 +387,7 @@ def _facility_mark(slide, tier: str, status: str, x: int, y: int, scale: float =
         if status == "planned_far":
             mark.line.dash_style = MSO_LINE_DASH_STYLE.DASH
     mark.shadow.inherit = False
+    return mark
 
 
 def _map_slide(deck, b: Briefing) -> None:
@@ -406,9 +409,9 @@ def _map_slide(deck, b: Briefing) -> None:
         outline.line.color.rgb = hex_color("#666666")
         outline.line.width = Pt(0.75)
     order = {"village_room": 0, "township_station": 1, "district_center": 2}  # big symbols on top
-    for row in facilities.sort_values("tier", key=lambda t: t.map(order)).itertuples(index=False):
-        x, y = project(row.lon, row.lat)
-        _facility_mark(slide, row.tier, row.status, x, y)
+    marks = [((row.tier, row.status), *project(row.lon, row.lat))
+             for row in facilities.sort_values("tier", key=lambda t: t.map(order)).itertuples(index=False)]
+    add_copies(slide, marks, lambda kind, x, y: _facility_mark(slide, *kind, x, y))
     for name, lon, lat in b.places:
         x, y = project(lon, lat)
         text_box(slide, name, x - Inches(1.0), y + Pt(5), Inches(2.0), Inches(0.35), MIN_SIZE, bold=True,

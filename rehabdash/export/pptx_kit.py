@@ -84,6 +84,31 @@ def titled_slide(deck, title: str):
     return slide
 
 
+def add_copies(slide, marks, draw) -> None:
+    """Thousands of shapes of a few kinds (a map's facilities), in the order of `marks`, (kind, x, y)
+    with (x, y) the shape's centre: the first of each kind drawn by `draw(kind, x, y)`, the others
+    copies of its XML moved to their place. Through python-pptx each new shape costs time in the shapes
+    already on the slide (it scans their ids and searches for where to insert), O(n²) in all."""
+    tree = slide.shapes._spTree
+    end = tree.find(qn("p:extLst"))  # shapes go before the tree's extension list, if it has one
+    last_id = tree.max_shape_id
+    drawn = {}
+    for kind, x, y in marks:
+        if kind not in drawn:
+            drawn[kind] = draw(kind, x, y)._element
+            last_id = max(last_id, drawn[kind].shape_id)
+            continue
+        last_id += 1
+        shape = copy.deepcopy(drawn[kind])
+        shape.nvSpPr.cNvPr.id = last_id
+        shape.nvSpPr.cNvPr.name = f"{drawn[kind].shape_name.rsplit(' ', 1)[0]} {last_id - 1}"  # as python-pptx names
+        shape.x, shape.y = x - shape.cx // 2, y - shape.cy // 2
+        if end is None:
+            tree.append(shape)
+        else:
+            end.addprevious(shape)
+
+
 def no_data(slide, text: str) -> None:
     text_box(slide, text, Inches(0.8), Inches(3.0), Inches(11.7), Inches(1.0), 24, color="#444444")
 

@@ -23,7 +23,7 @@ from rehabdash.ingest.boundaries import publish as publish_boundaries
 from rehabdash.ingest.boundaries import published as imported_boundaries
 from rehabdash.ingest.check import Checked, Reading, check, check_workbook, read
 from rehabdash.ingest.history import compare as compare_snapshots
-from rehabdash.ingest.history import snapshot_list
+from rehabdash.ingest.history import scope_regions, snapshot_list
 from rehabdash.ingest.layout import sheet_name
 from rehabdash.ingest.problems import Problem, problem_table
 from rehabdash.ingest.reader import MAX_FILE_BYTES
@@ -49,7 +49,7 @@ __all__ = ["BOUNDARY_SUFFIXES", "Checked", "LOG_FILE", "NotValid", "Problem", "P
            "check", "check_boundaries", "check_workbook", "compare_snapshots", "create_deployment", "default_as_of",
            "division_labels", "find_divisions", "imported_boundaries", "log_entry_within", "preview", "problem_summaries",
            "problem_table", "publish", "publish_boundaries", "read", "read_log", "read_tables", "regions_within",
-           "sheet_name", "snapshot_list", "template_bytes"]
+           "scope_regions", "sheet_name", "snapshot_list", "template_bytes"]
 
 
 # What the upload page takes: the workbook types the reader reads (.ods and text files are refused

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from rehabdash.ingest import scope_rules
-from rehabdash.ingest.publish import read_tables, row_keys
 from rehabdash.kernel import memo
 from rehabdash.kernel.contract import KEYS, SNAPSHOT_TABLES
-from rehabdash.kernel.scope import district_of
+from rehabdash.kernel.scope import codes_within, district_of
+from rehabdash.store import db
 from rehabdash.store.snapshots import Snapshot, newest_valid
 
-STATION_TABLES = ("device_loans", "device_stock")  # placed through their station's region
+CHANGES = ("added", "removed", "changed")
 
 
 # Snapshots are never changed once published: both results are kept per version folder (kernel.memo
@@ -32,8 +30,7 @@ def snapshot_list(snapshots: list[Snapshot], scope: tuple[str, ...] = ()) -> pd.
         files = snapshot.manifest.get("files", {})
         counts = {table: files.get(table, {}).get("rows") for table in SNAPSHOT_TABLES}
         if scope:
-            mine = scope_rules.rows_within(read_tables(snapshot), scope) if snapshot.valid else {}
-            counts = {table: len(mine[table]) if table in mine else None for table in SNAPSHOT_TABLES}
+            counts = _rows_within(snapshot, scope) if snapshot.valid else dict.fromkeys(SNAPSHOT_TABLES)
         rows.append({"as_of": snapshot.as_of, "source": snapshot.source,
                      "created_at": pd.to_datetime(snapshot.manifest.get("created_at"), errors="coerce"),
                      "valid": snapshot.valid, "problem": snapshot.problem or "",
@@ -43,6 +40,23 @@ def snapshot_list(snapshots: list[Snapshot], scope: tuple[str, ...] = ()) -> pd.
                                        "total_rows", *SNAPSHOT_TABLES])
 
 
+@memo.by_inputs(into=_versions)
+def scope_regions(snapshot: Snapshot, scope: tuple[str, ...]) -> tuple[set[str], dict[str, str]]:
+    """The region codes at or below `scope` in the snapshot, and every region's name (read from the
+    region table alone, not the whole snapshot)."""
+    places = _Places(db.run_pair("snapshot_places", snapshot, snapshot))
+    return codes_within(places.parents, scope), places.names
+
+
+def _rows_within(snapshot: Snapshot, scope: tuple[str, ...]) -> dict[str, int]:
+    """Each table's rows of the snapshot that lie within `scope` (an account's regions), counted in DuckDB."""
+    try:
+        return {table: int(db.run("snapshot_rows", snapshot, allowed=scope, scope=scope, table=table,
+                                  place=_place_column(table))["rows"].iloc[0]) for table in SNAPSHOT_TABLES}
+    except db.NoAccess:  # the account's regions are not in this (older) version: none of its rows are
+        return dict.fromkeys(SNAPSHOT_TABLES, 0)
+
+
 @dataclass(frozen=True)
 class Comparison:
     by_table: pd.DataFrame  # table, rows_before, rows_after, added, removed, changed
@@ -50,64 +64,58 @@ class Comparison:
     #                          added, removed, changed
 
 
-def _region_codes(table: str, frame: pd.DataFrame, station_regions: dict) -> pd.Series:
-    if "region_code" in frame:
-        return frame["region_code"]
-    if "township_code" in frame:
-        return frame["township_code"]
-    if "facility_id" in frame:  # site_tasks: the facility's region (in the same lookup as stations)
-        return frame["facility_id"].map(station_regions)
-    if table in scope_rules.INSTITUTION_TABLES:  # the institution's region (an alliance's first member's)
-        return frame[scope_rules.INSTITUTION_TABLES[table]].map(station_regions)
-    return frame["station_id"].map(station_regions)
+def _place_column(table: str) -> str:
+    """The column that places a row of `table`: its region, township, facility, device station, or
+    designated institution (an outcome's unit: an institution or an alliance)."""
+    columns = SNAPSHOT_TABLES[table]
+    return next(c for c in ("region_code", "township_code", "facility_id", "station_id", "institution_id", "unit_id")
+                if c in columns)
+
+
+class _Places:
+    """Where rows lie (queries/snapshot_places.sql): the region tree, and each facility's, device
+    station's and institution's region (an alliance's: its first member's)."""
+
+    def __init__(self, places: pd.DataFrame):
+        def lookup(rows: pd.DataFrame, column: str) -> dict:
+            return dict(zip(rows["code"].tolist(), rows[column].tolist()))  # lists: iterating Arrow text is slow
+        regions = places[places["kind"] == "region"]
+        self.parents, self.levels, self.names = (lookup(regions, c) for c in ("parent_code", "level", "name"))
+        self.region_of = {kind: lookup(rows, "region_code")
+                          for kind, rows in places[places["kind"] != "region"].groupby("kind")}
+
+    def placed(self, counts: pd.DataFrame, column: str) -> pd.DataFrame:
+        """`counts` per place (a code of `column`) with the region of each place."""
+        kind = {"facility_id": "facility", "station_id": "station", "institution_id": "institution",
+                "unit_id": "institution"}.get(column)
+        return counts.assign(region=counts["place"].map(self.region_of.get(kind, {})) if kind else counts["place"])
 
 
 @memo.by_inputs(into=_versions)
 def compare(older: Snapshot, newer: Snapshot, scope: tuple[str, ...] = ()) -> Comparison:
     """Rows added, removed and changed (same key, other values) from `older` to `newer`; for an
-    account's `scope` (region codes), of the rows of those regions only."""
-    before = scope_rules.rows_within(read_tables(older), scope)
-    after = scope_rules.rows_within(read_tables(newer), scope)
-    # Names and parents from the whole tree: a district's rows are placed by the regions above them.
-    regions = pd.concat([read_tables(newer)["regions"], read_tables(older)["regions"]]).drop_duplicates(
-        "region_code")
-    parents = dict(zip(regions["region_code"], regions["parent_code"]))
-    levels = dict(zip(regions["region_code"], regions["level"]))
-    stations = pd.concat([after["device_stations"], before["device_stations"]])
-    station_regions = dict(zip(stations["station_id"], stations["region_code"]))
-    facilities = pd.concat([after["facilities"], before["facilities"]])
-    station_regions.update(zip(facilities["facility_id"], facilities["region_code"]))
-    units = scope_rules.unit_places(pd.concat([after["institutions"], before["institutions"]]),
-                                    pd.concat([after["alliances"], before["alliances"]]))
-    station_regions.update({unit: places[0][1] for unit, places in units.items() if places})
+    account's `scope` (region codes), of the rows of those regions only.
+
+    DuckDB compares the Parquet files and counts per place; only those counts reach pandas (hashing
+    both snapshots' 450,000-row tables in pandas took 8 CPU s at province scale)."""
+    # Names and parents from both trees: a district's rows are placed by the regions above them.
+    places = _Places(db.run_pair("snapshot_places", older, newer))
+    parents, levels, names = places.parents, places.levels, places.names
+    inside = pd.Index(list(codes_within(parents, scope))) if scope else None
     totals, by_region = [], []
     for table in SNAPSHOT_TABLES:
-        old, new = before[table], after[table]
-        old_keys, new_keys = row_keys(old, KEYS[table]), row_keys(new, KEYS[table])
-        at_old = pd.Index(old_keys).get_indexer(new_keys)  # each new row's old position, -1 if none
-        kept = at_old >= 0
-        changed = kept.copy()
-        changed[kept] = row_keys(old, old.columns)[at_old[kept]] != row_keys(new, new.columns)[kept]
-        still_there = np.zeros(len(old), dtype=bool)
-        still_there[at_old[kept]] = True
-        new_regions = _region_codes(table, new, station_regions).to_numpy()
-        old_regions = _region_codes(table, old, station_regions).to_numpy()
-        # One row per added, removed or changed row: its region and what happened to it.
-        moved = pd.DataFrame({
-            "region": np.concatenate([new_regions[~kept], old_regions[~still_there], new_regions[changed]]),
-            "change": ["added"] * int((~kept).sum()) + ["removed"] * int((~still_there).sum())
-                      + ["changed"] * int(changed.sum())})
-        districts = {c: district_of(c, parents, levels) or c for c in moved["region"].dropna().unique()}
-        moved["region_code"] = moved["region"].map(districts)  # once per region, not per row
-        counts = moved["change"].value_counts()
-        totals.append({"table": table, "rows_before": len(before[table]), "rows_after": len(after[table]),
-                       **{k: int(counts.get(k, 0)) for k in ("added", "removed", "changed")}})
-        if len(moved):
-            grouped = moved.groupby(["region_code", "change"]).size().unstack(fill_value=0)
-            for region, row in grouped.iterrows():
-                by_region.append({"region_code": region, "table": table,
-                                  **{k: int(row.get(k, 0)) for k in ("added", "removed", "changed")}})
-    by_region = pd.DataFrame(by_region, columns=["region_code", "table", "added", "removed", "changed"])
-    names = dict(zip(regions["region_code"], regions["name"]))
+        column = _place_column(table)
+        counts = places.placed(db.run_pair("snapshot_changes", older, newer, table=table, keys=KEYS[table],
+                                           place=column), column)
+        if inside is not None:
+            counts = counts[counts["region"].isin(inside)]
+        sums = counts[["rows_before", "rows_after", *CHANGES]].sum()
+        totals.append({"table": table, **{k: int(v) for k, v in sums.items()}})
+        moved = counts[counts[list(CHANGES)].sum(axis=1) > 0].dropna(subset=["region"])
+        districts = {c: district_of(c, parents, levels) or c for c in moved["region"].unique()}
+        grouped = moved.assign(region_code=moved["region"].map(districts)).groupby("region_code")[list(CHANGES)].sum()
+        by_region.extend({"region_code": region, "table": table, **{k: int(row[k]) for k in CHANGES}}
+                         for region, row in grouped.iterrows())
+    by_region = pd.DataFrame(by_region, columns=["region_code", "table", *CHANGES])
     by_region.insert(1, "region_name", by_region["region_code"].map(lambda c: names.get(c, c)))
-    return Comparison(pd.DataFrame(totals), by_region)
+    return Comparison(pd.DataFrame(totals, columns=["table", "rows_before", "rows_after", *CHANGES]), by_region)

@@ -23,6 +23,7 @@ SETTINGS = (
     "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
     "REHAB_CREDIT_START", "REHAB_CREDIT_ON_TIME", "REHAB_CREDIT_LATE", "REHAB_CREDIT_LOST",
     "REHAB_CREDIT_THRESHOLD",
+    "REHAB_PAGE_WORKERS",
 )
 
 
@@ -107,6 +108,15 @@ def lockout_after() -> int:
 
 def lockout_minutes() -> int:
     return int(os.environ.get("REHAB_LOCKOUT_MINUTES", "15"))
+
+
+def page_workers() -> int:
+    """How many page scripts run at once (REHAB_PAGE_WORKERS, at least 1); the others wait their turn in
+    the order they came (kernel.turns). Default: the cores this process may run on."""
+    try:
+        return max(1, int(os.environ.get("REHAB_PAGE_WORKERS", "")))
+    except ValueError:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 

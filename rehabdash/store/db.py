@@ -57,6 +57,24 @@ def query_names() -> list[str]:
 def connection(snapshot_path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory database whose views read the snapshot's Parquet files."""
     con = duckdb.connect()
+    _create_views(con, snapshot_path)
+    con.execute((QUERIES_DIR / SETUP_FILE).read_text(encoding="utf-8"))
+    return con
+
+
+@functools.lru_cache(maxsize=8)  # views only: a comparison, and each version of an account's listing
+def pair_connection(older_path: Path, newer_path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with two snapshots' tables as views, `older.<table>` and `newer.<table>`."""
+    con = duckdb.connect()
+    for schema, path in (("older", older_path), ("newer", newer_path)):
+        con.execute(f"CREATE SCHEMA {schema}; USE {schema}")
+        _create_views(con, path)
+    con.execute("USE main")
+    return con
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, snapshot_path: Path) -> None:
+    """One view per table of the snapshot, in the connection's current schema."""
     for table, columns in TABLES.items():
         relation = con.read_parquet(str(snapshot_path / f"{table}.parquet"))
         # a version published before a column was added (device_loans.borrower_ref) reads it as empty
@@ -70,8 +88,6 @@ def connection(snapshot_path: Path) -> duckdb.DuckDBPyConnection:
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM (SELECT "
                         + ", ".join(f"CAST(NULL AS {_SQL_TYPES[kind]}) AS {c}" for c, kind in columns.items())
                         + ") WHERE false")
-    con.execute((QUERIES_DIR / SETUP_FILE).read_text(encoding="utf-8"))
-    return con
 
 
 _SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
@@ -102,6 +118,30 @@ def run(name: str, snapshot: Snapshot, *, allowed: tuple[str, ...] = (), scope: 
         params["scope"] = tuple(scope)
     key = tuple(sorted(params.items()))
     return _execute(name, snapshot.path, key) if fresh else _cached_run(name, snapshot.path, key)
+
+
+def run_pair(name: str, older: Snapshot, newer: Snapshot, **params) -> pd.DataFrame:
+    """Run a named query over two snapshots (its tables as `older.<table>` and `newer.<table>`), uncached.
+
+    Only for a query that declares itself unscoped: it reads both snapshots whole, and the caller keeps
+    the rows of an account's regions (ScopeRequired otherwise).
+    """
+    if not is_unscoped(name):
+        raise ScopeRequired(name)
+    cursor = pair_connection(older.path, newer.path).cursor()
+    try:
+        return cursor.execute(query_text(name), {k: _bindable(v) for k, v in params.items()}).df()
+    except _READ_ERRORS as error:
+        problems = {path: snapshots.check_snapshot(path) for path in (older.path, newer.path)}
+        if not any(problems.values()) and not any(str(path) in str(error) for path in problems):
+            raise  # not a file of either snapshot: a bug to see, not data to refuse
+        for path, problem in problems.items():
+            if problem or str(path) in str(error):
+                snapshots.refuse(path, problem or i18n.text("zh", "publishing.read_failed",
+                                                            error=str(error).splitlines()[0][:200]))
+        raise SnapshotUnreadable(str(newer.path)) from None
+    finally:
+        cursor.close()
 
 
 def _execute(name: str, snapshot_path: Path, params: tuple) -> pd.DataFrame:

@@ -92,7 +92,7 @@ class Filters:
         return db.run(query, self.snapshot, allowed=self.allowed, scope=self.scope.codes, **params)
 
 
-def _files_signature(root: Path) -> tuple:
+def files_signature(root: Path) -> tuple:
     """Cheap fingerprint of the snapshot folders, so checksums are recomputed only when files change:
     every entry of every version folder with its size and modification time, then the versions."""
     try:
@@ -129,7 +129,7 @@ def available_snapshots() -> list[Snapshot]:
     audit lines of a version whose publisher was stopped before writing them are completed here (at
     start, and when a version appears; recover_audit remembers the versions it has seen)."""
     directory = data_dir()
-    signature = _files_signature(directory / "snapshots")
+    signature = files_signature(directory / "snapshots")
     listed = snapshots.with_refusals(_snapshots(str(directory), signature)) if signature else []
     recover_audit(listed)
     return listed

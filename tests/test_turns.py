@@ -1,0 +1,98 @@
+"""Pages served in order (issue 34): page runs beyond REHAB_PAGE_WORKERS wait and start in the order they
+came, a few at a time."""
+import threading
+import time
+
+import pytest
+
+from rehabdash.kernel import config
+from rehabdash.kernel.turns import Turns
+
+
+def wait_for(condition, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end
+        time.sleep(0.001)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_waiting_runs_start_in_the_order_they_came_and_never_more_than_size_at_once(size):
+    turns = Turns(size)
+    holders = [turns.acquire() for _ in range(size)]  # the first `size` runs are going
+    assert len(holders) == size and turns.waiting == 0
+    started, inside, most = [], [0], [0]
+    lock = threading.Lock()
+
+    def run(number: int) -> None:
+        with turns:
+            with lock:
+                started.append(number)
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.002)
+            with lock:
+                inside[0] -= 1
+
+    threads = []
+    for number in range(20):  # each one queued before the next asks: the order they came is 0, 1, 2, ...
+        thread = threading.Thread(target=run, args=(number,))
+        thread.start()
+        threads.append(thread)
+        wait_for(lambda queued=number + 1: turns.waiting == queued)
+    for _ in range(size):
+        turns.release()
+    for thread in threads:
+        thread.join(30)
+    # In order: with one place exactly; with more, runs let in together may reach the line above in
+    # either order, never further apart than the places.
+    assert sorted(started) == list(range(20))
+    assert all(abs(position - number) < size for position, number in enumerate(started)), started
+    if size == 1:
+        assert started == list(range(20))
+    assert most[0] <= size
+    assert turns.waiting == 0
+
+
+def test_a_freed_place_goes_to_the_first_waiting_not_to_a_newcomer():
+    turns = Turns(1)
+    turns.acquire()
+    order = []
+
+    def run(name: str) -> None:
+        with turns:
+            order.append(name)
+            time.sleep(0.01)
+    waiting = threading.Thread(target=run, args=("waiting",))
+    waiting.start()
+    wait_for(lambda: turns.waiting == 1)
+    turns.release()
+    newcomer = threading.Thread(target=run, args=("newcomer",))
+    newcomer.start()
+    waiting.join(10)
+    newcomer.join(10)
+    assert order == ["waiting", "newcomer"]
+
+
+def test_a_free_place_is_taken_at_once_and_given_back():
+    turns = Turns(2)
+    with turns:
+        with turns:
+            assert turns.waiting == 0
+    done = threading.Event()
+
+    def run():
+        with turns:
+            done.set()
+    threading.Thread(target=run).start()
+    assert done.wait(5)
+
+
+def test_page_workers_default_to_the_cores_and_take_the_setting(monkeypatch):
+    monkeypatch.delenv("REHAB_PAGE_WORKERS", raising=False)
+    import os
+    assert config.page_workers() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("REHAB_PAGE_WORKERS", "3")
+    assert config.page_workers() == 3
+    monkeypatch.setenv("REHAB_PAGE_WORKERS", "0")
+    assert config.page_workers() == 1
