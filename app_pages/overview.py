@@ -13,7 +13,7 @@ from rehabdash.ui import decisions as duban_ui
 from rehabdash.export import bulletin, deck, workbook
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
-from rehabdash.maps import board, component
+from rehabdash.maps import board, component, screen
 from rehabdash.topics import dispatch, site_tasks, thematic
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics.overview import headline
@@ -168,11 +168,17 @@ with st.container(key="section_map"):
     shading = thematic.scope_shading(f.run, data, f.scope.root, f.as_of, f.year, margin, f.lang)
     shading_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{shading.indicator}"),
                          scope=f.scope_label) if shading else ""
-    facility_map = board_ui.with_basemap(lambda basemap: component.shared_map(
-        board.scope_map, data, fm.View(), f.lang, basemap, thematic=shading, thematic_title=shading_title))
+    if ui.in_meeting():  # on the projector: the units named, in large type, the map filling the screen
+        facility_map = board_ui.with_basemap(lambda basemap: component.shared_map(
+            screen.screen_map, data, fm.View(), f.lang, f.scope.root, f.scope.level, basemap,
+            thematic=shading, thematic_title=shading_title))
+    else:
+        facility_map = board_ui.with_basemap(lambda basemap: component.shared_map(
+            board.scope_map, data, fm.View(), f.lang, basemap, thematic=shading, thematic_title=shading_title))
     st.markdown(f"**{ui.t('dispatch_page.map_title', until=fmt.date(m.until, f.lang))}**")
     with st.container(key="overview_map"):
-        component.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])
+        component.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[],
+                           fill=ui.in_meeting())
         with st.container(key="map_legend"):
             if legend := board.scope_legend(data, fm.View(), f.lang):
                 st.html(legend)
