@@ -21,6 +21,7 @@ SETTINGS = (
     "REHAB_BOUNDARY_MAX_MB", "REHAB_BOUNDARY_MAX_UNPACKED_MB", "REHAB_BOUNDARY_MAX_RATIO",
     "REHAB_BOUNDARY_MAX_ZIP_FILES", "REHAB_BOUNDARY_MAX_FEATURES", "REHAB_BOUNDARY_MAX_FEATURE_VERTICES",
     "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
+    "REHAB_WALL_ROTATE_SECONDS",
 )
 
 
@@ -40,6 +41,14 @@ def report_deadline_day() -> int:
         return min(max(int(os.environ.get("REHAB_REPORT_DEADLINE_DAY", "5")), 1), 28)
     except ValueError:
         return 5
+
+
+def wall_rotate_seconds() -> int:
+    """How long the wall screen (大屏, ``?wall=true``) shows each of its sections, in seconds (5 to 3600)."""
+    try:
+        return min(max(int(os.environ.get("REHAB_WALL_ROTATE_SECONDS", "20")), 5), 3600)
+    except ValueError:
+        return 20
 
 
 def issuer() -> str:
