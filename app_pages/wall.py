@@ -72,7 +72,7 @@ for number, rows in enumerate(ranking_pages, start=1):
 
 first_lagging = 2 + len(ranking_pages)
 for number, rows in enumerate(lagging_pages, start=1):
-    with st.container(key=f"wall_section_{first_lagging + number - 1}"):
+    with st.container(key=f"wall_section_{first_lagging + number - 1}"), st.container(key=f"wall_lagging_{number}"):
         page = ui.t("wall.page", number=number, count=len(lagging_pages)) if len(lagging_pages) > 1 else ""
         st.subheader(ui.t("wall.lagging") + page)
         if not m.has_tasks:

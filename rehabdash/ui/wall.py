@@ -53,6 +53,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [class*="st-key-wall_section_"] [data-testid="stTable"] table { font-size: 1.05rem; }
 [class*="st-key-wall_section_"] [data-testid="stTable"] td, [class*="st-key-wall_section_"] [data-testid="stTable"] th {
   padding: 0.2rem 0.5rem !important; white-space: nowrap; }
+[class*="st-key-wall_lagging_"] [data-testid="stTable"] table { font-size: 1.45rem; }  /* 8 columns: room for large type */
+[class*="st-key-wall_section_"] [data-testid="stHeading"] { padding-top: 0.3rem; }
 .rd-wall-step { font-size: 0.9rem; color: #cfe3f5; }
 /* section 1: tiles | map | tiles and legend */
 .st-key-wall_section_1 { flex-direction: row !important; align-items: stretch !important; }
@@ -135,14 +137,15 @@ def wall_frame(f: Filters, sections: int) -> None:
             with st.container(key="wall_sample", width="content"):
                 st.html(f"<p>{html_text(t('meeting.sample'))}</p>")
         st.html(f'<p class="rd-wall-step" title="{html_text(t("wall.step_help"))}">1 / {sections}</p>')
-    st.html(WALL_JS.replace("SECONDS", str(wall_rotate_seconds())), unsafe_allow_javascript=True)
-    _follow_publish()
+    seconds = wall_rotate_seconds()
+    st.html(WALL_JS.replace("SECONDS", str(seconds)), unsafe_allow_javascript=True)
+    # at every turn, at most every POLL_SECONDS, the wall looks for a newly published snapshot
+    st.fragment(_follow_publish, run_every=dt.timedelta(seconds=min(POLL_SECONDS, seconds)))()
 
 
-@st.fragment(run_every=dt.timedelta(seconds=POLL_SECONDS))
 def _follow_publish() -> None:
-    """Every POLL_SECONDS: a snapshot published since the page ran (by any replica) runs the page
-    again, on it (sidebar._choose_snapshot moves a session on the newest version to the new one)."""
+    """A snapshot published since the page ran (by any replica) runs the page again, on it
+    (sidebar._choose_snapshot moves a session on the newest version to the new one)."""
     if published_since():
         st.rerun(scope="app")
 
