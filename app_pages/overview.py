@@ -116,7 +116,8 @@ if duban is not None:  # decided items past their deadline, with the unit respon
 
 if not f.closed:  # 报送进度 of the month being collected (a closed year's view has no later month)
     with st.container(key="section_reporting"):
-        ui.progress_section(f)
+        # on the projector the words and the names: a table of every unit would run off the screen
+        ui.progress_section(f, table=not ui.in_meeting())
 
 with st.container(key="section_changes"):
     changes = dispatch_charts.changes_table(m, f.lang)
