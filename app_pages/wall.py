@@ -65,7 +65,7 @@ with st.container(key="wall_section_1", horizontal=True):
 for number, rows in enumerate(ranking_pages, start=1):
     with st.container(key=f"wall_section_{1 + number}"):
         page = ui.t("wall.page", number=number, count=len(ranking_pages)) if len(ranking_pages) > 1 else ""
-        st.subheader(ui.t("wall.ranking", indicator=dispatch_charts.label(f.lang, by)) + page)
+        st.subheader(ui.t("wall.ranking", indicator=dispatch_charts.label(f.lang, by)) + page, anchor=False)
         ui.lit_table(rows, ranking_lights.loc[rows.index], key=f"wall_ranking_{number}")
         if ranking.note:
             st.caption(ranking.note)
@@ -74,7 +74,7 @@ first_lagging = 2 + len(ranking_pages)
 for number, rows in enumerate(lagging_pages, start=1):
     with st.container(key=f"wall_section_{first_lagging + number - 1}"), st.container(key=f"wall_lagging_{number}"):
         page = ui.t("wall.page", number=number, count=len(lagging_pages)) if len(lagging_pages) > 1 else ""
-        st.subheader(ui.t("wall.lagging") + page)
+        st.subheader(ui.t("wall.lagging") + page, anchor=False)
         if not m.has_tasks:
             st.markdown(ui.t("wall.no_tasks", scope=ui.md(f.scope_label)))
         elif lagging.frame.empty:

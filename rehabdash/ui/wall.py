@@ -129,7 +129,7 @@ def wall_frame(f: Filters, sections: int) -> None:
     snapshot's date, the sample notice while there are sample rows, the section shown of all."""
     st.html(_styles(sections))
     with st.container(key="wall_head", horizontal=True, vertical_alignment="center", gap="medium"):
-        st.markdown(f"# {t('wall.title')}")
+        st.title(t("wall.title"), anchor=False)
         scope = " / ".join(formatting.region_name(part, f.lang) for part in f.scope_label.split(" / "))
         st.html(f"<p><b>{html_text(scope)}</b> · {html_text(t('meeting.year', year=f.year))} · "
                 f"{html_text(t('meeting.as_of', date=formatting.date(f.as_of, f.lang)))}</p>")
