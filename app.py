@@ -59,6 +59,7 @@ if filters is None and page not in upkeep_pages + refusals:
     st.stop()
 if filters is not None and not ui.in_wall():
     ui.meeting_banner(filters)
+    ui.print_styles(filters)
 try:
     page.run()
 except db.SnapshotUnreadable:  # a file rotted or became unreadable: refused now, serve the next one
