@@ -46,7 +46,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [class*="st-key-wall_section_"] { position: fixed !important; left: var(--rd-wall-left);
   top: calc(var(--rd-wall-top) + var(--rd-wall-head)); width: var(--rd-wall-w);
   height: calc(var(--rd-wall-h) - var(--rd-wall-head)); box-sizing: border-box; padding: 0.6rem 1rem 0.8rem;
-  background: #f4f7fa; overflow: hidden; visibility: hidden; gap: 0.6rem !important; flex-wrap: nowrap !important; }
+  background: #f4f7fa; overflow: hidden; visibility: hidden; opacity: 0; z-index: 1; gap: 0.6rem !important;
+  flex-wrap: nowrap !important; }
 [class*="st-key-wall_section_"] h2, [class*="st-key-wall_section_"] h3 { font-size: 1.5rem !important; padding: 0 !important; }
 [class*="st-key-wall_section_"] p, [class*="st-key-wall_section_"] li { font-size: 1rem; }
 [class*="st-key-wall_section_"] [data-testid="stCaptionContainer"] { font-size: 0.85rem; }
@@ -118,10 +119,11 @@ def in_wall() -> bool:
 
 
 def _styles(sections: int) -> str:
-    shown = "".join(f'html[data-rd-wall="{k}"] .st-key-wall_section_{k} {{ visibility: visible; }}\n'
-                    for k in range(1, sections + 1))
-    return WALL_CSS.replace("</style>", "html:not([data-rd-wall]) .st-key-wall_section_1 { visibility: visible; }\n"
-                            + shown + "</style>")
+    # shown: visible, opaque and on top (a hidden section's element that sets its own visibility stays
+    # transparent, under it)
+    look = "{ visibility: visible; opacity: 1; z-index: 2; }"
+    shown = "".join(f'html[data-rd-wall="{k}"] .st-key-wall_section_{k} {look}\n' for k in range(1, sections + 1))
+    return WALL_CSS.replace("</style>", f"html:not([data-rd-wall]) .st-key-wall_section_1 {look}\n{shown}</style>")
 
 
 def wall_frame(f: Filters, sections: int) -> None:
