@@ -52,11 +52,15 @@ listed = (topic_pages if filters is not None else []) + upkeep_pages or topic_pa
 deep_link = gate.take_deep_link()  # the page asked for before the login
 if deep_link in {p.url_path for p in listed + refusals}:
     gate.ask_for_page(deep_link)
-page = st.navigation(listed + refusals)
+if filters is not None and ui.in_wall():  # the wall screen runs alone: its one page, no menu, no banner
+    page = st.navigation([nav_page(pages.WALL, default=True)], position="hidden")
+else:
+    page = st.navigation(listed + refusals)
 if filters is None and page not in upkeep_pages + refusals:
     st.stop()
-if filters is not None:
+if filters is not None and not ui.in_wall():
     ui.meeting_banner(filters)
+    ui.print_styles(filters)
 try:
     with turns.page_runs():  # more runs asked for than the cores can serve: in the order they came
         page.run()

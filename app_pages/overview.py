@@ -12,7 +12,7 @@ from rehabdash.ui import decisions as duban_ui
 from rehabdash.export import bulletin, deck, workbook
 from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.config import amber_margin
-from rehabdash.maps import board, component
+from rehabdash.maps import board, component, screen
 from rehabdash.topics import dispatch, institutions, site_tasks, thematic
 from rehabdash.topics import facility_map as fm
 from rehabdash.topics.overview import headline
@@ -122,7 +122,8 @@ if duban is not None:  # decided items past their deadline, with the unit respon
 
 if not f.closed:  # 报送进度 of the month being collected (a closed year's view has no later month)
     with st.container(key="section_reporting"):
-        ui.progress_section(f)
+        # on the projector the words and the names: a table of every unit would run off the screen
+        ui.progress_section(f, table=not ui.in_meeting())
 
 with st.container(key="section_changes"):
     changes = dispatch_charts.changes_table(m, f.lang)
@@ -174,11 +175,17 @@ with st.container(key="section_map"):
     shading = thematic.scope_shading(f.run, data, f.scope.root, f.as_of, f.year, margin, f.lang)
     shading_title = ui.t("thematic.legend", indicator=ui.t(f"thematic.{shading.indicator}"),
                          scope=f.scope_label) if shading else ""
-    facility_map = board_ui.with_basemap(lambda basemap: component.shared_map(
-        board.scope_map, data, fm.View(), f.lang, basemap, thematic=shading, thematic_title=shading_title))
+    if ui.in_meeting():  # on the projector: the units named, in large type, the map filling the screen
+        facility_map = board_ui.with_basemap(lambda basemap: component.shared_map(
+            screen.screen_map, data, fm.View(), f.lang, f.scope.root, f.scope.level, basemap,
+            thematic=shading, thematic_title=shading_title))
+    else:
+        facility_map = board_ui.with_basemap(lambda basemap: component.shared_map(
+            board.scope_map, data, fm.View(), f.lang, basemap, thematic=shading, thematic_title=shading_title))
     st.markdown(f"**{ui.t('dispatch_page.map_title', until=fmt.date(m.until, f.lang))}**")
     with st.container(key="overview_map"):
-        component.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[])
+        component.show_map(facility_map, "overview_map_widget", height=ui.map_height(), returned_objects=[],
+                           fill=ui.in_meeting())
         with st.container(key="map_legend"):
             if legend := board.scope_legend(data, fm.View(), f.lang):
                 st.html(legend)

@@ -144,3 +144,35 @@ def test_the_device_station_map_runs_no_template_literal(hostile_server, page):
     for label in published.names["device_stations"]:
         assert unicodedata.normalize("NFC", label) in unicodedata.normalize("NFC", tips), label
     assert_clean(page)
+
+
+def test_the_wall_and_the_printed_head_show_the_names_literally(hostile_server, page, tmp_path):
+    """The wall of the district (its townships lit on the map, ranked and listed by hostile names) and
+    the print head of a hostile township (a CSS string in the page's margin): nothing runs, nothing
+    loads, the names read as typed (issue 36)."""
+    from .conftest import require_tool
+    from .test_browser_print import sheets
+
+    server, published = hostile_server
+    p = page.page
+    townships = published.names["regions"]
+    p.goto(f"{server.url}/?{DISTRICT}&wall=true")
+    wait_for_app(p, ".st-key-wall_map iframe", timeout=SLOW)
+    frame = map_frame(p)
+    p.wait_for_timeout(1000)
+    no_script_ran(p)
+    # every section's text, shown or waiting its turn (textContent: hidden sections too)
+    text = plain(p.locator('[data-testid="stMain"]').evaluate("e => e.textContent"))
+    labels = plain(" ".join(frame.locator(".rd-label").all_text_contents()))
+    for name in townships:
+        assert plain(name) in text and plain(name) in labels, name
+    require_tool("pdftotext")
+    name = townships[0]  # '中心<img src=x onerror=…>'
+    open_page(p, f"{server.url}/?{DISTRICT}&township={quote(name)}")
+    no_script_ran(p)
+    p.emulate_media(media="print")
+    pdf = tmp_path / "hostile.pdf"
+    p.pdf(path=str(pdf), prefer_css_page_size=True)
+    for sheet in sheets(pdf):
+        assert plain(name) in plain(sheet.strip().splitlines()[0])
+    assert_clean(page)

@@ -36,6 +36,8 @@ PAGES = (
     # Only while the data directory is empty: an admin starts a new deployment (app.py).
     Page("app_pages/setup.py", "setup", "setup.nav", ":material/add_location:", role="admin"),
 )
+# The wall screen (大屏, ?wall=true): open to every account, as the topic pages; app.py runs it alone.
+WALL = Page("app_pages/wall.py", "wall", "wall.title", ":material/tv:")
 TOPIC_PAGES = tuple(p for p in PAGES if p.role is None)
 UPKEEP_PAGES = tuple(p for p in PAGES if p.role is not None)
 SETUP = "setup"

@@ -24,6 +24,7 @@ SETTINGS = (
     "REHAB_CREDIT_START", "REHAB_CREDIT_ON_TIME", "REHAB_CREDIT_LATE", "REHAB_CREDIT_LOST",
     "REHAB_CREDIT_THRESHOLD",
     "REHAB_PAGE_WORKERS",
+    "REHAB_WALL_ROTATE_SECONDS",
 )
 
 
@@ -52,6 +53,14 @@ def follow_up_days() -> int:
         return max(int(os.environ.get("REHAB_FOLLOW_UP_DAYS", "30")), 0)
     except ValueError:
         return 30
+
+
+def wall_rotate_seconds() -> int:
+    """How long the wall screen (大屏, ``?wall=true``) shows each of its sections, in seconds (5 to 3600)."""
+    try:
+        return min(max(int(os.environ.get("REHAB_WALL_ROTATE_SECONDS", "20")), 5), 3600)
+    except ValueError:
+        return 20
 
 
 def issuer() -> str:

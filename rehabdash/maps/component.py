@@ -19,7 +19,7 @@ import streamlit_folium
 from streamlit_folium import st_folium
 
 from rehabdash.kernel import memo
-from rehabdash.maps import assets, st_folium_private
+from rehabdash.maps import assets, mapkit, st_folium_private
 from rehabdash.maps.mapkit import OfflineMap, asset_base_url, make_offline
 from rehabdash.store import boundaries
 
@@ -28,6 +28,11 @@ CLICK_OBJECTS = ("last_clicked", "last_object_clicked", "last_object_clicked_too
                  "last_object_clicked_popup")
 
 _maps = memo.store(48)  # a city's map is up to ~1 MB of script: keep a few dozen
+
+# streamlit-folium sets its map's box to the ``height`` asked for, in pixels; a page that sizes the
+# frame in CSS (a projector screen, the wall) has the map fill the frame instead.
+FILL_FRAME_CSS = ("html, body { margin: 0; height: 100%; overflow: hidden; } "
+                  "#map_div, #map_div2 { height: 100vh !important; }")
 
 
 def shared_map(build: Callable[..., OfflineMap | None], *args: Any, **kwargs: Any) -> OfflineMap | None:
@@ -80,9 +85,11 @@ def _attached_script(m: folium.Map, state: _Rendering, element, make) -> str:
 
 
 def _show_shared(m: folium.Map, state: _Rendering, key: str, *, feature_group_to_add=None,
-                 layer_control=None, return_on_hover: bool = False, **kwargs):
+                 layer_control=None, return_on_hover: bool = False, fill: bool = False, **kwargs):
     """st_folium's call of its component for a map rendered once (same arguments, see _render_once)."""
     payload = _render_once(m, state)
+    if fill:
+        payload = {**payload, "header": payload["header"] + f"<style>{FILL_FRAME_CSS}</style>"}
     feature_group = None
     if feature_group_to_add is not None:
         groups = [feature_group_to_add] if isinstance(feature_group_to_add, folium.FeatureGroup) \
@@ -110,6 +117,7 @@ def show_map(
     height: int = 560,
     returned_objects: Iterable[str] | None = CLICK_OBJECTS,
     use_container_width: bool = True,
+    fill: bool = False,
     **kwargs: Any,
 ):
     """Render ``m`` with streamlit-folium and return what ``st_folium`` returns (a dict).
@@ -119,14 +127,18 @@ def show_map(
     (``zoom``, ``center``, ``feature_group_to_add``, ``layer_control``, ``on_change`` ...) go to
     ``st_folium``. A map from `shared_map` is rendered once, the first time it is shown, and its
     component gets the same arguments st_folium would give it; tests that replace ``st_folium``
-    get every map, shared or not."""
+    get every map, shared or not. ``fill``: the map fills its frame whatever height the page's CSS
+    gives it (``height`` is then only the frame's height before that CSS applies)."""
     _warn_if_assets_missing()
     returned = list(returned_objects) if returned_objects is not None else None
     state = getattr(m, "_rehab_shared", None)
     if isinstance(state, _Rendering) and st_folium is streamlit_folium.st_folium and not kwargs.get("debug"):
         width = None if use_container_width else kwargs.pop("width", 500)
         kwargs.pop("width", None)
-        return _show_shared(m, state, key, height=height, width=width, returned_objects=returned, **kwargs)
+        return _show_shared(m, state, key, height=height, width=width, returned_objects=returned, fill=fill,
+                            **kwargs)
+    if fill:  # a map of this call only: its own header may take the style
+        mapkit.add_style(m, FILL_FRAME_CSS, "rd_fill_frame")
     make_offline(m)
     return st_folium(
         m,

@@ -6,6 +6,8 @@ what app.py and the pages use, nothing else; each lives in a submodule by what i
 - `sidebar`: the sidebar filters bound to the URL, and `Filters` with its query runner
 - `widgets`: figure cards, charts with their data as a table, tables through their column spec
 - `meeting`: meeting mode for the projector (type size, scope switcher, map height)
+- `printing`: the print layout (A4 landscape, scope, date and sample notice on every sheet)
+- `wall`: the wall screen (大屏): its canvas, sections in turn, tiles, following a new snapshot
 - `exports`: the deck, workbook and bulletin buttons, built on click and cached by view
 - `chrome`: contrast styles and the account box
 - `progress`: long work (reading, checking, publishing an upload) with its progress bar
@@ -52,6 +54,12 @@ from rehabdash.ui.meeting import (  # noqa: F401
     meeting_of,
     ranking_of,
     screens,
+)
+from rehabdash.ui.wall import (  # noqa: F401
+    in_wall,
+)
+from rehabdash.ui.printing import (  # noqa: F401
+    print_styles,
 )
 from rehabdash.ui.exports import (  # noqa: F401
     export_buttons,

@@ -44,10 +44,19 @@ html { font-size: clamp(18px, 1.5vw, 30px) !important; }  /* 19.2px at 1280, 21p
 [class*="st-key-section_"] [data-testid="stTable"] table { font-size: 1rem; }  /* shrunk by MEETING_JS to fit */
 [class*="st-key-section_"] [data-testid="stTable"] th { white-space: normal; }  /* headers may wrap, figures not */
 .st-key-section_map [data-testid="stMarkdownContainer"] p { margin: 0; }
-.st-key-overview_map { position: relative !important; }
-.st-key-overview_map iframe { height: calc(100vh - var(--rd-banner) - 2.6rem) !important; }
-.st-key-map_legend { position: absolute !important; top: 0.6rem; right: 0.6rem; z-index: 1000; width: auto !important;
-  background: rgba(255, 255, 255, 0.95); border: 1px solid #8c8c8c; border-radius: 4px; padding: 0.3rem 0.6rem; }
+/* The map screen: the map takes what the title leaves of the screen, its legend a column beside it
+   (over the map it would hide a district's dense corner); the map fills its frame (component.show_map). */
+.st-key-section_map > [data-testid="stLayoutWrapper"]:has(> .st-key-overview_map) { flex: 1 1 0 !important;
+  min-height: 0 !important; }
+.st-key-overview_map { height: 100% !important; flex-direction: row !important; flex-wrap: nowrap !important;
+  align-items: stretch !important; gap: 0.6rem !important; }
+.st-key-overview_map > [data-testid="stElementContainer"]:has(iframe) { flex: 1 1 0 !important;
+  min-width: 0 !important; height: 100% !important; }
+.st-key-overview_map > [data-testid="stElementContainer"]:has(iframe) > div { height: 100%; }
+.st-key-overview_map iframe { height: 100% !important; display: block; }
+.st-key-overview_map > [data-testid="stLayoutWrapper"] { flex: 0 0 auto !important; width: auto !important; align-self: flex-start;
+  max-width: 34%; max-height: 100%; overflow-y: auto; }
+.st-key-map_legend { width: auto !important; border: 1px solid #8c8c8c; border-radius: 4px; padding: 0.3rem 0.6rem; }
 .st-key-map_legend .rd-legend { font-size: 0.8rem !important; }
 [data-testid="stElementToolbar"] { display: none !important; }
 </style>"""
@@ -141,7 +150,8 @@ def in_meeting() -> bool:
 
 
 def map_height() -> int:
-    """The overview map's height in pixels (meeting mode stretches it to the screen in CSS)."""
+    """The overview map's height in pixels (meeting mode stretches it to the screen in CSS, and the map
+    fills it: component.show_map's ``fill``)."""
     return 520
 
 

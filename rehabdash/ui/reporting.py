@@ -16,9 +16,9 @@ from rehabdash.ui.widgets import table_with_download
 NAMED = 30  # units named in the 未报送 line; a province's thousands are in the table
 
 
-def progress_section(f: Filters, month: dt.date | None = None, key: str = "reporting") -> None:
+def progress_section(f: Filters, month: dt.date | None = None, key: str = "reporting", table: bool = True) -> None:
     """报送进度 of the month being collected: counts in words, the units not reported by name, and
-    the table with its Excel download."""
+    (``table``) the table with its Excel download."""
     p = reporting.progress(f.run, f.snapshot.as_of, month)
     st.subheader(t("reporting.heading"))
     st.caption(t("reporting.caption", month=formatting.month(p.month, f.lang),
@@ -31,5 +31,7 @@ def progress_section(f: Filters, month: dt.date | None = None, key: str = "repor
     else:
         st.success(t("reporting.all_reported", month=formatting.month(p.month, f.lang)),
                    icon=":material/check_circle:")
+    if not table:
+        return
     table_with_download(reporting.progress_table(p, f.lang), key=key,
                         file_stem=f"{t('reporting.file')}_{p.month.isoformat()[:7]}")

@@ -204,6 +204,14 @@ def _choose_snapshot() -> Snapshot | None:
     return chosen
 
 
+def published_since() -> bool:
+    """Whether a version newer than the newest this session saw on its last run has been published
+    (by any replica): a listing of the snapshot folders, cheap enough to ask every few seconds."""
+    listed = available_snapshots()
+    newest = next((snapshots.label(s, listed) for s in listed if s.valid), None)
+    return newest is not None and newest != st.session_state.get(_NEWEST_SEEN)
+
+
 def snapshot_label(snapshot: Snapshot) -> str:
     """A version named unambiguously: its date and number ("2025-09-30 (v5)")."""
     return snapshots.version_label(snapshot.as_of, snapshot.version) if snapshot.as_of != dt.date.min \
@@ -289,6 +297,7 @@ def sidebar_filters(account) -> Filters | None:
         fixed = _meeting_month(account, _complete(chosen))
         st.toggle(t("briefing.meeting"), key="meeting", bind="query-params", help=t("briefing.meeting_help"))
         st.toggle(t("briefing.contrast"), key="contrast", bind="query-params", help=t("briefing.contrast_help"))
+        st.toggle(t("briefing.wall"), key="wall", bind="query-params", help=t("briefing.wall_help"))
     filters = with_period(chosen, fixed)
     st.session_state[FILTERS_KEY] = filters
     return filters
