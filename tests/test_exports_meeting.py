@@ -230,7 +230,8 @@ def test_the_deck_lists_the_overdue_site_tasks_with_their_unit():
     # right after the lagging items, before the map
     titles = [slide_texts(s).split("\n")[0] for s in deck.slides]
     at = titles.index(next(t for t in titles if t.startswith("逾期的建设任务")))
-    assert titles[at - 1].startswith("滞后和预警事项") and titles[at + len(slides)].startswith("三级康复服务设施分布")
+    assert titles[at - 1].startswith("滞后和预警事项") and titles[at + len(slides)].startswith("定点机构滞后事项")
+    assert titles[at + len(slides) + 1].startswith("三级康复服务设施分布")  # then the map (启智 lags: issue 32)
     # 源汇区 has no overdue site: no such slide
     assert not any(slide_texts(s).startswith("逾期的建设任务") for s in deck_of(YUANHUI, "源汇区", "district",
                                                                             {YUANHUI}).slides)
@@ -247,7 +248,9 @@ def test_the_bulletin_and_the_workbook_list_the_overdue_site_tasks():
         assert f"{name}（{unit}）建设任务逾期62天" in body
     # the headings stay numbered in order around the new one
     numbered = [p.split("、")[0] for p in paragraphs if "、" in p[:3]]
-    assert numbered == [*"一二三四五六七八九十", "十一"]  # 十一、下一步工作要求 (issue 36: 公文 form)
+    # 九、定点机构滞后事项 (启智, issue 32), 十二、下一步工作要求 (issue 36: 公文 form)
+    assert numbered == [*"一二三四五六七八九十", "十一", "十二"]
+    assert paragraphs[heading + 2].startswith("九、定点机构滞后事项")
     book = load_workbook(io.BytesIO(workbook.meeting_workbook(m, "precise_rehab_served", "zh")))
     sheet = book["逾期的建设任务"]
     header = [c.value for c in sheet[3]]

@@ -108,8 +108,10 @@ def test_ui_exports_what_the_pages_use():
 
 
 def test_every_page_is_in_the_pages_table():
-    """app.py, the role gate and the tests take the pages from access.pages.PAGES: none is left out."""
-    from rehabdash.access.pages import PAGES
+    """app.py, the role gate and the tests take the pages from access.pages (PAGES and the wall screen):
+    none is left out."""
+    from rehabdash.access.pages import PAGES, WALL
 
-    assert sorted(p.script for p in PAGES) == sorted(f"app_pages/{p.name}" for p in (PROJECT / "app_pages").glob("*.py"))
-    assert len({p.url_path for p in PAGES}) == len(PAGES)
+    every = (*PAGES, WALL)  # the wall screen runs alone, behind the same gate (app.py)
+    assert sorted(p.script for p in every) == sorted(f"app_pages/{p.name}" for p in (PROJECT / "app_pages").glob("*.py"))
+    assert len({p.url_path for p in every}) == len(every)
