@@ -335,6 +335,32 @@ def downloads_clicked(monkeypatch):
     monkeypatch.setattr(st, "download_button", clicked)
 
 
+@pytest.fixture
+def excel_downloads(monkeypatch, downloads_clicked) -> dict[str, bytes]:
+    """Sheet name → the Excel file of every table download a page builds (clear it before the page
+    under test runs, e.g. `open_page(before_page=excel_downloads.clear)`)."""
+    from rehabdash import ui
+
+    downloads: dict[str, bytes] = {}
+    original = ui.widgets.xlsx_bytes
+
+    def recording(frame, sheet):
+        downloads[sheet] = original(frame, sheet)
+        return downloads[sheet]
+
+    monkeypatch.setattr(ui.widgets, "xlsx_bytes", recording)
+    return downloads
+
+
+@pytest.fixture()
+def empty_dir(tmp_path, monkeypatch) -> Path:
+    """A data directory with nothing in it yet (a new deployment), and an instance folder of its own."""
+    directory = tmp_path / "data"
+    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
+    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))
+    return directory
+
+
 def assert_clean(recorded: RecordedPage) -> None:
     """No error box on the page and no request to any host but the app's own."""
     assert recorded.page.locator('[data-testid="stException"]').count() == 0

@@ -3,7 +3,6 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rehabdash import ui
 
 from .apptest_reads import assert_figures, cells, deltas, metrics
 from .conftest import open_app_page
@@ -43,15 +42,8 @@ def test_a_township_view_shows_rounded_counts_and_hides_what_gives_them_back():
     assert not at.dataframe and any("不按残疾类别" in i.value for i in at.info)
 
 
-def test_the_township_view_offers_no_download_of_children_counts(monkeypatch, downloads_clicked):
-    downloads: dict[str, bytes] = {}
-    original = ui.widgets.xlsx_bytes
-
-    def recording(frame, sheet):
-        downloads[sheet] = original(frame, sheet)
-        return downloads[sheet]
-
-    monkeypatch.setattr(ui.widgets, "xlsx_bytes", recording)
+def test_the_township_view_offers_no_download_of_children_counts(excel_downloads):
+    downloads = excel_downloads
     at = open_page(before_page=downloads.clear, **ZHAOTAN)  # only the child page's downloads
     assert not at.exception, at.exception
     assert downloads == {}

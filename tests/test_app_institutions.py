@@ -3,7 +3,6 @@ the alliance's 80 % (the seed's figure); every table has its download; a townshi
 per institution; the child-rehab page links to it."""
 from streamlit.testing.v1 import AppTest
 
-from rehabdash import ui
 
 from .apptest_reads import cells, table_with
 from .conftest import open_app_page
@@ -36,15 +35,8 @@ def test_baotou_2024_shows_follow_ups_assessments_and_the_alliance():
     assert any(c.startswith(("✔ ", "▲ ", "✖ ")) for c in cells(at))
 
 
-def test_every_table_has_its_excel_download(monkeypatch, downloads_clicked):
-    downloads: dict[str, bytes] = {}
-    original = ui.widgets.xlsx_bytes
-
-    def recording(frame, sheet):
-        downloads[sheet] = original(frame, sheet)
-        return downloads[sheet]
-
-    monkeypatch.setattr(ui.widgets, "xlsx_bytes", recording)
+def test_every_table_has_its_excel_download(excel_downloads):
+    downloads = excel_downloads
     at = open_page(before_page=downloads.clear, city="包头市", year="2024")
     assert not at.exception, at.exception
     assert len(downloads) >= len(at.dataframe) >= 5

@@ -45,14 +45,6 @@ def townships_of(area: str) -> list[dict]:
     return [r for r in extract("streets") if r["areaCode"] == area]
 
 
-@pytest.fixture()
-def empty_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "data"
-    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
-    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))
-    return directory
-
-
 def newest_regions(directory: Path) -> pd.DataFrame:
     snapshot = newest_valid(list_snapshots(directory))
     return pd.read_parquet(snapshot.table_path("regions")).set_index("region_code")

@@ -26,14 +26,6 @@ ZHENGZHOU = "410100000000"
 PAGES = [p.script for p in app_pages() if p.role != "admin"]  # as the demo would, less the admin pages
 
 
-@pytest.fixture()
-def empty_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "data"
-    monkeypatch.setenv("REHAB_DATA_DIR", str(directory))
-    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))
-    return directory
-
-
 def test_the_national_division_list():
     assert setup.find("金水区")["region_code"].tolist() == [JINSHUI]
     assert setup.find("410105")["name"].tolist() == ["金水区"]

@@ -38,29 +38,29 @@ def amber_margin() -> float:
     return float(os.environ.get("REHAB_AMBER_MARGIN", "0.05"))
 
 
+def whole_number(variable: str, default: int, low: int = 0, high: int | None = None) -> int:
+    """The whole-number setting `variable`, kept within [low, high]; `default` when unset or not a number."""
+    try:
+        value = max(int(os.environ.get(variable, str(default))), low)
+    except ValueError:
+        return default
+    return value if high is None else min(value, high)
+
+
 def report_deadline_day() -> int:
     """The day of the next month by which a month is due (报送); a later report is late. 1 to 28."""
-    try:
-        return min(max(int(os.environ.get("REHAB_REPORT_DEADLINE_DAY", "5")), 1), 28)
-    except ValueError:
-        return 5
+    return whole_number("REHAB_REPORT_DEADLINE_DAY", 5, 1, 28)
 
 
 def follow_up_days() -> int:
     """Days after the end of the month a 双回访 problem was raised in by which it should be solved;
     an institution with a problem open longer is a lagging item of the dispatch meeting."""
-    try:
-        return max(int(os.environ.get("REHAB_FOLLOW_UP_DAYS", "30")), 0)
-    except ValueError:
-        return 30
+    return whole_number("REHAB_FOLLOW_UP_DAYS", 30)
 
 
 def wall_rotate_seconds() -> int:
     """How long the wall screen (大屏, ``?wall=true``) shows each of its sections, in seconds (5 to 3600)."""
-    try:
-        return min(max(int(os.environ.get("REHAB_WALL_ROTATE_SECONDS", "20")), 5), 3600)
-    except ValueError:
-        return 20
+    return whole_number("REHAB_WALL_ROTATE_SECONDS", 20, 5, 3600)
 
 
 def issuer() -> str:
@@ -122,10 +122,8 @@ def lockout_minutes() -> int:
 def page_workers() -> int:
     """How many page scripts run at once (REHAB_PAGE_WORKERS, at least 1); the others wait their turn in
     the order they came (kernel.turns). Default: the cores this process may run on."""
-    try:
-        return max(1, int(os.environ.get("REHAB_PAGE_WORKERS", "")))
-    except ValueError:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return whole_number("REHAB_PAGE_WORKERS", cores, 1)
 
 
 

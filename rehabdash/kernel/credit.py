@@ -45,7 +45,7 @@ def credit_scores(loans: pd.DataFrame, day: dt.date, rule: CreditRule | None = N
     returned after it, or still out past it, takes `rule.late` off; each lost takes `rule.lost` off;
     a score never falls below 0. Open loans and refused requests count nothing. A borrower whose
     score is below `rule.threshold` is refused the next loan (`refused`). The points are the
-    REHAB_CREDIT_* settings.
+    credit settings (config.CREDIT_SETTINGS).
     Returns borrower_ref → score (int), one row per borrower with a loan or request up to `day`.
     """
     rule = rule or credit_rule()

@@ -18,22 +18,36 @@ from shapely.geometry import Point, shape
 from rehabdash.maps import mapkit
 
 
-class ResetView(MacroElement):
-    """A button under the zoom buttons that fits the map back to the scope (after zooming in, the
-    reader otherwise looks at an empty grey canvas with no way back)."""
+# The drawn magnifier of the dense-area button: an icon no font can lack.
+MAGNIFIER = ('<svg width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" style="vertical-align:middle">'
+             '<circle cx="8" cy="8" r="5.5" fill="none" stroke="#1b2a3a" stroke-width="2"/><path d="M12.2 12.2 '
+             'L18 18 M5.5 8 H10.5 M8 5.5 V10.5" stroke="#1b2a3a" stroke-width="2" stroke-linecap="round"/></svg>')
+
+
+class FitButton(MacroElement):
+    """A button under the zoom buttons that fits the map to ``bounds``: the scope (the reset button: after
+    zooming in, the reader otherwise looks at an empty grey canvas with no way back) or where the scope's
+    sites crowd (the urban core, a knot of symbols at the scope's own zoom). ``icon`` is trusted markup
+    from this module. The reset button also fits again when the page resizes the frame, until the
+    reader (or the page) has moved the map."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            (function (map, bounds, title) {
-                var Reset = L.Control.extend({
+            (function (map, bounds, title, icon, css, refits) {
+                var touched = false, fitting = false;
+                function fit() {
+                    fitting = true;
+                    try { map.fitBounds(bounds, {animate: false}); } finally { fitting = false; }
+                }
+                var Button = L.Control.extend({
                     options: {position: "topleft"},
                     onAdd: function () {
-                        var bar = L.DomUtil.create("div", "leaflet-bar rd-reset");
+                        var bar = L.DomUtil.create("div", "leaflet-bar " + css);
                         var a = L.DomUtil.create("a", "", bar);
                         a.href = "#"; a.role = "button"; a.title = title;
                         a.setAttribute("aria-label", title);
-                        a.textContent = "\u27f2";
+                        a.innerHTML = icon;
                         L.DomEvent.on(a, "click", function (e) {
                             L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
                             fit();
@@ -42,15 +56,11 @@ class ResetView(MacroElement):
                         return bar;
                     }
                 });
-                new Reset().addTo(map);
+                new Button().addTo(map);
+                if (!refits) return;
                 // The page sets the frame's height from the window after Leaflet has fitted the
                 // scope to the first height: fit again on a resize until the reader has moved the map,
                 // or the page has (st_folium's setView to the facility chosen in the list).
-                var touched = false, fitting = false;
-                function fit() {
-                    fitting = true;
-                    try { map.fitBounds(bounds, {animate: false}); } finally { fitting = false; }
-                }
                 ["mousedown", "wheel", "keydown", "touchstart"].forEach(function (type) {
                     map.getContainer().addEventListener(type, function () { touched = true; }, true);
                 });
@@ -61,62 +71,22 @@ class ResetView(MacroElement):
                 }
                 map.on("resize", refit);
                 setTimeout(refit, 150);
-            })({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.title|tojson }});
+            })({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.title|tojson }},
+               {{ this.icon|tojson }}, {{ this.css|tojson }}, {{ this.refits|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, bounds: list[list[float]], title: str):
+    def __init__(self, bounds: list[list[float]], title: str, icon: str, css: str, refits: bool = False):
         super().__init__()
-        self._name = "ResetView"
-        self.bounds = bounds
-        self.title = title
-
-
-class ZoomTo(MacroElement):
-    """A button under the reset button that fits the map to where the scope's sites crowd (the urban
-    core), which at the scope's own zoom is a knot of symbols. Its icon is drawn (a magnifier), not a
-    character a screen may lack."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            (function (map, bounds, title) {
-                var Zoom = L.Control.extend({
-                    options: {position: "topleft"},
-                    onAdd: function () {
-                        var bar = L.DomUtil.create("div", "leaflet-bar rd-zoom-dense");
-                        var a = L.DomUtil.create("a", "", bar);
-                        a.href = "#"; a.role = "button"; a.title = title;
-                        a.setAttribute("aria-label", title);
-                        a.innerHTML = '<svg width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" ' +
-                            'style="vertical-align:middle"><circle cx="8" cy="8" r="5.5" fill="none" ' +
-                            'stroke="#1b2a3a" stroke-width="2"/><path d="M12.2 12.2 L18 18 M5.5 8 H10.5 M8 5.5 ' +
-                            'V10.5" stroke="#1b2a3a" stroke-width="2" stroke-linecap="round"/></svg>';
-                        L.DomEvent.on(a, "click", function (e) {
-                            L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
-                            map.fitBounds(bounds, {animate: false});
-                        });
-                        L.DomEvent.disableClickPropagation(bar);
-                        return bar;
-                    }
-                });
-                new Zoom().addTo(map);
-            })({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.title|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, bounds: list[list[float]], title: str):
-        super().__init__()
-        self._name = "ZoomTo"
-        self.bounds = bounds
-        self.title = title
+        self._name = "FitButton"
+        self.bounds, self.title, self.icon, self.css, self.refits = bounds, title, icon, css, refits
 
 
 def add_zoom_to(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], title: str) -> None:
-    """The ZoomTo button for ``bounds`` (min_lon, min_lat, max_lon, max_lat; WGS-84)."""
-    m.add_child(ZoomTo([m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])], title))
+    """The dense-area button for ``bounds`` (min_lon, min_lat, max_lon, max_lat; WGS-84)."""
+    m.add_child(FitButton([m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])], title, MAGNIFIER,
+                          "rd-zoom-dense"))
 
 
 class ZoomClasses(MacroElement):
@@ -445,7 +415,7 @@ def add_board(m: mapkit.OfflineMap, bounds: tuple[float, float, float, float], r
     (y0, x0), (y1, x1) = m.latlng(bounds[0], bounds[1]), m.latlng(bounds[2], bounds[3])
     mapkit.add_style(m, BOARD_CSS, "rd_board")
     mapkit.add_style(m, FILL_FRAME_CSS, "rd_fill_frame")
-    m.add_child(ResetView([[y0, x0], [y1, x1]], reset_title))
+    m.add_child(FitButton([[y0, x0], [y1, x1]], reset_title, "\u27f2", "rd-reset", refits=True))
     m.add_child(ZoomClasses(1.5, [[y0, x0], [y1, x1]], group_title))
 
 

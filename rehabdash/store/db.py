@@ -31,6 +31,7 @@ from rehabdash.store import snapshots
 from rehabdash.store.snapshots import Snapshot
 
 SETUP_FILE = "_setup.sql"  # not a named result: builds region_closure and scoped_regions
+PAIR_SETUP_FILE = "_pair_setup.sql"  # not a named result: the macros of a comparison's connection
 _UNSCOPED = re.compile(r"^-- unscoped:", re.M)
 # What DuckDB raises when a Parquet file is damaged or unreadable (not for a wrong query).
 _READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.InternalException, OSError)
@@ -70,6 +71,7 @@ def pair_connection(older_path: Path, newer_path: Path) -> duckdb.DuckDBPyConnec
         con.execute(f"CREATE SCHEMA {schema}; USE {schema}")
         _create_views(con, path)
     con.execute("USE main")
+    con.execute((QUERIES_DIR / PAIR_SETUP_FILE).read_text(encoding="utf-8"))
     return con
 
 

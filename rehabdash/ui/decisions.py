@@ -147,20 +147,28 @@ def _chair_form(f: Filters, v: decisions.View, units: dict[str, Unit], links: di
 
 def _record(f: Filters, on: dt.date, n: int, units: dict[str, Unit], links: dict[str, Link]) -> None:
     state = st.session_state
+    if _written(ADDED, lambda: store(f).record(
+            gate.current(), f.scope.root, scope_path(f), f.scope_label, on,
+            problem=state[f"duban_problem_{n}"], decision=state[f"duban_decision_{n}"],
+            unit=units[state[f"duban_unit_{n}"]], person=state[f"duban_person_{n}"],
+            deadline=state[f"duban_deadline_{n}"], link=links.get(state[f"duban_link_{n}"]))):
+        state[FORM_COUNTER] = n + 1
+        state[ADDED] = ("ok", t("duban.recorded"))
+
+
+def _written(slot: str, write) -> bool:
+    """Run `write()`; a refusal (a conflict, no right to) or an unavailable database becomes the message
+    in `slot` and what was typed stays in the form. True when it was written."""
     try:
-        store(f).record(gate.current(), f.scope.root, scope_path(f), f.scope_label, on,
-                        problem=state[f"duban_problem_{n}"], decision=state[f"duban_decision_{n}"],
-                        unit=units[state[f"duban_unit_{n}"]], person=state[f"duban_person_{n}"],
-                        deadline=state[f"duban_deadline_{n}"], link=links.get(state[f"duban_link_{n}"]))
-    except RehabError as refused:  # what was typed stays in the form
-        state[ADDED] = ("error", refused.message(lang()))
-        return
+        write()
+    except RehabError as refused:
+        st.session_state[slot] = ("error", refused.message(lang()))
+        return False
     except SQLAlchemyError:
         logging.getLogger("rehabdash").exception("workflow database unavailable")
-        state[ADDED] = ("error", t("duban.db_unavailable"))
-        return
-    state[FORM_COUNTER] = n + 1
-    state[ADDED] = ("ok", t("duban.recorded"))
+        st.session_state[slot] = ("error", t("duban.db_unavailable"))
+        return False
+    return True
 
 
 def _handling_panel(f: Filters, v: decisions.View) -> None:
@@ -194,20 +202,14 @@ def _handling_panel(f: Filters, v: decisions.View) -> None:
 def _act(f: Filters, item_id: int, version: int, on: dt.date, action: str) -> None:
     state, account = st.session_state, gate.current()
     text = state.get("duban_handle_text", "")
-    try:
-        if action == "close":
-            store(f).close(account, item_id, version, on, text)
-        else:
-            store(f).post_update(account, item_id, version, on, text, ask_closure=action == "ask_close")
-    except RehabError as refused:  # the typed text stays; the newest version is drawn below
-        state[HANDLED] = ("error", refused.message(lang()))
-        return
-    except SQLAlchemyError:
-        logging.getLogger("rehabdash").exception("workflow database unavailable")
-        state[HANDLED] = ("error", t("duban.db_unavailable"))
-        return
-    state["duban_handle_text"] = ""
-    state[HANDLED] = ("ok", t(f"duban.done_{action}"))
+    if action == "close":
+        written = _written(HANDLED, lambda: store(f).close(account, item_id, version, on, text))
+    else:
+        written = _written(HANDLED, lambda: store(f).post_update(account, item_id, version, on, text,
+                                                                 ask_closure=action == "ask_close"))
+    if written:  # after a refusal the typed text stays; the newest version is drawn below
+        state["duban_handle_text"] = ""
+        state[HANDLED] = ("ok", t(f"duban.done_{action}"))
 
 
 def unit_options(f: Filters, institutions: pd.DataFrame, departments) -> dict[str, Unit]:
