@@ -126,3 +126,15 @@ def test_the_score_trend_dates_read_in_the_pages_language():
         assert trend["layout"]["xaxis"]["tickformat"] == ticks[lang]
         assert [a["text"] for a in trend["layout"]["annotations"]] == [
             {"zh": "合格线 60 分", "en": "pass mark 60"}[lang]]
+
+
+def test_a_districts_children_at_an_institution_are_its_own_and_the_page_says_so():
+    """聆声 (青山区) aided 103 children in 2024, 29 of them from 青山区 (summed in the raw child_rehab
+    Parquet): the city shows 103, the district 29. Both right, and the caption says whose children."""
+    city = table_with(open_page(city="包头市", year="2024"), "机构", "救助儿童")
+    district_page = open_page(year="2024", district="青山区")
+    district = table_with(district_page, "机构", "救助儿童")
+    lingsheng = "包头市聆声听力言语康复中心"
+    assert city.set_index("机构").at[lingsheng, "救助儿童"] == "103"
+    assert district.set_index("机构").at[lingsheng, "救助儿童"] == "29"
+    assert any("包头市 / 青山区的儿童在该机构的人数和资金" in c.value for c in district_page.caption)
