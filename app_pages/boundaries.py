@@ -9,9 +9,12 @@ import streamlit as st
 from rehabdash import ingest, ui
 from rehabdash.access import gate
 from rehabdash.kernel import config
+from rehabdash.kernel import formatting as fmt
 from rehabdash.kernel.errors import NoAccess
+from rehabdash.ui.widgets import xlsx_download
 
 CHECKED = "_boundaries_checked"  # (sha256 + options, CheckedBoundaries) of the last check
+WHOLE_PROBLEMS = 30  # up to this many problems are listed whole, wrapped
 PUBLISHED = "_boundaries_published"  # the success message, shown after the rerun
 
 lang = ui.lang()
@@ -55,9 +58,15 @@ if upload is not None:
         checked = last[1]
         if checked.problems:
             st.error(ui.t("boundaries.problems", count=checked.problem_count))
-            ui.table_with_download(pd.DataFrame({ui.t("boundaries.col_no"): range(1, len(checked.problems) + 1),
-                                                 ui.t("boundaries.col_problem"): checked.problems}),
-                                   key="boundary_problems", file_stem=ui.t("boundaries.title"))
+            problems = pd.DataFrame({ui.t("boundaries.col_no"): range(1, len(checked.problems) + 1),
+                                     ui.t("boundaries.col_problem"): checked.problems})
+            # Each problem's sentence whole (st.table wraps it; the grid cut it off at "区县边界请在…"),
+            # up to a screenful; a longer list in the scrolling grid.
+            if len(problems) <= WHOLE_PROBLEMS:
+                st.table(problems, hide_index=True)
+            else:
+                st.dataframe(problems, hide_index=True, key="boundary_problems_table")
+            xlsx_download(problems, "boundary_problems", ui.t("boundaries.title"))
         elif checked.valid:
             st.success(ui.t(f"boundaries.checked_ok{'_districts' if kind == 'districts' else ''}",
                             count=len(checked.features)))
@@ -78,6 +87,13 @@ if upload is not None:
                                                count=len(checked.features))
             st.rerun()
 
+
+def source(properties: dict) -> str:
+    """Where an imported polygon came from: its file, the account and when (北京时间, not raw UTC)."""
+    return " · ".join((properties.get("source_file", ""), properties.get("imported_by", ""),
+                       fmt.beijing_time(properties.get("imported_at", ""))))
+
+
 st.subheader(ui.t("boundaries.current"))
 imported = ingest.imported_boundaries()
 if not imported:
@@ -87,16 +103,12 @@ else:
         ui.t("boundaries.col_code"): f["properties"]["region_code"],
         ui.t("boundaries.col_name"): f["properties"]["name"],
         ui.t("boundaries.col_district"): f["properties"].get("district_name", f["properties"]["parent_code"]),
-        ui.t("boundaries.col_source"): f"{f['properties'].get('source_file', '')} · "
-                                       f"{f['properties'].get('imported_by', '')} · "
-                                       f"{f['properties'].get('imported_at', '')}",
+        ui.t("boundaries.col_source"): source(f["properties"]),
     } for f in imported]), key="boundaries_imported", file_stem=ui.t("boundaries.current"))
 if imported_districts := ingest.imported_boundaries("districts"):
     st.subheader(ui.t("boundaries.current_districts"))
     ui.table_with_download(pd.DataFrame([{
         ui.t("boundaries.col_code"): f["properties"]["region_code"],
         ui.t("boundaries.col_name"): f["properties"]["name"],
-        ui.t("boundaries.col_source"): f"{f['properties'].get('source_file', '')} · "
-                                       f"{f['properties'].get('imported_by', '')} · "
-                                       f"{f['properties'].get('imported_at', '')}",
+        ui.t("boundaries.col_source"): source(f["properties"]),
     } for f in imported_districts]), key="boundaries_imported_districts", file_stem=ui.t("boundaries.current_districts"))

@@ -42,8 +42,11 @@ with columns[3]:
 st.subheader(ui.t("devices.by_type"))
 types = devices.by_device_type(f.run, f.as_of, f.year).assign(
     label=lambda d: d["device_type"].map(lambda c: ui.label("device_type", c)))
-ui.chart_with_table(charts.by_type(types, f.lang, f.scope_label), types, charts.TYPE_COLUMNS,
-                    key="device_types", file_stem=ui.t("devices.by_type"))
+if (types[["need", "fitted"]] == 0).all(axis=None):  # a new deployment's scope: no empty axes from −1 to 1
+    st.info(ui.t("devices.no_types"))
+else:
+    ui.chart_with_table(charts.by_type(types, f.lang, f.scope_label), types, charts.TYPE_COLUMNS,
+                        key="device_types", file_stem=ui.t("devices.by_type"))
 
 # ---------------------------------------------------------------- by subunit, with the traffic light
 st.subheader(ui.t("devices.subunits"))
@@ -67,8 +70,8 @@ with columns[0]:
         *(ui.t("devices.points_by_kind", kind=kind(k), count=count(n)) for k, n in points.by_kind.items()),
     ))
 with columns[1]:
-    if openings.empty:
-        st.info(ui.t("devices.no_map"))
+    if openings.empty:  # the map below may still draw the districts
+        st.info(ui.t("devices.no_points"))
     else:
         ui.chart_with_table(charts.openings(openings, f.lang, f.scope_label), openings.astype({"year": str}),
                             charts.OPENING_COLUMNS, key="device_openings", file_stem=ui.t("devices.opened_col"))

@@ -51,10 +51,12 @@ else:
 
 # ---------------------------------------------------------------------------- ranking with the light
 st.subheader(ui.t("institutions.ranking"))
-st.caption(ui.t("institutions.ranking_caption", days=config.follow_up_days()))
+st.caption(ui.t("institutions.ranking_caption", days=config.follow_up_days(), scope=f.scope_label))
 if data.children_hidden:
     st.info(ui.t("disclosure.township_breakdowns"))
-by = ui.bound_selectbox(ui.t("institutions.rank_by"), list(institutions.METRICS), "institutions_by",
+# Below district level the children are hidden for every institution: nothing to rank them by.
+metrics = [m for m in institutions.METRICS if not (data.children_hidden and m in institutions.CHILDREN)]
+by = ui.bound_selectbox(ui.t("institutions.rank_by"), metrics, "institutions_by",
                         format_func=lambda m: ui.t(f"institutions.metric_{m}"))
 ranked = institutions.ranked(data.cards, by)
 ui.table_with_download(charts.ranking_table(ranked, f.lang), key="institutions_ranking",

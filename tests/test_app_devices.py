@@ -1,7 +1,8 @@
 """AppTest of the assistive-devices page: the seed figures on the page, and every figure follows the filters."""
-from streamlit.testing.v1 import AppTest
-
+import json
 import re
+
+from streamlit.testing.v1 import AppTest
 
 from .apptest_reads import assert_figures, captions, cells, deltas, metrics, started, table_with
 
@@ -102,3 +103,30 @@ def test_baotou_2024_shows_credit_scores_and_no_borrower_reference():
     assert len(by_point) == 12 and by_point["借出人次"].sum() == 418 and by_point["因信用拒借"].sum() == 5
     shown = "\n".join([text, *cells(at), *(m.value for m in at.markdown)])
     assert not re.search(r"JY\d{4}-\d{4}", shown)  # no borrower reference on the page
+
+
+def test_2024_loans_are_shown_as_they_stood_at_its_year_end():
+    """The newest snapshot (August 2025) read for 2024: "在 2024年12月31日 的状态" is what the year-end
+    snapshot said (raw Parquet of 000002: 418 lent, 352 back, 66 out, 12 of them overdue), not 405 back."""
+    at = start(year="2024", district="青山区")
+    assert_figures(at, {"借出人次": "418", "已归还": "352", "在借": "66", "逾期未还": "12"})
+
+
+def test_a_new_deployment_draws_no_empty_chart_and_says_there_are_no_points(tmp_path, monkeypatch):
+    """呼和浩特市 just set up (no figures yet): the by-type chart had empty axes from −1 to 1, and "no
+    points or boundaries" stood above a map that draws the districts."""
+    import datetime as dt
+
+    from rehabdash.access.accounts import Account
+    from rehabdash.ingest import setup
+
+    monkeypatch.setenv("REHAB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REHAB_INSTANCE_DIR", str(tmp_path / "instance"))
+    setup.create("150100000000", Account("admin", "admin", (), password_hash=""), dt.date(2025, 12, 31))
+    at = start(city="呼和浩特市")
+    assert not at.error, [e.value for e in at.error]
+    shown = [i.value for i in at.info]
+    assert "当前范围本年度没有辅具需求和适配数据。" in shown and "当前范围还没有辅具服务站点。" in shown
+    assert "当前范围没有可显示的站点或边界。" not in shown
+    titles = [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]
+    assert not any("各类辅具需求与适配人数" in title for title in titles), titles

@@ -271,6 +271,40 @@ def test_the_admin_page_accepts_with_a_reason(data_dir, monkeypatch):
     assert entry["detail"]["reason"] == "区界已调整 **见文件**"
 
 
+def test_the_admin_page_shows_each_problem_whole_and_the_import_time_in_beijing_time(data_dir, monkeypatch):
+    """DataV's district file sent as townships: each problem's sentence was cut off in the grid at
+    "区县边界请在…", the very advice the admin needed; the imported list said '2026-12-07T02:29:20+00:00'."""
+    import datetime as dt
+    import re
+
+    from .conftest import open_app_page
+    monkeypatch.setattr(township_import, "newest_regions", hohhot_regions)
+    at = open_app_page("app_pages/boundaries.py")
+    at.file_uploader[0].set_value(("150100_full.json", (EXTRACTS / "hohhot_150100_datav.json").read_bytes(),
+                                   "application/json"))
+    at.run()
+    at.button(key="boundaries_check").click()
+    at.run()
+    assert not at.exception
+    [problems] = [t.value for t in at.table]  # a table that wraps, not the grid that cuts
+    assert len(problems) == 4
+    assert problems["问题"].iloc[0] == ("第 1 个要素（150102 / 新城区）：“150102”是区县 新城区 的代码，不是乡镇（街道）；"
+                                      "区县边界请在“边界类型”中选“区县边界”后导入。")
+    at.radio(key="boundaries_kind").set_value("districts")
+    at.run()
+    at.button(key="boundaries_check").click()
+    at.run()
+    at.button(key="boundaries_publish").click()
+    at.run()
+    assert at.success[0].value == "已发布 4 个区县边界：此后导入的乡镇边界按这些区县边界检查。"
+    shown = next(d.value for d in at.dataframe if "名称" in d.value.columns and len(d.value) == 4)
+    source = shown["来源（文件 · 账号 · 导入时间，北京时间）"].iloc[0]
+    stored = township_import.published("districts")[0]["properties"]["imported_at"]  # UTC, as stored
+    beijing = dt.datetime.fromisoformat(stored) + dt.timedelta(hours=8)
+    assert re.fullmatch(r"150100_full\.json · \S+ · \d{4}-\d\d-\d\d \d\d:\d\d", source), source
+    assert source.endswith(f"{beijing:%Y-%m-%d %H:%M}") and "+00:00" not in source
+
+
 # ------------------------------------------------------------------------------ the map's caption
 
 def test_the_maps_caption_says_which_township_outlines_are_approximate(data_dir, monkeypatch):

@@ -224,7 +224,7 @@ def shown(at) -> str:
     """Every text the page shows, tables included."""
     texts = [str(e.value) for kind in ("error", "warning", "info", "success", "markdown", "caption", "exception")
              for e in getattr(at, kind)]
-    return "\n".join(texts + [d.value.to_csv() for d in at.dataframe])
+    return "\n".join(texts + [d.value.to_csv() for d in [*at.table, *at.dataframe]])
 
 
 def test_every_hostile_file_is_refused_on_the_page(data_dir, bait, cases, monkeypatch):
@@ -252,7 +252,7 @@ def test_every_hostile_file_is_refused_on_the_page(data_dir, bait, cases, monkey
         at.run()
         assert not at.exception, case
         assert at.error[0].value == "发现 1 个问题，未发布任何内容：", (case, at.error[0].value)
-        problems = next(d.value for d in at.dataframe if "问题" in d.value.columns)
+        problems = next(d.value for d in [*at.table, *at.dataframe] if "问题" in d.value.columns)
         assert len(problems) == 1 and expected in problems["问题"].iloc[0], (case, problems["问题"].tolist())
         assert not [b for b in at.button if b.key == "boundaries_publish"]
         assert_no_leak(shown(at), bait)

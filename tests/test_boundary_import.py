@@ -224,7 +224,7 @@ def test_the_admin_page(data_dir):
     at.run()
     assert not at.exception
     assert at.error[0].value == "发现 3 个问题，未发布任何内容："
-    problems = next(d.value for d in at.dataframe if "问题" in d.value.columns)
+    problems = next(d.value for d in [*at.table, *at.dataframe] if "问题" in d.value.columns)
     assert len(problems) == 3 and problems["问题"].iloc[0].startswith("第 1 个要素")
     assert not [b for b in at.button if b.key == "boundaries_publish"]
     at.file_uploader[0].set_value(("乡镇.zip", shapefile_zip(dict(list(surveyed().items())[:3]), 4547),

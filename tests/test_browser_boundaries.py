@@ -37,7 +37,7 @@ def test_refused_then_published_then_drawn(server, page, screenshots_dir):
     choose_file(browser, "乡镇.geojson", three_problems()[0], "application/geo+json")
     browser.get_by_role("button", name="检查").click()
     browser.get_by_text("发现 3 个问题，未发布任何内容").wait_for(timeout=60_000)
-    wait_for_app(browser, '[data-testid="stDataFrame"]')
+    wait_for_app(browser, '[data-testid="stTable"]')  # the problems, each sentence whole
     browser.screenshot(path=str(screenshots_dir / "boundaries-refused.png"), full_page=True)
     assert browser.get_by_role("button", name="发布").count() == 0
     assert not (directory / "boundaries").exists()

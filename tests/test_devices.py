@@ -156,6 +156,20 @@ def test_overdue_is_counted_at_the_snapshot_date():
     assert later.overdue == later.on_loan  # by August 2025 every 2024 loan is past its due date
 
 
+def test_a_past_year_read_from_a_later_snapshot_counts_loans_at_its_year_end():
+    """/devices?year=2024 on the newest snapshot says "在 2024年12月31日 的状态": the returns made in 2025
+    are not back yet then. Counted in the raw Parquet of the year-end snapshot (000002): 418 loans of
+    2024, 352 back, 12 past their due date and not back; the newest snapshot, read at that day, agrees
+    (it once said 405 back, 13 on loan, 9 overdue: the state of August 2025)."""
+    run = runner(NEWEST, QINGSHAN)
+    loans = devices.loan_totals(run, END_2024, 2024)
+    assert (loans.lent, loans.returned, loans.on_loan, loans.overdue) == (418, 352, 66, 12)
+    assert loans == devices.loan_totals(runner(END_2024, QINGSHAN), END_2024, 2024)
+    points = devices.service_points(run, END_2024, 2024)
+    for frame in devices.loans_by(run, END_2024, 2024, points.stations).values():
+        assert (frame["returned"].sum(), frame["on_loan"].sum(), frame["overdue"].sum()) == (352, 66, 12)
+
+
 def test_loan_outcomes_split_every_loan_once():
     frame = pd.DataFrame({"name": ["x", "y"], "loans": [10, 5], "returned": [7, 5], "on_loan": [3, 0],
                           "overdue": [1, 0], "return_rate": [0.7, 1.0]})

@@ -15,7 +15,7 @@ from rehabdash.kernel.suppression import is_hidden
 
 # The ranking: every figure of an institution's card, one row each, with its light.
 CARD_COLUMNS = (
-    Column("rank", "institutions.col_rank", "number"),
+    Column("rank", "institutions.col_rank", "count"),  # '—' for one without a value to rank by
     Column("name", "institutions.col_name", "text"),
     Column("district_name", "institutions.col_district", "text"),
     Column("light", "institutions.col_light", "status"),
@@ -26,7 +26,7 @@ CARD_COLUMNS = (
     Column("problems_raised", "institutions.col_raised", "count"),
     Column("problems_solved", "institutions.col_solved", "count"),
     Column("overdue_problems", "institutions.col_overdue", "count"),
-    Column("score", "institutions.col_score", "decimal"),
+    Column("score", "institutions.col_score", "number"),  # '—' for one never assessed (score_or_dash)
     Column("grade_text", "institutions.col_grade", "text"),
     Column("score_change", "institutions.col_trend", "text"),
     Column("open_findings", "institutions.col_open_findings", "count"),
@@ -97,8 +97,15 @@ def grade_text(grade, lang: str) -> str:
     return f"✖ {words}" if grade == "fail" else words
 
 
+def score_or_dash(score) -> float | str:
+    """A score as a number (two decimals, a number in the workbook too), '—' for none: not a raw None."""
+    return "—" if score is None or pd.isna(score) else round(float(score), 2)
+
+
 def ranking_table(ranked: pd.DataFrame, lang: str) -> pd.DataFrame:
-    frame = ranked.assign(score_change=[trend_text(c, lang) for c in ranked["score_change"]],
+    frame = ranked.assign(rank=[None if pd.isna(r) else int(r) for r in ranked["rank"]],
+                          score=[score_or_dash(s) for s in ranked["score"]],
+                          score_change=[trend_text(c, lang) for c in ranked["score_change"]],
                           grade_text=[grade_text(g, lang) for g in ranked["grade"]],
                           district_name=ranked["district_name"].fillna(""))
     return present(frame, CARD_COLUMNS, lang)
@@ -134,11 +141,15 @@ def monthly_view(monthly: pd.DataFrame, lang: str, scope_label: str):
     return _monthly_figure(lines, month, value, series, text("monthly_chart", scope=scope_label)), table
 
 
+PASS_MARK = 60  # below it an assessment fails (不合格)
+
+
 @by_inputs
-def _trend_figure(points: pd.DataFrame, day: str, score: str, round_: str, title: str):
+def _trend_figure(points: pd.DataFrame, day: str, score: str, round_: str, title: str, tick: str, pass_line: str):
     figure = px.line(points, x=day, y=score, markers=True, title=title, text=score)
     figure.update_traces(textposition="top center")
-    figure.add_hline(y=60, line_dash="dot", annotation_text="60")  # below 60 fails (不合格)
+    figure.add_hline(y=PASS_MARK, line_dash="dot", annotation_text=pass_line)
+    figure.update_xaxes(tickformat=tick)  # the page's language, not plotly's English month names
     figure.update_yaxes(range=[0, 112])  # room for the labels above 100
     figure.update_layout(height=300)
     return figure
@@ -159,7 +170,8 @@ def trend_view(trend: pd.DataFrame, name: str, lang: str):
     day, score, round_ = text("col_assessed_on"), text("col_score"), text("col_round")
     points = pd.DataFrame({day: [d.isoformat() for d in trend["assessed_on"]], score: trend["score"].to_numpy(),
                            round_: [i18n.code_label(lang, "assessment_round", r) for r in trend["round"]]})
-    return _trend_figure(points, day, score, round_, text("trend_chart", name=name)), table
+    return _trend_figure(points, day, score, round_, text("trend_chart", name=name), text("trend_tick"),
+                         text("pass_line", score=PASS_MARK)), table
 
 
 def alliance_table(alliances: pd.DataFrame, lang: str) -> pd.DataFrame:
