@@ -13,67 +13,46 @@ from rehabdash.kernel import i18n
 from rehabdash.kernel.columns import Column, present, status_text
 from rehabdash.kernel.suppression import is_hidden
 
+# Every column of the page's tables, once: name → Column(field, "institutions.col_<label>", kind).
+# The same field under two headings has two names (an alliance's name; an institution's kind).
+_COLUMNS = {name: Column(field, f"institutions.col_{label}", kind) for name, field, label, kind in (
+    ("rank", "rank", "rank", "count"),  # '—' for one without a value to rank by
+    ("name", "name", "name", "text"), ("district", "district_name", "district", "text"),
+    ("light", "light", "light", "status"), ("aided", "aided", "aided", "count"),
+    ("funds", "funds_yuan", "funds", "wan_number"), ("coverage", "coverage", "coverage", "rate"),
+    ("satisfaction", "satisfaction", "satisfaction", "rate"), ("raised", "problems_raised", "raised", "count"),
+    ("solved", "problems_solved", "solved", "count"), ("overdue", "overdue_problems", "overdue", "count"),
+    ("score_or_dash", "score", "score", "number"),  # '—' for one never assessed (score_or_dash)
+    ("score", "score", "score", "decimal"), ("grade", "grade_text", "grade", "text"),
+    ("trend", "score_change", "trend", "text"), ("open_findings", "open_findings", "open_findings", "count"),
+    ("month", "month_label", "month", "text"), ("called", "kind", "kind", "code:follow_up_kind"),
+    ("planned", "planned", "planned", "count"), ("reached", "reached", "reached", "count"),
+    ("satisfied", "satisfied", "satisfied", "count"), ("round", "round", "round", "code:assessment_round"),
+    ("assessed_on", "assessed_on", "assessed_on", "date"), ("findings", "findings", "findings", "count"),
+    ("fixed", "findings_fixed", "fixed", "count"), ("fixed_on", "fixed_on", "fixed_on", "date"),
+    ("alliance", "name", "alliance", "text"), ("members", "members_text", "members", "text"),
+    ("founded", "founded_on", "founded", "date"), ("in_training", "in_training", "in_training", "count"),
+    ("to_kindergarten", "to_kindergarten", "to_kindergarten", "count"),
+    ("to_primary", "to_primary", "to_primary", "count"),
+    ("moved_on_share", "moved_on_share", "moved_on_share", "rate"),
+    ("institution_kind", "kind", "institution_kind", "code:institution_kind"),
+    ("service", "service", "service", "code:service"), ("year", "year", "year", "number"),
+)}
+
+
+def _columns(names: str) -> tuple[Column, ...]:
+    return tuple(_COLUMNS[name] for name in names.split())
+
+
 # The ranking: every figure of an institution's card, one row each, with its light.
-CARD_COLUMNS = (
-    Column("rank", "institutions.col_rank", "count"),  # '—' for one without a value to rank by
-    Column("name", "institutions.col_name", "text"),
-    Column("district_name", "institutions.col_district", "text"),
-    Column("light", "institutions.col_light", "status"),
-    Column("aided", "institutions.col_aided", "count"),
-    Column("funds_yuan", "institutions.col_funds", "wan_number"),
-    Column("coverage", "institutions.col_coverage", "rate"),
-    Column("satisfaction", "institutions.col_satisfaction", "rate"),
-    Column("problems_raised", "institutions.col_raised", "count"),
-    Column("problems_solved", "institutions.col_solved", "count"),
-    Column("overdue_problems", "institutions.col_overdue", "count"),
-    Column("score", "institutions.col_score", "number"),  # '—' for one never assessed (score_or_dash)
-    Column("grade_text", "institutions.col_grade", "text"),
-    Column("score_change", "institutions.col_trend", "text"),
-    Column("open_findings", "institutions.col_open_findings", "count"),
-)
-MONTHLY_COLUMNS = (
-    Column("month_label", "institutions.col_month", "text"),
-    Column("kind", "institutions.col_kind", "code:follow_up_kind"),
-    Column("planned", "institutions.col_planned", "count"),
-    Column("reached", "institutions.col_reached", "count"),
-    Column("satisfied", "institutions.col_satisfied", "count"),
-    Column("coverage", "institutions.col_coverage", "rate"),
-    Column("satisfaction", "institutions.col_satisfaction", "rate"),
-    Column("problems_raised", "institutions.col_raised", "count"),
-    Column("problems_solved", "institutions.col_solved", "count"),
-)
-ASSESSMENT_COLUMNS = (
-    Column("name", "institutions.col_name", "text"),
-    Column("district_name", "institutions.col_district", "text"),
-    Column("round", "institutions.col_round", "code:assessment_round"),
-    Column("assessed_on", "institutions.col_assessed_on", "date"),
-    Column("score", "institutions.col_score", "decimal"),
-    Column("grade_text", "institutions.col_grade", "text"),
-    Column("findings", "institutions.col_findings", "count"),
-    Column("findings_fixed", "institutions.col_fixed", "count"),
-    Column("fixed_on", "institutions.col_fixed_on", "date"),
-)
-ALLIANCE_COLUMNS = (
-    Column("name", "institutions.col_alliance", "text"),
-    Column("members_text", "institutions.col_members", "text"),
-    Column("founded_on", "institutions.col_founded", "date"),
-    Column("in_training", "institutions.col_in_training", "count"),
-    Column("to_kindergarten", "institutions.col_to_kindergarten", "count"),
-    Column("to_primary", "institutions.col_to_primary", "count"),
-    Column("moved_on_share", "institutions.col_moved_on_share", "rate"),
-)
-OUTCOME_COLUMNS = (
-    Column("name", "institutions.col_name", "text"),
-    Column("district_name", "institutions.col_district", "text"),
-    *ALLIANCE_COLUMNS[3:],
-)
-CAPACITY_COLUMNS = (
-    Column("name", "institutions.col_name", "text"),
-    Column("district_name", "institutions.col_district", "text"),
-    Column("kind", "institutions.col_institution_kind", "code:institution_kind"),
-    Column("service", "institutions.col_service", "code:service"),
-    Column("year", "institutions.col_year", "number"),
-)
+CARD_COLUMNS = _columns("rank name district light aided funds coverage satisfaction raised solved overdue "
+                        "score_or_dash grade trend open_findings")
+MONTHLY_COLUMNS = _columns("month called planned reached satisfied coverage satisfaction raised solved")
+ASSESSMENT_COLUMNS = _columns("name district round assessed_on score grade findings fixed fixed_on")
+OUTCOMES = "in_training to_kindergarten to_primary moved_on_share"
+ALLIANCE_COLUMNS = _columns(f"alliance members founded {OUTCOMES}")
+OUTCOME_COLUMNS = _columns(f"name district {OUTCOMES}")
+CAPACITY_COLUMNS = _columns("name district institution_kind service year")
 
 
 def _text(lang: str):
@@ -178,7 +157,7 @@ def alliance_table(alliances: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame = alliances.assign(members_text=["、".join(m) for m in alliances["members"]])
     table = present(frame, ALLIANCE_COLUMNS, lang)
     withheld = i18n.text(lang, "institutions.outcome_withheld")
-    for column in ALLIANCE_COLUMNS[3:]:  # an alliance reaching beyond the scope: not the scope's figures
+    for column in _columns(OUTCOMES):  # an alliance reaching beyond the scope: not the scope's figures
         header = column.header(lang)
         table[header] = [v if whole else withheld for v, whole in zip(table[header], alliances["whole"])]
     return table
