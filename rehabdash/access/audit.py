@@ -2,16 +2,18 @@
 every refusal) in the database's audit table (rehabdash.access.accountdb).
 
 Append-only: rows are only ever inserted; the database's own trigger refuses any UPDATE or DELETE, and
-no page or command offers to edit them.
+no page or command offers to edit them. The runs of the warm-up (ui.warmup, access.warm_sessions) write
+none: nobody read or did anything there.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 from sqlalchemy import insert, select
 
-from rehabdash.access import accountdb
+from rehabdash.access import accountdb, warm_sessions
 from rehabdash.access.accountdb import audit_log
 
 EVENTS = ("login", "login_failed", "logout", "account_locked", "import", "export", "snapshot",
@@ -29,6 +31,9 @@ def record(event: str, user: str | None, scope: list[str] | tuple[str, ...] | No
     """Append one event: who, when, what scope, and what else the event needs to be understood."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
+    if warm_sessions.account() is not None:  # the server's own warm-up: nobody read or did anything
+        logging.getLogger(__name__).warning("warm-up session: audit event %s of %s not recorded", event, user)
+        return
     with accountdb.engine().begin() as connection:
         connection.execute(insert(audit_log).values(
             at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), event=event, username=user,

@@ -22,7 +22,7 @@ import os
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from rehabdash.access import audit, cookie
+from rehabdash.access import audit, cookie, warm_sessions
 from rehabdash.access.accounts import ROLES, Account, AccountStore, reverify, unchanged
 from rehabdash.access.pages import PAGES, Page
 from rehabdash.kernel import i18n
@@ -43,6 +43,8 @@ DEMO = Account("demo", "admin", (), password_hash="", disabled=False)  # scope (
 def current() -> Account | None:
     if auth_mode() == "off":
         return DEMO
+    if (warming := warm_sessions.account()) is not None:  # opened by the server itself (ui.warmup)
+        return warming
     if auth_mode() == "oidc":
         return _oidc_account()
     return st.session_state.get(ACCOUNT_KEY)
@@ -222,9 +224,11 @@ def _login_gate() -> Account:
 
 def audit_oidc_login(account: Account) -> None:
     """Single sign-on logins are audited once per session, like local ones."""
-    if auth_mode() == "oidc" and not st.session_state.get("_rehab_oidc_audited"):
+    if auth_mode() == "oidc" and not st.session_state.get("_rehab_oidc_audited") \
+            and warm_sessions.account() is None:
         st.session_state["_rehab_oidc_audited"] = True
         audit.record("login", account.username, account.scope, role=account.role, via="oidc")
+        warm_sessions.remember_sign_in(account)
 
 
 def take_deep_link() -> str | None:
