@@ -15,14 +15,13 @@ from rehabdash.ui.widgets import xlsx_download
 
 CHECKED = "_boundaries_checked"  # (sha256 + options, CheckedBoundaries) of the last check
 WHOLE_PROBLEMS = 30  # up to this many problems are listed whole, wrapped
-PUBLISHED = "_boundaries_published"  # the success message, shown after the rerun
 
 lang = ui.lang()
 account = gate.current()
 st.title(ui.t("boundaries.title"))
 st.caption(ui.t("boundaries.intro"))
-if message := st.session_state.pop(PUBLISHED, None):
-    st.success(message)
+if done := ui.announced():
+    st.success(done)
 
 kinds = {"townships": ui.t("boundaries.kind_townships"), "districts": ui.t("boundaries.kind_districts")}
 kind = st.radio(ui.t("boundaries.kind"), list(kinds), format_func=kinds.get, key="boundaries_kind", horizontal=True)
@@ -83,8 +82,8 @@ if upload is not None:
         elif checked.valid and st.button(ui.t("boundaries.publish"), key="boundaries_publish"):
             ingest.publish_boundaries(checked, account)
             st.session_state.pop(CHECKED, None)
-            st.session_state[PUBLISHED] = ui.t(f"boundaries.published{'_districts' if kind == 'districts' else ''}",
-                                               count=len(checked.features))
+            ui.announce_after_rerun(ui.t(f"boundaries.published{'_districts' if kind == 'districts' else ''}",
+                                         count=len(checked.features)))
             st.rerun()
 
 

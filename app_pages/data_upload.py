@@ -17,7 +17,6 @@ from rehabdash.kernel.contract import TABLES
 from rehabdash.store.snapshots import newest_valid
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PUBLISHED = "_upload_published"  # the success message, shown after the rerun that refreshes the sidebar
 ROUND = "_upload_round"  # how many workbooks this session has published
 
 lang = ui.lang()
@@ -33,8 +32,8 @@ while months[-1] < max(collecting, previous_month(dt.date.today())):
 
 st.title(ui.t("upload.title"))
 st.caption(ui.t("upload.intro"))
-if PUBLISHED in st.session_state:
-    st.success(st.session_state.pop(PUBLISHED))
+if done := ui.announced():  # published (or a new deployment set up): the sidebar lists it now
+    st.success(done)
     if account.may("admin"):  # the snapshot page is an admin's; a clerk ends on the confirmation
         st.page_link("app_pages/snapshots.py", label=ui.t("upload.view_snapshots"), icon=":material/history:")
 
@@ -131,8 +130,8 @@ if st.button(ui.t("upload.publish_button"), type="primary", key="publish"):
         st.rerun()
     del st.session_state["_upload_checked"]
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
-    st.session_state[PUBLISHED] = ui.t(
+    ui.announce_after_rerun(ui.t(
         "upload.published", date=ui.snapshot_label(published.snapshot), at=fmt.beijing_time(published.log_entry.get("at")),
         added=sum(c.added for c in published.changes.values()),
-        replaced=sum(c.replaced for c in published.changes.values()))
+        replaced=sum(c.replaced for c in published.changes.values())))
     st.rerun()  # the sidebar lists the new snapshot on the next run

@@ -26,5 +26,6 @@ if query:
                 st.error(ui.t("boundaries.not_admin"))
             except AlreadySetUp as refused:
                 st.error(refused.message(ui.lang()))
-            else:
-                st.success(ui.t("setup.created", name=labels[code], code=code, path=path))
+            else:  # the upload page is the next step; the sidebar lists the first snapshot there
+                ui.announce_after_rerun(ui.t("setup.created", name=labels[code], code=code, path=path))
+                st.switch_page("app_pages/data_upload.py")

@@ -106,5 +106,7 @@ def test_the_setup_page_on_an_empty_directory(empty_dir):
     at.button(key="setup_create").click()
     at.run()
     assert not at.exception and at.success[0].value.startswith("已为 金水区（郑州市 · 河南省，410105，区县）")
+    # the next step's page, with the first snapshot in the sidebar: no "no data yet" left over
+    assert at.title[0].value == "数据上传" and not at.error, [e.value for e in at.error]
     snapshot = newest_valid(list_snapshots(empty_dir))
     assert snapshot.as_of == dt.date(2025, 12, 31) and snapshot.source == "setup"

@@ -79,6 +79,8 @@ from rehabdash.ui.uploader import (  # noqa: F401
     upload_limit,
 )
 from rehabdash.ui.progress import (  # noqa: F401
+    announce_after_rerun,
+    announced,
     with_progress,
     remembered,
 )

@@ -24,3 +24,16 @@ def remembered(slot: str, key: tuple, label: str, work):
     result, box = with_progress(label, work)
     st.session_state[slot] = (key, result)
     return result, box
+
+
+_DONE = "_rehab_done"  # a success kept for the next run
+
+
+def announce_after_rerun(message: str) -> None:
+    """Keep a success for the next run: the one that lists a newly published snapshot (or boundary)."""
+    st.session_state[_DONE] = message
+
+
+def announced() -> str | None:
+    """The success kept by `announce_after_rerun`, once."""
+    return st.session_state.pop(_DONE, None)
