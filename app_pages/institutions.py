@@ -51,7 +51,7 @@ else:
 
 # ---------------------------------------------------------------------------- ranking with the light
 st.subheader(ui.t("institutions.ranking"))
-st.caption(ui.t("institutions.ranking_caption", days=config.follow_up_days(), scope=f.scope_label))
+st.caption(ui.t_md("institutions.ranking_caption", days=config.follow_up_days(), scope=f.scope_label))
 if data.children_hidden:
     st.info(ui.t("disclosure.township_breakdowns"))
 # Below district level the children are hidden for every institution: nothing to rank them by.
