@@ -142,8 +142,8 @@ def test_two_admins_importing_boundaries_at_once_both_keep_their_townships(sampl
     assert all(c.valid for c in checked)
     read = township_import.published
 
-    def slow_read():  # each publisher reads what is there, then takes its time before writing
-        found = read()
+    def slow_read(kind="townships"):  # each publisher reads what is there, then takes its time before writing
+        found = read(kind)
         time.sleep(0.5)
         return found
 
