@@ -27,6 +27,9 @@ def test_district_choice_is_carried_by_the_url(app_server, page, browser, screen
     city_values = metric_values(page.page)
     district_box = page.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
         has_text="区县")
+    # in the middle of the sidebar, as a reader scrolls to it: a box at the window's lower edge is
+    # scrolled by the click, and Streamlit closes a dropdown when its box scrolls
+    district_box.evaluate("box => box.scrollIntoView({block: 'center'})")
     district_box.locator("input").click()
     page.page.get_by_role("option", name="青山区").click()
     page.page.wait_for_function(
