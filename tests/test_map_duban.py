@@ -9,6 +9,8 @@ import datetime as dt
 import re
 
 import pytest
+
+from rehabdash.kernel import safe_text
 from jinja2.utils import htmlsafe_json_dumps
 
 from rehabdash.access import workflow_sample
@@ -102,7 +104,7 @@ def hostile_item(problem: str, unit: Unit, link: Link | None = None) -> Item:
 
 
 def test_typed_text_reaches_the_popup_escaped_and_a_linked_site_is_tagged():
-    hostile = '<img src=x onerror="alert(1)">问题'
+    hostile = '<img src=x onerror="alert(1)">问题`${window.__pwned=1}`'
     unit = Unit("region", "411102100000", '大刘镇<script>alert(2)</script>', PATHS[YUANHUI] + ("411102100000",))
     data = fm.load_scope(runner(NEWEST, YUANHUI), NEWEST, YUANHUI, "district")
     site = data.facilities["facility_id"].iloc[0]
@@ -113,9 +115,11 @@ def test_typed_text_reaches_the_popup_escaped_and_a_linked_site_is_tagged():
     marks = decision_text.map_marks(places, "zh")
     html = rendered(board.build_board(data, fm.View(), "zh", YUANHUI, "district", duban=marks))
     assert len(tag_classes(html)) == 2
-    assert not in_script("<img src=x", html) and not in_script("<script>alert(2)", html)
-    assert in_script("<div>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;问题</div>", html)  # text in the popup
-    assert in_script("大刘镇&lt;script&gt;", html) and in_script("逾期62天", html)  # 30 June to 31 August
+    assert "<img src=x" not in html and "<script>alert(2)" not in html  # no markup of it anywhere in the map
+    # the popup's text is JSON data for text nodes (layers.TextPopup), never in a template literal,
+    # where ${...} would run whatever the HTML escaping
+    assert safe_text.js_data(hostile)[1:-1] in html and "$(`" not in html
+    assert "大刘镇\\u003cscript\\u003e" in html and "逾期62天" in html  # 30 June to 31 August
     # a member department's item has no place on the map
     department = hostile_item("资金", Unit("department", "3", "区财政局"))
     assert decisions.places(decisions.open_items(decisions.view([department], NEWEST))) == {}

@@ -51,7 +51,7 @@ DUBAN_CSS = """
 .rd-duban-popup { font-size: 14px; line-height: 1.4; max-width: 340px; }
 .rd-duban-popup ol { margin: 4px 0 0; padding-left: 1.3em; }
 .rd-duban-popup li { margin-bottom: 4px; }
-.rd-duban-popup .rd-duban-meta { color: #3a4552; font-size: 13px; }
+.rd-duban-popup-meta { color: #3a4552; font-size: 13px; }
 """
 
 
@@ -98,15 +98,6 @@ def _place_points(data: MapData, polygons: dict) -> dict[tuple[str, str], tuple[
     return {key: place for key, place in found.items() if pd.notna(place[0]) and pd.notna(place[1])}
 
 
-def duban_popup(place: str, items: tuple[tuple[str, str], ...], lang: str) -> str:
-    """The mark's popup: the place, then each open item (problem; unit, deadline, status). Item text is
-    typed by people: escaped for HTML here."""
-    rows = "".join(f'<li><div>{safe_text.html_text(problem)}</div>'
-                   f'<div class="rd-duban-meta">{safe_text.html_text(meta)}</div></li>' for problem, meta in items)
-    title = safe_text.html_text(i18n.text(lang, "duban.map_title", place=place))
-    return f'<div class="rd-duban-popup"><div style="font-weight:700">{title}</div><ol>{rows}</ol></div>'
-
-
 def duban_marks(m: mapkit.OfflineMap, data: MapData, polygons: dict, marks: tuple, lang: str) -> int:
     """A 督办 tag on each place of ``marks`` (charts.decisions.map_marks: kind, ref, items) that lies in
     this map (``polygons``: its regions'); its tooltip counts the items, its popup lists them. Returns
@@ -126,7 +117,8 @@ def duban_marks(m: mapkit.OfflineMap, data: MapData, polygons: dict, marks: tupl
         marker = folium.Marker(m.latlng(lon, lat), pane=pane, icon=folium.DivIcon(
             html=f'<span data-items="{len(items)}">{word}{count}</span>', icon_size=(0, 0), class_name=css))
         marker.add_child(layers.TextTooltip(lines=[i18n.text(lang, "duban.map_tip", place=place, count=len(items))]))
-        marker.add_child(folium.Popup(duban_popup(place, items, lang), max_width=360))
+        marker.add_child(layers.TextPopup(i18n.text(lang, "duban.map_title", place=place), items,  # typed text
+                                          css="rd-duban-popup", maxWidth=360))
         marker.add_to(group)
         drawn += 1
     group.add_to(m)

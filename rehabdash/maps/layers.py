@@ -2,8 +2,9 @@
 tooltips. A layer takes WGS-84 data and lands in the map's datum through the map it is drawn on
 (:class:`rehabdash.maps.mapkit.OfflineMap`).
 
-Nothing from the data becomes HTML or script: tooltips are :class:`TextTooltip` (text nodes), never
-folium's GeoJsonTooltip (writes ``innerHTML``) or Tooltip (a JavaScript template literal).
+Nothing from the data becomes HTML or script: tooltips are :class:`TextTooltip` and popups
+:class:`TextPopup` (text nodes), never folium's GeoJsonTooltip (writes ``innerHTML``), Tooltip or Popup
+(a JavaScript template literal).
 """
 from __future__ import annotations
 
@@ -59,6 +60,49 @@ class TextTooltip(MacroElement):
         self.fields_json = safe_text.js_data(list(fields or ()))
         self.lines_json = safe_text.js_data(None if lines is None else [str(x) for x in lines])
         self.options = {"sticky": True, **options}
+
+
+class TextPopup(MacroElement):
+    """A marker's popup built of text nodes, as :class:`TextTooltip`: a bold ``title``, then a numbered
+    list, each entry its lines (the first as it is, the others in the smaller ``<css>-meta`` style).
+    folium.Popup splices its HTML into a JavaScript template literal, where ``${...}`` runs whatever
+    the HTML escaping; this one gets its text as JSON data. ``css`` is the box's class."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.bindPopup(function () {
+                var data = {{ this.data_json }};
+                var box = document.createElement("div");
+                box.className = data.css;
+                var title = document.createElement("div");
+                title.style.fontWeight = "700";
+                title.textContent = String(data.title);
+                box.appendChild(title);
+                var list = document.createElement("ol");
+                data.entries.forEach(function (lines) {
+                    var entry = document.createElement("li");
+                    lines.forEach(function (line, i) {
+                        var row = document.createElement("div");
+                        if (i) row.className = data.css + "-meta";
+                        row.textContent = String(line);
+                        entry.appendChild(row);
+                    });
+                    list.appendChild(entry);
+                });
+                box.appendChild(list);
+                return box;
+            }, {{ this.options|tojavascript }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, entries: Iterable[Sequence[str]], css: str, **options: Any):
+        super().__init__()
+        self._name = "TextPopup"
+        self.data_json = safe_text.js_data({"title": str(title), "css": css,
+                                            "entries": [[str(line) for line in lines] for lines in entries]})
+        self.options = options
 
 
 def add_geojson(
