@@ -96,3 +96,19 @@ def test_page_workers_default_to_the_cores_and_take_the_setting(monkeypatch):
     assert config.page_workers() == 3
     monkeypatch.setenv("REHAB_PAGE_WORKERS", "0")
     assert config.page_workers() == 1
+
+
+def test_the_served_app_watches_no_source_files():
+    """Streamlit's default watcher sets up a watch on every project module for each new session, on the
+    event loop that every session shares: 30 opens at once took 8-9 s (docs/performance.md). The
+    project's settings, which `./dev run` and `streamlit run serve.py` read, and the deployment's
+    replica command both turn it off."""
+    import tomllib
+    from pathlib import Path
+
+    from tools import deploy
+
+    settings = tomllib.loads((Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert settings["server"]["fileWatcherType"] == "none"
+    command = deploy.replica_command(deploy.Settings(), 8501)
+    assert command[command.index("--server.fileWatcherType") + 1] == "none"
