@@ -6,10 +6,11 @@ import streamlit as st
 
 from rehabdash import charts, ui
 from rehabdash.access import audit, gate, pages
-from rehabdash.kernel import turns
+from rehabdash.kernel import heap, turns
 from rehabdash.store import db
 
 st.set_page_config(page_title="康复服务看板", page_icon="assets/icon.png", layout="wide")
+heap.freeze_survivors()  # full garbage collections walk only what is new (once per process)
 
 
 # Streamlit's browser runs the page again when its connection comes back only if a fragment runs on a

@@ -56,7 +56,7 @@ class Server:
     """One `streamlit run` on loopback, with its process for CPU and memory readings."""
 
     def __init__(self, script: Path, env: dict, log_name: str, cwd: Path = PROJECT, port: int | None = None,
-                 command=None, profile: Path | None = None):
+                 command=None, profile: Path | None = None, flags: tuple[str, ...] = ()):
         """`command(port)`, when given, is the argv to start (a deployment's replica command); `profile`:
         every thread of the server under cProfile (bench/serve_profiled.py, --profile-server)."""
         self.port = port or _free_port()
@@ -66,7 +66,7 @@ class Server:
         argv = command(self.port) if command else [
             *launch, str(script), "--server.port", str(self.port),
             "--server.address", "127.0.0.1", "--server.headless", "true",
-            "--browser.gatherUsageStats", "false"]  # the rest as the served folder's config says
+            "--browser.gatherUsageStats", "false", *flags]  # the rest as the served folder's config says
         self.popen = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=self.log,
                                       stderr=subprocess.STDOUT)
         self.proc = psutil.Process(self.popen.pid)
@@ -314,8 +314,11 @@ def main(argv=None) -> int:
     # Two floors: the trivial page served with the dashboard's own settings (the project's
     # .streamlit/config.toml, e.g. runner.postScriptGC = false), and with Streamlit's defaults (a
     # folder without a config), as the issue's first measurement served it.
-    floors = {"trivial": Server(trivial_file, {}, "rehab-load-trivial.log"),
-              "trivial_default": Server(trivial_file, {}, "rehab-load-trivial-default.log", cwd=trivial_file.parent)}
+    # Neither floor watches its file: the floor stays as low as Streamlit gets, whatever the default.
+    quiet = ("--server.fileWatcherType", "none")
+    floors = {"trivial": Server(trivial_file, {}, "rehab-load-trivial.log", flags=quiet),
+              "trivial_default": Server(trivial_file, {}, "rehab-load-trivial-default.log", cwd=trivial_file.parent,
+                                        flags=quiet)}
     results["floors"] = {"trivial": "the project's .streamlit/config.toml, as the dashboard",
                          "trivial_default": "Streamlit's default settings (no config file)"}
     dash = Server(args.app_dir / "app.py", {"REHAB_DATA_DIR": str(args.data_dir)}, "rehab-load-dash.log",
