@@ -145,3 +145,23 @@ def test_one_way_to_cache_results():
     using = [str(p.relative_to(root)) for p in sources
              if "@st.cache_data" in p.read_text(encoding="utf-8") or "@st.cache_resource" in p.read_text(encoding="utf-8")]
     assert using == []
+
+
+def test_a_meeting_is_fingerprinted_once_and_meetings_of_other_content_are_told_apart(inputs, monkeypatch):
+    """The deck, bulletin and workbook are each keyed by the Meeting on every run of the overview: its
+    content (frames included) is digested once per object, and another content gives another key."""
+    import dataclasses
+
+    digested = []
+    digest = memo._frame_digest
+    monkeypatch.setattr(memo, "_frame_digest", lambda value: digested.append(1) or digest(value))
+    m = dataclasses.replace(inputs["yuanhui"])  # a new object: nothing kept on it yet
+    first = exports.file_key((bulletin.build_docx, m, BY, "zh", None))
+    assert digested  # the facilities frame at least
+    done = len(digested)
+    assert exports.file_key((bulletin.build_docx, m, BY, "zh", None)) == first
+    exports.file_key((workbook.meeting_workbook, m, BY, "zh", None))
+    assert len(digested) == done
+    fewer = m.facilities.iloc[:-1]
+    assert exports.file_key((bulletin.build_docx, dataclasses.replace(m, facilities=fewer), BY, "zh", None)) != first
+    assert exports.file_key((bulletin.build_docx, dataclasses.replace(m), BY, "zh", None)) == first

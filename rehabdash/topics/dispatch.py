@@ -307,6 +307,11 @@ class Meeting:
     def until(self) -> dt.date:
         return measures.period_end(self.as_of, self.year)
 
+    def __memo_key__(self) -> tuple:
+        """Its content. A Meeting is read and never changed, so kernel.memo keeps the fingerprint on it:
+        the three meeting files are keyed by it on every run of the overview."""
+        return tuple(getattr(self, field.name) for field in dataclasses.fields(self))
+
     @property
     def no_subunits_key(self) -> str:
         """What an empty ranking says: above a township the units are there, their figures are not yet

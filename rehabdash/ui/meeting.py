@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -204,14 +205,22 @@ def previous_of(f: Filters):
 def meeting_of(f: Filters, margin: float):
     """The dispatch view of the chosen scope and year, with the previous snapshot of the same year,
     its children's counts under the disclosure control of the scope."""
-    previous = previous_of(f)
+    return _meeting(f, margin, previous_of(f), dt.date.today())  # 报送进度 counts its deadlines from today
+
+
+# One object per view, previous snapshot and day for every session: the deck, bulletin and workbook are
+# keyed by its content, which is then worked out once (dispatch.Meeting.__memo_key__), not three times
+# per run.
+@memo.by_inputs(share=True)
+def _meeting(f: Filters, margin: float, previous, today: dt.date):
     before = None if previous is None else (previous.as_of, f.run_at(previous))
     root = f.scope.root
     m = dispatch.gather(f.run, f.as_of, f.year, margin, f.scope_label, f.tree.name(root),
                         f.tree.level(root) or "city", before, sample=f.sample,
                         disclosure=child_rehab.disclosure(f.run_parent, f.scope, f.as_of, f.year))
     # 报送进度 goes with the meeting (deck, bulletin); a closed year's has no later month
-    return m if f.closed else dataclasses.replace(m, reporting=reporting.progress(f.run, f.snapshot.as_of))
+    return m if f.closed else dataclasses.replace(m, reporting=reporting.progress(f.run, f.snapshot.as_of,
+                                                                                today=today))
 
 
 def ranking_of(f: Filters, margin: float, by: str) -> tuple[dispatch_charts.Table, pd.DataFrame, pd.DataFrame]:
