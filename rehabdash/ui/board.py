@@ -142,8 +142,8 @@ def coded_choice(label_text: str, codes: tuple, key: str, default: str, format_f
         asked = st.query_params.get(key)
         by_label = {format_func(language, c): c for language in i18n.LANGUAGES for c in codes}
         st.session_state[key] = asked if asked in codes else by_label.get(asked, default)
-    chosen = st.segmented_control(label_text, codes, key=key,
-                                  format_func=lambda c, language=lang(): format_func(language, c)) or default
+    shown_in = lang()
+    chosen = st.segmented_control(label_text, codes, key=key, format_func=lambda c: format_func(shown_in, c)) or default
     if chosen == default:
         st.query_params.pop(key, None)
     elif st.query_params.get(key) != chosen:
