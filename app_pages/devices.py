@@ -92,14 +92,15 @@ with st.expander(ui.t("devices.station_list")):
 # ---------------------------------------------------------------- community sharing / rental
 st.subheader(ui.t("devices.sharing"))
 st.caption(ui.t("devices.sharing_caption", year=f.year, as_of=fmt.date(f.as_of, f.lang)))
-columns = st.columns(5)
-for column, (label_key, value) in zip(columns, (
-    ("devices.loans", count(loans.lent)), ("devices.returned", count(loans.returned)),
-    ("devices.on_loan", count(loans.on_loan)), ("devices.overdue", count(loans.overdue)),
-    ("devices.return_rate", fmt.rate(loans.return_rate)),
-)):
-    with column:
-        ui.figure_card(ui.t(label_key), value)
+# Two rows of three (six in one row cut the rate short at 1280 px): what was lent and came back, then
+# what did not, the lost devices beside the overdue ones and counted in neither 在借 nor 逾期未还.
+for row in ((("devices.loans", count(loans.lent)), ("devices.returned", count(loans.returned)),
+             ("devices.return_rate", fmt.rate(loans.return_rate))),
+            (("devices.on_loan", count(loans.on_loan)), ("devices.overdue", count(loans.overdue)),
+             ("devices.lost", count(loans.lost)))):
+    for column, (label_key, value) in zip(st.columns(3), row):
+        with column:
+            ui.figure_card(ui.t(label_key), value)
 
 if loans.lent == 0:
     st.info(ui.t("devices.no_loans"))

@@ -120,10 +120,9 @@ st.markdown(ui.t("tasks.summary", total=len(tasks), overdue=int(tasks["overdue"]
 
 @st.fragment  # the task filter reruns the task table only: the map is not sent again
 def task_table(tasks) -> None:
-    board_ui.code_from_url("map_tasks", tasks_topic.FILTERS)
-    which = st.segmented_control(
-        ui.t("tasks.filter"), tasks_topic.FILTERS, key="map_tasks", bind="query-params", default="all",
-        format_func=lambda c, lang=f.lang: i18n.text(lang, f"tasks.filter_{c}", days=tasks_topic.DUE_DAYS)) or "all"
+    which = board_ui.coded_choice(
+        ui.t("tasks.filter"), tasks_topic.FILTERS, "map_tasks", "all",
+        lambda lang, c: i18n.text(lang, f"tasks.filter_{c}", days=tasks_topic.DUE_DAYS))
     shown_tasks = tasks_topic.filtered(tasks, which)
     if shown_tasks.empty:
         st.info(ui.t("tasks.none"))

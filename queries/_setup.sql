@@ -53,6 +53,16 @@ CREATE MACRO loans_lent_in(scope, lent_year) AS TABLE
       AND year(l.lent_on) = lent_year
       AND l.loan_status IS DISTINCT FROM 'refused';
 
+-- loan_outcome(returned, due, status, day): THE rule of what a loan is on `day`, each loan exactly one of
+-- 'returned' (back by then), 'lost' (recorded lost: counted from its due date, as the credit rule in
+-- kernel/credit.py counts a loss), 'overdue' (逾期未还: out past its due date, not lost) or 'in_term'.
+-- A lost device is not "still out and overdue": the devices page shows it apart.
+CREATE MACRO loan_outcome(returned, due, status, day) AS
+    CASE WHEN returned <= day THEN 'returned'
+         WHEN due < day AND status = 'lost' THEN 'lost'
+         WHEN due < day THEN 'overdue'
+         ELSE 'in_term' END;
+
 -- in_year_to(day, year, until): the day lies between 1 January of `year` and `until`.
 CREATE MACRO in_year_to(day, year, until) AS day BETWEEN make_date(year, 1, 1) AND until;
 

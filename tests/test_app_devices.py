@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from .apptest_reads import assert_figures, captions, cells, deltas, metrics, started, table_with
 
 PAGE = "app_pages/devices.py"
-LOAN_FIGURES = ("借出人次", "已归还", "在借", "逾期未还", "归还率")
+LOAN_FIGURES = ("借出人次", "已归还", "在借", "逾期未还", "丢失", "归还率")
 
 
 def start(**query) -> AppTest:
@@ -31,7 +31,7 @@ def test_qingshan_rental_pilot_shows_400_plus_loans():
     at = start(year="2024", district="青山区")
     shown = metrics(at)
     assert int(shown["借出人次"]) >= 400
-    assert int(shown["已归还"]) + int(shown["在借"]) == int(shown["借出人次"])
+    assert int(shown["已归还"]) + int(shown["在借"]) + int(shown["丢失"]) == int(shown["借出人次"])
     station_table = next(d.value for d in at.dataframe if "站点" in d.value.columns and "借出人次" in d.value.columns)
     assert len(station_table) == 12 and station_table["借出人次"].sum() == int(shown["借出人次"])
 
@@ -39,7 +39,7 @@ def test_qingshan_rental_pilot_shows_400_plus_loans():
 def test_changing_scope_changes_every_figure():
     city = metrics(start(year="2024"))
     district = metrics(start(year="2024", district="东河区"))
-    assert set(district) == set(city) and len(city) == 12
+    assert set(district) == set(city) and len(city) == 13
     for label, value in city.items():
         assert district[label] != value, label
 
@@ -107,9 +107,28 @@ def test_baotou_2024_shows_credit_scores_and_no_borrower_reference():
 
 def test_2024_loans_are_shown_as_they_stood_at_its_year_end():
     """The newest snapshot (August 2025) read for 2024: "在 2024年12月31日 的状态" is what the year-end
-    snapshot said (raw Parquet of 000002: 418 lent, 352 back, 66 out, 12 of them overdue), not 405 back."""
+    snapshot said (raw Parquet of 000002: 418 lent, 352 back, 66 not back, 12 of them past due), not 405
+    back. Of the 12, the newest snapshot has 9 recorded lost (counted from their due date): 3 overdue,
+    9 lost, 57 still on loan (raw Parquet of 000004, tests/test_devices.raw_loans)."""
     at = start(year="2024", district="青山区")
-    assert_figures(at, {"借出人次": "418", "已归还": "352", "在借": "66", "逾期未还": "12"})
+    assert_figures(at, {"借出人次": "418", "已归还": "352", "在借": "57", "逾期未还": "3", "丢失": "9"})
+
+
+def test_lost_devices_are_a_figure_of_their_own_and_the_tables_agree():
+    """逾期未还 counted the lost devices as still out and overdue. Counted with pandas in the raw Parquet
+    of the newest snapshot (tests/test_devices.raw_loans): 包头市's 464 loans of 2025 on 2025-08-31 are
+    364 back, 96 on loan of which 10 overdue, and 4 lost; the table under each loans chart adds up to
+    them, and the credit section's 丢失 counts the same 4."""
+    at = start(year="2025", city="包头市")
+    assert_figures(at, {"借出人次": "464", "已归还": "364", "在借": "96", "逾期未还": "10", "丢失": "4"})
+    for first in ("站点", "辅具类别"):
+        table = table_with(at, first, "借出人次", "在借", "逾期未还", "丢失")
+        assert (table["借出人次"].sum(), table["已归还"].sum(), table["在借"].sum(), table["逾期未还"].sum(),
+                table["丢失"].sum()) == (464, 364, 96, 10, 4)
+    assert table_with(at, "站点", "按期归还", "丢失")["丢失"].sum() == 4
+    assert "丢失" in captions(at) and "不再计入在借和逾期未还" in captions(at)
+    english = start(year="2025", city="包头市", lang="English")
+    assert_figures(english, {"Overdue": "10", "Lost": "4"})
 
 
 def test_a_new_deployment_draws_no_empty_chart_and_says_there_are_no_points(tmp_path, monkeypatch):

@@ -169,3 +169,29 @@ def test_a_misconfigured_base_map_falls_back_to_boundaries(fake, monkeypatch):
     at = start(**YUANHUI)
     assert any("REHAB_TIANDITU_KEY" in e.value for e in at.error)
     assert fake.map.basemap == "none"
+
+
+# The site-task filter's URL value is its code in either language (?map_tasks=overdue), the widget shows
+# the label of the language; a link from before, with the Chinese label, still opens it and is rewritten.
+@pytest.mark.parametrize("lang, asked, shown", [
+    ("中文", "overdue", "逾期"), ("English", "overdue", "Overdue"),
+    ("中文", "逾期", "逾期"), ("English", "逾期", "Overdue"), ("English", "Overdue", "Overdue"),
+])
+def test_task_filter_keeps_its_code_in_the_url(fake, lang, asked, shown):
+    at = start(lang=lang, city="包头市", map_tasks=asked)
+    tasks = at.segmented_control(key="map_tasks")
+    assert tasks.value == "overdue"
+    assert list(tasks.formatted_values) == [shown]
+    assert at.query_params["map_tasks"] == "overdue"
+
+
+def test_task_filter_choice_goes_to_the_url_as_its_code(fake):
+    at = start(lang="English", city="包头市")
+    assert "map_tasks" not in at.query_params  # the default (all tasks) leaves the URL alone
+    at.segmented_control(key="map_tasks").set_value("due_soon").run()
+    assert at.query_params["map_tasks"] == "due_soon"
+    at.selectbox(key="lang").select("zh").run()  # the language switch keeps the choice and its code
+    assert at.segmented_control(key="map_tasks").value == "due_soon"
+    assert at.query_params["map_tasks"] == "due_soon"
+    at.segmented_control(key="map_tasks").set_value("all").run()
+    assert "map_tasks" not in at.query_params

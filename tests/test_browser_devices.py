@@ -75,3 +75,25 @@ def test_credit_section_at_1440_by_900(app_server, page, screenshots_dir):
     assert not re.search(r"JY\d{4}-\d{4}", text)
     browser_page.screenshot(path=str(screenshots_dir / "devices-credit-1440x900.png"))
     assert_clean(page)
+
+
+def test_lost_devices_beside_overdue_at_1280_by_720(app_server, page, screenshots_dir):
+    """逾期未还 no longer counts the lost devices: 丢失 stands beside it (raw Parquet of the newest snapshot,
+    tests/test_devices.raw_loans: 包头市's 2025 loans on 2025-08-31, 10 overdue, 4 lost, 96 on loan)."""
+    browser_page = page.page
+    browser_page.set_viewport_size({"width": 1280, "height": 720})
+    browser_page.goto(f"{app_server.url}/devices?year=2025&city=包头市")
+    wait_for_app(browser_page)
+    heading = browser_page.get_by_role("heading", name="社区辅具租赁与共享")
+    main = browser_page.locator('[data-testid="stMain"]')
+    main.get_by_text("各站点辅具借用人次").first.wait_for(timeout=30_000)  # the loans chart, drawn
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+    browser_page.wait_for_timeout(1000)
+    shown = metric_values(browser_page)
+    assert (shown["借出人次"], shown["已归还"], shown["在借"], shown["逾期未还"], shown["丢失"]) == (
+        "464", "364", "96", "10", "4")
+    browser_page.screenshot(path=str(screenshots_dir / "devices-loans-lost-1280x720.png"))
+    main.get_by_text("各类辅具借用人次").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    browser_page.wait_for_timeout(800)
+    browser_page.screenshot(path=str(screenshots_dir / "devices-loans-charts-1280x720.png"))
+    assert_clean(page)

@@ -295,3 +295,27 @@ def test_tile_base_requests_and_datum(tile_base, page, screenshots_dir):
         assert math.dist(marker, on_screen((lon, lat))) > 10
     p.screenshot(path=str(screenshots_dir / f"facility-map-tiles-{basemap}.png"))
     assert p.locator('[data-testid="stException"]').count() == 0
+
+
+def test_task_filter_keeps_its_code_in_the_address_bar(app_server, page, screenshots_dir):
+    """?map_tasks=overdue chooses 逾期 and the address bar keeps the code, not the label; a choice goes
+    to the URL as its code; under the English switch the same code, and an old link with the Chinese
+    label opens Overdue and is rewritten to the code."""
+    p = page.page
+    p.set_viewport_size({"width": 1280, "height": 720})
+    tasks = p.locator('[class*="st-key-map_tasks"]')
+    open_map(p, f"{app_server.url}/map?map_tasks=overdue")
+    expect(tasks.get_by_role("radio", checked=True)).to_have_text("逾期", timeout=SLOW)
+    p.wait_for_timeout(500)
+    assert "map_tasks=overdue" in unquote(p.url) and "逾期" not in unquote(p.url)
+    tasks.scroll_into_view_if_needed()
+    p.screenshot(path=str(screenshots_dir / "map-task-filter-overdue-1280x720.png"))
+    tasks.get_by_role("radio", name="30天内到期").click()
+    expect(p).to_have_url(re.compile(r"map_tasks=due_soon"), timeout=SLOW)
+    open_map(p, f"{app_server.url}/map?lang=English&map_tasks=逾期")
+    expect(tasks.get_by_role("radio", checked=True)).to_have_text("Overdue", timeout=SLOW)
+    expect(p).to_have_url(re.compile(r"map_tasks=overdue"), timeout=SLOW)
+    assert "Overdue" not in unquote(p.url) and "逾期" not in unquote(p.url)
+    tasks.scroll_into_view_if_needed()
+    p.screenshot(path=str(screenshots_dir / "map-task-filter-overdue-en-1280x720.png"))
+    assert_clean(page)

@@ -131,7 +131,7 @@ def test_qingshan_rental_pilot_loans_2024(as_of):
     run = runner(as_of, QINGSHAN)
     loans = devices.loan_totals(run, as_of, 2024)
     assert loans.lent >= 400
-    assert loans.on_loan == loans.lent - loans.returned >= loans.overdue >= 0
+    assert loans.on_loan + loans.lost == loans.lent - loans.returned and loans.on_loan >= loans.overdue >= 0
     # Counted in the raw Parquet: 418 loans of 2024 at 青山区's points, 352 back by the end of 2024 and
     # 405 by 31 August 2025.
     returned = {END_2024: 352, NEWEST: 405}[as_of]
@@ -140,8 +140,8 @@ def test_qingshan_rental_pilot_loans_2024(as_of):
     points = devices.service_points(run, as_of, 2024)
     by = devices.loans_by(run, as_of, 2024, points.stations)
     for frame in by.values():  # the breakdowns add up to the totals
-        assert (frame["loans"].sum(), frame["returned"].sum(), frame["overdue"].sum()) == (
-            loans.lent, loans.returned, loans.overdue)
+        assert (frame["loans"].sum(), frame["returned"].sum(), frame["overdue"].sum(), frame["lost"].sum()) == (
+            loans.lent, loans.returned, loans.overdue, loans.lost)
     assert len(by["station"]) == 12 and set(by["station"]["kind"]) == {"rental_point"}
     assert list(by["station"]["loans"]) == sorted(by["station"]["loans"], reverse=True)
     assert list(by["device_type"]["device_type"]) == [d for d in DEVICE_TYPES if d in set(by["device_type"]["device_type"])]
@@ -159,28 +159,35 @@ def test_overdue_is_counted_at_the_snapshot_date():
 def test_a_past_year_read_from_a_later_snapshot_counts_loans_at_its_year_end():
     """/devices?year=2024 on the newest snapshot says "在 2024年12月31日 的状态": the returns made in 2025
     are not back yet then. Counted in the raw Parquet of the year-end snapshot (000002): 418 loans of
-    2024, 352 back, 12 past their due date and not back; the newest snapshot, read at that day, agrees
-    (it once said 405 back, 13 on loan, 9 overdue: the state of August 2025)."""
+    2024, 352 back, 66 not back, 12 of them past their due date; the newest snapshot, read at that day,
+    agrees (it once said 405 back, 13 on loan, 9 overdue: the state of August 2025). Of the 12, the
+    year-end snapshot had 3 recorded lost; by August 2025 9 are (a loss has no date: it counts from the
+    due date, as in the credit scores), so the newest snapshot splits them 3 overdue and 9 lost."""
     run = runner(NEWEST, QINGSHAN)
     loans = devices.loan_totals(run, END_2024, 2024)
-    assert (loans.lent, loans.returned, loans.on_loan, loans.overdue) == (418, 352, 66, 12)
-    assert loans == devices.loan_totals(runner(END_2024, QINGSHAN), END_2024, 2024)
+    assert (loans.lent, loans.returned, loans.on_loan + loans.lost, loans.overdue + loans.lost) == (418, 352, 66, 12)
+    year_end = devices.loan_totals(runner(END_2024, QINGSHAN), END_2024, 2024)
+    assert (year_end.lent, year_end.returned, year_end.on_loan + year_end.lost, year_end.overdue + year_end.lost) == (
+        418, 352, 66, 12)
+    assert (year_end.overdue, year_end.lost, loans.overdue, loans.lost) == (9, 3, 3, 9)
     points = devices.service_points(run, END_2024, 2024)
     for frame in devices.loans_by(run, END_2024, 2024, points.stations).values():
-        assert (frame["returned"].sum(), frame["on_loan"].sum(), frame["overdue"].sum()) == (352, 66, 12)
+        assert (frame["returned"].sum(), frame["on_loan"].sum() + frame["lost"].sum(),
+                frame["overdue"].sum(), frame["lost"].sum()) == (352, 66, 3, 9)
 
 
 def test_loan_outcomes_split_every_loan_once():
-    frame = pd.DataFrame({"name": ["x", "y"], "loans": [10, 5], "returned": [7, 5], "on_loan": [3, 0],
-                          "overdue": [1, 0], "return_rate": [0.7, 1.0]})
+    frame = pd.DataFrame({"name": ["x", "y"], "loans": [10, 5], "returned": [7, 5], "on_loan": [2, 0],
+                          "overdue": [1, 0], "lost": [1, 0], "return_rate": [0.7, 1.0]})
     parts = devices.loan_outcomes(frame, "name")
     assert parts.groupby("name")["count"].sum().to_dict() == {"x": 10, "y": 5}
-    assert parts.set_index(["name", "outcome"])["count"][("x", "in_term")] == 2
+    assert parts.set_index(["name", "outcome"])["count"][("x", "in_term")] == 1
+    assert parts.set_index(["name", "outcome"])["count"][("x", "lost")] == 1
 
 
 def test_no_loans_anywhere_else_in_2024():
     run = runner(NEWEST, "150202000000")  # 东河区
-    assert devices.loan_totals(run, NEWEST, 2024) == devices.Loans(0, 0, 0)
+    assert devices.loan_totals(run, NEWEST, 2024) == devices.Loans(0, 0, 0, 0)
     assert devices.loan_totals(run, NEWEST, 2024).return_rate is None
     by = devices.loans_by(run, NEWEST, 2024, devices.service_points(run, NEWEST, 2024).stations)
     assert by["station"].empty and by["device_type"].empty
@@ -257,3 +264,63 @@ def test_station_map_without_an_outline_fits_the_points():
 def test_no_map_without_points_or_outline():
     empty = _points(XITU).iloc[0:0]
     assert device_map.station_map(empty, Scope(BAOTOU, XITU), LABELS, str, basemap="none") is None
+
+
+# ---------------------------------------------------------------- lost devices apart from overdue ones
+
+def raw_loans(snapshot: str, region_prefix: str, year: int, day: dt.date) -> dict[str, int]:
+    """The year's loans at the points under `region_prefix` counted in the raw Parquet with pandas, as
+    they stood on `day`: back by then; recorded lost (from its due date, as the credit rule counts a
+    loss); otherwise out past the due date; otherwise out within term."""
+    folder = f"data/snapshots/{snapshot}"
+    loans = pd.read_parquet(f"{folder}/device_loans.parquet").merge(
+        pd.read_parquet(f"{folder}/device_stations.parquet")[["station_id", "region_code"]], on="station_id")
+    loans = loans[(pd.to_datetime(loans["lent_on"]).dt.year == year) & (loans["loan_status"] != "refused")
+                  & loans["region_code"].str.startswith(region_prefix)]
+    back = pd.to_datetime(loans["returned_on"]) <= pd.Timestamp(day)
+    past_due = pd.to_datetime(loans["due_on"]) < pd.Timestamp(day)
+    lost = ~back & past_due & (loans["loan_status"] == "lost")
+    overdue = ~back & past_due & ~lost
+    return {"lent": len(loans), "returned": int(back.sum()), "lost": int(lost.sum()),
+            "overdue": int(overdue.sum()), "on_loan": int((~back & ~lost).sum())}
+
+
+@pytest.mark.parametrize("snapshot, scope, prefix, year, day", [
+    ("000004", BAOTOU, "1502", 2025, NEWEST),  # 464 lent, 364 back, 10 overdue, 4 lost
+    ("000002", QINGSHAN, "150204", 2024, END_2024),  # 418 lent, 352 back, 9 overdue, 3 lost
+    ("000004", QINGSHAN, "150204", 2024, END_2024),  # the same loans, 6 more known lost by August 2025
+])
+def test_lost_devices_are_counted_apart_from_overdue_ones(snapshot, scope, prefix, year, day):
+    """逾期未还 counted the lost devices as if still out: they are 丢失 now, each loan once."""
+    as_of = NEWEST if snapshot == "000004" else END_2024
+    run = runner(as_of, scope)
+    loans = devices.loan_totals(run, day, year)
+    raw = raw_loans(snapshot, prefix, year, day)
+    assert (loans.lent, loans.returned, loans.on_loan, loans.overdue, loans.lost) == (
+        raw["lent"], raw["returned"], raw["on_loan"], raw["overdue"], raw["lost"])
+    assert raw["lost"] > 0 and loans.returned + loans.on_loan + loans.lost == loans.lent
+    for frame in devices.loans_by(run, day, year, devices.service_points(run, day, year).stations).values():
+        assert (frame["returned"].sum(), frame["on_loan"].sum(), frame["overdue"].sum(), frame["lost"].sum()) == (
+            raw["returned"], raw["on_loan"], raw["overdue"], raw["lost"])
+    # the credit section's 丢失 per point counts the same loans on the same day
+    credit = devices.credit(run, day, year, devices.service_points(run, day, year).stations)
+    assert credit.until == day and credit.per_station["lost"].sum() == loans.lost
+
+
+def test_hand_worked_loan_outcomes():
+    """Six loans on 2025-06-30, by the one rule the loan queries share (queries/_setup.sql): back on time,
+    back late, lost past its due date, out past it, out within term, and lost but not yet due (counted
+    from its due date, as the credit rule counts a loss)."""
+    import duckdb
+
+    from rehabdash.kernel.config import QUERIES_DIR
+
+    setup = (QUERIES_DIR / "_setup.sql").read_text(encoding="utf-8")
+    macro = next(s for s in setup.split(";") if "MACRO loan_outcome(" in s)
+    con = duckdb.connect()
+    con.execute(macro)
+    rows = [("2025-05-01", "2025-04-30", None), ("2025-05-01", "2025-06-01", None), ("2025-06-01", None, "lost"),
+            ("2025-06-01", None, None), ("2025-07-31", None, None), ("2025-07-31", None, "lost")]
+    outcomes = [con.execute("SELECT loan_outcome(CAST(? AS DATE), CAST(? AS DATE), ?, DATE '2025-06-30')",
+                            [back, due, status]).fetchone()[0] for due, back, status in rows]
+    assert outcomes == ["returned", "returned", "lost", "overdue", "in_term", "in_term"]

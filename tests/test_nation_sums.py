@@ -202,7 +202,7 @@ def test_devices_page_figures_sum_upward(snap, raw, scope):
     assert units["fitted"].sum() == rows["fitted_count"].sum()
     loans = devices.loan_totals(run_at(snap, scope), NEWEST, YEAR)
     loan_parts = [devices.loan_totals(run_at(snap, c), NEWEST, YEAR) for c in children(raw, scope)]
-    for field in ("lent", "returned", "overdue"):
+    for field in ("lent", "returned", "overdue", "lost"):
         assert getattr(loans, field) == sum(getattr(p, field) for p in loan_parts), field
     lent = raw["device_loans"].merge(stations[["station_id", "region_code"]], on="station_id")
     lent = lent[lent["region_code"].str.startswith(prefix)

@@ -121,7 +121,7 @@ def openings(openings: pd.DataFrame, lang: str, scope_label: str):
 
 @by_inputs
 def loans(frame: pd.DataFrame, label_column: str, lang: str, title: str):
-    """Stacked bars of each row's loans: returned, on loan within term, overdue (pattern as well as colour).
+    """Stacked bars of each row's loans: returned, on loan within term, overdue, lost (pattern as well as colour).
     At most MAX_BARS rows, the first ones (a nation lends at 14,000 stations; its table holds them all)."""
     if len(frame) > MAX_BARS:
         frame = frame.head(MAX_BARS)
@@ -131,13 +131,14 @@ def loans(frame: pd.DataFrame, label_column: str, lang: str, title: str):
     parts["outcome"] = parts["outcome"].map(outcome_labels)
     figure = px.bar(
         parts, x="count", y=label_column, color="outcome", orientation="h", pattern_shape="outcome",
-        color_discrete_map=dict(zip(outcome_labels.values(), (PALETTE[0], PALETTE[1], PALETTE[5]))),
-        pattern_shape_map=dict(zip(outcome_labels.values(), ("", ".", "x"))),
+        color_discrete_map=dict(zip(outcome_labels.values(), (PALETTE[0], PALETTE[1], PALETTE[5], PALETTE[7]))),
+        pattern_shape_map=dict(zip(outcome_labels.values(), ("", ".", "x", "-"))),
         category_orders={label_column: list(frame[label_column])}, title=title,
         labels={"count": i18n.text(lang, "devices.count_col"), label_column: "",
                 "outcome": i18n.text(lang, "devices.outcome")},
     )
-    figure.update_layout(height=bar_height(len(frame)))
+    # tall enough for the legend of the four outcomes too (the four device types cut off 丢失)
+    figure.update_layout(height=bar_height(max(len(frame), len(LOAN_OUTCOMES) + 2)))
     return figure
 
 

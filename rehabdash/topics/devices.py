@@ -124,11 +124,12 @@ class Loans:
 
     lent: int
     returned: int
-    overdue: int  # not returned and past the due date
+    overdue: int  # not returned, past the due date and not lost
+    lost: int  # recorded lost (from its due date): no longer out, never coming back
 
     @property
-    def on_loan(self) -> int:  # not returned yet, overdue or not
-        return self.lent - self.returned
+    def on_loan(self) -> int:  # still out with the borrower, overdue or not (lost ones are not)
+        return self.lent - self.returned - self.lost
 
     @property
     def return_rate(self) -> float | None:
@@ -138,22 +139,22 @@ class Loans:
 @memo.by_inputs
 def loan_totals(run: RunQuery, as_of: dt.date, year: int) -> Loans:
     row = run("device_loan_totals", year=year, as_of=as_of).iloc[0]
-    return Loans(int(row["loans"]), int(row["returned"]), int(row["overdue"]))
+    return Loans(int(row["loans"]), int(row["returned"]), int(row["overdue"]), int(row["lost"]))
 
 
-LOAN_COLUMNS = ["loans", "returned", "on_loan", "overdue", "return_rate"]
+LOAN_COLUMNS = ["loans", "returned", "on_loan", "overdue", "lost", "return_rate"]
 
 
 @memo.by_inputs
 def loans_by(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Loans of the year per station ('station': with the station's name, kind and place) and per
-    device type ('device_type'), each with returned, on loan, overdue and the return rate."""
+    device type ('device_type'), each with returned, on loan, overdue, lost and the return rate."""
     loans = run("device_loans_by_station", year=year, as_of=as_of)
 
     def summed(key: str) -> pd.DataFrame:
-        frame = loans.groupby(key, as_index=False)[["loans", "returned", "overdue"]].sum()
-        frame = frame.astype({"loans": int, "returned": int, "overdue": int})
-        frame["on_loan"] = frame["loans"] - frame["returned"]
+        frame = loans.groupby(key, as_index=False)[["loans", "returned", "overdue", "lost"]].sum()
+        frame = frame.astype({"loans": int, "returned": int, "overdue": int, "lost": int})
+        frame["on_loan"] = frame["loans"] - frame["returned"] - frame["lost"]
         frame["return_rate"] = [ratio(r, n) for r, n in zip(frame["returned"], frame["loans"])]
         return frame[[key, *LOAN_COLUMNS]]
 
@@ -165,12 +166,12 @@ def loans_by(run: RunQuery, as_of: dt.date, year: int, stations: pd.DataFrame) -
             "device_type": per_type}
 
 
-LOAN_OUTCOMES = ("returned", "in_term", "overdue")
+LOAN_OUTCOMES = ("returned", "in_term", "overdue", "lost")
 
 
 def loan_outcomes(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """Long form of a loans_by frame for a stacked chart: every loan is exactly one of returned,
-    on loan and not yet due (in_term), or overdue."""
+    on loan and not yet due (in_term), overdue, or lost."""
     parts = frame.assign(in_term=frame["on_loan"] - frame["overdue"])
     return parts.melt(id_vars=[key], value_vars=list(LOAN_OUTCOMES), var_name="outcome", value_name="count")
 

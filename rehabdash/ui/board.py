@@ -132,11 +132,23 @@ def layers_key(scope_level: str) -> str:
     return "map_city_layers" if scope_level == "city" else "map_layers"
 
 
-def code_from_url(key: str, codes: tuple) -> None:
-    """A bound choice keeps its label in the URL (?map_tasks=逾期); a link may name the code instead
-    (?map_tasks=overdue), which the widget would drop: take it as the choice before the widget is drawn."""
-    if key not in st.session_state and (code := st.query_params.get(key)) in codes:
-        st.session_state[key] = code
+def coded_choice(label_text: str, codes: tuple, key: str, default: str, format_func) -> str:
+    """A single choice among `codes` whose URL value is the code (?map_tasks=overdue) in every language,
+    the widget showing the labels of the page's language (`format_func(lang, code)`). Streamlit's own
+    binding would write the shown label, which changes with the language; so the URL is kept here. A
+    link naming a label of any language (copied before, ?map_tasks=逾期) opens the same choice and the
+    URL then names its code; the default leaves the URL, as with a bound widget."""
+    if key not in st.session_state:
+        asked = st.query_params.get(key)
+        by_label = {format_func(language, c): c for language in i18n.LANGUAGES for c in codes}
+        st.session_state[key] = asked if asked in codes else by_label.get(asked, default)
+    shown_in = lang()
+    chosen = st.segmented_control(label_text, codes, key=key, format_func=lambda c: format_func(shown_in, c)) or default
+    if chosen == default:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != chosen:
+        st.query_params[key] = chosen
+    return chosen
 
 
 def with_basemap(build):
