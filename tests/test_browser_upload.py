@@ -203,7 +203,9 @@ def test_the_upload_box_speaks_chinese_with_the_real_types_and_limit(app_server,
     transfer = browser_page.evaluate_handle(
         "() => { const t = new DataTransfer(); t.items.add(new File(['x'], '表.xlsx')); return t; }")
     browser_page.dispatch_event('[data-testid="stFileUploaderDropzone"]', "dragenter", {"dataTransfer": transfer})
-    box.get_by_text("Drag and drop", exact=False).wait_for(state="attached", timeout=5_000)  # Streamlit's hint
+    # Streamlit's hint (its English words emptied by the page's script, the locale's drawn by CSS)
+    box.locator('[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid]))').wait_for(
+        state="attached", timeout=5_000)
     shown = box.evaluate(SHOWN_WORDS_JS)
     assert english_words(shown) == [] and "松开鼠标即可上传" in shown, shown
     browser_page.dispatch_event('[data-testid="stFileUploaderDropzone"]', "dragleave", {"dataTransfer": transfer})
