@@ -11,7 +11,7 @@ CSS changes what is drawn, not what a screen reader is told: the names Streamlit
 ("file upload" on the input, "Remove <file>" on a chip's delete button, "Add files") and the English
 words CSS only shrinks (the button's "Upload", the drop hint, a refusal's "Error: … files are not
 allowed.") stay in the accessibility tree. A small script (_NAMES_JS) sets the attributes to the
-locale's words and empties those text nodes (the locale's words stay drawn by the CSS `content`, which
+locale's words (the button's too, so axe finds its name) and empties those text nodes (the locale's words stay drawn by the CSS `content`, which
 a screen reader reads), again whenever Streamlit redraws the box. It loads nothing and takes no data:
 the words are the locale's, passed as JSON; a file name it puts in a label is read from the chip and
 set with setAttribute, which interprets nothing.
@@ -60,7 +60,9 @@ _NAMES_JS = """<script>
       const zone = document.querySelector('.st-key-' + CSS.escape(key) + ' [data-testid="stFileUploaderDropzone"]');
       if (!zone) continue;
       name(zone.querySelector('input[type="file"]'), words.input);
-      name(zone.querySelector('button[kind="secondary"]'), words.button);
+      const button = zone.querySelector('button[kind="secondary"]');
+      name(button, words.button);
+      silence(button && button.querySelector('[data-testid="stMarkdownContainer"] p'));  // its name is the whole of it
       name(zone.querySelector('button[kind="borderlessIcon"]'), words.replace);
       for (const chip of zone.querySelectorAll('[data-testid="stFileChip"]')) {
         const file = chip.querySelector('[data-testid="stFileChipName"]');
