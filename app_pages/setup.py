@@ -27,5 +27,5 @@ if query:
             except AlreadySetUp as refused:
                 st.error(refused.message(ui.lang()))
             else:  # the upload page is the next step; the sidebar lists the first snapshot there
-                ui.announce_after_rerun(ui.t("setup.created", name=labels[code], code=code, path=path))
+                ui.announce_after_rerun(ui.t("setup.created", name=labels[code], path=path))
                 st.switch_page("app_pages/data_upload.py")

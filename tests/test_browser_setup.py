@@ -42,10 +42,10 @@ def test_set_up_jinshui_import_a_first_month_and_see_it(empty_server, page, scre
     wait_for_app(browser_page, '[data-testid="stDateInput"]')
     chosen = browser_page.locator('[data-testid="stSelectbox"]').filter(has_text="选择区划")
     shown = chosen.inner_text() + " " + " ".join(i.input_value() for i in chosen.locator("input").all())
-    assert "金水区（郑州市 · 河南省，410105，区县）" in shown, shown
+    assert "金水区（郑州市 · 河南省，410105000000，区县）" in shown, shown
     browser_page.screenshot(path=str(screenshots_dir / "setup-choose.png"), full_page=True)
     create.click()
-    browser_page.get_by_text("已为 金水区（郑州市 · 河南省，410105，区县）").wait_for(timeout=60_000)
+    browser_page.get_by_text("已为 金水区（郑州市 · 河南省，410105000000，区县）建立").wait_for(timeout=60_000)
     snapshot = list_snapshots(directory)[0]
     assert snapshot.source == "setup" and snapshot.valid
 

@@ -2,6 +2,7 @@
 download the template, fill in one month, upload a broken copy (problem table, nothing published),
 then the fixed one, publish it, and find it in the sidebar and on the snapshot page."""
 import io
+import re
 
 import openpyxl
 import pytest
@@ -161,7 +162,7 @@ def test_messy_workbooks_one_refused_one_accepted(upload_server, page, screensho
 
 
 # Words the uploader may show that are not English: units, the accepted types, WPS (a product).
-NOT_ENGLISH = {"MB", "KB", "B", "WPS", "xlsx", "xlsm", "xls", "et", "ods"}
+NOT_ENGLISH = {"MB", "KB", "B", "WPS", "xlsx", "xlsm", "xls", "et", "ods", "geojson", "json", "zip", "kml", "kmz"}
 # Every word the uploader draws: its text (Material icon names aside: they are drawn as symbols), the
 # text CSS puts before or after an element, and the error tooltip (drawn outside the box).
 SHOWN_WORDS_JS = """box => {
@@ -202,7 +203,9 @@ def test_the_upload_box_speaks_chinese_with_the_real_types_and_limit(app_server,
     transfer = browser_page.evaluate_handle(
         "() => { const t = new DataTransfer(); t.items.add(new File(['x'], '表.xlsx')); return t; }")
     browser_page.dispatch_event('[data-testid="stFileUploaderDropzone"]', "dragenter", {"dataTransfer": transfer})
-    box.get_by_text("Drag and drop", exact=False).wait_for(state="attached", timeout=5_000)  # Streamlit's hint
+    # Streamlit's hint (its English words emptied by the page's script, the locale's drawn by CSS)
+    box.locator('[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid]))').wait_for(
+        state="attached", timeout=5_000)
     shown = box.evaluate(SHOWN_WORDS_JS)
     assert english_words(shown) == [] and "松开鼠标即可上传" in shown, shown
     browser_page.dispatch_event('[data-testid="stFileUploaderDropzone"]', "dragleave", {"dataTransfer": transfer})
@@ -217,3 +220,41 @@ def test_the_upload_box_speaks_chinese_with_the_real_types_and_limit(app_server,
     assert english_words(shown) == [], shown
     assert "未上传：只接受 .xlsx、.xlsm、.xls、.et 文件，且不超过 50 MB" in shown, shown
     assert_clean(page)
+
+
+def read_out(tree: str) -> str:
+    """The names and text of an aria snapshot, without its role words (button, text, region …)."""
+    return "\n".join(re.sub(r"^\s*- [a-z]+(?: \"(.*)\")?:? ?", r"\1 ", line) for line in tree.splitlines())
+
+
+def test_the_upload_boxes_name_themselves_in_chinese_to_a_screen_reader(app_server, page):
+    """What the accessibility tree gives a screen reader, not what is drawn: Streamlit names the input
+    "file upload", the button "Upload", a chip's delete button "Remove <file>" and the other "Add files",
+    and says "Error: … files are not allowed." — English on a Chinese page."""
+    browser_page = page.page
+    for path, label in (("upload", "选择填好的 .xlsx 文件"), ("boundaries", "边界文件")):
+        browser_page.goto(f"{app_server.url}/{path}")
+        wait_for_app(browser_page, '[data-testid="stFileUploader"]')
+        box = browser_page.locator('[data-testid="stFileUploader"]')
+        box.get_by_role("button", name="选择文件", exact=True).wait_for(timeout=10_000)
+        assert box.get_by_role("button", name="选择要上传的文件", exact=True).count() == 1
+        tree = box.aria_snapshot()
+        assert label in tree and english_words(read_out(tree)) == [], tree
+        box.locator('input[type="file"]').set_input_files(files=[
+            {"name": "旧表.ods", "mimeType": "application/vnd.oasis.opendocument.spreadsheet", "buffer": b"PK\x03\x04"}])
+        box.get_by_role("button", name="移除文件 旧表.ods", exact=True).wait_for(timeout=10_000)
+        assert box.get_by_role("button", name="换一个文件", exact=True).count() == 1
+        assert box.get_by_role("alert").inner_text().strip() == ""  # its words are drawn by CSS: below
+        tree = box.aria_snapshot()
+        assert "未上传：只接受" in tree and english_words(read_out(tree).replace("add icon", "")) == [], tree
+    assert_clean(page)
+
+
+def test_the_upload_box_names_follow_the_english_switch(app_server, page):
+    browser_page = page.page
+    browser_page.goto(f"{app_server.url}/upload?lang=English")
+    wait_for_app(browser_page, '[data-testid="stFileUploader"]')
+    box = browser_page.locator('[data-testid="stFileUploader"]')
+    box.get_by_role("button", name="Choose file", exact=True).wait_for(timeout=10_000)
+    assert box.get_by_role("button", name="Choose a file to upload", exact=True).count() == 1
+    assert not re.search(r"[\u4e00-\u9fff]", read_out(box.aria_snapshot()))

@@ -80,8 +80,9 @@ def test_the_shipped_list_is_the_bureaus():
 def test_candidates_say_where_they_lie():
     found = setup.find("新城区")
     labels = setup.division_labels(found, "zh")
-    assert sorted(labels.values()) == ["新城区（呼和浩特市 · 内蒙古自治区，150102，区县）",
-                                       "新城区（西安市 · 陕西省，610102，区县）"]
+    # the 12-digit statistical code, as the region columns and the template's 区划代码 sheet give it
+    assert sorted(labels.values()) == ["新城区（呼和浩特市 · 内蒙古自治区，150102000000，区县）",
+                                       "新城区（西安市 · 陕西省，610102000000，区县）"]
     assert setup.find("航空港")["region_code"].tolist() == [AIRPORT_ZONE]
     assert set(setup.find("东莞市")["region_code"]) == {DONGGUAN, DONGGUAN_DISTRICT}
     assert setup.find("441900")["level"].tolist() == ["city"]
@@ -137,7 +138,7 @@ def test_the_setup_command_for_a_city(tmp_path):
     done = subprocess.run([sys.executable, "-m", "rehabdash", "setup", "呼和浩特市", "--as-of", "2025-12-31"],
                           cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "已为 呼和浩特市（150100000000）建立区划树" in done.stdout
+    assert "已为 呼和浩特市（内蒙古自治区，150100000000，市）建立区划树" in done.stdout  # as the setup page says it
     regions = newest_regions(directory)
     areas = [r for r in extract("areas") if r["cityCode"] == "1501"]
     assert sorted(regions.index[regions["level"] == "district"]) == sorted(r["code"] + "000000" for r in areas)
@@ -145,7 +146,7 @@ def test_the_setup_command_for_a_city(tmp_path):
         r["code"] + "000" for r in extract("streets") if r["cityCode"] == "1501")
     refused = subprocess.run([sys.executable, "-m", "rehabdash", "setup", "新城区"], cwd=PROJECT_DIR, env=env,
                              capture_output=True, text=True, timeout=300)
-    assert refused.returncode == 1 and "新城区（呼和浩特市 · 内蒙古自治区，150102，区县）" in refused.stderr
+    assert refused.returncode == 1 and "新城区（呼和浩特市 · 内蒙古自治区，150102000000，区县）" in refused.stderr
 
 
 def test_a_seatless_township_is_placed_inside_its_imported_polygon(empty_dir):

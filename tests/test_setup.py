@@ -8,6 +8,7 @@ hand-written rows of the workbook.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -105,7 +106,10 @@ def test_the_setup_page_on_an_empty_directory(empty_dir):
     at.date_input(key="setup_as_of").set_value(dt.date(2025, 12, 31))
     at.button(key="setup_create").click()
     at.run()
-    assert not at.exception and at.success[0].value.startswith("已为 金水区（郑州市 · 河南省，410105，区县）")
+    message = at.success[0].value
+    assert not at.exception and message.startswith("已为 金水区（郑州市 · 河南省，410105000000，区县）建立")
+    # one code, in one form: not 410105 beside 410105000000
+    assert re.findall(r"\d{6,}", message.split("：")[0]) == [JINSHUI], message
     # the next step's page, with the first snapshot in the sidebar: no "no data yet" left over
     assert at.title[0].value == "数据上传" and not at.error, [e.value for e in at.error]
     snapshot = newest_valid(list_snapshots(empty_dir))

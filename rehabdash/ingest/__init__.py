@@ -73,7 +73,8 @@ def publish(checked: Checked, account: Account, file_name: str, data_dir: Path |
         raise NotValid("rows_changed")
     return publish_tables(checked.tables, checked.base, checked.as_of, account.username, file_name,
                           checked.file_sha256, data_dir, progress, account=account, note=note,
-                          report_rows=checked.report_rows, report_month=checked.report_month)
+                          report_rows=checked.report_rows, report_month=checked.report_month,
+                          kept_columns=checked.absent_columns)
 
 
 def preview(checked: Checked) -> dict[str, Change]:

@@ -100,7 +100,7 @@ def run_setup(args) -> int:
     except AlreadySetUp as refused:
         print(refused.message(args.lang), file=sys.stderr)
         return 1
-    print(i18n.text(args.lang, "setup.created", name=found["name"].iloc[0], code=code, path=path))
+    print(i18n.text(args.lang, "setup.created", name=setup.division_labels(found, args.lang)[code], path=path))
     return 0
 
 

@@ -23,7 +23,7 @@ from rehabdash.ingest.publish import read_tables, table_keys
 from rehabdash.ingest.reader import Workbook, read_workbook
 from rehabdash.ingest.rule_problems import FailureReporter
 from rehabdash.ingest.sheet_cleaner import Cleaned, RegionLookup, SheetCleaner
-from rehabdash.kernel import i18n, months
+from rehabdash.kernel import formatting, i18n, months
 from rehabdash.kernel.config import data_dir as default_data_dir
 from rehabdash.kernel.contract import KEYS, TABLES
 from rehabdash.store.snapshots import Snapshot, list_snapshots, newest_valid
@@ -46,6 +46,8 @@ class Checked:
     report_month: dt.date | None = None  # the month reported (报送月份); None: an undeclared old workbook
     correction_reason: str = ""
     report_rows: pd.DataFrame | None = None  # who reported what, as publishing records it (reports.rows)
+    # columns an older template did not have (layout.ADDED_COLUMNS): publishing keeps their published values
+    absent_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def correction(self) -> bool:
@@ -56,7 +58,8 @@ class Checked:
         nothing changed after the check (another account, an edited frame) can be published."""
         digest = hashlib.sha256(repr((self.account.username, self.account.role, self.account.scope,
                                       self.as_of, self.base.path if self.base else None,
-                                      self.report_month, self.correction_reason)).encode())
+                                      self.report_month, self.correction_reason,
+                                      sorted(self.absent_columns.items()))).encode())
         for table in sorted(self.tables):
             digest.update(table.encode())
             digest.update(pd.util.hash_pandas_object(self.tables[table], index=False).to_numpy().tobytes())
@@ -80,6 +83,27 @@ def _upsert(previous: pd.DataFrame, imported: pd.DataFrame, table: str) -> pd.Da
 
 def _sorted_problems(problems: list[Problem], order: dict[str, int]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.row or 0, order.get(p.column, len(order))))
+
+
+def _older_template_notes(workbook: Workbook, lang: str) -> list[str]:
+    """What a workbook of an older template lacks, and what becomes of it (layout.ADDED_SHEETS, ADDED_COLUMNS)."""
+    def since(releases) -> str:
+        return formatting.month(dt.date.fromisoformat(f"{max(releases)}-01"), lang)
+
+    def listed(names) -> str:
+        return i18n.text(lang, "validation_notes.older_separator").join(
+            i18n.text(lang, "validation_notes.older_item", name=name) for name in names)
+
+    notes = []
+    if workbook.absent_sheets:
+        notes.append(i18n.text(lang, "validation_notes.older_sheets",
+                               since=since(layout.ADDED_SHEETS[t] for t in workbook.absent_sheets),
+                               sheets=listed(layout.sheet_name(t, lang) for t in workbook.absent_sheets)))
+    for table, columns in workbook.absent_columns.items():
+        notes.append(i18n.text(lang, "validation_notes.older_columns", sheet=layout.sheet_name(table, lang),
+                               since=since(layout.ADDED_COLUMNS[table, c] for c in columns),
+                               columns=listed(layout.header(c, lang) for c in columns)))
+    return notes
 
 
 def _as_of_problems(as_of: dt.date, snapshots: list[Snapshot], problems: Problems) -> None:
@@ -193,7 +217,7 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
     for done, (table, sheet) in enumerate(sheets.items()):
         progress(0.5 + 0.5 * done / len(sheets), sheet.name)
         reporter = FailureReporter(sheet, cleaned[table], ctx, table_problems[table])
-        for failure in rules.failures(table, cleaned[table].frame, ctx):
+        for failure in rules.failures(table, cleaned[table].frame, ctx, workbook.absent_columns.get(table, ())):
             reporter.report(failure)
         order = {reporter.header(c): i for i, c in enumerate(TABLES[table])}
         problems.items.extend(_sorted_problems(table_problems[table].items, order))
@@ -223,8 +247,10 @@ def check(reading: Reading, as_of: dt.date | None, data_dir: Path | None = None,
                      as_of=as_of.isoformat(), problems=len(scoped),
                      places=sorted({p.value for p in scoped.items})[:20])
     checked.problems = problems.items
-    checked.notes = [i18n.text(lang, f"validation_notes.{key}", sheet=sheet, column=column, count=count)
-                     for (sheet, column, key), count in notes.items()]
+    checked.notes = [*_older_template_notes(workbook, lang),
+                     *(i18n.text(lang, f"validation_notes.{key}", sheet=sheet, column=column, count=count)
+                       for (sheet, column, key), count in notes.items())]
+    checked.absent_columns = {t: c for t, c in workbook.absent_columns.items() if t in checked.tables}
     checked.seal = checked.sealed()
     progress(1.0, "")
     return checked

@@ -44,6 +44,17 @@ REGION_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     ("programs", "region_code"): ("city", "district"),
 }
 
+# What the template gained after clerks had it, by the month of the release: a workbook filled in on a
+# template from before may lack these sheets and columns and is still read (reader.read_workbook). A
+# sheet it lacks imports nothing of its table, whose published rows stay; a column it lacks is empty in
+# the rows it adds and keeps its published value in the rows it replaces (publish.merge).
+ADDED_SHEETS: dict[str, str] = dict.fromkeys(  # 定点机构's follow-ups, assessments, alliances (issue 32)
+    ("follow_ups", "assessments", "alliances", "outcomes", "services_added"), "2026-12")
+ADDED_COLUMNS: dict[tuple[str, str], str] = {  # a loan's borrower and outcome (信用积分, issue 32)
+    ("device_loans", "borrower_ref"): "2026-12",
+    ("device_loans", "loan_status"): "2026-12",
+}
+
 MONTH_COLUMNS = frozenset({"period"})  # a month, stored as its first day
 YEAR_COLUMNS = frozenset({"year", "planned_year"})
 COORDINATES = ("lon", "lat")

@@ -64,10 +64,14 @@ class Change:
     replaced: int
 
 
-def merge(previous: pd.DataFrame, imported: pd.DataFrame, table: str) -> tuple[pd.DataFrame, Change]:
-    """The previous rows whose key is not imported, then the imported rows, in key order."""
+def merge(previous: pd.DataFrame, imported: pd.DataFrame, table: str,
+          kept: tuple[str, ...] = ()) -> tuple[pd.DataFrame, Change]:
+    """The previous rows whose key is not imported, then the imported rows, in key order. The `kept`
+    columns (an older template lacks them) of an imported row are the published row's of its key."""
     if imported.empty:
         return previous, Change(0, 0)
+    if kept and len(previous):
+        imported = _with_published(imported, previous, table, kept)
     kept = previous[~np.isin(table_keys(previous, table), table_keys(imported, table))] if len(previous) \
         else previous
     replaced = len(previous) - len(kept)
@@ -75,6 +79,17 @@ def merge(previous: pd.DataFrame, imported: pd.DataFrame, table: str) -> tuple[p
     merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     merged = merged.sort_values(list(KEYS[table]), kind="stable", ignore_index=True)
     return _numpy_types(merged), Change(len(imported) - replaced, replaced)
+
+
+def _with_published(imported: pd.DataFrame, previous: pd.DataFrame, table: str,
+                    columns: tuple[str, ...]) -> pd.DataFrame:
+    """`imported` with `columns` taken from the previous row of the same key; empty in a new row."""
+    position = dict(zip(table_keys(previous, table), range(len(previous))))
+    at = np.array([position.get(key, -1) for key in table_keys(imported, table)], dtype=np.int64)
+    found = pd.Series(at >= 0, index=imported.index)
+    return imported.assign(**{
+        column: previous[column].iloc[np.maximum(at, 0)].set_axis(imported.index).where(found)
+        for column in columns})
 
 
 def _numpy_types(frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,6 +125,7 @@ def publish_tables(
     imported: dict[str, pd.DataFrame], base: Snapshot | None, as_of: dt.date, who: str, file_name: str,
     file_sha256: str, data_dir: Path | None = None, progress=lambda share, stage: None,
     account=None, note: str = "", report_rows: pd.DataFrame | None = None, report_month: dt.date | None = None,
+    kept_columns: dict[str, tuple[str, ...]] | None = None,
 ) -> Published:
     """Commit a new version: the newest version at commit time with the imported rows merged in.
 
@@ -120,7 +136,8 @@ def publish_tables(
     manifest. Raises snapshots.PublishError (Chinese text) when nothing could be published.
     `progress(share, stage)` names the table being merged as its stage. `report_rows` (reports.rows:
     which unit reported which table for `report_month`) are recorded in the version's `reports` table,
-    stamped with the time and `who`.
+    stamped with the time and `who`. `kept_columns` (by table: the columns an older template lacks) keep
+    their published values in the rows the import replaces.
     """
     directory = Path(data_dir or default_data_dir())
     outcome: dict = {}
@@ -136,7 +153,7 @@ def publish_tables(
         for done, table in enumerate(SNAPSHOT_TABLES):
             progress(done / len(SNAPSHOT_TABLES) * 0.5, table)
             tables[table], changes[table] = merge(previous[table], imported.get(table, empty_table(table)),
-                                                  table)
+                                                  table, (kept_columns or {}).get(table, ()))
         progress(0.5, "")
         carried = max(as_of, newest.as_of) if newest else as_of
         entry = {

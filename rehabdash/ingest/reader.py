@@ -134,6 +134,9 @@ class Settings:
 class Workbook:
     sheets: dict[str, Sheet]  # by table
     settings: Settings
+    # what an older template did not have (layout.ADDED_SHEETS, ADDED_COLUMNS): tables, columns by table
+    absent_sheets: tuple[str, ...] = ()
+    absent_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class TooLarge(Exception):
@@ -289,7 +292,8 @@ def _similar_sheets(workbook: book.Book, by_key, instructions, problems: Problem
 
 
 def read_workbook(content: bytes, problems: Problems, progress=lambda share, stage: None) -> Workbook | None:
-    """The workbook's tables and settings; problems for an unreadable file, missing sheets or columns."""
+    """The workbook's tables and settings; problems for an unreadable file, missing sheets or columns.
+    The sheets and columns an older template did not have may be missing (`absent_sheets`, `absent_columns`)."""
     workbook = _open(content, problems)
     if workbook is None:
         return None
@@ -325,15 +329,23 @@ def read_workbook(content: bytes, problems: Problems, progress=lambda share, sta
         return None
     finally:
         workbook.close()
+    absent_sheets, absent_columns = [], {}
     for table in TABLES:
         expected = layout.sheet_name(table, lang)
         if table not in sheets:
-            problems.add("missing_sheet", sheet=expected, value="")
+            if table in layout.ADDED_SHEETS:
+                absent_sheets.append(table)
+            else:
+                problems.add("missing_sheet", sheet=expected, value="")
             continue
         sheet = sheets[table]
         for column in TABLES[table]:
-            if column not in sheet.headers:
+            if column in sheet.headers:
+                continue
+            if (table, column) in layout.ADDED_COLUMNS:
+                absent_columns[table] = (*absent_columns.get(table, ()), column)
+            else:
                 problems.add("missing_column", sheet=sheet.name, row=HEADER_ROW,
                              column=layout.header(column, lang))
     progress(1.0, "")
-    return Workbook(sheets, settings)
+    return Workbook(sheets, settings, tuple(absent_sheets), absent_columns)

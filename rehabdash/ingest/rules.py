@@ -202,11 +202,12 @@ def _parent_fits(level, parent_level) -> bool:
     return LEVELS.index(parent_level) == LEVELS.index(level) - 1
 
 
-def schema(table: str, ctx: Context) -> tuple[pa.DataFrameSchema, dict[str, RowRule]]:
+def schema(table: str, ctx: Context, absent: tuple[str, ...] = ()) -> tuple[pa.DataFrameSchema, dict[str, RowRule]]:
+    """`absent`: columns the workbook's (older) template did not have, empty in every row."""
     rules = {rule.name: rule for rule in _row_rules(table, ctx)}
     columns = {
         column: pa.Column(checks=_column_checks(table, column, kind, ctx),
-                          nullable=column in OPTIONAL.get(table, ()), required=False)
+                          nullable=column in OPTIONAL.get(table, ()) or column in absent, required=False)
         for column, kind in TABLES[table].items()
     }
     checks = [pa.Check(lambda f, r=rule: _na_passes(r.test(f)), name=rule.name) for rule in rules.values()]
@@ -214,11 +215,12 @@ def schema(table: str, ctx: Context) -> tuple[pa.DataFrameSchema, dict[str, RowR
                               report_duplicates="exclude_first"), rules
 
 
-def failures(table: str, frame: pd.DataFrame, ctx: Context) -> list[Failure]:
-    """Every failed check of the typed `frame` (index = Excel row numbers), one per row and check."""
+def failures(table: str, frame: pd.DataFrame, ctx: Context, absent: tuple[str, ...] = ()) -> list[Failure]:
+    """Every failed check of the typed `frame` (index = Excel row numbers), one per row and check;
+    the `absent` columns (see `schema`) may be empty."""
     if frame.empty:
         return []
-    table_schema, rules = schema(table, ctx)
+    table_schema, rules = schema(table, ctx, absent)
     try:
         table_schema.validate(frame, lazy=True)
         return []

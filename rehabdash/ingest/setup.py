@@ -158,10 +158,11 @@ def find(query: str) -> pd.DataFrame:
 
 def division_labels(found: pd.DataFrame, lang: str) -> dict[str, str]:
     """region_code → how a candidate is shown: name, where it lies, code and level, e.g.
-    "新城区（呼和浩特市 · 内蒙古自治区，150102，区县）"."""
+    "新城区（呼和浩特市 · 内蒙古自治区，150102000000，区县）". The code is the 12-digit statistical code,
+    as the template's 区划代码 sheet and every region column have it (one typed as 6 digits starts it)."""
     labels = {}
     for code, name, level, within in zip(found["region_code"], found["name"], found["level"], found["within"]):
-        parts = [p for p in (within, code[:6], i18n.code_label(lang, "level", level)) if p]
+        parts = [p for p in (within, code, i18n.code_label(lang, "level", level)) if p]
         labels[code] = f"{name}（{'，'.join(parts)}）" if lang == "zh" else f"{name} ({', '.join(parts)})"
     return labels
 
