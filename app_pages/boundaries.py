@@ -71,8 +71,8 @@ if upload is not None:
                             count=len(checked.features)))
         if checked.accepted:
             st.warning(ui.t_md("boundaries.accepted", reason=checked.reason, count=len(checked.accepted)))
-        for note in checked.notes:  # which datum the file was taken for
-            st.info(note)
+        for note in checked.notes:  # which datum the file was taken for: it names the file's own CRS
+            st.info(ui.md(note))
         if checked.only_outside:  # an admin may accept polygons beyond their district, with a reason
             reason = st.text_input(ui.t("boundaries.accept_reason"), key="boundaries_reason",
                                    help=ui.t("boundaries.accept_reason_help"), max_chars=500).strip()

@@ -91,7 +91,7 @@ else:
     st.status(outcome, state=state, expanded=False)
 
 if checked.notes:
-    st.info(ui.t("upload.notes_heading") + "\n\n" + "\n".join(f"- {note}" for note in checked.notes),
+    st.info(ui.t("upload.notes_heading") + "\n\n" + "\n".join(f"- {ui.md(note)}" for note in checked.notes),
             icon=":material/autorenew:")
 
 if not checked.valid:

@@ -356,3 +356,34 @@ def test_a_coordinate_system_is_never_a_proj_string_or_a_file(data_dir, bait):
     assert problems == [("无法读取文件“a.zip”（“xz.prj”不是有效的 WKT 坐标系）。请上传 GeoJSON、KML，"
                          "或含 .shp、.shx、.dbf、.prj 的 Shapefile 压缩包（.zip）。")]
     assert_no_leak("\n".join(problems), bait)
+
+
+def test_a_coordinate_system_named_in_markdown_is_shown_as_text(data_dir, monkeypatch):
+    """A Shapefile's .prj names its coordinate system, and the page's note repeats that name: a name
+    written as a Markdown image or link stays text (no request to another host, no link)."""
+    from markdown_it import MarkdownIt
+    from pyproj import CRS
+
+    from .test_boundary_import import shapefile_zip
+
+    monkeypatch.setenv("REHAB_AUTH", "local")
+    AccountStore().add("yh_admin", PASSWORD, "admin", [YUANHUI])
+    towns = dict(list(surveyed().items())[:1])
+    parts = zipfile.ZipFile(io.BytesIO(shapefile_zip(towns, 4547)))
+    members = {n: parts.read(n) for n in parts.namelist()}
+    name = "![t](http://198.51.100.7/x.png)[点此](http://198.51.100.7/)"
+    wkt = CRS.from_epsg(4547).to_wkt("WKT1_ESRI")
+    members["xz.prj"] = wkt.replace(wkt.split('"')[1], name, 1).encode()
+    assert CRS.from_wkt(members["xz.prj"].decode()).name == name  # the library reads the name as given
+    at = log_in("yh_admin")
+    at.switch_page("app_pages/boundaries.py").run()
+    at.file_uploader[0].set_value(("乡镇.zip", zipped(members), "application/zip"))
+    at.run()
+    at.button(key="boundaries_check").click()
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "坐标系" in i.value]
+    assert notes, [i.value for i in at.info]
+    rendered = MarkdownIt().render(notes[0])  # what a Markdown reader makes of the note
+    assert "<img" not in rendered and "<a " not in rendered, rendered
+    assert "![t](http://198.51.100.7/x.png)" in rendered  # the name, shown as written
