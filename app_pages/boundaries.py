@@ -62,7 +62,7 @@ if upload is not None:
             # Each problem's sentence whole (st.table wraps it; the grid cut it off at "区县边界请在…"),
             # up to a screenful; a longer list in the scrolling grid.
             if len(problems) <= WHOLE_PROBLEMS:
-                st.table(problems, hide_index=True)
+                st.table(ui.md_frame(problems), hide_index=True)  # a problem repeats the file's names
             else:
                 st.dataframe(problems, hide_index=True, key="boundary_problems_table")
             xlsx_download(problems, "boundary_problems", ui.t("boundaries.title"))

@@ -77,7 +77,7 @@ checked, box = ui.remembered(
     ui.t("upload.stage_check"), lambda progress: ingest.check(reading, None, progress=progress, account=account,
                                                               report_month=report_month, correction_reason=reason))
 as_of = checked.as_of  # the as-of rule's date, not a choice
-st.caption(ui.t("writepath.who_account", user=account.username, role=ui.t(f"roles.{account.role}")))
+st.caption(ui.t_md("writepath.who_account", user=account.username, role=ui.t(f"roles.{account.role}")))
 st.caption(ui.t("reporting.declared", month=fmt.month(report_month, lang),
                 correction=ui.t_md("reporting.is_correction", reason=checked.correction_reason)
                 if checked.correction else ""))

@@ -54,7 +54,7 @@ def _save(department_id, version) -> None:
                               accounts=tuple(state[f"dept_accounts_{key}"].replace("，", ",").split(",")),
                               department_id=department_id, version=version)
     except RehabError as refused:  # what was typed stays in the form
-        state["_dept_message"] = ("error", refused.message(ui.lang()))
+        state["_dept_message"] = ("error", ui.md(refused.message(ui.lang())))  # it repeats the name typed
         return
     except SQLAlchemyError:
         state["_dept_message"] = ("error", ui.t("duban.db_unavailable"))
@@ -67,7 +67,7 @@ if account.may("admin"):
         (st.success if found[0] == "ok" else st.error)(found[1])
     for d in [None, *departments]:  # a new one, then each to change at the version shown
         key = d.id if d else "new"
-        with st.expander(ui.t("duban.add_department") if d is None else f"{ui.t('duban.save_department')}：{d.name}"):
+        with st.expander(ui.t("duban.add_department") if d is None else f"{ui.t('duban.save_department')}：{ui.md(d.name)}"):
             with st.form(f"dept_form_{key}", clear_on_submit=False):
                 st.text_input(ui.t("duban.field_name"), value=d.name if d else "", key=f"dept_name_{key}",
                               max_chars=40)

@@ -13,7 +13,7 @@ query = st.text_input(ui.t("setup.query"), key="setup_query").strip()
 if query:
     found = ingest.find_divisions(query)
     if found.empty:
-        st.warning(ui.t("setup.none_found", query=query))
+        st.warning(ui.t_md("setup.none_found", query=query))
     else:
         labels = ingest.division_labels(found, ui.lang())
         code = st.selectbox(ui.t("setup.choose"), list(labels)[:50], format_func=labels.get, key="setup_code")

@@ -29,7 +29,7 @@ st.caption(ui.t("snapshots.intro"))
 newest = newest_valid(snapshots)
 regions, names = ingest.scope_regions(newest, scope) if scope and newest else (None, {})
 if regions is not None:
-    st.caption(ui.t("writepath.scope_caption", scope="、".join(names.get(c, c) for c in scope)))
+    st.caption(ui.t_md("writepath.scope_caption", scope="、".join(names.get(c, c) for c in scope)))
 
 st.subheader(ui.t("snapshots.list_heading"))
 listing = ingest.snapshot_list(snapshots, scope)  # cached per version folder

@@ -162,7 +162,8 @@ def _written(slot: str, write) -> bool:
     try:
         write()
     except RehabError as refused:
-        st.session_state[slot] = ("error", refused.message(lang()))
+        # the message repeats names and items as others typed them: text, not Markdown, in st.error
+        st.session_state[slot] = ("error", md(refused.message(lang())))
         return False
     except SQLAlchemyError:
         logging.getLogger("rehabdash").exception("workflow database unavailable")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import streamlit as st
 
 from rehabdash.ui.sidebar import Filters, filters
-from rehabdash.ui.text import md, t
+from rehabdash.ui.text import md, t, t_md
 
 
 # ---------------------------------------------------------------------------- drill-down and roll-up
@@ -56,7 +56,7 @@ def breadcrumb(f: Filters, subunits: list[tuple[str, str]] | None = None) -> Non
         for code in path[:-1]:
             if tree.allows(code):
                 st.button(md(tree.name(code)), key=f"crumb_{code}", type="tertiary", on_click=drill_to,
-                          args=(code,), help=t("drill.up_help", name=tree.name(code)))
+                          args=(code,), help=t_md("drill.up_help", name=tree.name(code)))
             else:
                 st.text(tree.name(code))
             st.markdown("›")

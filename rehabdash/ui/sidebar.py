@@ -234,7 +234,7 @@ def _scope_selectbox(label_text: str, options: list, key: str, tree: RegionTree,
             reported.add((key, asked))
             audit.record("value_replaced", account.username, account.scope, widget=key, asked=asked,
                          shown=kwargs.get("format_func", str)(value))
-            st.warning(t("writepath.value_replaced", value=asked))
+            st.warning(t_md("writepath.value_replaced", value=asked))  # `asked` is the link's own text
     return value
 
 
