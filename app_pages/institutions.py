@@ -60,7 +60,7 @@ by = ui.bound_selectbox(ui.t("institutions.rank_by"), metrics, "institutions_by"
                         format_func=lambda m: ui.t(f"institutions.metric_{m}"))
 ranked = institutions.ranked(data.cards, by)
 ui.table_with_download(charts.ranking_table(ranked, f.lang), key="institutions_ranking",
-                       file_stem=ui.t("institutions.ranking"))
+                       file_stem=ui.t("institutions.ranking"), whole_text=True)
 
 # ---------------------------------------------------------------------------- one institution's card
 st.subheader(ui.t("institutions.card"))
@@ -103,7 +103,7 @@ if year_assessments.empty:
     st.info(ui.t("institutions.no_assessments"))
 else:
     ui.table_with_download(charts.assessments_table(year_assessments, f.lang), key="institution_assessments",
-                           file_stem=ui.t("institutions.assessments_title"))
+                           file_stem=ui.t("institutions.assessments_title"), whole_text=True)
 
 # ---------------------------------------------------------------------------- the alliance
 st.subheader(ui.t("institutions.alliance"))
@@ -117,12 +117,12 @@ else:
             st.markdown(ui.t_md("institutions.alliance_line", name=row.name, members="、".join(row.members),
                                 share=charts.share_text(row.moved_on_share), year=f.year))
     ui.table_with_download(charts.alliance_table(alliances, f.lang), key="institution_alliances",
-                           file_stem=ui.t("institutions.alliance"))
+                           file_stem=ui.t("institutions.alliance"), whole_text=True)
 outcomes = institutions.outcomes(f.run, f.year, below)
 if not outcomes.empty:
     st.caption(ui.t("institutions.outcomes_caption"))
     ui.table_with_download(charts.outcome_table(outcomes, f.lang), key="institution_outcomes",
-                           file_stem=ui.t("institutions.outcomes_file"))
+                           file_stem=ui.t("institutions.outcomes_file"), whole_text=True)
 
 # ---------------------------------------------------------------------------- capacity added this year
 st.subheader(ui.t("institutions.capacity", year=f.year))
@@ -131,4 +131,4 @@ if added.empty:
     st.info(ui.t("institutions.no_capacity", year=f.year))
 else:
     ui.table_with_download(charts.capacity_table(added, f.lang), key="institution_capacity",
-                           file_stem=ui.t("institutions.capacity", year=f.year))
+                           file_stem=ui.t("institutions.capacity", year=f.year), whole_text=True)

@@ -157,3 +157,22 @@ def test_meeting_mode_is_a_url_parameter():
     assert at.button(key="exit_meeting").label == "退出会议模式"
     at.button(key="exit_meeting").click().run()
     assert at.toggle(key="meeting").value is False
+
+
+def banner_text(at: AppTest) -> str:
+    """What the meeting banner reads: its texts and the scope its switch shows."""
+    banner = next(block for block in at.main.children.values() if getattr(block, "key", None) == "meeting_banner")
+    texts = [str(e.value) for e in banner if e.type == "markdown"]
+    switch = at.selectbox(key="meeting_scope")
+    return " · ".join([switch.options[switch.index], *texts])
+
+
+def test_meeting_banner_names_the_scope_once():
+    at = start(meeting="true", year="2025")
+    assert not at.exception
+    text = banner_text(at)
+    assert text.count("包头市") == 1, text
+    assert "2025年" in text and "数据截至 2025年8月31日" in text and "样例数据" in text
+    at.selectbox(key="meeting_scope").select("150200000000|150204000000|").run()  # 青山区
+    text = banner_text(at)
+    assert text.count("包头市") == 1 and text.count("青山区") == 1, text

@@ -15,7 +15,7 @@ from rehabdash.access import pages
 from rehabdash.kernel import i18n
 from rehabdash.maps import assets
 
-from .conftest import PROJECT, assert_clean, wait_for_app
+from .conftest import PROJECT, StreamlitServer, assert_clean, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -158,4 +158,90 @@ def test_screenshots_in_high_contrast(app_server, page, screenshots_dir, query):
     assert cut_short == [], "the larger type truncates these figures"
     name = "a11y-funding-contrast" + ("-meeting" if "meeting" in query else "")
     p.screenshot(path=str(screenshots_dir / f"{name}.png"), full_page=True)
+    assert_clean(page)
+
+
+# ------------------------------------------------------------------ chart text against its ground
+# WCAG 2.x contrast, written out here (not the app's): relative luminance of sRGB, (L1 + 0.05) / (L2 + 0.05).
+def luminance(rgb: tuple[float, ...]) -> float:
+    def linear(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(n) for n in re.findall(r"[\d.]+", css))
+
+
+# Every text a chart draws on its own ground (labels inside bars lie on the bar, and plotly picks their
+# colour against it), with the colour it is drawn in and its ground: the chart's paper where it has
+# one, else the page's; a hover label's own box.
+CHART_TEXTS = """() => {
+  const opaque = c => c && !/^rgba\\(.*, 0\\)$/.test(c) && c !== 'transparent';
+  const page = getComputedStyle(document.querySelector('.stApp')).backgroundColor;
+  const found = [];
+  document.querySelectorAll('.js-plotly-plot').forEach(plot => {
+    const paper = getComputedStyle(plot.querySelector('.svg-container > .main-svg')).backgroundColor;
+    plot.querySelectorAll('text').forEach(text => {
+      if (text.closest('.bartext-inside') || text.classList.contains('bartext-inside') || !text.textContent.trim()) return;
+      const hover = text.closest('.hovertext');
+      const ground = hover ? getComputedStyle(hover.querySelector('path')).fill : (opaque(paper) ? paper : page);
+      found.push({text: text.textContent.slice(0, 30), fill: getComputedStyle(text).fill, ground,
+                  hover: !!hover, where: text.getAttribute('class') || text.parentNode.getAttribute('class')});
+    });
+  });
+  return found;
+}"""
+# The plot's grid lines against its paper or the page.
+GRID_LINES = """() => [...document.querySelectorAll('.js-plotly-plot :is(.xgrid, .ygrid)')].map(line => {
+  const paper = getComputedStyle(line.closest('.js-plotly-plot').querySelector('.svg-container > .main-svg')).backgroundColor;
+  return [getComputedStyle(line).stroke, paper];
+})"""
+
+
+@pytest.fixture(scope="module")
+def dark_server():
+    """The dashboard in Streamlit's dark theme (config theme.base; the app pins light, a deployment may not)."""
+    server = StreamlitServer(env={"STREAMLIT_THEME_BASE": "dark"})
+    yield server
+    server.stop()
+
+
+def chart_contrasts(p) -> list[tuple[float, dict]]:
+    """Each chart text's contrast with its ground, lowest first, a hover label's included."""
+    wait_for_app(p, ".js-plotly-plot .sankey", timeout=SLOW)
+    p.locator(".js-plotly-plot").nth(3).wait_for(timeout=SLOW)  # the Sankey, two bar charts, the rates
+    p.wait_for_timeout(1000)  # the last chart's text is laid out
+    bar = p.locator(".js-plotly-plot").nth(1).locator(".point path").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()  # plotly's drag layer lies over the bars: the mouse goes to the bar's middle
+    p.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    p.locator(".hoverlayer .hovertext").first.wait_for(timeout=SLOW)
+    texts = p.evaluate(CHART_TEXTS)
+    assert len(texts) > 60 and any(t["hover"] for t in texts), texts
+    return sorted(((contrast_ratio(rgb(t["fill"]), rgb(t["ground"])), t) for t in texts), key=lambda pair: pair[0])
+
+
+@pytest.mark.parametrize("theme,floor", [("light", 4.5), ("contrast", 7.0), ("dark", 4.5)])
+def test_chart_text_reads_against_its_ground(app_server, dark_server, page, screenshots_dir, theme, floor):
+    """Chart text, axes, legends, value labels, annotations and hover labels follow the theme: AA (4.5:1)
+    in the light and the dark theme, AAA (7:1) with black grid lines of 4.5:1 in high contrast."""
+    server = dark_server if theme == "dark" else app_server
+    p = page.page
+    p.set_viewport_size({"width": 1400, "height": 3200})
+    p.goto(f"{server.url}/funding?year=2024" + ("&contrast=true" if theme == "contrast" else ""))
+    contrasts = chart_contrasts(p)
+    low = [(round(ratio, 2), t) for ratio, t in contrasts if ratio < floor]
+    assert low == [], low[:5]
+    if theme == "contrast":
+        grid = [contrast_ratio(rgb(stroke), rgb(paper)) for stroke, paper in p.evaluate(GRID_LINES)]
+        assert grid and min(grid) >= 4.5, min(grid)
+    p.screenshot(path=str(screenshots_dir / f"a11y-funding-charts-{theme}.png"), full_page=True)
     assert_clean(page)

@@ -13,6 +13,15 @@ OVERFLOWING = """() => {
               .map(e => (e.getAttribute('data-testid') || e.className) + ': ' + e.innerText.slice(0, 40));
 }"""
 
+# Every part of the banner in its one row (the banner hides what would wrap below it).
+BANNER_ON_ONE_LINE = """() => {
+  const banner = document.querySelector('.st-key-meeting_banner').getBoundingClientRect();
+  return [...document.querySelector('.st-key-meeting_banner').children].every(part => {
+    const box = part.getBoundingClientRect();
+    return box.top >= banner.top - 1 && box.bottom <= banner.bottom + 1;
+  });
+}"""
+
 # The map itself, not only its frame, fills the frame (streamlit-folium sizes it in pixels).
 MAP_FILLS_ITS_FRAME = """() => {
   const frame = document.querySelector('.st-key-overview_map iframe');
@@ -31,8 +40,10 @@ def test_meeting_mode_is_one_screen_per_section(app_server, browser, screenshots
     page.page.wait_for_selector(".st-key-overview_map iframe", timeout=30_000)
     page.page.wait_for_timeout(1500)  # the type is fitted once the page has settled
     banner = page.page.locator(".st-key-meeting_banner")
-    text = banner.inner_text()
-    assert "包头市" in text and "2025年8月31日" in text and "样例数据" in text
+    # the scope, shown by its switch, read once (not again beside it)
+    text = banner.locator("input").input_value() + " " + banner.inner_text()
+    assert text.count("包头市") == 1 and "2025年8月31日" in text and "样例数据" in text
+    assert page.page.evaluate(BANNER_ON_ONE_LINE)
     assert banner.get_by_role("button", name="退出会议模式").is_visible()
     assert page.page.evaluate(OVERFLOWING) == []
     values = page.page.locator('[data-testid="stMetricValue"]').all_inner_texts()
@@ -79,7 +90,7 @@ def test_scope_switches_inside_the_banner(app_server, browser):
     page.page.locator('.st-key-meeting_banner [data-testid="stSelectbox"] input').click()
     page.page.get_by_role("option", name="包头市 / 青山区", exact=True).click()
     page.page.wait_for_function(
-        "() => document.querySelector('.st-key-meeting_banner').innerText.includes('青山区')", timeout=30_000)
+        "() => document.querySelector('.st-key-meeting_banner input').value.includes('青山区')", timeout=30_000)
     wait_for_app(page.page)
     assert "district=" in page.page.url and not page.page.locator('[data-testid="stSidebar"]').is_visible()
     assert_clean(page)

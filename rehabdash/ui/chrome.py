@@ -8,9 +8,18 @@ from rehabdash.access import gate
 from rehabdash.ui.text import t, t_md
 
 
+# Every text a plotly chart draws on its own ground (SVG classes of plotly.js): ticks, axis and chart
+# titles, legend, value labels beside bars and points, annotations, Sankey labels, hover labels. Labels
+# inside bars are left out: plotly already picks their colour against the bar's.
+CHART_TEXT = (".js-plotly-plot :is(.xtick, .ytick, .textpoint, .hovertext, .axistext) text, "
+              ".js-plotly-plot :is(.gtitle, .xtitle, .ytitle, .legendtext, .legendtitletext, .annotation-text, "
+              ".node-label, .bartext-outside)")
+
 # Accessibility (WCAG 2.1 AA), on every page. Keyboard focus is always shown: a thick outline in the
 # theme's blue (at least 3:1 against white and the sidebar's grey). Streamlit draws captions at 60%
-# opacity, 3.9:1 on white; a solid dark grey gives 7:1.
+# opacity, 3.9:1 on white; a solid dark grey gives 7:1. Streamlit's chart theme draws chart text in a
+# grey of 3.8:1 on white: it takes the page's own text colour instead, so it follows the light or dark
+# theme (currentColor, at once when the reader switches theme); plotly's fills are inline, hence !important.
 A11Y_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 1 !important; color: #595959 !important; }
 /* figure labels wrap rather than end in '…' (English labels are long) */
@@ -20,6 +29,8 @@ A11Y_CSS = """<style>
    the label instead. */
 :focus-visible:not(input), label:has(input:focus-visible), div:has(> input:focus-visible) {
   outline: 3px solid #0b5cad !important; outline-offset: 2px !important; }
+""" + CHART_TEXT + """ { fill: currentColor !important; }
+.js-plotly-plot .shapelayer path { stroke: currentColor !important; }  /* 序时进度, 合格线 */
 </style>"""
 
 
@@ -35,6 +46,12 @@ html:root { font-size: 19px; }
 [data-testid="stSelectbox"] div:has(> input), [data-testid="stTextInput"] div:has(> input),
 [data-testid="stExpander"] details, [data-testid="stDataFrame"] { border: 2px solid #000000 !important; }
 .stApp a { color: #003f7f !important; text-decoration: underline !important; }
+/* charts: black on white in the dark theme too, grid lines of 4.5:1, axis lines black */
+.js-plotly-plot .svg-container > .main-svg:first-child { background: #ffffff !important; }  /* the others lie over it */
+.js-plotly-plot .bg, .js-plotly-plot .hovertext path { fill: #ffffff !important; }
+""" + CHART_TEXT + """ { fill: #000000 !important; }
+.js-plotly-plot :is(.xgrid, .ygrid) { stroke: #767676 !important; }
+.js-plotly-plot :is(.zl, .xlines-above, .ylines-above, .hovertext path, .shapelayer path) { stroke: #000000 !important; }
 /* larger type must neither cut a figure short ("1884.7…") nor split it from its unit ("127.74万 / 元"):
    the figure keeps one line and its type shrinks to the card's width where the card is narrow (18 % of
    it an em: "12345.67万元", 5.5 em, still fits) */

@@ -13,7 +13,7 @@ from rehabdash.kernel import formatting, memo
 from rehabdash.kernel.scope import Scope
 from rehabdash.topics import child_rehab, dispatch, reporting
 from rehabdash.ui.sidebar import Filters, available_snapshots
-from rehabdash.ui.text import md, t
+from rehabdash.ui.text import t
 
 
 # Meeting mode (会议模式) for the projector (16:9, 1280×720 to 1920×1080): no sidebar or toolbar, type
@@ -31,7 +31,9 @@ html { font-size: clamp(18px, 1.5vw, 30px) !important; }  /* 19.2px at 1280, 21p
   flex-wrap: nowrap !important; overflow: hidden; }
 .st-key-meeting_banner p { margin: 0; white-space: nowrap; font-size: 0.95rem; }
 .st-key-meeting_banner .st-key-meeting_sample p { color: #8a4b00; font-weight: 600; }
-.st-key-meeting_banner [data-testid="stSelectbox"] { min-width: 14rem; max-width: 22rem; }
+.st-key-meeting_banner .st-key-meeting_scope { min-width: 14rem; max-width: 22rem; }
+.st-key-meeting_banner .st-key-meeting_scope input { font-weight: 700; }  /* it names the scope */
+.st-key-meeting_banner .st-key-exit_meeting { margin-left: auto; }
 .st-key-meeting_banner [data-testid="stWidgetLabel"] { display: none; }
 [class*="st-key-section_"] { height: calc(100vh - var(--rd-banner)) !important; flex: none !important;
   box-sizing: border-box; overflow-x: hidden; overflow-y: auto; scroll-margin-top: var(--rd-banner);
@@ -179,20 +181,21 @@ def meeting_banner(f: Filters) -> None:
     st.html(MEETING_CSS)
 
     def scope_name(option: str) -> str:
-        return f.tree.label(Scope(*option.split("|")))
+        label = f.tree.label(Scope(*option.split("|")))
+        return " / ".join(formatting.region_name(part, f.lang) for part in label.split(" / "))
 
     options = _scope_options(f)
     current = f"{f.scope.city}|{f.scope.district}|{f.scope.township}"
     st.session_state["meeting_scope"] = current if current in options else options[0]
     with st.container(key="meeting_banner", horizontal=True, vertical_alignment="center", gap="small"):
-        scope = " / ".join(formatting.region_name(part, f.lang) for part in f.scope_label.split(" / "))
-        st.markdown(f"**{md(scope)}** · {t('meeting.year', year=f.year)} · "
-                    f"{t('meeting.as_of', date=formatting.date(f.as_of, f.lang))}")
+        # The scope switch shows the scope, first and once (the scope again beside it read twice).
+        st.selectbox(t("meeting.scope"), options, key="meeting_scope", format_func=scope_name,
+                     on_change=_switch_scope, label_visibility="collapsed")
+        st.markdown(f"{t('meeting.year', year=f.year)} · "
+                    f"{t('meeting.as_of', date=formatting.date(f.as_of, f.lang))}", width="content")
         if f.sample:  # while the snapshot still holds sample rows
             with st.container(key="meeting_sample", width="content"):
                 st.markdown(t("meeting.sample"))
-        st.selectbox(t("meeting.scope"), options, key="meeting_scope", format_func=scope_name,
-                     on_change=_switch_scope, label_visibility="collapsed")
         st.button(t("briefing.exit_meeting"), on_click=_leave_meeting, key="exit_meeting")
     st.html(MEETING_JS, unsafe_allow_javascript=True)
 

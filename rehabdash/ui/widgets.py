@@ -7,6 +7,8 @@ import copy
 import functools
 import io
 import logging
+import math
+import unicodedata
 from collections.abc import Sequence
 
 import pandas as pd
@@ -93,18 +95,48 @@ def text_where_mixed(table: pd.DataFrame) -> pd.DataFrame:
                            for c in mixed})
 
 
-def table_with_download(table: pd.DataFrame, key: str, file_stem: str, drill: Sequence[str] | None = None) -> None:
+def table_with_download(table: pd.DataFrame, key: str, file_stem: str, drill: Sequence[str] | None = None,
+                        whole_text: bool = False) -> None:
     """A table and, under it, the button that downloads it as an Excel file with the same headers.
 
     The download keeps numbers as numbers, also in a column where some cells are text. With `drill`
     (each row's region code, in the table's order), a per-unit table drills down: clicking a unit's
-    cell or selecting its row makes that unit the sidebar's scope (and the URL's)."""
+    cell or selecting its row makes that unit the sidebar's scope (and the URL's). With `whole_text`,
+    every text column is wide enough for its longest text (text_column_widths)."""
     if drill is None or not drillable(drill):
-        st.dataframe(arrow_table(table), hide_index=True, key=f"{key}_table")
+        st.dataframe(arrow_table(table), hide_index=True, key=f"{key}_table",
+                     column_config=text_column_widths(table) if whole_text else None)
     else:
         st.caption(t("drill.table_help"))
         drill_frame(table, drill, f"{key}_table")
     xlsx_download(table, key, file_stem)
+
+
+# The grid of st.dataframe (glide-data-grid) sizes a column by estimating its text's width from Latin
+# letters, so Chinese names come out short and are cut ('包头稀土高新', '土默特右'). A Chinese character
+# is one em wide in every CJK font, other characters at most 0.6 em in the app's sans; the grid's text
+# is 0.875 rem with 0.5 rem of padding each side. Meeting mode scales the rem up to 1.8 times (30px at
+# 1920 wide: ui.meeting), and a pixel width does not scale, so there it is counted at the largest rem.
+GRID_FONT_REM, GRID_PADDING_REM, ROOT_PX, MEETING_ROOT_PX = 0.875, 0.5, 16, 28.8
+
+
+def text_width_em(text: str) -> float:
+    """`text`'s width in em: a wide (East Asian) character one em, any other 0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
+
+
+def text_column_widths(table: pd.DataFrame) -> dict[str, st.column_config.Column]:
+    """A width in pixels for each text column of `table`: its longest text or header, whole."""
+    root = MEETING_ROOT_PX if in_meeting() else ROOT_PX
+    widths = {}
+    for name in table.columns:
+        if not (pd.api.types.is_object_dtype(table[name]) or pd.api.types.is_string_dtype(table[name])):
+            continue
+        longest = max((text_width_em(str(v)) for v in table[name].dropna()), default=0.0)
+        ems = max(longest, text_width_em(str(name)) + 1.5)  # the header also has the sort arrow
+        widths[name] = st.column_config.Column(
+            width=math.ceil((ems * GRID_FONT_REM + 2 * GRID_PADDING_REM) * root) + 4)
+    return widths
 
 
 ARROW_KEPT_ROWS = 5000  # a larger table (a check's problem list) is converted each time, not kept
