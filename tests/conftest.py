@@ -1,7 +1,9 @@
 """Shared fixtures: the sample snapshots, and a real `streamlit run` driven by headless Chromium."""
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -200,6 +202,18 @@ def choose_in_sidebar(page, box_label: str, option: str) -> None:
     except Exception:  # the click focused the box without opening it (seen after a scope change): open it
         box.locator("input").press("ArrowDown")  # as a keyboard user does
     wanted.click()
+
+
+def as_read(markdown):
+    """What a reader sees of a Markdown text a page shows (a table cell, an alert): rendered by a
+    CommonMark reader, tags dropped. Names reach Markdown escaped, so their source holds backslashes.
+    A value that is not text (a number cell) is returned as it is."""
+    from markdown_it import MarkdownIt
+
+    if not isinstance(markdown, str):
+        return markdown
+
+    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt().render(markdown))).strip()
 
 
 def start_app(page: str | None = None, *, state: dict | None = None, timeout: float = 60, **query):

@@ -34,7 +34,7 @@ from rehabdash.ingest import boundaries as township_import
 from rehabdash.store import boundaries
 
 from .seed import YUANHUI
-from .conftest import PASSWORD, log_in
+from .conftest import PASSWORD, as_read, log_in
 from .test_boundary_import import data_dir, geojson, surveyed, three_problems  # noqa: F401 (data_dir: the fixture)
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -221,10 +221,12 @@ def test_every_class_of_hostile_file_is_refused_by_the_command_line(data_dir, ba
 
 
 def shown(at) -> str:
-    """Every text the page shows, tables included."""
+    """Every text the page shows, tables included, as a reader sees it (Markdown rendered: an escaped
+    name holds backslashes in its source)."""
     texts = [str(e.value) for kind in ("error", "warning", "info", "success", "markdown", "caption", "exception")
              for e in getattr(at, kind)]
-    return "\n".join(texts + [d.value.to_csv() for d in [*at.table, *at.dataframe]])
+    tables = [d.value.map(as_read).to_csv() for d in at.table] + [d.value.to_csv() for d in at.dataframe]
+    return "\n".join([as_read(t) for t in texts] + tables)
 
 
 def test_every_hostile_file_is_refused_on_the_page(data_dir, bait, cases, monkeypatch):
@@ -252,7 +254,8 @@ def test_every_hostile_file_is_refused_on_the_page(data_dir, bait, cases, monkey
         at.run()
         assert not at.exception, case
         assert at.error[0].value == "发现 1 个问题，未发布任何内容：", (case, at.error[0].value)
-        problems = next(d.value for d in [*at.table, *at.dataframe] if "问题" in d.value.columns)
+        problems = ([d.value.map(as_read) for d in at.table if "问题" in d.value.columns]  # st.table reads Markdown
+                    + [d.value for d in at.dataframe if "问题" in d.value.columns])[0]
         assert len(problems) == 1 and expected in problems["问题"].iloc[0], (case, problems["问题"].tolist())
         assert not [b for b in at.button if b.key == "boundaries_publish"]
         assert_no_leak(shown(at), bait)
