@@ -221,12 +221,13 @@ def test_every_class_of_hostile_file_is_refused_by_the_command_line(data_dir, ba
 
 
 def shown(at) -> str:
-    """Every text the page shows, tables included, as a reader sees it (Markdown rendered: an escaped
-    name holds backslashes in its source)."""
+    """Every text the page shows, tables included: as sent and as a reader sees it (an escaped name
+    holds backslashes in the Markdown sent)."""
     texts = [str(e.value) for kind in ("error", "warning", "info", "success", "markdown", "caption", "exception")
              for e in getattr(at, kind)]
-    tables = [d.value.map(as_read).to_csv() for d in at.table] + [d.value.to_csv() for d in at.dataframe]
-    return "\n".join([as_read(t) for t in texts] + tables)
+    tables = [d.value for d in [*at.table, *at.dataframe]]
+    return "\n".join(texts + [as_read(t) for t in texts] + [t.to_csv() for t in tables]
+                     + [t.map(as_read).to_csv() for t in tables])
 
 
 def test_every_hostile_file_is_refused_on_the_page(data_dir, bait, cases, monkeypatch):
