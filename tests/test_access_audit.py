@@ -4,14 +4,12 @@ A clerk's publish ends on a confirmation; the upload page and the snapshot page 
 regions only."""
 import dataclasses
 
-from markdown_it import MarkdownIt
-
 from rehabdash import ui
 from rehabdash.access import audit
 from rehabdash.ingest import read_log
 from rehabdash.kernel.scope import Scope
 
-from .conftest import PASSWORD, log_in, start_app
+from .conftest import PASSWORD, as_read, log_in, start_app
 from .seed import BAOTOU, QINGSHAN
 from .workbooks import filled, month_rows
 
@@ -67,7 +65,7 @@ def test_a_clerks_publish_ends_on_a_confirmation_named_by_the_account(local_auth
     at.file_uploader[0].set_value(("九月.xlsx", content, XLSX))
     at.run()
     # as a reader sees the caption's Markdown (the account name is escaped as literal text)
-    assert "填报账号：qs_clerk（数据录入）" in " ".join(MarkdownIt().renderInline(c.value) for c in at.caption)
+    assert "填报账号：qs_clerk（数据录入）" in " ".join(as_read(c.value) for c in at.caption)
     at.text_input(key="upload_note").input("bt_admin").run()
     at.button(key="publish").click().run()
     assert not at.exception and not at.error

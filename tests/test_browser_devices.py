@@ -17,6 +17,20 @@ def open_devices(recorded, url: str):
     return page, frame
 
 
+def open_section(recorded, url: str, size: tuple[int, int], heading: str, drawn: str):
+    """The page in a window of `size`, scrolled so the section under `heading` starts at the top, once
+    the text `drawn` (a chart's title) is there. The page's main area."""
+    browser_page = recorded.page
+    browser_page.set_viewport_size({"width": size[0], "height": size[1]})
+    browser_page.goto(url)
+    wait_for_app(browser_page)
+    main = browser_page.locator('[data-testid="stMain"]')
+    main.get_by_text(drawn).first.wait_for(timeout=30_000)
+    browser_page.get_by_role("heading", name=heading).evaluate("e => e.scrollIntoView({block: 'start'})")
+    browser_page.wait_for_timeout(1000)
+    return main
+
+
 def test_baotou_2024_page_and_map(app_server, page, screenshots_dir):
     browser_page, frame = open_devices(page, f"{app_server.url}/devices?year=2024")
     shown = metric_values(browser_page)
@@ -62,14 +76,8 @@ def test_credit_section_at_1440_by_900(app_server, page, screenshots_dir):
     import re
 
     browser_page = page.page
-    browser_page.set_viewport_size({"width": 1440, "height": 900})
-    browser_page.goto(f"{app_server.url}/devices?year=2024&city=包头市")
-    wait_for_app(browser_page)
-    heading = browser_page.get_by_role("heading", name="借用人信用积分")
-    main = browser_page.locator('[data-testid="stMain"]')
-    main.get_by_text("借用人信用积分分布").first.wait_for(timeout=30_000)  # the chart's title, drawn
-    heading.evaluate("e => e.scrollIntoView({block: 'start'})")  # the section at the window's top
-    browser_page.wait_for_timeout(1000)
+    main = open_section(page, f"{app_server.url}/devices?year=2024&city=包头市", (1440, 900),
+                        "借用人信用积分", drawn="借用人信用积分分布")
     text = main.inner_text()
     assert "有借用记录的借用人 109 人" in text and "拒借 5 次" in text and "各站点逾期、丢失与拒借" in text
     assert not re.search(r"JY\d{4}-\d{4}", text)
@@ -81,14 +89,8 @@ def test_lost_devices_beside_overdue_at_1280_by_720(app_server, page, screenshot
     """逾期未还 no longer counts the lost devices: 丢失 stands beside it (raw Parquet of the newest snapshot,
     tests/test_devices.raw_loans: 包头市's 2025 loans on 2025-08-31, 10 overdue, 4 lost, 96 on loan)."""
     browser_page = page.page
-    browser_page.set_viewport_size({"width": 1280, "height": 720})
-    browser_page.goto(f"{app_server.url}/devices?year=2025&city=包头市")
-    wait_for_app(browser_page)
-    heading = browser_page.get_by_role("heading", name="社区辅具租赁与共享")
-    main = browser_page.locator('[data-testid="stMain"]')
-    main.get_by_text("各站点辅具借用人次").first.wait_for(timeout=30_000)  # the loans chart, drawn
-    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
-    browser_page.wait_for_timeout(1000)
+    main = open_section(page, f"{app_server.url}/devices?year=2025&city=包头市", (1280, 720),
+                        "社区辅具租赁与共享", drawn="各站点辅具借用人次")
     shown = metric_values(browser_page)
     assert (shown["借出人次"], shown["已归还"], shown["在借"], shown["逾期未还"], shown["丢失"]) == (
         "464", "364", "96", "10", "4")
