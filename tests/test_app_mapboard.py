@@ -86,7 +86,7 @@ def test_thematic_table_one_row_per_district(fake):  # noqa: F811
 
 
 def test_side_panel_holds_the_legend_and_folding_it_keeps_the_view(fake):  # noqa: F811
-    legend_in_map = 'L.DomUtil.create("details", "rd-legend-box")'  # the map's legend overlay
+    legend_in_map = 'rdMap.legend('  # the map's legend overlay
     at = open_app_page(PAGE, city="包头市", map_tiers=["乡镇（街道）康复站"])
     assert not at.exception, at.exception
     assert at.toggle(key="map_panel").value is True
@@ -104,7 +104,7 @@ def test_meeting_mode_draws_the_board_for_the_wall(fake):  # noqa: F811
     assert not at.exception, at.exception
     assert at.toggle(key="map_panel").value is False  # the map takes the width by default
     html = fake.map.get_root().render()
-    assert 'L.DomUtil.create("details", "rd-legend-box")' in html  # legend in the map
+    assert 'rdMap.legend(' in html  # legend in the map
     assert "font-size: 21px" in html  # names large
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
+from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.maps import board, controls
 from rehabdash.topics import facility_map as fm
 
 from .seed import BAOTOU, NEWEST, runner
 
-LEGEND_OVERLAY = 'L.DomUtil.create("details", "rd-legend-box")'
+LEGEND_OVERLAY = "rdMap.legend("
 
 
 def baotou_board(**options):
@@ -34,9 +35,10 @@ def test_names_lie_above_the_markers_and_centres_are_spread():
     assert re.search(rf'createPane\(\s*"{pane}"\);\s*\S+\.style\.zIndex = {z_index};', html)
     assert z_index > 620  # the district centres' pane
     assert html.count(f'"pane": "{pane}"') >= 10  # a label per district of 包头市 (and the townships')
-    assert "rd-leader" in html  # the script that sets co-located centres around a ring
+    assert "rdMap.spreadCentres(" in html  # the script that sets co-located centres around a ring
+    assert "rd-leader" in (PROJECT_DIR / "static/map/rehab-map.js").read_text()
     without_centres = baotou_board(view=fm.View(tiers=("township_station", "village_room")))
-    assert "rd-leader" not in without_centres
+    assert "rdMap.spreadCentres(" not in without_centres
 
 
 def test_the_wall_screen_draws_names_larger():

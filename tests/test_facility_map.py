@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import streamlit_folium
 
+from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.kernel.contract import FACILITY_STATUSES, TIERS
 from rehabdash.maps import component, layers, mapkit
 from rehabdash.maps import facility_map as fmap
@@ -443,4 +444,5 @@ def test_add_geojson_styles_points_per_feature_and_skips_empty_layers():
 
 def test_map_focus_does_not_scroll_the_page():
     html = mapkit.base_map((113.8, 33.4, 114.1, 33.7)).get_root().render()
-    assert "preventScroll: true" in html
+    assert "rdMap.focusWithoutScroll(" in html
+    assert "preventScroll: true" in (PROJECT_DIR / "static/map/rehab-map.js").read_text()

@@ -1,6 +1,7 @@
 """Offline map machinery: vendored assets, tile bases and datums, boundary files."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -13,7 +14,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from rehabdash.maps import assets, component, layers, mapkit
+from rehabdash.maps import assets, component, controls, layers, mapkit
 from rehabdash.store import boundaries
 from tools import boundaries as boundary_build
 
@@ -55,7 +56,8 @@ def test_no_internet_url_in_rendered_map():
     assert _urls(html) == set()
     srcs = re.findall(r'<script src="([^"]+)"', html)
     hrefs = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
-    assert srcs == ["/app/static/vendor/leaflet/leaflet.js"]
+    digest = hashlib.sha256((Path(__file__).parents[1] / "static/map/rehab-map.js").read_bytes()).hexdigest()
+    assert srcs == ["/app/static/vendor/leaflet/leaflet.js", f"/app/static/map/rehab-map.js?v={digest[:12]}"]
     assert hrefs == ["/app/static/vendor/leaflet/leaflet.css"]
     for gone in ("jquery", "bootstrap", "fontawesome", "awesome-markers", "awesome_markers"):
         assert gone not in html.lower()
@@ -112,6 +114,31 @@ def test_asset_base_url_override(monkeypatch):
     monkeypatch.setenv("REHAB_ASSET_BASE_URL", "/rehab/app/static/vendor/")
     html = _html(mapkit.base_map(BAOTOU))
     assert '<script src="/rehab/app/static/vendor/leaflet/leaflet.js">' in html
+    # the dashboard's own script stays with the app (only the vendored packages may live elsewhere)
+    assert re.search(r'<script src="/app/static/map/rehab-map\.js\?v=[0-9a-f]{12}">', html)
+
+
+def test_every_map_function_called_is_in_the_served_script():
+    """The map scripts call their behaviour in static/map/rehab-map.js: each function they call is
+    defined there, and none of its code is sent in the map's own script any more."""
+    served = (Path(__file__).parents[1] / "static/map/rehab-map.js").read_text()
+    defined = set(re.findall(r"^  (\w+): function", served, re.M))
+    html = _html(_full_map())
+    board = mapkit.base_map(BAOTOU)
+    controls.add_board(board, (109.8, 40.5, 110.1, 40.8), "复位")
+    controls.add_zoom_to(board, (109.8, 40.6, 109.9, 40.7), "密集")
+    board.add_child(controls.SpreadCentres())
+    board.add_child(controls.LegendControl("<b>图例</b>", "图例"))
+    layers.add_geojson(board, {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "青山区"},
+         "geometry": {"type": "Point", "coordinates": [109.9, 40.65]}}]}, name="区", style={}, tooltip_fields=["name"])
+    html += _html(board)
+    called = set(re.findall(r"rdMap\.(\w+)\(", html))
+    assert {"fitButton", "zoomClasses", "spreadCentres", "legend", "textTooltip", "nameMarkers",
+            "focusWithoutScroll"} <= called
+    assert called <= defined
+    for sent_once in ("getBoundingClientRect", "L.Control.extend", "DOMParser", "row.textContent"):
+        assert sent_once not in html
 
 
 def test_parts_that_need_a_cdn_are_refused():
@@ -179,7 +206,8 @@ def test_streamlit_folium_receives_only_our_assets(monkeypatch):
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
     monkeypatch.setattr(component, "st_folium", streamlit_folium.st_folium)
     component.show_map(_full_map(), "k")
-    assert sent["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
+    digest = hashlib.sha256((Path(__file__).parents[1] / "static/map/rehab-map.js").read_bytes()).hexdigest()
+    assert sent["js_links"] == ["/app/static/vendor/leaflet/leaflet.js", f"/app/static/map/rehab-map.js?v={digest[:12]}"]
     assert sent["css_links"] == ["/app/static/vendor/leaflet/leaflet.css"]
     for part in ("script", "header", "html"):
         assert _urls(sent[part] or "") == set(), part

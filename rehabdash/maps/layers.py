@@ -34,21 +34,8 @@ class TextTooltip(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindTooltip(function (layer) {
-                var fields = {{ this.fields_json }}, fixed = {{ this.lines_json }};
-                var props = (layer && layer.feature && layer.feature.properties) || {};
-                var lines = fixed || [].concat.apply([], fields.map(function (f) {
-                    var v = props[f];
-                    return v === null || v === undefined ? [] : [].concat(v);
-                }));
-                var box = document.createElement("div");
-                lines.forEach(function (line) {
-                    var row = document.createElement("div");
-                    row.textContent = String(line);
-                    box.appendChild(row);
-                });
-                return box;
-            }, {{ this.options|tojavascript }});
+            {{ this._parent.get_name() }}.bindTooltip(rdMap.textTooltip({{ this.fields_json }}, {{ this.lines_json }}),
+                {{ this.options|tojavascript }});
         {% endmacro %}
         """
     )
@@ -71,28 +58,7 @@ class TextPopup(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindPopup(function () {
-                var data = {{ this.data_json }};
-                var box = document.createElement("div");
-                box.className = data.css;
-                var title = document.createElement("div");
-                title.style.fontWeight = "700";
-                title.textContent = String(data.title);
-                box.appendChild(title);
-                var list = document.createElement("ol");
-                data.entries.forEach(function (lines) {
-                    var entry = document.createElement("li");
-                    lines.forEach(function (line, i) {
-                        var row = document.createElement("div");
-                        if (i) row.className = data.css + "-meta";
-                        row.textContent = String(line);
-                        entry.appendChild(row);
-                    });
-                    list.appendChild(entry);
-                });
-                box.appendChild(list);
-                return box;
-            }, {{ this.options|tojavascript }});
+            {{ this._parent.get_name() }}.bindPopup(rdMap.textPopup({{ this.data_json }}), {{ this.options|tojavascript }});
         {% endmacro %}
         """
     )

@@ -5,7 +5,8 @@ putting it into the page is `rehabdash.maps.component`.
 folium's defaults load Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from public
 CDNs; on an intranet the map then stays blank. Maps made here load only Leaflet, from
 ``/app/static/vendor/leaflet/`` (installed by ``python -m rehabdash.maps.assets``, served by Streamlit
-with ``[server] enableStaticServing = true``). Draw with Leaflet-only layers: CircleMarker,
+with ``[server] enableStaticServing = true``), and the dashboard's own ``static/map/rehab-map.js``
+(`map_script_url`), whose functions the elements of `controls` and `layers` call with their data. Draw with Leaflet-only layers: CircleMarker,
 Polygon, PolyLine, GeoJson (+ `layers.TextTooltip`), Marker with the default icon or a DivIcon,
 Popup, FeatureGroup, LayerControl. ``folium.Popup`` normally needs jQuery; its template is swapped
 here for a jQuery-free one. What would still reach for a CDN (folium.Icon's awesome-markers, branca
@@ -26,6 +27,8 @@ streamlit-component-lib only), so the Leaflet it runs is exactly the one these m
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -38,6 +41,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 from shapely.geometry import mapping, shape
 
+from rehabdash.kernel.config import PROJECT_DIR
 from rehabdash.kernel.errors import (  # noqa: F401 (raised and named here)
     MapConfigError,
     OfflineMapError,
@@ -53,15 +57,13 @@ AMAP_URL = ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scal
             "&x={x}&y={y}&z={z}")
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
+MAP_SCRIPT = PROJECT_DIR / "static" / "map" / "rehab-map.js"  # served at map_script_url()
+
 
 # ---------------------------------------------------------------------------- assets
 
-def asset_base_url() -> str:
-    """URL prefix of the vendored assets: ``REHAB_ASSET_BASE_URL`` if set, else
-    ``/app/static/vendor`` below Streamlit's ``server.baseUrlPath``."""
-    override = os.environ.get("REHAB_ASSET_BASE_URL")
-    if override:
-        return override.rstrip("/")
+def app_static_url() -> str:
+    """URL of the app's own ``static/`` folder: ``/app/static`` below Streamlit's ``server.baseUrlPath``."""
     base = ""
     try:
         from streamlit import config as st_config
@@ -69,11 +71,32 @@ def asset_base_url() -> str:
         base = (st_config.get_option("server.baseUrlPath") or "").strip("/")
     except Exception:  # noqa: BLE001 - streamlit config unavailable: use the root
         base = ""
-    return ("/" + base if base else "") + "/app/static/vendor"
+    return ("/" + base if base else "") + "/app/static"
+
+
+def asset_base_url() -> str:
+    """URL prefix of the vendored assets: ``REHAB_ASSET_BASE_URL`` if set, else ``/app/static/vendor``
+    below Streamlit's ``server.baseUrlPath``."""
+    override = os.environ.get("REHAB_ASSET_BASE_URL")
+    if override:
+        return override.rstrip("/")
+    return app_static_url() + "/vendor"
+
+
+@functools.cache
+def _map_script_version() -> str:
+    return hashlib.sha256(MAP_SCRIPT.read_bytes()).hexdigest()[:12]
+
+
+def map_script_url() -> str:
+    """The dashboard's own map behaviour (``static/map/rehab-map.js``: buttons, labels, tooltips), which
+    the browser loads once and caches instead of receiving it in every map's script on every open. Its
+    content's digest is in the URL, so a browser never runs a copy older than the map's script."""
+    return f"{app_static_url()}/map/rehab-map.js?v={_map_script_version()}"
 
 
 def offline_js() -> list[tuple[str, str]]:
-    return [("leaflet", f"{asset_base_url()}/leaflet/leaflet.js")]
+    return [("leaflet", f"{asset_base_url()}/leaflet/leaflet.js"), ("rehab_map", map_script_url())]
 
 
 def offline_css() -> list[tuple[str, str]]:
@@ -267,12 +290,7 @@ class _FocusWithoutScroll(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            (function (box) {
-                var focus = box.focus;
-                box.focus = function (options) {
-                    focus.call(box, Object.assign({preventScroll: true}, options || {}));
-                };
-            })({{ this._parent.get_name() }}.getContainer());
+            rdMap.focusWithoutScroll({{ this._parent.get_name() }}.getContainer());
         {% endmacro %}
         """
     )
@@ -291,25 +309,7 @@ class _NamedMarkers(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.on("layeradd", function (event) {
-                var layer = event.layer;
-                setTimeout(function () {
-                    if (!layer._icon || layer._icon.getAttribute("aria-label")) return;
-                    var owners = [layer].concat(Object.values(layer._eventParents || {}));
-                    var owner = owners.find(function (o) { return o.getTooltip && o.getTooltip(); });
-                    if (!owner) return;
-                    var content = owner.getTooltip()._content;
-                    if (typeof content === "function") content = content(layer);
-                    var name;
-                    if (content instanceof HTMLElement) {  // a TextTooltip: its lines' text
-                        name = Array.from(content.childNodes).map(function (n) { return n.textContent; }).join(" ");
-                    } else {  // parsed in an inert document: no script runs, no image loads
-                        var inert = new DOMParser().parseFromString(String(content), "text/html");
-                        name = inert.body.textContent;
-                    }
-                    layer._icon.setAttribute("aria-label", name.replace(/\\s+/g, " ").trim());
-                }, 0);
-            });
+            rdMap.nameMarkers({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
