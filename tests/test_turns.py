@@ -16,9 +16,10 @@ def wait_for(condition, timeout: float = 30) -> None:
         time.sleep(0.001)
 
 
+@pytest.mark.parametrize("long_run", [None, 30.0])
 @pytest.mark.parametrize("size", [1, 2, 3])
-def test_waiting_runs_start_in_the_order_they_came_and_never_more_than_size_at_once(size):
-    turns = Turns(size)
+def test_waiting_runs_start_in_the_order_they_came_and_never_more_than_size_at_once(size, long_run):
+    turns = Turns(size, long_run)
     holders = [turns.acquire() for _ in range(size)]  # the first `size` runs are going
     assert len(holders) == size and turns.waiting == 0
     started, inside, most = [], [0], [0]
@@ -88,14 +89,57 @@ def test_a_free_place_is_taken_at_once_and_given_back():
     assert done.wait(5)
 
 
-def test_page_workers_default_to_the_cores_and_take_the_setting(monkeypatch):
+def test_a_long_run_keeps_running_but_no_longer_holds_the_queue():
+    """One place; the first run holds it (a long upload check). The next two go in one after the other,
+    each once the run before it has been in its place for `long_run` seconds, and in the order they came."""
+    turns = Turns(1, long_run=0.2)
+    entered: dict[str, float] = {}
+    leave = {name: threading.Event() for name in ("long", "next", "last")}
+
+    def run(name: str) -> None:
+        with turns:
+            entered[name] = time.monotonic()
+            leave[name].wait(30)
+    threads = {}
+    for name in ("long", "next", "last"):
+        threads[name] = threading.Thread(target=run, args=(name,))
+        threads[name].start()
+        wait_for(lambda n=name: n in entered or turns.waiting == (1 if n == "next" else 2))
+    wait_for(lambda: len(entered) == 3)  # nobody has left: each went in beside the long ones
+    assert entered["long"] + 0.2 <= entered["next"] and entered["next"] + 0.2 <= entered["last"]
+    for name in leave:
+        leave[name].set()
+        threads[name].join(10)
+    assert turns.waiting == 0
+
+
+def test_without_long_runs_a_run_waits_until_a_place_is_given_back():
+    turns = Turns(1, long_run=None)
+    turns.acquire()
+    went_in = threading.Event()
+
+    def run():
+        with turns:
+            went_in.set()
+    threading.Thread(target=run).start()
+    assert not went_in.wait(0.3)
+    turns.release()
+    assert went_in.wait(5)
+
+
+def test_page_workers_default_to_one_at_a_time_and_take_the_setting(monkeypatch):
     monkeypatch.delenv("REHAB_PAGE_WORKERS", raising=False)
-    import os
-    assert config.page_workers() == len(os.sched_getaffinity(0))
+    assert config.page_workers() == 1
     monkeypatch.setenv("REHAB_PAGE_WORKERS", "3")
     assert config.page_workers() == 3
     monkeypatch.setenv("REHAB_PAGE_WORKERS", "0")
     assert config.page_workers() == 1
+    monkeypatch.delenv("REHAB_LONG_RUN_SECONDS", raising=False)
+    assert config.long_run_seconds() == 0.5
+    monkeypatch.setenv("REHAB_LONG_RUN_SECONDS", "2")
+    assert config.long_run_seconds() == 2.0
+    monkeypatch.setenv("REHAB_LONG_RUN_SECONDS", "soon")
+    assert config.long_run_seconds() == 0.5
 
 
 def test_the_served_app_watches_no_source_files():

@@ -23,7 +23,7 @@ SETTINGS = (
     "REHAB_BOUNDARY_MAX_VERTICES", "REHAB_BOUNDARY_MAX_PROBLEMS", "REHAB_BOUNDARY_MAX_SECONDS",
     "REHAB_CREDIT_START", "REHAB_CREDIT_ON_TIME", "REHAB_CREDIT_LATE", "REHAB_CREDIT_LOST",
     "REHAB_CREDIT_THRESHOLD",
-    "REHAB_PAGE_WORKERS",
+    "REHAB_PAGE_WORKERS", "REHAB_LONG_RUN_SECONDS",
     "REHAB_WALL_ROTATE_SECONDS",
 )
 
@@ -120,11 +120,19 @@ def lockout_minutes() -> int:
 
 
 def page_workers() -> int:
-    """How many page scripts run at once (REHAB_PAGE_WORKERS, at least 1); the others wait their turn in
-    the order they came (kernel.turns). Default: the cores this process may run on."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return whole_number("REHAB_PAGE_WORKERS", cores, 1)
+    """How many page scripts run at once (REHAB_PAGE_WORKERS, at least 1, default 1); the others wait
+    their turn in the order they came (kernel.turns). One at a time serves a burst of thirty opens
+    sooner than two interleaved on the one interpreter (docs/performance.md)."""
+    return whole_number("REHAB_PAGE_WORKERS", 1, 1)
 
+
+def long_run_seconds() -> float:
+    """After how many seconds a page run no longer holds its place in the turns (REHAB_LONG_RUN_SECONDS,
+    default 0.5; kernel.turns): a long upload check keeps running while the next pages go in beside it."""
+    try:
+        return max(float(os.environ.get("REHAB_LONG_RUN_SECONDS", "0.5")), 0.0)
+    except ValueError:
+        return 0.5
 
 
 @dataclass(frozen=True)
