@@ -75,7 +75,10 @@ def test_what_the_private_steps_make_of_a_map():
     assert map_id == f"map_{m._id}" and payload["id"] == map_id, UPGRADE
     assert "<script src" not in payload["header"] and "leaflet.css" not in payload["header"], UPGRADE
     assert "var map_div = L.map(" in payload["script"] and "L.circleMarker(" in payload["script"], UPGRADE
-    assert payload["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"], UPGRADE
+    # every JS file of the map's elements, in order: Leaflet, then the maps' own script (mapkit.map_script_url)
+    map_script = Path(__file__).parents[1] / "static" / "map" / "rehab-map.js"
+    assert payload["js_links"] == ["/app/static/vendor/leaflet/leaflet.js", "/app/static/map/rehab-map.js?v="
+                                   + hashlib.sha256(map_script.read_bytes()).hexdigest()[:12]], UPGRADE
     group = folium.FeatureGroup(name="g")
     folium.CircleMarker([41.2, 110.1], radius=3).add_to(group)
     script = st_folium_private.feature_group_script(group, m, 1)
