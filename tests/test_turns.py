@@ -101,12 +101,16 @@ def test_a_long_run_keeps_running_but_no_longer_holds_the_queue():
     """One place; the first run holds it (a long upload check). The next two go in one after the other,
     each once the run before it has been in its place for `long_run` seconds, and in the order they came."""
     turns = Turns(1, long_run=0.2)
+    asked: dict[str, float] = {}
     entered: dict[str, float] = {}
+    order: list[str] = []
     leave = {name: threading.Event() for name in ("long", "next", "last")}
 
     def run(name: str) -> None:
+        asked[name] = time.monotonic()
         with turns:
             entered[name] = time.monotonic()
+            order.append(name)
             leave[name].wait(30)
     threads = {}
     for name in ("long", "next", "last"):
@@ -114,7 +118,9 @@ def test_a_long_run_keeps_running_but_no_longer_holds_the_queue():
         threads[name].start()
         wait_for(lambda n=name: n in entered or turns.waiting == (1 if n == "next" else 2))
     wait_for(lambda: len(entered) == 3)  # nobody has left: each went in beside the long ones
-    assert entered["long"] + 0.2 <= entered["next"] and entered["next"] + 0.2 <= entered["last"]
+    assert order == ["long", "next", "last"]
+    # "long" went in after it asked; each of the others no sooner than 0.2 s after the one before it went in
+    assert entered["next"] >= asked["long"] + 0.2 and entered["last"] >= asked["long"] + 0.4
     for name in leave:
         leave[name].set()
         threads[name].join(10)
